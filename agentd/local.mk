@@ -1,0 +1,1 @@
+# cronq-agentd: filled in by the daemon work (issue 3).

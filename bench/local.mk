@@ -1,0 +1,1 @@
+# Benchmarks are built on demand (make bench), never by make check.

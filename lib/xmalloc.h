@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: ISC */
+/* Allocators that end the process on failure, for small internal objects. */
+#ifndef XMALLOC_H
+#define XMALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+int xasprintf(char **ret, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

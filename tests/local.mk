@@ -1,0 +1,96 @@
+# Every test speaks TAP, so automake counts each test point (not each file)
+# and scripts/check can print one "N passed, N failed" line for the lot.
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .bats .sh
+BATS_LOG_DRIVER = $(LOG_DRIVER)
+BATS_LOG_COMPILER = $(BATS)
+AM_BATS_LOG_FLAGS = --tap
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	CRONQ='$(abs_top_builddir)/cronq'; export CRONQ; \
+	CRONQ_AGENTD='$(abs_top_builddir)/cronq-agentd'; export CRONQ_AGENTD;
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = lib/libcronq.a $(CMOCKA_LIBS) $(BSD_LIBS)
+
+UNIT_TESTS = \
+	tests/unit/test-civil \
+	tests/unit/test-tz \
+	tests/unit/test-cronexpr \
+	tests/unit/test-util
+check_PROGRAMS += $(UNIT_TESTS)
+
+tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
+tests_unit_test_civil_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_civil_LDADD = $(UNIT_LDADD)
+tests_unit_test_tz_SOURCES = tests/unit/test-tz.c
+tests_unit_test_tz_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tz_LDADD = $(UNIT_LDADD)
+tests_unit_test_cronexpr_SOURCES = tests/unit/test-cronexpr.c
+tests_unit_test_cronexpr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cronexpr_LDADD = $(UNIT_LDADD)
+tests_unit_test_util_SOURCES = tests/unit/test-util.c
+tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LDADD)
+
+CLI_TESTS = tests/cli/next.bats
+EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+
+TESTS += $(UNIT_TESTS) tests/cron-cases.sh
+if HAVE_BATS
+TESTS += $(CLI_TESTS)
+endif
+
+# The sanitizer flavour: the same unit tests against an ASan+UBSan build of
+# libcronq, built on demand so that plain "make check" stays quick.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+EXTRA_LIBRARIES = lib/libcronq-san.a
+lib_libcronq_san_a_SOURCES = $(lib_libcronq_a_SOURCES)
+lib_libcronq_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
+SAN_TESTS = $(UNIT_TESTS:=-san)
+EXTRA_PROGRAMS = $(SAN_TESTS)
+SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
+tests_unit_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
+tests_unit_test_civil_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_civil_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_civil_san_LDADD = $(SAN_LDADD)
+tests_unit_test_tz_san_SOURCES = $(tests_unit_test_tz_SOURCES)
+tests_unit_test_tz_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_tz_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_tz_san_LDADD = $(SAN_LDADD)
+tests_unit_test_cronexpr_san_SOURCES = $(tests_unit_test_cronexpr_SOURCES)
+tests_unit_test_cronexpr_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_cronexpr_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_cronexpr_san_LDADD = $(SAN_LDADD)
+tests_unit_test_util_san_SOURCES = $(tests_unit_test_util_SOURCES)
+tests_unit_test_util_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_util_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_util_san_LDADD = $(SAN_LDADD)
+CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a
+
+check-asan: lib/libcronq-san.a $(SAN_TESTS)
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(SAN_TESTS)' \
+	    TEST_SUITE_LOG=test-suite-san.log \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+.PHONY: check-asan
+
+# libFuzzer targets (clang): make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS = 60
+FUZZ_CC = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/lib -I$(top_builddir)
+fuzz: tests/fuzz/fuzz-cronexpr
+	mkdir -p tests/fuzz/corpus-cronexpr
+	./tests/fuzz/fuzz-cronexpr -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=256 tests/fuzz/corpus-cronexpr $(top_srcdir)/tests/fuzz/seeds-cronexpr
+tests/fuzz/fuzz-cronexpr: $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c $(lib_libcronq_a_SOURCES)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(BSD_CFLAGS) -o $@ $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c \
+	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) $(BSD_LIBS)
+.PHONY: fuzz
+EXTRA_DIST += tests/fuzz
+CLEANFILES += tests/fuzz/fuzz-cronexpr
