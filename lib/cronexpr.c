@@ -220,6 +220,16 @@ cron_dow_ext(struct cron_parse *p, const char *t, size_t len)
 	if (*q == 'L' || *q == 'l')
 		return cron_fail(p, F_DOW, t, len,
 		    "needs a weekday before L (5L: the last Friday)");
+	if (len == 4 && (t[3] == 'L' || t[3] == 'l')) {
+		/* FRIL: a name directly followed by L. */
+		char name[4] = { t[0], t[1], t[2], '\0' };
+		const char *nq = name;
+
+		if (cron_value(F_DOW, &nq, &v) == 0 && *nq == '\0') {
+			ce->dow_last |= (uint8_t)(1U << v);
+			return 0;
+		}
+	}
 	if (cron_value(F_DOW, &q, &v) != 0)
 		return cron_fail(
 		    p, F_DOW, t, len, "is not a weekday number or name");
