@@ -683,7 +683,7 @@ cronexpr_set_dst(
 uint32_t
 cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 {
-	uint64_t all = ((1ULL << dim) - 1) << 1, dom, dow = 0;
+	uint64_t all = ((1ULL << dim) - 1) << 1, dom, dow = 0, wbits;
 	int w, d, k;
 
 	dom = ce->dom & all;
@@ -695,9 +695,8 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 		d = dim - (wl == 6 ? 1 : wl == 0 ? 2 : 0);
 		dom |= 1ULL << d;
 	}
-	for (d = 1; d <= dim; d++) {
-		if (!(ce->dom_w & (1U << d)))
-			continue;
+	for (wbits = ce->dom_w & all; wbits != 0; wbits &= wbits - 1) {
+		d = __builtin_ctzll(wbits);
 		w = (wd1 + d - 1) % 7;
 		if (w == 6)
 			k = d == 1 ? 3 : d - 1;
@@ -707,7 +706,9 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 			k = d;
 		dom |= 1ULL << k;
 	}
-	for (w = 0; w < 7; w++) {
+	if (ce->dow == 0x7f)
+		dow = all;
+	for (w = 0; w < 7 && dow != all; w++) {
 		/* The first day of the month that falls on weekday w. */
 		int first = (w - wd1 + 7) % 7 + 1;
 		uint64_t days = (CRON_WEEKLY << first) & all;
@@ -716,7 +717,7 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 			dow |= days;
 		if (ce->dow_last & (1U << w))
 			dow |= 1ULL << (63 - __builtin_clzll(days));
-		for (k = 0; k < 5; k++)
+		for (k = 0; ce->dow_nth[w] != 0 && k < 5; k++)
 			if ((ce->dow_nth[w] & (1U << k)) &&
 			    first + 7 * k <= dim)
 				dow |= 1ULL << (first + 7 * k);
