@@ -527,7 +527,7 @@ cron_parse_macro(
     struct cronexpr *ce, const char *text, const char *hash_key, char **cause)
 {
 	const char *end = text, *rest;
-	char esc[96], name[16];
+	char esc[96], name[64], raw[32];
 	size_t i, n;
 
 	while (*end != '\0' && !isspace((unsigned char)*end))
@@ -545,16 +545,18 @@ cron_parse_macro(
 		}
 		return cron_parse_every(ce, rest, text, cause);
 	}
-	util_escape(esc, sizeof esc, text);
-	snprintf(name, sizeof name, "%.*s", (int)(n < 15 ? n : 15), text);
+	snprintf(raw, sizeof raw, "%.*s", (int)(n < 31 ? n : 31), text);
+	util_escape(name, sizeof name, raw);
 	if (*rest != '\0') {
+		util_escape(esc, sizeof esc, rest);
 		if (cause != NULL)
 			xasprintf(cause,
 			    "macro \"%s\" takes no fields, "
 			    "got \"%s\"",
-			    name, esc + (rest - text));
+			    name, esc);
 		return -1;
 	}
+	util_escape(esc, sizeof esc, text);
 	if (n == 7 && strncasecmp(text, "@reboot", 7) == 0) {
 		ce->kind = CRON_REBOOT;
 		return 0;
