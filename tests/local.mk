@@ -2,12 +2,13 @@
 # and scripts/check can print one "N passed, N failed" line for the lot.
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
-TEST_EXTENSIONS = .bats .sh
+TEST_EXTENSIONS = .bats .sh .san
 BATS_LOG_DRIVER = $(LOG_DRIVER)
 BATS_LOG_COMPILER = $(BATS)
 AM_BATS_LOG_FLAGS = --tap
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_COMPILER = $(SHELL)
+SAN_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	CMOCKA_MESSAGE_OUTPUT=TAP; export CMOCKA_MESSAGE_OUTPUT; \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
@@ -47,31 +48,37 @@ TESTS += $(CLI_TESTS)
 endif
 
 # The sanitizer flavour: the same unit tests against an ASan+UBSan build of
-# libcronq, built on demand so that plain "make check" stays quick.
+# libcronq, built on demand so that plain "make check" stays quick. They
+# live under tests/unit/san/ with a .san suffix so their logs and results
+# stand beside the plain ones instead of over them.
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 EXTRA_LIBRARIES = lib/libcronq-san.a
 lib_libcronq_san_a_SOURCES = $(lib_libcronq_a_SOURCES)
 lib_libcronq_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
-SAN_TESTS = $(UNIT_TESTS:=-san)
+SAN_TESTS = \
+	tests/unit/san/test-civil.san \
+	tests/unit/san/test-tz.san \
+	tests/unit/san/test-cronexpr.san \
+	tests/unit/san/test-util.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
 SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
-tests_unit_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
-tests_unit_test_civil_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
-tests_unit_test_civil_san_LDFLAGS = $(SAN_FLAGS)
-tests_unit_test_civil_san_LDADD = $(SAN_LDADD)
-tests_unit_test_tz_san_SOURCES = $(tests_unit_test_tz_SOURCES)
-tests_unit_test_tz_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
-tests_unit_test_tz_san_LDFLAGS = $(SAN_FLAGS)
-tests_unit_test_tz_san_LDADD = $(SAN_LDADD)
-tests_unit_test_cronexpr_san_SOURCES = $(tests_unit_test_cronexpr_SOURCES)
-tests_unit_test_cronexpr_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
-tests_unit_test_cronexpr_san_LDFLAGS = $(SAN_FLAGS)
-tests_unit_test_cronexpr_san_LDADD = $(SAN_LDADD)
-tests_unit_test_util_san_SOURCES = $(tests_unit_test_util_SOURCES)
-tests_unit_test_util_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
-tests_unit_test_util_san_LDFLAGS = $(SAN_FLAGS)
-tests_unit_test_util_san_LDADD = $(SAN_LDADD)
+tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
+tests_unit_san_test_civil_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_civil_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_civil_san_LDADD = $(SAN_LDADD)
+tests_unit_san_test_tz_san_SOURCES = $(tests_unit_test_tz_SOURCES)
+tests_unit_san_test_tz_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_tz_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_tz_san_LDADD = $(SAN_LDADD)
+tests_unit_san_test_cronexpr_san_SOURCES = $(tests_unit_test_cronexpr_SOURCES)
+tests_unit_san_test_cronexpr_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_cronexpr_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_cronexpr_san_LDADD = $(SAN_LDADD)
+tests_unit_san_test_util_san_SOURCES = $(tests_unit_test_util_SOURCES)
+tests_unit_san_test_util_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_util_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_util_san_LDADD = $(SAN_LDADD)
 CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a
 
 check-asan: lib/libcronq-san.a $(SAN_TESTS)
