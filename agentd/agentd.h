@@ -183,6 +183,16 @@ void agentd_error_set(struct agentd_error *err, enum agentd_errcode code,
 int gateway_start(struct agentd *ad, char **cause);
 void gateway_stop(struct agentd *ad);
 
+/* run.c: names as the API and the store spell them; parse returns -1. */
+const char *run_state_name(enum run_state s);
+int run_state_parse(const char *s);
+/* 1 for the states a run never leaves. */
+int run_state_final(enum run_state s);
+const char *run_trigger_name(enum run_trigger t);
+int run_trigger_parse(const char *s);
+const char *decision_outcome_name(enum decision_outcome o);
+int decision_outcome_parse(const char *s);
+
 /* ops.c: what the API does, for the gateway. Each returns 0, or -1 with
  * *err filled. Objects returned in *out are the caller's (cJSON_Delete). */
 int ops_job_create(struct agentd *ad, const struct principal *p,
