@@ -92,6 +92,17 @@ tests_unit_test_output_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_test_output_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
 CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a agentd/libagentd-san.a
 
+# automake writes a .log rule only for programs listed in TESTS, and the
+# -san programs are named at make time, so they get the same rule here.
+SAN_LOGS = $(SAN_TESTS:-san=-san.log)
+$(SAN_LOGS): $(SAN_TESTS)
+	@p='$(@:.log=)$(EXEEXT)'; b='$(@:.log=)'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) \
+	-- $(LOG_COMPILE) "$$tst" $(AM_TESTS_FD_REDIRECT)
+CLEANFILES += $(SAN_LOGS) $(SAN_LOGS:.log=.trs)
+
 check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(SAN_TESTS)' \
 	    TEST_SUITE_LOG=test-suite-san.log \
