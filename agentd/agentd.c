@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
