@@ -164,7 +164,7 @@ struct agentd {
 	void *event_arg;
 };
 
-/* agentd.c */
+/* state.c: helpers on struct agentd shared by every part. */
 /* Wall-clock seconds now; the one place the daemon reads CLOCK_REALTIME. */
 int64_t agentd_now(void);
 void agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg);
@@ -293,6 +293,9 @@ int store_run_list(struct store *st, const struct run_filter *f,
 int store_run_list_state(
     struct store *st, enum run_state state, struct run **runs, size_t *nruns);
 int store_run_count_state(struct store *st, enum run_state state);
+/* JOB_ID's queued, running and retrying runs, oldest first. */
+int store_run_list_active(struct store *st, int64_t job_id,
+    struct run **runs, size_t *nruns);
 /* The newest run of JOB_ID; -1 with ENOENT if none. */
 int store_run_last(struct store *st, int64_t job_id, struct run *run);
 int store_decision_add(struct store *st, struct decision *d);
@@ -334,6 +337,17 @@ void scheduler_job_changed(
  * the number of runs queued.
  */
 int scheduler_tick(struct scheduler *s, int64_t now);
+/*
+ * The wall clock was stepped by DELTA seconds (positive: forward):
+ * recompute every next fire from NOW; a forward step of under three hours
+ * makes the fixed-time slots it skipped run once at the next tick.
+ */
+void scheduler_clock_stepped(struct scheduler *s, int64_t delta,
+    int64_t now);
+/* Fills RUN as a queued first attempt of JOB (manual triggers too). */
+void scheduler_run_init(struct agentd *ad, struct run *run,
+    const struct job *job, enum run_trigger trigger, int idx, int64_t slot,
+    int64_t now);
 /* The next instant anything is due, or INT64_MAX. */
 int64_t scheduler_next_due(struct scheduler *s);
 /* The next fire of JOB_ID (0 when none), for next_run. */

@@ -192,6 +192,18 @@ store_run_list_state(struct store *st, enum run_state state,
 }
 
 int
+store_run_list_active(struct store *st, int64_t job_id, struct run **runs,
+    size_t *nruns)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_ACTIVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	return run_collect(s, runs, nruns);
+}
+
+int
 store_run_count_state(struct store *st, enum run_state state)
 {
 	sqlite3_stmt *s;

@@ -103,6 +103,8 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",
 	[STMT_RUN_LAST] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
 	    " ORDER BY id DESC LIMIT 1",
+	[STMT_RUN_ACTIVE] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
+	    " AND state IN ('queued', 'running', 'retrying') ORDER BY id",
 	[STMT_DECISION_INSERT] = "INSERT INTO decisions (job_id, job, slot,"
 	    " outcome, run_id, detail, decided_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
