@@ -46,7 +46,7 @@ tests_unit_test_output_SOURCES = tests/unit/test-output.c
 tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 
-CLI_TESTS = tests/cli/next.bats
+CLI_TESTS = tests/cli/next.bats tests/cli/api.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
