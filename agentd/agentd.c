@@ -55,7 +55,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cronq-agentd [-fv] [--state-dir dir] "
+	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
 	    "[--socket path] [--config file] [--max-running n]\n");
 	exit(2);
 }
@@ -411,8 +411,9 @@ main(int argc, char **argv)
 	char *end;
 
 	memset(&d, 0, sizeof d);
-	while ((ch = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'd': /* the house spelling (STYLE.md 4.6) */
 		case 'f':
 			fg = 1;
 			break;
