@@ -5,11 +5,13 @@
 # endpoints, logs (whole and followed) and the event stream.
 
 setup_file() {
-	T=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/api.XXXXXX")
+	# Under /tmp rather than bats' own (mode 0700) directory, so that
+	# another user can reach the socket in the principals test.
+	T=$(mktemp -d /tmp/cronq-api.XXXXXX)
 	chmod 755 "$T"
 	export T SOCK="$T/agentd.sock"
 	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
-	"$CRONQ_AGENTD" -d --state-dir "$T/state" --socket "$SOCK" \
+	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
 	    >"$T/agentd.out" 2>&1 &
 	echo $! >"$T/agentd.pid"
 	# Wait for the socket to answer (at most 10 s).
@@ -25,6 +27,7 @@ setup_file() {
 teardown_file() {
 	kill "$(cat "$T/agentd.pid")" 2>/dev/null || true
 	wait 2>/dev/null || true
+	rm -rf "$T"
 }
 
 # api METHOD PATH [BODY]: sets $code (HTTP status) and $body; headers go
@@ -447,10 +450,13 @@ EOF
 
 @test "principals: another user sees only their own jobs" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
 	as_nobody() {
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		    curl -sS --unix-socket "$SOCK" -o "$T/body" \
+		    curl -sS --unix-socket "$SOCK" -o "$T/nobody/body" \
 		    -w '%{http_code}' "$@"
+		cp "$T/nobody/body" "$T/body"
 	}
 	code=$(as_nobody http://cronq/api/v1/jobs)
 	body=$(cat "$T/body")
@@ -463,11 +469,21 @@ EOF
 	body=$(cat "$T/body")
 	expect_error 404 not_found
 	code=$(as_nobody -H 'Content-Type: application/json' \
-	    -d '{"name":"mine","command":"id -u"}' http://cronq/api/v1/jobs)
+	    -d '{"name":"mine","command":"id -u","workdir":"/"}' http://cronq/api/v1/jobs)
 	body=$(cat "$T/body")
 	[ "$code" = 201 ]
 	[ "$(jv 'd["owner"]')" = 65534 ]
 	# Root, an admin, sees it too.
 	api GET /jobs
 	[ "$(jv '"mine" in [j["name"] for j in d["jobs"]]')" = true ]
+
+	# The job runs as its owner.
+	code=$(as_nobody -X POST http://cronq/api/v1/jobs/mine/trigger)
+	body=$(cat "$T/body")
+	[ "$code" = 202 ]
+	id=$(jv 'd["run"]["id"]')
+	[ "$(wait_run "$id")" = succeeded ]
+	code=$(as_nobody "http://cronq/api/v1/runs/$id/log")
+	[ "$code" = 200 ]
+	[ "$(cat "$T/body")" = 65534 ]
 }
