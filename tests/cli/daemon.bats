@@ -62,8 +62,10 @@ wait_for() {
 	run api GET "/runs/$id/log"
 	[ "$output" = tick ]
 	kill -TERM "$(cat "$T/agentd.pid")"
-	run wait "$(cat "$T/agentd.pid")"
-	[ "$status" -eq 0 ]
+	# wait, not run wait: only this shell is the daemon's parent.
+	rc=0
+	wait "$(cat "$T/agentd.pid")" || rc=$?
+	[ "$rc" -eq 0 ]
 	grep -q 'agentd: stopped' "$T/agentd.out"
 	grep -q 'supervisor: run started job=tick' "$T/agentd.out"
 }
