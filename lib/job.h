@@ -152,7 +152,8 @@ cJSON *job_to_json(const struct job *job, int spec);
 /* The meaning of exit code CODE under the job's on_exit rules. */
 enum job_outcome job_exit_outcome(const struct job *job, int code);
 
-/* Names of enum values, as in the API ("forbid", "once", ...). */
+/* Names of enum values, as in the API ("forbid", "once", "retry", ...). */
+const char *job_outcome_name(enum job_outcome o);
 const char *job_concurrency_name(enum job_concurrency c);
 const char *job_catchup_name(enum job_catchup c);
 
