@@ -5,6 +5,7 @@ lib_libcronq_a_SOURCES = \
 	lib/tz.c lib/tz.h \
 	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
+	lib/job.c lib/job-json.c lib/job.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h
 lib_libcronq_a_CFLAGS = $(AM_CFLAGS)

@@ -23,7 +23,12 @@ UNIT_TESTS = \
 	tests/unit/test-civil \
 	tests/unit/test-tz \
 	tests/unit/test-cronexpr \
-	tests/unit/test-util
+	tests/unit/test-util \
+	tests/unit/test-child \
+	tests/unit/test-output \
+	tests/unit/test-job \
+	tests/unit/test-store \
+	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
 
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
@@ -38,8 +43,28 @@ tests_unit_test_cronexpr_LDADD = $(UNIT_LDADD)
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
+tests_unit_test_child_SOURCES = tests/unit/test-child.c
+tests_unit_test_child_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+tests_unit_test_output_SOURCES = tests/unit/test-output.c
+tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+# The daemon's own parts (job model, store, scheduler).
+DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
+tests_unit_test_job_SOURCES = tests/unit/test-job.c
+tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS)
+tests_unit_test_scheduler_SOURCES = tests/unit/test-scheduler.c
+tests_unit_test_scheduler_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_scheduler_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS)
 
-CLI_TESTS = tests/cli/next.bats
+CLI_TESTS = tests/cli/next.bats tests/cli/api.bats tests/cli/daemon.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
@@ -53,35 +78,62 @@ endif
 # stand beside the plain ones instead of over them.
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-EXTRA_LIBRARIES = lib/libcronq-san.a
+EXTRA_LIBRARIES = lib/libcronq-san.a agentd/libagentd-san.a
 lib_libcronq_san_a_SOURCES = $(lib_libcronq_a_SOURCES)
 lib_libcronq_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
+agentd_libagentd_san_a_SOURCES = $(AGENTD_CORE_SOURCES)
+agentd_libagentd_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
 SAN_TESTS = \
 	tests/unit/san/test-civil.san \
 	tests/unit/san/test-tz.san \
 	tests/unit/san/test-cronexpr.san \
-	tests/unit/san/test-util.san
+	tests/unit/san/test-util.san \
+	tests/unit/san/test-child.san \
+	tests/unit/san/test-output.san \
+	tests/unit/san/test-job.san \
+	tests/unit/san/test-store.san \
+	tests/unit/san/test-scheduler.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
 SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
 tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
-tests_unit_san_test_civil_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_civil_san_CFLAGS = $(tests_unit_test_civil_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_civil_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_civil_san_LDADD = $(SAN_LDADD)
 tests_unit_san_test_tz_san_SOURCES = $(tests_unit_test_tz_SOURCES)
-tests_unit_san_test_tz_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_tz_san_CFLAGS = $(tests_unit_test_tz_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_tz_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_tz_san_LDADD = $(SAN_LDADD)
 tests_unit_san_test_cronexpr_san_SOURCES = $(tests_unit_test_cronexpr_SOURCES)
-tests_unit_san_test_cronexpr_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_cronexpr_san_CFLAGS = $(tests_unit_test_cronexpr_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_cronexpr_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_cronexpr_san_LDADD = $(SAN_LDADD)
 tests_unit_san_test_util_san_SOURCES = $(tests_unit_test_util_SOURCES)
-tests_unit_san_test_util_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_util_san_CFLAGS = $(tests_unit_test_util_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_util_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_util_san_LDADD = $(SAN_LDADD)
-CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a
+tests_unit_san_test_child_san_SOURCES = $(tests_unit_test_child_SOURCES)
+tests_unit_san_test_child_san_CFLAGS = $(tests_unit_test_child_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_child_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_child_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_san_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
+tests_unit_san_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_output_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_output_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_san_test_job_san_SOURCES = $(tests_unit_test_job_SOURCES)
+tests_unit_san_test_job_san_CFLAGS = $(tests_unit_test_job_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_job_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_job_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
+tests_unit_san_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_store_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_store_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) $(DAEMON_UNIT_LIBS)
+tests_unit_san_test_scheduler_san_SOURCES = $(tests_unit_test_scheduler_SOURCES)
+tests_unit_san_test_scheduler_san_CFLAGS = $(tests_unit_test_scheduler_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_scheduler_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_scheduler_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) $(DAEMON_UNIT_LIBS)
+CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a agentd/libagentd-san.a
 
-check-asan: lib/libcronq-san.a $(SAN_TESTS)
+check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(SAN_TESTS)' \
 	    TEST_SUITE_LOG=test-suite-san.log \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
