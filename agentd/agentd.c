@@ -46,15 +46,16 @@ struct daemon {
 	int sigfd;
 	int timerfd;
 	int lockfd;
-	int64_t armed;       /* wall time the timerfd is set for */
-	int64_t offset;      /* realtime - monotonic at the last wake */
+	int64_t armed;        /* wall time the timerfd is set for */
+	int64_t offset;       /* realtime - monotonic at the last wake */
 	int64_t housekeeping; /* wall time of the next retention pass */
 };
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: cronq-agentd [-fv] [--state-dir dir] "
+	fprintf(stderr,
+	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
 	    "[--socket path] [--config file] [--max-running n]\n");
 	exit(2);
 }
@@ -114,7 +115,8 @@ config_load(struct agentd *ad, const char *file)
 					ad->settings.retention_runs = (int)v;
 				else
 					log_warnx("config: %s: unknown key "
-					    "\"%s\"", file, key);
+					          "\"%s\"",
+					    file, key);
 			}
 			want_key = !want_key;
 		}
@@ -141,8 +143,10 @@ lock_state_dir(const char *dir)
 		n = read(fd, buf, sizeof buf - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		fprintf(stderr, "cronq-agentd: %s is in use by another "
-		    "cronq-agentd (pid %s)\n", dir, buf[0] != '\0' ? buf : "?");
+		fprintf(stderr,
+		    "cronq-agentd: %s is in use by another "
+		    "cronq-agentd (pid %s)\n",
+		    dir, buf[0] != '\0' ? buf : "?");
 		exit(1);
 	}
 	free(path);
@@ -191,8 +195,9 @@ housekeeping(struct daemon *d, int64_t now)
 	int n;
 
 	d->housekeeping = now + HOUSEKEEPING_SECS;
-	n = store_prune(ad->store, now - (int64_t)ad->settings.retention_days *
-	    86400, ad->settings.retention_runs, prune_log, ad);
+	n = store_prune(ad->store,
+	    now - (int64_t)ad->settings.retention_days * 86400,
+	    ad->settings.retention_runs, prune_log, ad);
 	if (n > 0)
 		log_info("agentd: retention pruned runs=%d", n);
 }
@@ -250,8 +255,9 @@ before_sleep(void *arg)
 	if (due != d->armed) {
 		memset(&its, 0, sizeof its);
 		its.it_value.tv_sec = (time_t)due;
-		if (timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME |
-		    TFD_TIMER_CANCEL_ON_SET, &its, NULL) == -1)
+		if (timerfd_settime(d->timerfd,
+		        TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its,
+		        NULL) == -1)
 			log_warn("agentd: cannot arm the timer");
 		d->armed = due;
 	}
@@ -313,12 +319,13 @@ set_paths(struct agentd *ad, const char *state_dir, const char *socket,
 
 	ad->root = geteuid() == 0;
 	if (state_dir == NULL && !ad->root) {
-		fprintf(stderr, "cronq-agentd: --state-dir is required when "
+		fprintf(stderr,
+		    "cronq-agentd: --state-dir is required when "
 		    "not running as root\n");
 		exit(2);
 	}
-	ad->state_dir = xstrdup(state_dir != NULL ? state_dir :
-	    LOCALSTATEDIR "/lib/cronq");
+	ad->state_dir =
+	    xstrdup(state_dir != NULL ? state_dir : LOCALSTATEDIR "/lib/cronq");
 	if (socket != NULL)
 		ad->socket_path = xstrdup(socket);
 	else if (state_dir == NULL)
@@ -350,8 +357,7 @@ setup_fds(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
-	    TFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (d->sigfd == -1 || d->timerfd == -1)
 		return -1;
 	if (loop_add_fd(d->ad.loop, d->sigfd, EPOLLIN, on_signal, d) == -1 ||
@@ -390,16 +396,14 @@ start_parts(struct daemon *d)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "foreground", no_argument, NULL, 'f' },
+	static const struct option opts[] = { { "foreground", no_argument, NULL,
+		                                  'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-running", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
@@ -407,8 +411,9 @@ main(int argc, char **argv)
 	char *end;
 
 	memset(&d, 0, sizeof d);
-	while ((ch = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'd': /* the house spelling (STYLE.md 4.6) */
 		case 'f':
 			fg = 1;
 			break;
@@ -426,9 +431,12 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			max_running = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || max_running < 0) {
-				fprintf(stderr, "cronq-agentd: --max-running: "
-				    "\"%s\" is not a count\n", optarg);
+			if (*optarg == '\0' || *end != '\0' ||
+			    max_running < 0) {
+				fprintf(stderr,
+				    "cronq-agentd: --max-running: "
+				    "\"%s\" is not a count\n",
+				    optarg);
 				usage();
 			}
 			break;

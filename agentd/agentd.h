@@ -294,8 +294,8 @@ int store_run_list_state(
     struct store *st, enum run_state state, struct run **runs, size_t *nruns);
 int store_run_count_state(struct store *st, enum run_state state);
 /* JOB_ID's queued, running and retrying runs, oldest first. */
-int store_run_list_active(struct store *st, int64_t job_id,
-    struct run **runs, size_t *nruns);
+int store_run_list_active(
+    struct store *st, int64_t job_id, struct run **runs, size_t *nruns);
 /* The newest run of JOB_ID; -1 with ENOENT if none. */
 int store_run_last(struct store *st, int64_t job_id, struct run *run);
 int store_decision_add(struct store *st, struct decision *d);
@@ -342,8 +342,7 @@ int scheduler_tick(struct scheduler *s, int64_t now);
  * recompute every next fire from NOW; a forward step of under three hours
  * makes the fixed-time slots it skipped run once at the next tick.
  */
-void scheduler_clock_stepped(struct scheduler *s, int64_t delta,
-    int64_t now);
+void scheduler_clock_stepped(struct scheduler *s, int64_t delta, int64_t now);
 /* Fills RUN as a queued first attempt of JOB (manual triggers too). */
 void scheduler_run_init(struct agentd *ad, struct run *run,
     const struct job *job, enum run_trigger trigger, int idx, int64_t slot,

@@ -82,8 +82,8 @@ loop_free(struct loop *loop)
 }
 
 int
-loop_add_fd(struct loop *loop, int fd, uint32_t events, loop_fd_cb cb,
-    void *arg)
+loop_add_fd(
+    struct loop *loop, int fd, uint32_t events, loop_fd_cb cb, void *arg)
 {
 	struct epoll_event ev;
 	size_t n;
@@ -122,7 +122,8 @@ loop_mod_fd(struct loop *loop, int fd, uint32_t events)
 	}
 	memset(&ev, 0, sizeof ev);
 	ev.events = events;
-	ev.data.u64 = (uint64_t)(uint32_t)fd | (uint64_t)loop->fds[fd].gen << 32;
+	ev.data.u64 =
+	    (uint64_t)(uint32_t)fd | (uint64_t)loop->fds[fd].gen << 32;
 	return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
@@ -213,8 +214,8 @@ loop_timer_add(struct loop *loop, int64_t when_ms, loop_cb cb, void *arg)
 
 	if (loop->nheap == loop->heapcap) {
 		loop->heapcap = loop->heapcap == 0 ? 16 : loop->heapcap * 2;
-		loop->heap = xreallocarray(loop->heap, loop->heapcap,
-		    sizeof *loop->heap);
+		loop->heap = xreallocarray(
+		    loop->heap, loop->heapcap, sizeof *loop->heap);
 	}
 	t = xcalloc(1, sizeof *t);
 	t->when = when_ms;
@@ -239,8 +240,8 @@ loop_timer_cancel(struct loop *loop, struct loop_timer *t)
 void
 loop_before_sleep(struct loop *loop, loop_cb cb, void *arg)
 {
-	loop->hooks = xreallocarray(loop->hooks, loop->nhooks + 1,
-	    sizeof *loop->hooks);
+	loop->hooks =
+	    xreallocarray(loop->hooks, loop->nhooks + 1, sizeof *loop->hooks);
 	loop->hooks[loop->nhooks].cb = cb;
 	loop->hooks[loop->nhooks].arg = arg;
 	loop->nhooks++;

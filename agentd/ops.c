@@ -53,8 +53,8 @@ ops_run_to_json(const struct run *r)
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
 	cJSON_AddStringToObject(o, "job", r->job);
 	cJSON_AddNumberToObject(o, "attempt", r->attempt);
-	cJSON_AddNumberToObject(o, "first_run_id", (double)(r->first_run_id != 0
-	    ? r->first_run_id : r->id));
+	cJSON_AddNumberToObject(o, "first_run_id",
+	    (double)(r->first_run_id != 0 ? r->first_run_id : r->id));
 	cJSON_AddStringToObject(o, "trigger", run_trigger_name(r->trigger));
 	add_time(o, "scheduled_at", r->scheduled_at);
 	add_time(o, "queued_at", r->queued_at);
@@ -84,7 +84,8 @@ ops_decision_to_json(const struct decision *d)
 	cJSON_AddStringToObject(o, "job", d->job);
 	add_time(o, "slot", d->slot);
 	add_time(o, "decided_at", d->decided_at);
-	cJSON_AddStringToObject(o, "outcome", decision_outcome_name(d->outcome));
+	cJSON_AddStringToObject(
+	    o, "outcome", decision_outcome_name(d->outcome));
 	add_int_or_null(o, "run_id", d->run_id, d->run_id == 0);
 	cJSON_AddStringToObject(o, "detail", d->detail);
 	return o;
@@ -97,8 +98,8 @@ ops_job_to_json(struct agentd *ad, const struct job *job)
 	struct run r;
 
 	o = job_to_json(job, 0);
-	add_time(o, "next_run", ad->sched != NULL ?
-	    scheduler_job_next(ad->sched, job->id) : 0);
+	add_time(o, "next_run",
+	    ad->sched != NULL ? scheduler_job_next(ad->sched, job->id) : 0);
 	if (store_run_last(ad->store, job->id, &r) == 0) {
 		lr = cJSON_AddObjectToObject(o, "last_run");
 		cJSON_AddNumberToObject(lr, "id", (double)r.id);
@@ -122,8 +123,8 @@ job_lookup(struct agentd *ad, const struct principal *p, const char *name,
 	if (job == NULL && p->admin)
 		job = store_job_find_any(ad->store, name);
 	if (job == NULL)
-		agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
-		    "no job named \"%s\"", name);
+		agentd_error_set(
+		    err, AGENTD_NOT_FOUND, NULL, "no job named \"%s\"", name);
 	return job;
 }
 
@@ -138,8 +139,8 @@ by_text(const struct principal *p, char *buf, size_t len)
  * may only name them (forbidden otherwise).
  */
 static int
-job_check_user(struct agentd *ad, const struct job *job,
-    struct agentd_error *err)
+job_check_user(
+    struct agentd *ad, const struct job *job, struct agentd_error *err)
 {
 	struct passwd *pw;
 
@@ -159,7 +160,8 @@ job_check_user(struct agentd *ad, const struct job *job,
 	if (!ad->root && pw->pw_uid != getuid()) {
 		agentd_error_set(err, AGENTD_FORBIDDEN, "user",
 		    "user: this daemon runs as uid %u and cannot run jobs as "
-		    "\"%s\"", (unsigned)getuid(), job->user);
+		    "\"%s\"",
+		    (unsigned)getuid(), job->user);
 		return -1;
 	}
 	return 0;
@@ -175,8 +177,9 @@ job_parse(struct agentd *ad, const cJSON *body, const struct job *base,
 
 	job = job_from_json(body, base, &field, &cause);
 	if (job == NULL) {
-		agentd_error_set(err, cJSON_IsObject(body) ? AGENTD_INVALID :
-		    AGENTD_BAD_REQUEST, field, "%s", cause);
+		agentd_error_set(err,
+		    cJSON_IsObject(body) ? AGENTD_INVALID : AGENTD_BAD_REQUEST,
+		    field, "%s", cause);
 		free(cause);
 		return NULL;
 	}
@@ -208,8 +211,9 @@ job_save(struct agentd *ad, const struct principal *p, struct job *job,
 		return -1;
 	by_text(p, by, sizeof by);
 	if (store_job_update(ad->store, job, action, by, now) == -1) {
-		agentd_error_set(err, errno == EEXIST ? AGENTD_CONFLICT :
-		    AGENTD_INTERNAL, NULL, "cannot save job \"%s\"", job->name);
+		agentd_error_set(err,
+		    errno == EEXIST ? AGENTD_CONFLICT : AGENTD_INTERNAL, NULL,
+		    "cannot save job \"%s\"", job->name);
 		return -1;
 	}
 	if (ad->sched != NULL)
@@ -232,9 +236,8 @@ job_keep_identity(struct job *job, const struct job *old)
 }
 
 int
-ops_job_create(struct agentd *ad, const struct principal *p,
-    const cJSON *body, int replace, cJSON **out, int *created,
-    struct agentd_error *err)
+ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
+    int replace, cJSON **out, int *created, struct agentd_error *err)
 {
 	struct job *job, *old;
 	char by[32];
@@ -260,9 +263,9 @@ ops_job_create(struct agentd *ad, const struct principal *p,
 		goto out;
 	by_text(p, by, sizeof by);
 	if (store_job_insert(ad->store, job, "create", by, now) == -1) {
-		agentd_error_set(err, errno == EEXIST ? AGENTD_CONFLICT :
-		    AGENTD_INTERNAL, "name", "cannot create job \"%s\"",
-		    job->name);
+		agentd_error_set(err,
+		    errno == EEXIST ? AGENTD_CONFLICT : AGENTD_INTERNAL, "name",
+		    "cannot create job \"%s\"", job->name);
 		goto out;
 	}
 	if (ad->sched != NULL)
@@ -278,9 +281,8 @@ out:
 }
 
 int
-ops_job_replace(struct agentd *ad, const struct principal *p,
-    const char *name, const cJSON *body, cJSON **out,
-    struct agentd_error *err)
+ops_job_replace(struct agentd *ad, const struct principal *p, const char *name,
+    const cJSON *body, cJSON **out, struct agentd_error *err)
 {
 	struct job *old, *job;
 	const cJSON *n;
@@ -289,8 +291,8 @@ ops_job_replace(struct agentd *ad, const struct principal *p,
 	if ((old = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
 	n = cJSON_GetObjectItemCaseSensitive(body, "name");
-	if (n != NULL && (!cJSON_IsString(n) ||
-	    strcmp(n->valuestring, name) != 0)) {
+	if (n != NULL &&
+	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
 		agentd_error_set(err, AGENTD_INVALID, "name",
 		    "name: must match the job in the path (\"%s\")", name);
 		job_free(old);
@@ -317,9 +319,8 @@ ops_job_replace(struct agentd *ad, const struct principal *p,
 }
 
 int
-ops_job_patch(struct agentd *ad, const struct principal *p,
-    const char *name, const cJSON *body, cJSON **out,
-    struct agentd_error *err)
+ops_job_patch(struct agentd *ad, const struct principal *p, const char *name,
+    const cJSON *body, cJSON **out, struct agentd_error *err)
 {
 	struct job *old, *job;
 	const cJSON *n;
@@ -328,8 +329,8 @@ ops_job_patch(struct agentd *ad, const struct principal *p,
 	if ((old = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
 	n = cJSON_GetObjectItemCaseSensitive(body, "name");
-	if (n != NULL && (!cJSON_IsString(n) ||
-	    strcmp(n->valuestring, name) != 0)) {
+	if (n != NULL &&
+	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
 		agentd_error_set(err, AGENTD_INVALID, "name",
 		    "name: cannot be changed by PATCH");
 		job_free(old);
@@ -346,8 +347,8 @@ ops_job_patch(struct agentd *ad, const struct principal *p,
 }
 
 int
-ops_job_delete(struct agentd *ad, const struct principal *p,
-    const char *name, cJSON **out, struct agentd_error *err)
+ops_job_delete(struct agentd *ad, const struct principal *p, const char *name,
+    cJSON **out, struct agentd_error *err)
 {
 	struct job *job;
 	char by[32];
@@ -393,8 +394,8 @@ ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
 	size_t n, i;
 
 	if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == -1) {
-		agentd_error_set(err, AGENTD_INTERNAL, NULL,
-		    "cannot list jobs");
+		agentd_error_set(
+		    err, AGENTD_INTERNAL, NULL, "cannot list jobs");
 		return -1;
 	}
 	*out = cJSON_CreateObject();
@@ -406,8 +407,8 @@ ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
 }
 
 int
-ops_job_versions(struct agentd *ad, const struct principal *p,
-    const char *name, cJSON **out, struct agentd_error *err)
+ops_job_versions(struct agentd *ad, const struct principal *p, const char *name,
+    cJSON **out, struct agentd_error *err)
 {
 	cJSON *arr;
 	struct job *job;
@@ -429,9 +430,8 @@ ops_job_versions(struct agentd *ad, const struct principal *p,
 }
 
 int
-ops_job_rollback(struct agentd *ad, const struct principal *p,
-    const char *name, int64_t version, cJSON **out,
-    struct agentd_error *err)
+ops_job_rollback(struct agentd *ad, const struct principal *p, const char *name,
+    int64_t version, cJSON **out, struct agentd_error *err)
 {
 	struct job *old, *job;
 	uid_t owner = p->uid;
@@ -444,8 +444,9 @@ ops_job_rollback(struct agentd *ad, const struct principal *p,
 	job = store_version_load(ad->store, owner, name, version);
 	if (job == NULL) {
 		agentd_error_set(err, AGENTD_NOT_FOUND, "version",
-		    version == 0 ? "job \"%s\" has no earlier version" :
-		    "job \"%s\" has no version %lld", name, (long long)version);
+		    version == 0 ? "job \"%s\" has no earlier version"
+		                 : "job \"%s\" has no version %lld",
+		    name, (long long)version);
 		job_free(old);
 		return -1;
 	}
@@ -466,8 +467,8 @@ ops_job_rollback(struct agentd *ad, const struct principal *p,
 }
 
 int
-ops_job_pause(struct agentd *ad, const struct principal *p,
-    const char *name, int paused, cJSON **out, struct agentd_error *err)
+ops_job_pause(struct agentd *ad, const struct principal *p, const char *name,
+    int paused, cJSON **out, struct agentd_error *err)
 {
 	struct job *job;
 	int rc;
@@ -481,8 +482,8 @@ ops_job_pause(struct agentd *ad, const struct principal *p,
 }
 
 int
-ops_job_trigger(struct agentd *ad, const struct principal *p,
-    const char *name, cJSON **out, struct agentd_error *err)
+ops_job_trigger(struct agentd *ad, const struct principal *p, const char *name,
+    cJSON **out, struct agentd_error *err)
 {
 	struct job *job;
 	struct run run;
@@ -524,10 +525,10 @@ ops_decision_list(struct agentd *ad, const struct principal *p,
 
 	if ((job = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
-	if (store_decision_list(ad->store, job->id, limit, before, &ds,
-	    &n) == -1) {
-		agentd_error_set(err, AGENTD_INTERNAL, NULL,
-		    "cannot list decisions");
+	if (store_decision_list(ad->store, job->id, limit, before, &ds, &n) ==
+	    -1) {
+		agentd_error_set(
+		    err, AGENTD_INTERNAL, NULL, "cannot list decisions");
 		job_free(job);
 		return -1;
 	}
@@ -547,8 +548,8 @@ run_lookup(struct agentd *ad, const struct principal *p, int64_t id,
 {
 	if (store_run_load(ad->store, id, r) == -1 ||
 	    (!p->admin && r->owner != p->uid)) {
-		agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
-		    "no run %lld", (long long)id);
+		agentd_error_set(
+		    err, AGENTD_NOT_FOUND, NULL, "no run %lld", (long long)id);
 		return -1;
 	}
 	return 0;
@@ -578,7 +579,8 @@ ops_run_list(struct agentd *ad, const struct principal *p,
 	rf.owner = p->uid;
 	rf.any_owner = p->admin;
 	if (store_run_list(ad->store, &rf, &runs, &n) == -1) {
-		agentd_error_set(err, AGENTD_INTERNAL, NULL, "cannot list runs");
+		agentd_error_set(
+		    err, AGENTD_INTERNAL, NULL, "cannot list runs");
 		return -1;
 	}
 	*out = cJSON_CreateObject();
@@ -642,13 +644,13 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
 	add_time(o, "started_at", ad->started_at);
 	cJSON_AddStringToObject(o, "state_dir", ad->state_dir);
-	cJSON_AddStringToObject(o, "socket",
-	    ad->socket_path != NULL ? ad->socket_path : "");
+	cJSON_AddStringToObject(
+	    o, "socket", ad->socket_path != NULL ? ad->socket_path : "");
 	cJSON_AddNumberToObject(o, "jobs", (double)n);
-	cJSON_AddNumberToObject(o, "running", ad->sup != NULL ?
-	    supervisor_count_running(ad->sup) : 0);
-	cJSON_AddNumberToObject(o, "queued", ad->sup != NULL ?
-	    supervisor_count_queued(ad->sup) : 0);
+	cJSON_AddNumberToObject(o, "running",
+	    ad->sup != NULL ? supervisor_count_running(ad->sup) : 0);
+	cJSON_AddNumberToObject(o, "queued",
+	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
 	cJSON_AddArrayToObject(o, "problems");
 	*out = o;
 	return 0;

@@ -69,8 +69,8 @@ heap_swap(struct scheduler *s, size_t a, size_t b)
 }
 
 static void
-heap_push(struct scheduler *s, int64_t due, int64_t job_id, int idx,
-    uint32_t gen)
+heap_push(
+    struct scheduler *s, int64_t due, int64_t job_id, int idx, uint32_t gen)
 {
 	size_t i;
 
@@ -188,7 +188,8 @@ sched_next_after(struct sjob *sj, int idx, int64_t after, unsigned *notes)
 		/* The series is anchored at the last fire (or creation). */
 		return cronexpr_every_next(ce,
 		    sj->ss[idx].last_slot != 0 ? sj->ss[idx].last_slot
-		    : sj->job->created_at, after);
+		                               : sj->job->created_at,
+		    after);
 	case CRON_CALENDAR:
 		break;
 	}
@@ -213,8 +214,9 @@ sched_compute(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 	if (ss->last_slot == 0)
 		ss->last_slot = now;
 	after = ss->last_slot;
-	if (ss->last_slot > now && (ce->kind == CRON_EVERY || ce->interval ||
-	    ss->last_slot - now > SCHED_STEP_RULE)) {
+	if (ss->last_slot > now &&
+	    (ce->kind == CRON_EVERY || ce->interval ||
+	        ss->last_slot - now > SCHED_STEP_RULE)) {
 		after = now;
 		ss->last_slot = now;
 	}
@@ -233,8 +235,8 @@ sjob_schedule(struct scheduler *s, struct sjob *sj, int64_t now)
 	sj->gen = ++s->gen;
 	sj->ss = xcalloc(sj->job->nschedules + 1, sizeof *sj->ss);
 	for (i = 0; i < sj->job->nschedules; i++) {
-		if (store_sched_load(st, sj->job->id, (int)i, &last,
-		    &next) == 0)
+		if (store_sched_load(st, sj->job->id, (int)i, &last, &next) ==
+		    0)
 			sj->ss[i].last_slot = last;
 		else
 			store_sched_save(st, sj->job->id, (int)i, now, 0);
@@ -269,8 +271,8 @@ scheduler_load(struct scheduler *s, int64_t now)
 }
 
 void
-scheduler_job_changed(struct scheduler *s, int64_t job_id,
-    const struct job *job, int64_t now)
+scheduler_job_changed(
+    struct scheduler *s, int64_t job_id, const struct job *job, int64_t now)
 {
 	struct sjob *sj;
 	size_t pos;
@@ -331,10 +333,9 @@ scheduler_job_next(struct scheduler *s, int64_t job_id)
 }
 
 /* A decision for JOB at SLOT, the detail formatted. */
-static void
-decision_init(struct decision *d, const struct job *job, int64_t slot,
-    enum decision_outcome outcome, int64_t now, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+static void decision_init(struct decision *d, const struct job *job,
+    int64_t slot, enum decision_outcome outcome, int64_t now, const char *fmt,
+    ...) __attribute__((format(printf, 6, 7)));
 
 static void
 decision_init(struct decision *d, const struct job *job, int64_t slot,
@@ -425,8 +426,8 @@ sched_overlap(struct scheduler *s, const struct job *job, int64_t *active,
 	for (i = 0; i < n; i++) {
 		*replaced = runs[i].id;
 		if (s->ad->sup != NULL)
-			supervisor_stop_run(s->ad->sup, runs[i].id,
-			    "replaced by a newer run");
+			supervisor_stop_run(
+			    s->ad->sup, runs[i].id, "replaced by a newer run");
 		else {
 			runs[i].state = RUN_CANCELLED;
 			strlcpy(runs[i].message, "replaced by a newer run",
@@ -454,18 +455,18 @@ sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
 	enum decision_outcome outcome;
 
 	if (job->paused) {
-		decision_init(&d, job, slot, DECISION_PAUSED, now,
-		    "job is paused");
-		return store_fire(s->ad->store, NULL, &d, idx, ss->last_slot,
-		    ss->next);
+		decision_init(
+		    &d, job, slot, DECISION_PAUSED, now, "job is paused");
+		return store_fire(
+		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 	}
 	if (overlap_check && sched_overlap(s, job, &active, &replaced)) {
 		decision_init(&d, job, slot, DECISION_SKIPPED_OVERLAP, now,
 		    "run %lld is still active", (long long)active);
 		log_info("scheduler: slot skipped job=%s run=%lld still active",
 		    job->name, (long long)active);
-		return store_fire(s->ad->store, NULL, &d, idx, ss->last_slot,
-		    ss->next);
+		return store_fire(
+		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 	} else if (!overlap_check)
 		replaced = 0;
 	if (ss->notes & CRON_NOTE_GAP_SKIPPED) {
@@ -483,11 +484,12 @@ sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
 	decision_init(&d, job, slot, outcome, now, "%s%s%s",
 	    missed > 0 ? "catch-up run" : "on schedule",
 	    ss->notes & CRON_NOTE_GAP_MOVED ? ", moved to the end of a DST gap"
-	    : "", replaced != 0 ? ", replacing an active run" : "");
-	if (store_fire(s->ad->store, &run, &d, idx, ss->last_slot,
-	    ss->next) == -1) {
-		log_warn("scheduler: cannot record the fire of job=%s",
-		    job->name);
+	                                    : "",
+	    replaced != 0 ? ", replacing an active run" : "");
+	if (store_fire(s->ad->store, &run, &d, idx, ss->last_slot, ss->next) ==
+	    -1) {
+		log_warn(
+		    "scheduler: cannot record the fire of job=%s", job->name);
 		return -1;
 	}
 	run_queued(s, &run);
@@ -523,8 +525,9 @@ sched_latest(struct sjob *sj, int idx, int64_t first, int64_t now)
 	unsigned notes;
 
 	if (ce->kind == CRON_EVERY)
-		return ce->every > 0 ? first + (now - first) / ce->every *
-		    ce->every : first;
+		return ce->every > 0
+		    ? first + (now - first) / ce->every * ce->every
+		    : first;
 	if (cronexpr_prev(ce, sj->job->tz, now + 1, &prev, &notes) == -1 ||
 	    prev < first)
 		return first;
@@ -533,8 +536,8 @@ sched_latest(struct sjob *sj, int idx, int64_t first, int64_t now)
 
 /* Fires up to catchup_max of the latest missed slots, oldest first. */
 static int
-sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx,
-    int64_t first, int64_t latest, int64_t missed, int64_t now)
+sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx, int64_t first,
+    int64_t latest, int64_t missed, int64_t now)
 {
 	const struct cronexpr *ce = &sj->job->exprs[idx];
 	struct decision d;
@@ -591,17 +594,18 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		return fired;
 	}
 	missed = sched_count(sj, idx, first, latest);
-	if (s->step > 0 && s->step < SCHED_STEP_RULE && ce->kind ==
-	    CRON_CALENDAR && !ce->interval)
+	if (s->step > 0 && s->step < SCHED_STEP_RULE &&
+	    ce->kind == CRON_CALENDAR && !ce->interval)
 		policy = JOB_CATCHUP_ONCE;
 	ss->notes = 0;
 	switch (policy) {
 	case JOB_CATCHUP_SKIP:
 		decision_init(&d, job, latest, DECISION_OUTSIDE_CATCHUP, now,
 		    "%lld missed slot%s since %lld not run (catchup skip)",
-		    (long long)missed, missed == 1 ? "" : "s", (long long)first);
-		store_fire(s->ad->store, NULL, &d, idx, ss->last_slot,
-		    ss->next);
+		    (long long)missed, missed == 1 ? "" : "s",
+		    (long long)first);
+		store_fire(
+		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 		log_notice("scheduler: missed slots skipped job=%s missed=%lld",
 		    job->name, (long long)missed);
 		break;
@@ -609,8 +613,8 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		fired = sched_fire(s, sj, idx, latest, missed, 1, now);
 		break;
 	case JOB_CATCHUP_ALL:
-		fired = sched_catchup_all(s, sj, idx, first, latest, missed,
-		    now);
+		fired =
+		    sched_catchup_all(s, sj, idx, first, latest, missed, now);
 		break;
 	}
 	ss->notes = notes;
@@ -630,8 +634,8 @@ scheduler_tick(struct scheduler *s, int64_t now)
 		sj = sjob_find(s, ent.job_id, NULL);
 		n += sched_due(s, sj, ent.idx, now);
 		if (sj->ss[ent.idx].next != 0)
-			heap_push(s, sj->ss[ent.idx].next, sj->job->id,
-			    ent.idx, sj->gen);
+			heap_push(s, sj->ss[ent.idx].next, sj->job->id, ent.idx,
+			    sj->gen);
 	}
 	s->step = 0;
 	return n;

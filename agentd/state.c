@@ -30,8 +30,7 @@ agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg)
 }
 
 void
-agentd_emit(struct agentd *ad, const char *type, uid_t owner,
-    const cJSON *obj)
+agentd_emit(struct agentd *ad, const char *type, uid_t owner, const cJSON *obj)
 {
 	if (ad->event_cb != NULL)
 		ad->event_cb(type, owner, obj, ad->event_arg);

@@ -158,8 +158,8 @@ run_collect(sqlite3_stmt *s, struct run **runs, size_t *nruns)
 }
 
 int
-store_run_list(struct store *st, const struct run_filter *f,
-    struct run **runs, size_t *nruns)
+store_run_list(struct store *st, const struct run_filter *f, struct run **runs,
+    size_t *nruns)
 {
 	sqlite3_stmt *s;
 	int limit;
@@ -180,8 +180,8 @@ store_run_list(struct store *st, const struct run_filter *f,
 }
 
 int
-store_run_list_state(struct store *st, enum run_state state,
-    struct run **runs, size_t *nruns)
+store_run_list_state(
+    struct store *st, enum run_state state, struct run **runs, size_t *nruns)
 {
 	sqlite3_stmt *s;
 
@@ -192,8 +192,8 @@ store_run_list_state(struct store *st, enum run_state state,
 }
 
 int
-store_run_list_active(struct store *st, int64_t job_id, struct run **runs,
-    size_t *nruns)
+store_run_list_active(
+    struct store *st, int64_t job_id, struct run **runs, size_t *nruns)
 {
 	sqlite3_stmt *s;
 
@@ -265,8 +265,8 @@ store_decision_add(struct store *st, struct decision *d)
 }
 
 int
-store_decision_list(struct store *st, int64_t job_id, int limit,
-    int64_t before, struct decision **ds, size_t *nds)
+store_decision_list(struct store *st, int64_t job_id, int limit, int64_t before,
+    struct decision **ds, size_t *nds)
 {
 	sqlite3_stmt *s;
 	struct decision *v = NULL, *d;
@@ -287,7 +287,8 @@ store_decision_list(struct store *st, int64_t job_id, int limit,
 		strlcpy(d->job, store_col_text(s, 2), sizeof d->job);
 		d->slot = sqlite3_column_int64(s, 3);
 		x = decision_outcome_parse(store_col_text(s, 4));
-		d->outcome = x < 0 ? DECISION_EXPIRED : (enum decision_outcome)x;
+		d->outcome =
+		    x < 0 ? DECISION_EXPIRED : (enum decision_outcome)x;
 		d->run_id = sqlite3_column_int64(s, 5);
 		strlcpy(d->detail, store_col_text(s, 6), sizeof d->detail);
 		d->decided_at = sqlite3_column_int64(s, 7);
@@ -299,8 +300,8 @@ store_decision_list(struct store *st, int64_t job_id, int limit,
 }
 
 int
-store_sched_load(struct store *st, int64_t job_id, int idx,
-    int64_t *last_slot, int64_t *next_fire)
+store_sched_load(struct store *st, int64_t job_id, int idx, int64_t *last_slot,
+    int64_t *next_fire)
 {
 	sqlite3_stmt *s;
 
@@ -335,8 +336,8 @@ sched_save(struct store *st, int64_t job_id, int idx, int64_t last_slot,
 }
 
 int
-store_sched_save(struct store *st, int64_t job_id, int idx,
-    int64_t last_slot, int64_t next_fire)
+store_sched_save(struct store *st, int64_t job_id, int idx, int64_t last_slot,
+    int64_t next_fire)
 {
 	if (store_write_begin(st) == -1)
 		return -1;

@@ -44,49 +44,57 @@ const char *const store_migrations[] = {
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];
 
-#define JOB_COLS "id, owner, name, paused, origin, version, created_at, " \
+#define JOB_COLS                                                               \
+	"id, owner, name, paused, origin, version, created_at, "               \
 	"updated_at, spec"
-#define RUN_COLS "id, job_id, job, owner, attempt, first_run_id, trigger, " \
-	"schedule, scheduled_at, queued_at, not_before, started_at, " \
-	"finished_at, pid, exit_code, signal, http_status, state, " \
+#define RUN_COLS                                                               \
+	"id, job_id, job, owner, attempt, first_run_id, trigger, "             \
+	"schedule, scheduled_at, queued_at, not_before, started_at, "          \
+	"finished_at, pid, exit_code, signal, http_status, state, "            \
 	"output_bytes, triggered_by, host, missed_count, boot_id, message"
-#define FINAL_STATES "('succeeded', 'failed', 'timed_out', 'cancelled', " \
+#define FINAL_STATES                                                           \
+	"('succeeded', 'failed', 'timed_out', 'cancelled', "                   \
 	"'lost', 'skipped')"
 
 const char *const store_sql[STMT_COUNT] = {
 	[STMT_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
-	[STMT_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+	[STMT_SETTING_SET] =
+	    "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (owner, name, paused, origin,"
-	    " version, created_at, updated_at, spec)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[STMT_JOB_UPDATE] = "UPDATE jobs SET owner = ?1, name = ?2,"
+	                    " version, created_at, updated_at, spec)"
+	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_JOB_UPDATE] =
+	    "UPDATE jobs SET owner = ?1, name = ?2,"
 	    " paused = ?3, origin = ?4, version = ?5, created_at = ?6,"
 	    " updated_at = ?7, spec = ?8 WHERE id = ?9",
 	[STMT_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
 	[STMT_JOB_FIND] = "SELECT " JOB_COLS " FROM jobs"
-	    " WHERE owner = ?1 AND name = ?2",
+	                  " WHERE owner = ?1 AND name = ?2",
 	[STMT_JOB_FIND_ANY] = "SELECT " JOB_COLS " FROM jobs WHERE name = ?1"
-	    " ORDER BY owner LIMIT 1",
+	                      " ORDER BY owner LIMIT 1",
 	[STMT_JOB_LOAD] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
 	[STMT_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs"
-	    " WHERE ?1 OR owner = ?2 ORDER BY name, owner",
+	                  " WHERE ?1 OR owner = ?2 ORDER BY name, owner",
 	[STMT_VERSION_INSERT] = "INSERT INTO job_versions (job_id, owner, name,"
-	    " version, action, by, created_at, spec)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	                        " version, action, by, created_at, spec)"
+	                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STMT_VERSION_MAX] = "SELECT max(version) FROM job_versions"
-	    " WHERE owner = ?1 AND name = ?2",
-	[STMT_VERSION_LIST] = "SELECT version, created_at, by, action, spec"
+	                     " WHERE owner = ?1 AND name = ?2",
+	[STMT_VERSION_LIST] =
+	    "SELECT version, created_at, by, action, spec"
 	    " FROM job_versions WHERE owner = ?1 AND name = ?2"
 	    " ORDER BY version DESC, id DESC",
-	[STMT_RUN_INSERT] = "INSERT INTO runs (job_id, job, owner, attempt,"
+	[STMT_RUN_INSERT] =
+	    "INSERT INTO runs (job_id, job, owner, attempt,"
 	    " first_run_id, trigger, schedule, scheduled_at, queued_at,"
 	    " not_before, started_at, finished_at, pid, exit_code, signal,"
 	    " http_status, state, output_bytes, triggered_by, host,"
 	    " missed_count, boot_id, message) VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
 	    " ?21, ?22, ?23, ?24)",
-	[STMT_RUN_UPDATE] = "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
+	[STMT_RUN_UPDATE] =
+	    "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
 	    " attempt = ?5, first_run_id = ?6, trigger = ?7, schedule = ?8,"
 	    " scheduled_at = ?9, queued_at = ?10, not_before = ?11,"
 	    " started_at = ?12, finished_at = ?13, pid = ?14, exit_code = ?15,"
@@ -94,30 +102,35 @@ const char *const store_sql[STMT_COUNT] = {
 	    " triggered_by = ?20, host = ?21, missed_count = ?22,"
 	    " boot_id = ?23, message = ?24 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
-	[STMT_RUN_LIST] = "SELECT " RUN_COLS " FROM runs"
+	[STMT_RUN_LIST] =
+	    "SELECT " RUN_COLS " FROM runs"
 	    " WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"
 	    " AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"
 	    " AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7",
 	[STMT_RUN_LIST_STATE] = "SELECT " RUN_COLS " FROM runs"
-	    " WHERE state = ?1 ORDER BY id",
+	                        " WHERE state = ?1 ORDER BY id",
 	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",
 	[STMT_RUN_LAST] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
-	    " ORDER BY id DESC LIMIT 1",
-	[STMT_RUN_ACTIVE] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
+	                  " ORDER BY id DESC LIMIT 1",
+	[STMT_RUN_ACTIVE] =
+	    "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
 	    " AND state IN ('queued', 'running', 'retrying') ORDER BY id",
 	[STMT_DECISION_INSERT] = "INSERT INTO decisions (job_id, job, slot,"
-	    " outcome, run_id, detail, decided_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[STMT_DECISION_LIST] = "SELECT id, job_id, job, slot, outcome, run_id,"
+	                         " outcome, run_id, detail, decided_at)"
+	                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_DECISION_LIST] =
+	    "SELECT id, job_id, job, slot, outcome, run_id,"
 	    " detail, decided_at FROM decisions WHERE job_id = ?1"
 	    " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
 	[STMT_SCHED_LOAD] = "SELECT last_slot, next_fire FROM schedules"
-	    " WHERE job_id = ?1 AND idx = ?2",
-	[STMT_SCHED_SAVE] = "INSERT INTO schedules (job_id, idx, last_slot,"
+	                    " WHERE job_id = ?1 AND idx = ?2",
+	[STMT_SCHED_SAVE] =
+	    "INSERT INTO schedules (job_id, idx, last_slot,"
 	    " next_fire) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job_id, idx)"
 	    " DO UPDATE SET last_slot = excluded.last_slot,"
 	    " next_fire = excluded.next_fire",
-	[STMT_PRUNE_SELECT] = "SELECT id FROM (SELECT id, state, finished_at,"
+	[STMT_PRUNE_SELECT] =
+	    "SELECT id FROM (SELECT id, state, finished_at,"
 	    " row_number() OVER (PARTITION BY job_id ORDER BY id DESC) AS rn"
 	    " FROM runs) WHERE state IN " FINAL_STATES
 	    " AND (finished_at < ?1 OR rn > ?2)",

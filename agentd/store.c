@@ -44,7 +44,7 @@ store_stmt(struct store *st, enum store_stmt id)
 
 	if (s == NULL) {
 		if (sqlite3_prepare_v3(st->db, store_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		        SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
 			log_warnx("store: cannot prepare statement %d: %s",
 			    (int)id, sqlite3_errmsg(st->db));
 			errno = EIO;
@@ -150,8 +150,10 @@ store_schema_version(struct store *st)
 	sqlite3_stmt *s;
 	int v = 0;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM "
-	    "schema_version", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT max(version) FROM "
+	        "schema_version",
+	        -1, &s, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
@@ -166,19 +168,23 @@ store_migrate(struct store *st, char **cause)
 	int v;
 	size_t i;
 
-	if (exec_sql(st, "CREATE TABLE IF NOT EXISTS schema_version ("
-	    "version INTEGER NOT NULL)") == -1)
+	if (exec_sql(st,
+	        "CREATE TABLE IF NOT EXISTS schema_version ("
+	        "version INTEGER NOT NULL)") == -1)
 		goto fail;
 	v = store_schema_version(st);
 	if (v > (int)store_nmigrations) {
-		xasprintf(cause, "database schema %d is newer than this "
-		    "daemon's %zu", v, store_nmigrations);
+		xasprintf(cause,
+		    "database schema %d is newer than this "
+		    "daemon's %zu",
+		    v, store_nmigrations);
 		return -1;
 	}
 	for (i = (size_t)v; i < store_nmigrations; i++) {
 		char *sql;
 
-		xasprintf(&sql, "BEGIN IMMEDIATE; %s INSERT INTO "
+		xasprintf(&sql,
+		    "BEGIN IMMEDIATE; %s INSERT INTO "
 		    "schema_version (version) VALUES (%zu); COMMIT;",
 		    store_migrations[i], i + 1);
 		if (exec_sql(st, sql) == -1) {
@@ -191,8 +197,8 @@ store_migrate(struct store *st, char **cause)
 	return 0;
 
 fail:
-	xasprintf(cause, "cannot migrate the database: %s",
-	    sqlite3_errmsg(st->db));
+	xasprintf(
+	    cause, "cannot migrate the database: %s", sqlite3_errmsg(st->db));
 	return -1;
 }
 
@@ -202,15 +208,18 @@ store_open(const char *path, char **cause)
 	struct store *st;
 
 	st = xcalloc(1, sizeof *st);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db,
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		xasprintf(cause, "cannot open %s: %s", path,
 		    st->db != NULL ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
-	if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    " PRAGMA foreign_keys=ON;") == -1) {
+	if (exec_sql(st,
+	        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	        " PRAGMA foreign_keys=ON;") == -1) {
 		xasprintf(cause, "cannot set up %s: %s", path,
 		    sqlite3_errmsg(st->db));
 		goto fail;
@@ -262,7 +271,8 @@ store_setting_set(struct store *st, const char *key, const char *value)
 {
 	sqlite3_stmt *s;
 
-	if (store_write_begin(st) == -1 || (s = store_stmt(st, STMT_SETTING_SET)) == NULL)
+	if (store_write_begin(st) == -1 ||
+	    (s = store_stmt(st, STMT_SETTING_SET)) == NULL)
 		return -1;
 	store_bind_text(s, 1, key);
 	store_bind_text(s, 2, value);
@@ -395,8 +405,7 @@ fail:
 }
 
 int
-store_job_delete(struct store *st, struct job *job, const char *by,
-    int64_t now)
+store_job_delete(struct store *st, struct job *job, const char *by, int64_t now)
 {
 	sqlite3_stmt *s;
 
@@ -497,8 +506,8 @@ store_job_load(struct store *st, int64_t id)
 }
 
 int
-store_job_list(struct store *st, uid_t owner, int any_owner,
-    struct job ***jobs, size_t *njobs)
+store_job_list(struct store *st, uid_t owner, int any_owner, struct job ***jobs,
+    size_t *njobs)
 {
 	sqlite3_stmt *s;
 	struct job **v = NULL, *job;
@@ -531,8 +540,7 @@ store_job_list_free(struct job **jobs, size_t njobs)
 }
 
 int
-store_version_list(struct store *st, uid_t owner, const char *name,
-    cJSON **out)
+store_version_list(struct store *st, uid_t owner, const char *name, cJSON **out)
 {
 	sqlite3_stmt *s;
 	cJSON *arr, *v, *spec;
@@ -546,15 +554,15 @@ store_version_list(struct store *st, uid_t owner, const char *name,
 	arr = cJSON_CreateArray();
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		v = cJSON_CreateObject();
-		cJSON_AddNumberToObject(v, "version",
-		    (double)sqlite3_column_int64(s, 0));
+		cJSON_AddNumberToObject(
+		    v, "version", (double)sqlite3_column_int64(s, 0));
 		util_format_utc(buf, sizeof buf, sqlite3_column_int64(s, 1));
 		cJSON_AddStringToObject(v, "created_at", buf);
 		cJSON_AddStringToObject(v, "by", store_col_text(s, 2));
 		cJSON_AddStringToObject(v, "action", store_col_text(s, 3));
 		spec = cJSON_Parse(store_col_text(s, 4));
-		cJSON_AddItemToObject(v, "job",
-		    spec != NULL ? spec : cJSON_CreateNull());
+		cJSON_AddItemToObject(
+		    v, "job", spec != NULL ? spec : cJSON_CreateNull());
 		cJSON_AddItemToArray(arr, v);
 		n++;
 	}
@@ -569,8 +577,8 @@ store_version_list(struct store *st, uid_t owner, const char *name,
 }
 
 struct job *
-store_version_load(struct store *st, uid_t owner, const char *name,
-    int64_t version)
+store_version_load(
+    struct store *st, uid_t owner, const char *name, int64_t version)
 {
 	sqlite3_stmt *s;
 	struct job *job;
@@ -591,7 +599,8 @@ store_version_load(struct store *st, uid_t owner, const char *name,
 			found = 1;
 			continue;
 		}
-		if ((version == 0 && strcmp(store_col_text(s, 3), "delete") != 0) ||
+		if ((version == 0 &&
+		        strcmp(store_col_text(s, 3), "delete") != 0) ||
 		    v == version) {
 			json = cJSON_Parse(store_col_text(s, 4));
 			break;

@@ -96,7 +96,8 @@ run_changed(struct supervisor *sup, const struct run *run)
 	cJSON *o;
 
 	if (store_run_update(sup->ad->store, run) == -1)
-		log_warn("supervisor: cannot save run=%lld", (long long)run->id);
+		log_warn(
+		    "supervisor: cannot save run=%lld", (long long)run->id);
 	o = ops_run_to_json(run);
 	agentd_emit(sup->ad, "run", run->owner, o);
 	cJSON_Delete(o);
@@ -157,8 +158,8 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	r = *failed;
 	r.id = 0;
 	r.attempt = failed->attempt + 1;
-	r.first_run_id = failed->first_run_id != 0 ? failed->first_run_id
-	    : failed->id;
+	r.first_run_id =
+	    failed->first_run_id != 0 ? failed->first_run_id : failed->id;
 	r.trigger = TRIGGER_RETRY;
 	r.queued_at = now;
 	r.not_before = now + retry_delay(job, failed->attempt);
@@ -175,8 +176,8 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 		return;
 	}
 	log_info("supervisor: retry queued job=%s run=%lld attempt=%d "
-	    "delay=%llds", r.job, (long long)r.id, r.attempt,
-	    (long long)(r.not_before - now));
+	         "delay=%llds",
+	    r.job, (long long)r.id, r.attempt, (long long)(r.not_before - now));
 	pending_add(sup, &r);
 	run_changed(sup, &r);
 }
@@ -213,8 +214,8 @@ run_outcome(struct srun *sr, const struct child_result *res)
 	}
 	if (sr->stop == STOP_TIMEOUT) {
 		r->state = RUN_TIMED_OUT;
-		snprintf(r->message, sizeof r->message,
-		    "timed out after %llds", (long long)sr->job->timeout);
+		snprintf(r->message, sizeof r->message, "timed out after %llds",
+		    (long long)sr->job->timeout);
 		return sr->job->nretry_on == 0;
 	}
 	if (!res->exited) {
@@ -235,11 +236,13 @@ run_outcome(struct srun *sr, const struct child_result *res)
 	case JOB_OUTCOME_FAIL:
 		r->state = RUN_FAILED;
 		snprintf(r->message, sizeof r->message,
-		    "exit %d means fail without retry (on_exit)", res->exit_code);
+		    "exit %d means fail without retry (on_exit)",
+		    res->exit_code);
 		break;
 	case JOB_OUTCOME_RETRY:
 		r->state = RUN_FAILED;
-		snprintf(r->message, sizeof r->message, "exit %d", res->exit_code);
+		snprintf(
+		    r->message, sizeof r->message, "exit %d", res->exit_code);
 		retry = 1;
 		break;
 	case JOB_OUTCOME_DEFAULT:
@@ -248,8 +251,8 @@ run_outcome(struct srun *sr, const struct child_result *res)
 			break;
 		}
 		r->state = RUN_FAILED;
-		snprintf(r->message, sizeof r->message, "exit %d",
-		    res->exit_code);
+		snprintf(
+		    r->message, sizeof r->message, "exit %d", res->exit_code);
 		retry = retry_code(sr->job, res->exit_code);
 		break;
 	}
@@ -291,8 +294,9 @@ child_gone(int fd, uint32_t events, void *arg)
 	retry = run_outcome(sr, &res);
 	sr->run.finished_at = now;
 	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
-	    "signal=%d elapsed=%.1fs", sr->run.job, (long long)sr->run.id,
-	    run_state_name(sr->run.state), sr->run.exit_code, sr->run.signal,
+	         "signal=%d elapsed=%.1fs",
+	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
+	    sr->run.exit_code, sr->run.signal,
 	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
 	run_changed(sup, &sr->run);
 	if (retry)
@@ -319,7 +323,8 @@ kill_now(void *arg)
 
 	sr->timer = NULL;
 	log_warnx("supervisor: still running after kill_grace job=%s "
-	    "run=%lld, sending SIGKILL", sr->run.job, (long long)sr->run.id);
+	          "run=%lld, sending SIGKILL",
+	    sr->run.job, (long long)sr->run.id);
 	child_signal(sr->child, SIGKILL);
 }
 
@@ -335,8 +340,8 @@ srun_terminate(struct srun *sr, enum stop_why why)
 	if (sr->timer != NULL)
 		loop_timer_cancel(loop, sr->timer);
 	child_signal(sr->child, SIGTERM);
-	sr->timer = loop_timer_add(loop, loop_now_ms() +
-	    sr->job->kill_grace * 1000, kill_now, sr);
+	sr->timer = loop_timer_add(
+	    loop, loop_now_ms() + sr->job->kill_grace * 1000, kill_now, sr);
 }
 
 static void
@@ -346,8 +351,8 @@ timed_out(void *arg)
 
 	sr->timer = NULL;
 	log_warnx("supervisor: timeout job=%s run=%lld after=%llds, sending "
-	    "SIGTERM", sr->run.job, (long long)sr->run.id,
-	    (long long)sr->job->timeout);
+	          "SIGTERM",
+	    sr->run.job, (long long)sr->run.id, (long long)sr->job->timeout);
 	srun_terminate(sr, STOP_TIMEOUT);
 }
 
@@ -408,8 +413,7 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	spec.argv = job->argv;
 	env = xcalloc(job->nenv + 1, sizeof *env);
 	for (i = 0; i < job->nenv; i++)
-		xasprintf(&env[i], "%s=%s", job->env[i].key,
-		    job->env[i].value);
+		xasprintf(&env[i], "%s=%s", job->env[i].key, job->env[i].value);
 	spec.env = env;
 	spec.workdir = job->workdir;
 	spec.umask = job->umask;
@@ -419,8 +423,8 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	spec.limits.nproc = limit_of(job->limits.nproc);
 	spec.limits.fsize = limit_of(job->limits.fsize);
 	spec.limits.core = limit_of(job->limits.core);
-	xasprintf(&log_path, "%s/%lld.log", sup->ad->log_dir,
-	    (long long)sr->run.id);
+	xasprintf(
+	    &log_path, "%s/%lld.log", sup->ad->log_dir, (long long)sr->run.id);
 	spec.log_path = log_path;
 	spec.log_cap = (uint64_t)job->max_output;
 	sr->child = child_spawn(&spec, cause);
@@ -454,8 +458,8 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 	loop_add_fd(loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
 	loop_add_fd(loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
 	if (sr->job->timeout > 0)
-		sr->timer = loop_timer_add(loop, sr->started_ms +
-		    sr->job->timeout * 1000, timed_out, sr);
+		sr->timer = loop_timer_add(loop,
+		    sr->started_ms + sr->job->timeout * 1000, timed_out, sr);
 	sr->next = sup->running;
 	sup->running = sr;
 	sup->nrunning++;
@@ -493,16 +497,15 @@ job_is_running(struct supervisor *sup, int64_t job_id, int64_t *run_id)
 }
 
 int
-supervisor_job_running(struct supervisor *sup, int64_t job_id,
-    int64_t *run_id)
+supervisor_job_running(struct supervisor *sup, int64_t job_id, int64_t *run_id)
 {
 	return job_is_running(sup, job_id, run_id);
 }
 
 /* Cancels pending SR (never started). */
 static void
-pending_cancel(struct supervisor *sup, struct srun *sr, const char *why,
-    int64_t now)
+pending_cancel(
+    struct supervisor *sup, struct srun *sr, const char *why, int64_t now)
 {
 	sr->run.state = RUN_CANCELLED;
 	sr->run.finished_at = now;
@@ -678,8 +681,8 @@ pid_is_run(pid_t pid, int64_t id)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	wl = (size_t)snprintf(want, sizeof want, "CRONQ_RUN_ID=%lld",
-	    (long long)id);
+	wl = (size_t)snprintf(
+	    want, sizeof want, "CRONQ_RUN_ID=%lld", (long long)id);
 	for (p = buf; p < buf + n; p += strlen(p) + 1) {
 		if (strncmp(p, want, wl) == 0 && p[wl] == '\0')
 			return 1;
@@ -697,8 +700,8 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 
 	/* Waiting runs first: the retries of lost runs are added below. */
 	for (k = 0; k < 2; k++) {
-		if (store_run_list_state(sup->ad->store, waiting[k], &runs,
-		    &n) == -1)
+		if (store_run_list_state(
+		        sup->ad->store, waiting[k], &runs, &n) == -1)
 			return -1;
 		for (i = 0; i < n; i++)
 			pending_add(sup, &runs[i]);
@@ -712,9 +715,9 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 		 * followed: end what is left of it, or a retry would run
 		 * next to it (BUG-25), and record it as lost.
 		 */
-		if (runs[i].pid > 0 && strcmp(runs[i].boot_id,
-		    sup->ad->boot_id) == 0 && pid_is_run(runs[i].pid,
-		    runs[i].id))
+		if (runs[i].pid > 0 &&
+		    strcmp(runs[i].boot_id, sup->ad->boot_id) == 0 &&
+		    pid_is_run(runs[i].pid, runs[i].id))
 			kill(-runs[i].pid, SIGKILL);
 		runs[i].state = RUN_LOST;
 		runs[i].finished_at = now;

@@ -530,7 +530,7 @@ static int
 get_limits(struct jp *jp, struct job *job, const cJSON *v)
 {
 	const cJSON *e;
-	static char field[48];
+	static _Thread_local char field[48];
 
 	if (!cJSON_IsObject(v))
 		return jp_fail(jp, "expected an object");
@@ -571,7 +571,7 @@ static int
 get_http(struct jp *jp, struct job *job, const cJSON *v)
 {
 	const cJSON *e;
-	static char field[48];
+	static _Thread_local char field[48];
 	int64_t status;
 
 	if (!cJSON_IsObject(v))
@@ -621,11 +621,14 @@ is_readonly(const char *key)
 static int
 job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 {
+	static _Thread_local char field[64];
 	const char *k = e->string;
 	int64_t n;
 	int x;
 
-	jp->field = k;
+	/* A copy: the caller may free JSON before reading *field. */
+	strlcpy(field, k, sizeof field);
+	jp->field = field;
 	if (strcmp(k, "name") == 0) {
 		if (!cJSON_IsString(e) || !util_valid_name(e->valuestring))
 			return jp_fail(jp, "expected [A-Za-z0-9._-]{1,64}");

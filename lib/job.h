@@ -128,8 +128,8 @@ struct job *job_dup(const struct job *job);
  *
  * Returns the new job (caller frees), or NULL with *cause set to one line
  * naming the field and what was expected (caller frees), and *field (if
- * FIELD is not NULL) set to the field's name (static or owned by JSON; do
- * not free).
+ * FIELD is not NULL) set to the field's name (static, per thread: valid
+ * until the next call; do not free).
  */
 struct job *job_from_json(const cJSON *json, const struct job *base,
     const char **field, char **cause);

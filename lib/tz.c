@@ -612,7 +612,7 @@ tz_expand_rule(
 {
 	struct tz_trans *gen, *all;
 	size_t si, di, ng = 0, i, first = *n;
-	int64_t y, ya, yend, day;
+	int64_t y, ya, yend, day, cut;
 	struct civil c;
 
 	si = tz_type_add(tz->types, &tz->ntypes, &p->std);
@@ -638,9 +638,16 @@ tz_expand_rule(
 	}
 	qsort(gen, ng, sizeof *gen, tz_trans_cmp);
 
+	/*
+	 * The last year's transitions lack the next year's partners; cut
+	 * where no later year's transition can fall (a rule instant lies
+	 * within 193 hours before its year and 217 hours after it).
+	 */
+	cut = (civil_days_from_date(yend + 1, 1, 1) - 9) * 86400;
 	all = xreallocarray(*trans, *n + ng, sizeof *all);
 	for (i = 0; i < ng; i++) {
-		if (first > 0 && gen[i].t <= all[first - 1].t)
+		if ((first > 0 && gen[i].t <= all[first - 1].t) ||
+		    gen[i].t >= cut)
 			continue;
 		if (*n > first && gen[i].t == all[*n - 1].t)
 			all[*n - 1] = gen[i];
@@ -649,6 +656,12 @@ tz_expand_rule(
 	}
 	free(gen);
 	*trans = all;
+	/*
+	 * A zone that is all rule starts each year in the state the year
+	 * before ended in, so that is the state before the first transition.
+	 */
+	if (first == 0 && *n > 0)
+		tz->type0 = all[*n - 1].type;
 
 	tz->periodic = 1;
 	tz->fold_below = first == 0;
@@ -684,7 +697,8 @@ tz_build(struct tz *tz, struct tz_trans *trans, size_t n)
 	free(trans);
 
 	/* Folding only matters when the rule really moves the clock. */
-	if (tz->periodic && (tz->nc == 0 || tz->ct[tz->nc - 1] < tz->fold_lo))
+	i = tz_count_le(tz->ct, tz->nc, tz->fold_lo - 1);
+	if (i == tz->nc || tz->ct[i] >= tz->fold_hi)
 		tz->periodic = 0;
 }
 

@@ -24,7 +24,10 @@ UNIT_TESTS = \
 	tests/unit/test-cronexpr \
 	tests/unit/test-util \
 	tests/unit/test-child \
-	tests/unit/test-output
+	tests/unit/test-output \
+	tests/unit/test-job \
+	tests/unit/test-store \
+	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
 
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
@@ -45,8 +48,22 @@ tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 tests_unit_test_output_SOURCES = tests/unit/test-output.c
 tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+# The daemon's own parts (job model, store, scheduler).
+DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
+tests_unit_test_job_SOURCES = tests/unit/test-job.c
+tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS)
+tests_unit_test_scheduler_SOURCES = tests/unit/test-scheduler.c
+tests_unit_test_scheduler_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_scheduler_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS)
 
-CLI_TESTS = tests/cli/next.bats tests/cli/api.bats
+CLI_TESTS = tests/cli/next.bats tests/cli/api.bats tests/cli/daemon.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
@@ -90,6 +107,21 @@ tests_unit_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
 tests_unit_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
 tests_unit_test_output_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_test_output_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_test_job_san_SOURCES = $(tests_unit_test_job_SOURCES)
+tests_unit_test_job_san_CFLAGS = $(tests_unit_test_job_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_job_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_job_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
+tests_unit_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_store_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_store_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) \
+	$(DAEMON_UNIT_LIBS)
+tests_unit_test_scheduler_san_SOURCES = $(tests_unit_test_scheduler_SOURCES)
+tests_unit_test_scheduler_san_CFLAGS = $(tests_unit_test_scheduler_CFLAGS) \
+	$(SAN_FLAGS)
+tests_unit_test_scheduler_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_scheduler_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) \
+	$(DAEMON_UNIT_LIBS)
 CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a agentd/libagentd-san.a
 
 # automake writes a .log rule only for programs listed in TESTS, and the

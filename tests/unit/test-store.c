@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: ISC */
+/* The store against a real SQLite file in a temporary directory. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "agentd.h"
+
+static char dir[] = "/tmp/test-store.XXXXXX";
+static char path[128];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test-store.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof path, "%s/cronq.db", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store *
+open_store(void)
+{
+	struct store *st;
+	char *cause = NULL;
+
+	st = store_open(path, &cause);
+	if (st == NULL)
+		fail_msg("%s", cause);
+	return st;
+}
+
+static struct job *
+make_job(const char *name, uid_t owner)
+{
+	char text[256];
+	cJSON *json;
+	struct job *job;
+	char *cause = NULL;
+
+	snprintf(text, sizeof text,
+	    "{\"name\": \"%s\", \"command\": \"true\","
+	    " \"schedule\": \"*/5 * * * *\", \"timezone\": \"UTC\"}",
+	    name);
+	json = cJSON_Parse(text);
+	job = job_from_json(json, NULL, NULL, &cause);
+	cJSON_Delete(json);
+	assert_non_null(job);
+	job->owner = owner;
+	return job;
+}
+
+static void
+run_init(struct run *r, const struct job *job, int64_t now)
+{
+	memset(r, 0, sizeof *r);
+	r->job_id = job->id;
+	strcpy(r->job, job->name);
+	r->owner = job->owner;
+	r->attempt = 1;
+	r->trigger = TRIGGER_SCHEDULE;
+	r->scheduled_at = r->queued_at = r->not_before = now;
+	r->exit_code = -1;
+	r->state = RUN_QUEUED;
+}
+
+/* Runs SQL directly on the file, as another process would. */
+static void
+raw_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+raw_count(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+test_migrations(void **state)
+{
+	struct store *st;
+
+	(void)state;
+	st = open_store();
+	assert_int_equal(store_schema_version(st), 1);
+	store_close(st);
+	st = open_store();
+	assert_int_equal(store_schema_version(st), 1);
+	store_close(st);
+	assert_int_equal(raw_count("SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(raw_count("PRAGMA journal_mode = WAL"), 0);
+
+	/* A database from a newer daemon is refused, not damaged. */
+	raw_sql("INSERT INTO schema_version VALUES (99)");
+	{
+		char *cause = NULL;
+
+		assert_null(store_open(path, &cause));
+		assert_non_null(strstr(cause, "schema 99 is newer"));
+		free(cause);
+	}
+}
+
+static void
+test_jobs_and_versions(void **state)
+{
+	struct store *st;
+	struct job *job, *got, **list;
+	size_t n;
+	cJSON *versions;
+
+	(void)state;
+	st = open_store();
+	job = make_job("backup", 1000);
+	assert_int_equal(
+	    store_job_insert(st, job, "create", "uid:1000", 100), 0);
+	assert_true(job->id > 0);
+	assert_int_equal(job->version, 1);
+
+	/* Same name, same owner: conflict; another owner: fine. */
+	got = make_job("backup", 1000);
+	assert_int_equal(store_job_insert(st, got, "create", "x", 100), -1);
+	job_free(got);
+	got = make_job("backup", 0);
+	assert_int_equal(store_job_insert(st, got, "create", "x", 100), 0);
+	job_free(got);
+
+	job->timeout = 42;
+	assert_int_equal(
+	    store_job_update(st, job, "patch", "uid:1000", 200), 0);
+	assert_int_equal(job->version, 2);
+	got = store_job_find(st, 1000, "backup");
+	assert_non_null(got);
+	assert_int_equal(got->timeout, 42);
+	assert_int_equal(got->version, 2);
+	assert_int_equal(got->created_at, 100);
+	assert_int_equal(got->updated_at, 200);
+	job_free(got);
+
+	assert_int_equal(store_job_list(st, 1000, 0, &list, &n), 0);
+	assert_int_equal(n, 1);
+	store_job_list_free(list, n);
+	assert_int_equal(store_job_list(st, 0, 1, &list, &n), 0);
+	assert_int_equal(n, 2);
+	store_job_list_free(list, n);
+
+	/* Deleting keeps the history; version 0 is the last live one. */
+	assert_int_equal(store_job_delete(st, job, "uid:1000", 300), 0);
+	assert_null(store_job_find(st, 1000, "backup"));
+	assert_int_equal(store_version_list(st, 1000, "backup", &versions), 0);
+	assert_int_equal(cJSON_GetArraySize(versions), 3);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(versions, 0), "action")
+	        ->valuestring,
+	    "delete");
+	cJSON_Delete(versions);
+	got = store_version_load(st, 1000, "backup", 0);
+	assert_non_null(got);
+	assert_int_equal(got->timeout, 42);
+	job_free(got);
+	got = store_version_load(st, 1000, "backup", 1);
+	assert_non_null(got);
+	assert_int_equal(got->timeout, 0);
+	job_free(got);
+	job_free(job);
+	store_close(st);
+}
+
+static void
+test_runs_group_commit_and_reopen(void **state)
+{
+	struct store *st;
+	struct job *job;
+	struct run r, got, *list;
+	struct run_filter f = { .state = -1, .any_owner = 1 };
+	size_t n;
+
+	(void)state;
+	st = open_store();
+	job = make_job("r", 0);
+	assert_int_equal(store_job_insert(st, job, "create", "x", 1), 0);
+	run_init(&r, job, 1000);
+	assert_int_equal(store_run_insert(st, &r), 0);
+	assert_int_equal(r.first_run_id, r.id);
+
+	/* Not visible to another connection until the group commits. */
+	assert_int_equal(raw_count("SELECT count(*) FROM runs"), 0);
+	assert_int_equal(store_flush(st), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM runs"), 1);
+
+	r.state = RUN_FAILED;
+	r.exit_code = 3;
+	r.started_at = 1001;
+	r.finished_at = 1002;
+	strcpy(r.message, "exit 3");
+	assert_int_equal(store_run_update(st, &r), 0);
+	store_close(st);
+
+	st = open_store();
+	assert_int_equal(store_run_load(st, r.id, &got), 0);
+	assert_int_equal(got.state, RUN_FAILED);
+	assert_int_equal(got.exit_code, 3);
+	assert_int_equal(got.signal, 0);
+	assert_int_equal(got.pid, 0);
+	assert_string_equal(got.message, "exit 3");
+	f.job = "r";
+	assert_int_equal(store_run_list(st, &f, &list, &n), 0);
+	assert_int_equal(n, 1);
+	free(list);
+	f.state = RUN_QUEUED;
+	assert_int_equal(store_run_list(st, &f, &list, &n), 0);
+	assert_int_equal(n, 0);
+	free(list);
+	job_free(job);
+	store_close(st);
+}
+
+static void
+test_fire_is_atomic(void **state)
+{
+	struct store *st;
+	struct job *job;
+	struct run r;
+	struct decision d;
+	int64_t last, next;
+
+	(void)state;
+	st = open_store();
+	job = make_job("f", 0);
+	assert_int_equal(store_job_insert(st, job, "create", "x", 1), 0);
+	store_close(st);
+
+	/* Make the decision insert fail: nothing of the fire may remain. */
+	raw_sql("CREATE TRIGGER no_decisions BEFORE INSERT ON decisions"
+	        " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+	st = open_store();
+	run_init(&r, job, 600);
+	memset(&d, 0, sizeof d);
+	d.job_id = job->id;
+	strcpy(d.job, job->name);
+	d.slot = 600;
+	d.outcome = DECISION_FIRED;
+	assert_int_equal(store_fire(st, &r, &d, 0, 600, 900), -1);
+	assert_int_equal(r.id, 0);
+	store_close(st);
+	assert_int_equal(raw_count("SELECT count(*) FROM runs"), 0);
+	assert_int_equal(raw_count("SELECT count(*) FROM schedules"), 0);
+
+	/* Without the trigger the same fire stores all three. */
+	raw_sql("DROP TRIGGER no_decisions");
+	st = open_store();
+	assert_int_equal(store_fire(st, &r, &d, 0, 600, 900), 0);
+	assert_true(r.id > 0);
+	assert_int_equal(d.run_id, r.id);
+	store_close(st);
+	assert_int_equal(raw_count("SELECT count(*) FROM runs"), 1);
+	assert_int_equal(raw_count("SELECT count(*) FROM decisions"
+	                           " WHERE run_id IS NOT NULL"),
+	    1);
+	st = open_store();
+	assert_int_equal(store_sched_load(st, job->id, 0, &last, &next), 0);
+	assert_int_equal(last, 600);
+	assert_int_equal(next, 900);
+	job_free(job);
+	store_close(st);
+}
+
+static int pruned;
+
+static void
+count_pruned(int64_t id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	pruned++;
+}
+
+static void
+test_prune(void **state)
+{
+	struct store *st;
+	struct job *job;
+	struct run r;
+	int i;
+
+	(void)state;
+	st = open_store();
+	job = make_job("p", 0);
+	assert_int_equal(store_job_insert(st, job, "create", "x", 1), 0);
+	for (i = 0; i < 10; i++) {
+		run_init(&r, job, 1000 + i);
+		r.state = i == 9 ? RUN_QUEUED : RUN_SUCCEEDED;
+		r.finished_at = i < 2 ? 50 : 1000 + i;
+		assert_int_equal(store_run_insert(st, &r), 0);
+	}
+	/* Two are too old, and only the newest 5 per job are kept. */
+	pruned = 0;
+	assert_int_equal(store_prune(st, 100, 5, count_pruned, NULL), 5);
+	assert_int_equal(pruned, 5);
+	assert_int_equal(store_run_count_state(st, RUN_SUCCEEDED), 4);
+	assert_int_equal(store_run_count_state(st, RUN_QUEUED), 1);
+	job_free(job);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_migrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_jobs_and_versions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_runs_group_commit_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fire_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
