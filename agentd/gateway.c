@@ -35,7 +35,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define GW_ADMIN_GROUP "cronq"
 #define GW_IDLE_TIMEOUT 120 /* seconds a kept-alive connection may idle */
 #define GW_MAX_CONNECTIONS 256
 #define GW_STREAM_BLOCK 4096
@@ -120,70 +119,6 @@ struct gateway {
 	struct metrics *metrics;
 };
 
-/* The daemon's one gateway (gateway_start), for the loop hook. */
-static struct gateway *gateway_current;
-
-int
-gateway_listen_unix(const char *path, mode_t mode, char **cause)
-{
-	struct sockaddr_un sun;
-	struct stat sb;
-	mode_t old;
-	int fd, probe;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
-		xasprintf(cause, "socket path too long: %s", path);
-		return -1;
-	}
-
-	/* Replace a socket only if nobody answers on it. */
-	if (lstat(path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode)) {
-			xasprintf(cause, "%s exists and is not a socket", path);
-			return -1;
-		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe != -1 &&
-		    connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0) {
-			close(probe);
-			xasprintf(cause, "another daemon listens on %s", path);
-			return -1;
-		}
-		if (probe != -1)
-			close(probe);
-		if (unlink(path) == -1 && errno != ENOENT) {
-			xasprintf(cause, "cannot remove stale socket %s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-	}
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
-		return -1;
-	}
-	old = umask(0177);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		umask(old);
-		xasprintf(cause, "cannot bind %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	if (chmod(path, mode) == -1 || listen(fd, 64) == -1) {
-		xasprintf(
-		    cause, "cannot listen on %s: %s", path, strerror(errno));
-		unlink(path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Matches PATH against PATTERN segment by segment; "{}" takes any one
  * non-empty segment into ARGS. Returns 1 on a match.
@@ -252,46 +187,17 @@ gateway_route(const char *method, const char *path, const char **args,
 	return found;
 }
 
-/*
- * Fills the principal from the peer credentials of the connection's
- * socket. Admins are root, the daemon's own user, and members of group
- * cronq (primary or supplementary).
- */
+/* The caller: the peer credentials of the connection's socket. */
 static int
 gateway_principal(struct MHD_Connection *conn, struct api_request *req)
 {
 	const union MHD_ConnectionInfo *ci;
-	struct ucred cred;
-	socklen_t len = sizeof cred;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t groups[256];
-	int ngroups = 256, i;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL ||
-	    getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ==
-	        -1)
+	if (ci == NULL)
 		return -1;
-	req->principal.uid = cred.uid;
-	req->gid = cred.gid;
-	req->pid = cred.pid;
-	req->principal.admin = cred.uid == 0 || cred.uid == geteuid();
-	if (req->principal.admin || (gr = getgrnam(GW_ADMIN_GROUP)) == NULL)
-		return 0;
-	if (cred.gid == gr->gr_gid) {
-		req->principal.admin = 1;
-		return 0;
-	}
-	if ((pw = getpwuid(cred.uid)) == NULL)
-		return 0;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1)
-		return 0;
-	for (i = 0; i < ngroups; i++) {
-		if (groups[i] == gr->gr_gid)
-			req->principal.admin = 1;
-	}
-	return 0;
+	return gateway_peer(
+	    ci->connect_fd, &req->principal, &req->gid, &req->pid);
 }
 
 static enum MHD_Result
@@ -663,8 +569,8 @@ gateway_on_timer(void *arg)
  * (data already buffered, a resumed connection, an idle timeout), which
  * MHD_get_timeout reports. Zero means "run now"; a few rounds settle it.
  */
-static void
-gateway_schedule(struct gateway *gw)
+void
+gateway_before_sleep(struct gateway *gw)
 {
 	MHD_UNSIGNED_LONG_LONG ms = 0;
 	int64_t at;
@@ -707,15 +613,6 @@ gateway_mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	log_debug("gateway: mhd: %s", msg);
-}
-
-/* The loop's hooks cannot be removed: this one outlives any gateway. */
-static void
-gateway_hook(void *arg)
-{
-	(void)arg;
-	if (gateway_current != NULL)
-		gateway_schedule(gateway_current);
 }
 
 struct gateway *
@@ -790,54 +687,4 @@ gateway_free(struct gateway *gw)
 	metrics_free(gw->metrics);
 	free(gw->counters);
 	free(gw);
-}
-
-/* The daemon's changes, to /events, /metrics and log followers. */
-static void
-gateway_on_event(const char *type, uid_t owner, const cJSON *obj, void *arg)
-{
-	struct gateway *gw = arg;
-
-	if (strcmp(type, "run") == 0)
-		metrics_run_event(gw->metrics, obj);
-	gateway_publish(gw, type, owner, obj);
-}
-
-int
-gateway_start(struct agentd *ad, char **cause)
-{
-	static int hooked;
-	struct gateway *gw;
-	mode_t mode;
-	int fd;
-
-	/* As root the socket is open to all: the peer uid decides. */
-	mode = ad->root ? 0666 : 0600;
-	if ((fd = gateway_listen_unix(ad->socket_path, mode, cause)) == -1)
-		return -1;
-	if ((gw = gateway_create(ad, fd, cause)) == NULL) {
-		close(fd);
-		unlink(ad->socket_path);
-		return -1;
-	}
-	if (!hooked)
-		loop_before_sleep(ad->loop, gateway_hook, NULL);
-	hooked = 1;
-	gateway_current = gw;
-	agentd_set_event_cb(ad, gateway_on_event, gw);
-	log_notice("gateway: listening socket=%s mode=%04o", ad->socket_path,
-	    (unsigned)mode);
-	return 0;
-}
-
-void
-gateway_stop(struct agentd *ad)
-{
-	if (gateway_current == NULL)
-		return;
-	agentd_set_event_cb(ad, NULL, NULL);
-	gateway_free(gateway_current);
-	gateway_current = NULL;
-	if (ad->socket_path != NULL)
-		unlink(ad->socket_path);
 }

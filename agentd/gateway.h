@@ -80,7 +80,7 @@ struct api_response {
 
 typedef void (*api_handler)(struct api_request *, struct api_response *);
 
-/* gateway.c */
+/* gateway-unix.c */
 /*
  * Creates, binds and listens on the Unix socket PATH with MODE (the umask
  * is tightened around bind so the socket never exists with looser bits).
@@ -90,6 +90,14 @@ typedef void (*api_handler)(struct api_request *, struct api_response *);
  */
 int gateway_listen_unix(const char *path, mode_t mode, char **cause);
 /*
+ * Names the peer of connected socket FD: its uid, and admin when it is
+ * root, the daemon's own user or in group cronq (primary or
+ * supplementary). Returns 0, or -1 with errno.
+ */
+int gateway_peer(int fd, struct principal *p, gid_t *gid, pid_t *pid);
+
+/* gateway.c */
+/*
  * Serves the API on LISTEN_FD (taken: closed by gateway_free) from AD's
  * loop thread; AD is passed to every handler. gateway_start (agentd.h)
  * is this on ad->socket_path. Returns NULL with *cause set.
@@ -97,6 +105,8 @@ int gateway_listen_unix(const char *path, mode_t mode, char **cause);
 struct gateway *gateway_create(struct agentd *ad, int listen_fd, char **cause);
 /* Ends every stream, closes every connection and the socket. */
 void gateway_free(struct gateway *gw);
+/* Runs MHD's pending work and arms its timeout; before each sleep. */
+void gateway_before_sleep(struct gateway *gw);
 /* Wakes the streams waiting on CHANNEL/KEY (a run's log, the events). */
 void gateway_wake(struct gateway *gw, enum api_channel channel, int64_t key);
 /* Writes the HTTP request counters to OUT in Prometheus text format. */

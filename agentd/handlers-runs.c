@@ -49,7 +49,7 @@ handle_runs_list(struct api_request *req, struct api_response *resp)
 	if ((job = api_param(req, "job")) != NULL) {
 		if (!util_valid_name(job)) {
 			api_error(resp, 400, "job",
-			    "job: expected a job name (1-64 of A-Z a-z 0-9 . _ -)");
+			    "job: expected a name of 1-64 A-Z a-z 0-9 . _ -");
 			return;
 		}
 		f.job = job;

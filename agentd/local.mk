@@ -6,6 +6,7 @@
 GATEWAY_SRC = \
 	agentd/gateway.c agentd/gateway.h \
 	agentd/gateway-events.c \
+	agentd/gateway-unix.c \
 	agentd/handlers.c \
 	agentd/handlers-jobs.c \
 	agentd/handlers-runs.c \
