@@ -168,6 +168,14 @@ child_build_env(
 	const char *eq;
 	size_t n = 0, klen;
 
+	/* First, so that child.c finds the run id early in /proc/PID/environ.
+	 */
+	xasprintf(&s, "CRONQ_JOB=%s", spec->job);
+	child_strv_add(&v, &n, s);
+	xasprintf(&s, "CRONQ_RUN_ID=%" PRId64, spec->run_id);
+	child_strv_add(&v, &n, s);
+	xasprintf(&s, "CRONQ_ATTEMPT=%d", spec->attempt);
+	child_strv_add(&v, &n, s);
 	xasprintf(&s, "HOME=%s", spec->home);
 	child_strv_add(&v, &n, s);
 	xasprintf(&s, "USER=%s", spec->user);
@@ -205,12 +213,6 @@ child_build_env(
 			child_strv_add(&v, &n, xstrdup(*e));
 	}
 
-	xasprintf(&s, "CRONQ_JOB=%s", spec->job);
-	child_strv_add(&v, &n, s);
-	xasprintf(&s, "CRONQ_RUN_ID=%" PRId64, spec->run_id);
-	child_strv_add(&v, &n, s);
-	xasprintf(&s, "CRONQ_ATTEMPT=%d", spec->attempt);
-	child_strv_add(&v, &n, s);
 	*out = v;
 	return 0;
 

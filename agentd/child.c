@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@
 #define CHILD_FINAL_MAX (1024 * 1024) /* read after exit, per stream */
 
 struct child {
+	int64_t run_id;
 	pid_t pid;
 	int pidfd;
 	int fd[3];  /* indexed by enum child_stream */
@@ -44,6 +46,8 @@ struct child {
 	int log_errno;
 	LIST_ENTRY(child) entry;
 };
+
+static int child_sweep_run(int64_t, int);
 
 static LIST_HEAD(, child) child_live = LIST_HEAD_INITIALIZER(child_live);
 
@@ -170,6 +174,7 @@ child_spawn(const struct child_spec *spec, char **cause)
 	c->fd[0] = -1;
 	c->fd[CHILD_OUT] = fds[0];
 	c->fd[CHILD_ERR] = fds[2];
+	c->run_id = spec->run_id;
 	LIST_INSERT_HEAD(&child_live, c, entry);
 	child_exec_free(&x);
 	return c;
@@ -267,6 +272,9 @@ child_signal(struct child *c, int sig)
 	 */
 	a = syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
 	b = kill(-c->pid, sig);
+
+	/* Processes that left the group with setsid but came back to us. */
+	child_sweep_run(c->run_id, sig);
 	return a == 0 || b == 0 ? 0 : -1;
 }
 
@@ -300,7 +308,14 @@ child_reap(struct child *c, struct child_result *res)
 	LIST_REMOVE(c, entry);
 
 	memset(res, 0, sizeof *res);
+	/*
+	 * Group members are dying now; those that escaped the group with
+	 * setsid are our children by now (the kernel reparents them before
+	 * the pidfd turns readable), so sweep the ended run's orphans too.
+	 */
 	res->leftovers = kill(-c->pid, 0) == 0;
+	if (child_sweep_run(-1, SIGKILL) > 0)
+		res->leftovers = 1;
 	if (WIFEXITED(status)) {
 		res->exited = 1;
 		res->exit_code = WEXITSTATUS(status);
@@ -379,18 +394,96 @@ child_is_live(pid_t pid)
 	return 0;
 }
 
-/* Reaps PID if it is an exited child we do not track. */
 static int
-child_reap_one(pid_t pid)
+child_run_is_live(int64_t run_id)
+{
+	struct child *c;
+
+	LIST_FOREACH(c, &child_live, entry)
+	{
+		if (c->run_id == run_id)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The CRONQ_RUN_ID in PID's environment, or -1. child-exec.c puts it
+ * first, so a small read finds it unless the process replaced its
+ * environment.
+ */
+static int64_t
+child_env_run_id(pid_t pid)
+{
+	char path[64], buf[4096], *p, *end;
+	ssize_t n;
+	int fd, tries;
+
+	/*
+	 * A process in the middle of execve shows an empty environment for
+	 * a moment (the new image's is set up after the switch), so an
+	 * empty read is retried a bounded number of times.
+	 */
+	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+	for (tries = 0;; tries++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1)
+			return -1;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n != 0 || tries == 1000)
+			break;
+		sched_yield();
+	}
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; p < buf + n; p += strlen(p) + 1) {
+		if (strncmp(p, "CRONQ_RUN_ID=", 13) == 0) {
+			end = NULL;
+			return strtoll(p + 13, &end, 10);
+		}
+	}
+	return -1;
+}
+
+/*
+ * One child of ours that child_spawn did not start, so an orphan of some
+ * job reparented to this subreaper. It is reaped if it has exited. If it
+ * still runs it is signalled when it carries the run id SW->run_id, or,
+ * with SW->run_id -1, the id of any run that has ended: a job ends with
+ * its main process and nothing it started outlives it. Its pid cannot be
+ * reused before we reap it, so kill() is safe here.
+ */
+struct child_sweep {
+	int64_t run_id;
+	int sig;
+	int reaped;
+	int signalled;
+};
+
+static void
+child_sweep_one(pid_t pid, struct child_sweep *sw)
 {
 	siginfo_t si;
+	int64_t run;
 
 	if (pid <= 0 || child_is_live(pid))
-		return 0;
+		return;
 	memset(&si, 0, sizeof si);
 	if (waitid(P_PID, pid, &si, WEXITED | WNOHANG) == -1)
-		return 0;
-	return si.si_pid != 0;
+		return;
+	if (si.si_pid != 0) {
+		sw->reaped++;
+		return;
+	}
+	run = child_env_run_id(pid);
+	if (run < 0)
+		return;
+	if (sw->run_id >= 0 ? run != sw->run_id : child_run_is_live(run))
+		return;
+	if (kill(pid, sw->sig) == 0)
+		sw->signalled++;
 }
 
 /* The parent pid from /proc/PID/stat, or -1. */
@@ -411,23 +504,23 @@ child_ppid_of(const char *pid)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip to the last.
-	 */
+	/* The command may hold spaces and parentheses: the last ')' ends it. */
 	p = strrchr(buf, ')');
 	if (p == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
 		return -1;
 	return ppid;
 }
 
-int
-child_reap_orphans(void)
+/* Calls child_sweep_one for each of this process's children. */
+static void
+child_sweep(struct child_sweep *sw)
 {
 	char path[64], buf[4096], *p, *end;
 	struct dirent *de;
 	ssize_t n;
 	DIR *d;
 	long pid;
-	int fd, reaped = 0;
+	int fd;
 
 	/*
 	 * The kernel's list of our children, when it has one; a list longer
@@ -445,21 +538,39 @@ child_reap_orphans(void)
 				pid = strtol(p, &end, 10);
 				if (end == p)
 					break;
-				reaped += child_reap_one(pid);
+				child_sweep_one(pid, sw);
 			}
-			return reaped;
+			return;
 		}
 	}
 
 	d = opendir("/proc");
 	if (d == NULL)
-		return 0;
+		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		if (child_ppid_of(de->d_name) == getpid())
-			reaped += child_reap_one(atol(de->d_name));
+			child_sweep_one(atol(de->d_name), sw);
 	}
 	closedir(d);
-	return reaped;
+}
+
+/* Signals the orphans of run RUN_ID (-1: of every ended run). */
+static int
+child_sweep_run(int64_t run_id, int sig)
+{
+	struct child_sweep sw = { run_id, sig, 0, 0 };
+
+	child_sweep(&sw);
+	return sw.signalled;
+}
+
+int
+child_reap_orphans(void)
+{
+	struct child_sweep sw = { -1, SIGKILL, 0, 0 };
+
+	child_sweep(&sw);
+	return sw.reaped;
 }
