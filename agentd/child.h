@@ -22,11 +22,16 @@
  * group by child_reap(), and what is left in the pipes is read without
  * waiting for their writers.
  *
- * Zombies: the daemon should be a child subreaper (child_become_subreaper)
- * so that processes the job orphaned come back to it rather than to init,
- * and it must call child_reap_orphans() whenever SIGCHLD arrives (e.g. from
- * a signalfd). child_reap_orphans() only reaps processes that are not live
- * children of this module, so it never steals a child_reap() status.
+ * Zombies and escapees: the daemon should be a child subreaper
+ * (child_become_subreaper) so that processes a job orphaned come back to
+ * it rather than to init, and it must call child_reap_orphans() whenever
+ * SIGCHLD arrives (e.g. from a signalfd). child_reap_orphans() only reaps
+ * processes that are not live children of this module, so it never steals
+ * a child_reap() status. Such a reparented process that still runs and
+ * whose environment carries the CRONQ_RUN_ID of a run that has ended is
+ * killed: this catches what left the process group with setsid (field
+ * cases BUG-16, BUG-17). A process that also replaced its environment
+ * escapes this; only a cgroup contains that.
  */
 #ifndef CHILD_H
 #define CHILD_H
@@ -84,7 +89,8 @@ struct child_result {
 	int exit_code;   /* 0-255, or -1 when signalled */
 	int signal;      /* terminating signal, or 0 */
 	int core_dumped; /* 1 if the signal dumped core */
-	int leftovers;   /* 1 if other processes remained and were killed */
+	int leftovers;   /* 1 if other processes remained and were killed
+	                    (exact when the caller is a subreaper) */
 	uint64_t user_usec;
 	uint64_t sys_usec;
 	uint64_t maxrss_kb;
@@ -140,8 +146,9 @@ int child_reap(struct child *c, struct child_result *res);
 
 /*
  * Sends SIG to the main process (through its pidfd, so a recycled pid is
- * never hit) and to its whole process group. Returns 0, or -1 with errno
- * if neither could be signalled (ESRCH: everything is gone).
+ * never hit), to its whole process group and to reparented orphans that
+ * carry the run's id. Returns 0, or -1 with errno if neither the main
+ * process nor the group could be signalled (ESRCH: everything is gone).
  */
 int child_signal(struct child *c, int sig);
 

@@ -28,6 +28,7 @@ agentd/openapi-doc.c: $(top_srcdir)/docs/openapi.json
 # The daemon's parts that unit tests link as well as cronq-agentd.
 AGENTD_CORE_SOURCES = \
 	agentd/child.c agentd/child.h \
+	agentd/child-exec.c agentd/child-exec.h \
 	agentd/output.c agentd/output.h \
 	agentd/agentd.h \
 	agentd/loop.c agentd/loop.h \
