@@ -471,11 +471,15 @@ cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
 	const cJSON *jobs, *job;
 	struct client *c;
 	struct table *t;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	cJSON *resp;
 	int rc;
 
 	opterr = 0;
-	while ((rc = getopt(argc, argv, ":h")) != -1) {
+	while ((rc = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (rc == 'h')
 			return print_usage(&cmd_ls);
 		return print_badopt(&cmd_ls, rc, argv);

@@ -173,17 +173,17 @@ runs_describe(char *buf, size_t len, const cJSON *run)
 	const char *state = print_str(run, "state", "?");
 	long long n;
 
+	/* The message only when the state and status say too little. */
 	if (print_int(run, "exit_code", &n) == 0)
 		snprintf(buf, len, "%s: exit status %lld", state, n);
 	else if (print_int(run, "signal", &n) == 0)
 		snprintf(buf, len, "%s: killed by signal %lld (%s)", state, n,
 		    strsignal((int)n));
+	else if (*print_str(run, "message", "") != '\0')
+		snprintf(
+		    buf, len, "%s: %s", state, print_str(run, "message", ""));
 	else
 		snprintf(buf, len, "%s", state);
-	if (print_str(run, "message", NULL) != NULL &&
-	    *print_str(run, "message", "") != '\0')
-		snprintf(buf + strlen(buf), len - strlen(buf), " (%s)",
-		    print_str(run, "message", ""));
 }
 
 /* Follows run ID of job NAME through its retries; returns the exit. */
@@ -377,7 +377,7 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 	};
 	const char *state = NULL, *job = NULL;
 	long long limit = 0;
-	const cJSON *e;
+	const cJSON *e, *run;
 	struct client *c;
 	struct table *t;
 	char *path, *q, *esc;
@@ -446,7 +446,7 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 	             e = cJSON_GetObjectItemCaseSensitive(resp, "runs")) > 0) {
 		t = table_create(8, "ID", "JOB", "ATTEMPT", "TRIGGER", "STATE",
 		    "EXIT", "STARTED", "DURATION");
-		cJSON_ArrayForEach(e, e) runs_row(t, e, time(NULL));
+		cJSON_ArrayForEach(run, e) runs_row(t, run, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
 	}

@@ -28,10 +28,14 @@ const struct cli_cmd cmd_version = { "version", "version",
 static int
 status_no_args(const struct cli_cmd *cmd, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":h")) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (ch == 'h')
 			return print_usage(cmd);
 		return print_badopt(cmd, ch, argv);

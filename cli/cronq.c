@@ -330,6 +330,7 @@ main(int argc, char **argv)
 		cli_error("unknown command \"%s\"; see cronq --help", argv[0]);
 		return CQ_EXIT_USAGE;
 	}
-	optind = 1;
+	/* 0, not 1: glibc then forgets the "+" above and permutes again. */
+	optind = 0;
 	return cmd->exec(&opts, argc, argv);
 }
