@@ -4,8 +4,9 @@ lib_libcronq_a_SOURCES = \
 	lib/civil.c lib/civil.h \
 	lib/client.c lib/client.h \
 	lib/tz.c lib/tz.h \
-	lib/cronexpr.c lib/cronexpr.h \
+	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
+	lib/job.c lib/job.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h
 lib_libcronq_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The API server: gateway.c speaks HTTP (libmicrohttpd on the event loop),
+ * the handlers-*.c files answer one route each without knowing about the
+ * transport. A handler reads a struct api_request and fills a struct
+ * api_response: a status and a JSON object, a text body, or a stream.
+ */
+#ifndef GATEWAY_H
+#define GATEWAY_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "agentd.h"
+
+struct gateway;
+
+#define API_BODY_MAX (1024 * 1024) /* request bodies beyond are 413 */
+#define API_PARAMS_MAX 16          /* query parameters kept per request */
+#define API_ARGS_MAX 2             /* {name}/{id} parts of a route */
+
+struct api_param {
+	const char *key;
+	const char *value; /* NULL for "?key" without "=" */
+};
+
+struct api_request {
+	struct agentd *ad;
+	struct gateway *gw;
+	const char *method;
+	const char *path;
+	const char *args[API_ARGS_MAX]; /* path parameters, in order */
+	struct api_param params[API_PARAMS_MAX];
+	int nparams;
+	int too_many_params;
+	const char *body; /* NUL-terminated; NULL when empty */
+	size_t body_len;
+	const char *last_event_id; /* the Last-Event-ID header or NULL */
+
+	/* The peer of the Unix socket; admin: root, the daemon's own user
+	 * or a member of group cronq. */
+	struct principal principal;
+	gid_t gid;
+	pid_t pid;
+};
+
+/*
+ * A streamed body. READ copies up to MAX bytes into BUF and returns how
+ * many; 0 means "nothing now, wake me when KEY on CHANNEL changes"; -1
+ * ends the body. FREE releases ARG when the request is over.
+ */
+enum api_channel {
+	API_CHANNEL_LOG,    /* KEY is a run id: its output grew or it ended */
+	API_CHANNEL_EVENTS, /* KEY unused: an event was published */
+};
+
+struct api_stream {
+	ssize_t (*read)(void *arg, char *buf, size_t max);
+	void (*free)(void *arg);
+	void *arg;
+	enum api_channel channel;
+	int64_t key;
+};
+
+struct api_response {
+	int status;
+	cJSON *json; /* owned; printed as the body */
+	char *text;  /* owned; used when json is NULL */
+	size_t text_len;
+	const char *content_type; /* default: JSON, or text/plain for text */
+	const char *allow;        /* the Allow header of a 405 */
+	const char *retry_after;
+	struct api_stream stream; /* stream.read != NULL: a streamed body */
+};
+
+typedef void (*api_handler)(struct api_request *, struct api_response *);
+
+/* gateway.c */
+/*
+ * Creates, binds and listens on the Unix socket PATH with MODE (the umask
+ * is tightened around bind so the socket never exists with looser bits).
+ * A stale socket left by a dead daemon is replaced; a live one is an
+ * error. Returns the listening fd (non-blocking, close-on-exec) or -1
+ * with *cause set (caller frees).
+ */
+int gateway_listen_unix(const char *path, mode_t mode, char **cause);
+/*
+ * Serves the API on LISTEN_FD (taken: closed by gateway_free) from AD's
+ * loop thread; AD is passed to every handler. gateway_start (agentd.h)
+ * is this on ad->socket_path. Returns NULL with *cause set.
+ */
+struct gateway *gateway_create(struct agentd *ad, int listen_fd, char **cause);
+/* Ends every stream, closes every connection and the socket. */
+void gateway_free(struct gateway *gw);
+/* Wakes the streams waiting on CHANNEL/KEY (a run's log, the events). */
+void gateway_wake(struct gateway *gw, enum api_channel channel, int64_t key);
+/* Writes the HTTP request counters to OUT in Prometheus text format. */
+void gateway_metrics(struct gateway *gw, FILE *out);
+
+/* gateway-events.c: the event ring behind GET /events. */
+struct gw_events;
+struct gw_events *gateway_events_create(struct gateway *gw, struct loop *loop);
+void gateway_events_free(struct gw_events *e);
+/* The gateway's event ring (gateway.c). */
+struct gw_events *gateway_events(struct gateway *gw);
+/*
+ * Publishes an event of TYPE ("run" or "job") about a job of OWNER with
+ * DATA (not taken) to the /events streams allowed to see it; the last few
+ * hundred are kept so a client that reconnects with Last-Event-ID misses
+ * nothing recent. A run event also wakes the followers of its log.
+ */
+void gateway_publish(
+    struct gateway *gw, const char *type, uid_t owner, const cJSON *data);
+/* Sets up RESP to stream events after LAST_ID (or from now when NULL)
+ * that principal P may see. */
+void gateway_events_stream(struct gateway *gw, const struct principal *p,
+    const char *last_id, struct api_response *resp);
+/*
+ * Watches the log file PATH of run RUN_ID for writes, waking its
+ * followers on each; balanced by gateway_unwatch_log. Returns 0 or -1.
+ */
+int gateway_watch_log(struct gateway *gw, int64_t run_id, const char *path);
+void gateway_unwatch_log(struct gateway *gw, int64_t run_id);
+
+/* handlers.c: helpers shared by the route functions. */
+/* Sets an error response: {"error": {"code", "message", "field"?}}. */
+void api_error(struct api_response *resp, int status, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The error code word for STATUS ("not_found" for 404). */
+const char *api_error_code(int status);
+/* Sets a JSON body (taken) with STATUS. */
+void api_json(struct api_response *resp, int status, cJSON *json);
+/* Value of query parameter KEY, or NULL (also for "?KEY"). */
+const char *api_param(const struct api_request *req, const char *key);
+/*
+ * Fails with 400 naming the first query parameter not in the
+ * NULL-terminated list ALLOWED. Returns 0 when all are known.
+ */
+int api_params_check(const struct api_request *req, const char *const *allowed,
+    struct api_response *resp);
+/*
+ * Parses query parameter KEY as an integer in [MIN, MAX] into *OUT (left
+ * alone when absent). Returns 0, or -1 with a 400 naming KEY in RESP.
+ */
+int api_param_int(const struct api_request *req, const char *key, int64_t min,
+    int64_t max, int64_t *out, struct api_response *resp);
+/*
+ * Parses the request body as a JSON object. An empty body gives NULL when
+ * OPTIONAL, else an error. Returns 0 with *out set (caller frees), or -1
+ * with a 400 in RESP.
+ */
+int api_body_object(const struct api_request *req, int optional, cJSON **out,
+    struct api_response *resp);
+/*
+ * Fails with 422 naming the first member of OBJ not in ALLOWED (a
+ * NULL-terminated list). Returns 0 when all are known.
+ */
+int api_fields_check(
+    const cJSON *obj, const char *const *allowed, struct api_response *resp);
+/* Sets the error response for ERR from an ops_* call. */
+void api_agentd_error(
+    struct api_response *resp, const struct agentd_error *err);
+/*
+ * Takes the result of an ops_* call: on RC 0 a STATUS response with OUT,
+ * otherwise the error.
+ */
+void api_ops_result(struct api_response *resp, int rc, int status, cJSON *out,
+    const struct agentd_error *err);
+/* Parses a run id path parameter; -1 with a 404 in RESP when bad. */
+int api_run_id(const char *text, int64_t *id, struct api_response *resp);
+
+/* metrics.c */
+struct metrics;
+struct metrics *metrics_create(void);
+void metrics_free(struct metrics *m);
+/* Counts the run RUN (as the API shows it) if it just reached its end. */
+void metrics_run_event(struct metrics *m, const cJSON *run);
+/* Writes the run counters and gauges in Prometheus text format. */
+void metrics_write(struct metrics *m, struct agentd *ad, FILE *out);
+/* The gateway's metrics (gateway.c). */
+struct metrics *gateway_metrics_get(struct gateway *gw);
+
+/* The route functions, one per method and path (handlers-*.c). */
+void handle_healthz(struct api_request *, struct api_response *);
+void handle_metrics(struct api_request *, struct api_response *);
+void handle_openapi(struct api_request *, struct api_response *);
+void handle_status(struct api_request *, struct api_response *);
+void handle_events(struct api_request *, struct api_response *);
+
+void handle_jobs_list(struct api_request *, struct api_response *);
+void handle_jobs_create(struct api_request *, struct api_response *);
+void handle_job_get(struct api_request *, struct api_response *);
+void handle_job_put(struct api_request *, struct api_response *);
+void handle_job_patch(struct api_request *, struct api_response *);
+void handle_job_delete(struct api_request *, struct api_response *);
+void handle_job_trigger(struct api_request *, struct api_response *);
+void handle_job_pause(struct api_request *, struct api_response *);
+void handle_job_resume(struct api_request *, struct api_response *);
+void handle_job_versions(struct api_request *, struct api_response *);
+void handle_job_rollback(struct api_request *, struct api_response *);
+void handle_job_decisions(struct api_request *, struct api_response *);
+
+void handle_runs_list(struct api_request *, struct api_response *);
+void handle_run_get(struct api_request *, struct api_response *);
+void handle_run_stop(struct api_request *, struct api_response *);
+void handle_run_log(struct api_request *, struct api_response *);
+
+void handle_legacy_schedule(struct api_request *, struct api_response *);
+void handle_legacy_status(struct api_request *, struct api_response *);
+void handle_legacy_trigger(struct api_request *, struct api_response *);
+void handle_legacy_stop(struct api_request *, struct api_response *);
+
+/* The OpenAPI document, generated from docs/openapi.json at build time. */
+extern const char api_openapi_json[];
+
+#endif

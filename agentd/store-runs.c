@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The store's runs, decisions, schedule state and retention. Run updates
+ * go into the group transaction; firing is its own transaction.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "agentd.h"
+#include "store-sql.h"
+#include "xmalloc.h"
+
+static void
+bind_run(sqlite3_stmt *s, const struct run *r)
+{
+	if (r->id != 0)
+		sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_int64(s, 2, r->job_id);
+	store_bind_text(s, 3, r->job);
+	sqlite3_bind_int64(s, 4, r->owner);
+	sqlite3_bind_int(s, 5, r->attempt);
+	store_bind_time(s, 6, r->first_run_id);
+	store_bind_text(s, 7, run_trigger_name(r->trigger));
+	sqlite3_bind_int(s, 8, r->schedule);
+	store_bind_time(s, 9, r->scheduled_at);
+	store_bind_time(s, 10, r->queued_at);
+	store_bind_time(s, 11, r->not_before);
+	store_bind_time(s, 12, r->started_at);
+	store_bind_time(s, 13, r->finished_at);
+	store_bind_time(s, 14, r->pid);
+	if (r->exit_code >= 0)
+		sqlite3_bind_int(s, 15, r->exit_code);
+	store_bind_time(s, 16, r->signal);
+	store_bind_time(s, 17, r->http_status);
+	store_bind_text(s, 18, run_state_name(r->state));
+	sqlite3_bind_int64(s, 19, r->output_bytes);
+	store_bind_text(s, 20, r->triggered_by);
+	store_bind_text(s, 21, r->host);
+	sqlite3_bind_int64(s, 22, r->missed_count);
+	store_bind_text(s, 23, r->boot_id);
+	store_bind_text(s, 24, r->message);
+}
+
+static void
+run_from_row(sqlite3_stmt *s, struct run *r)
+{
+	int x;
+
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	r->job_id = sqlite3_column_int64(s, 1);
+	strlcpy(r->job, store_col_text(s, 2), sizeof r->job);
+	r->owner = (uid_t)sqlite3_column_int64(s, 3);
+	r->attempt = sqlite3_column_int(s, 4);
+	r->first_run_id = sqlite3_column_int64(s, 5);
+	x = run_trigger_parse(store_col_text(s, 6));
+	r->trigger = x < 0 ? TRIGGER_MANUAL : (enum run_trigger)x;
+	r->schedule = sqlite3_column_int(s, 7);
+	r->scheduled_at = sqlite3_column_int64(s, 8);
+	r->queued_at = sqlite3_column_int64(s, 9);
+	r->not_before = sqlite3_column_int64(s, 10);
+	r->started_at = sqlite3_column_int64(s, 11);
+	r->finished_at = sqlite3_column_int64(s, 12);
+	r->pid = (pid_t)sqlite3_column_int64(s, 13);
+	if (sqlite3_column_type(s, 14) == SQLITE_NULL)
+		r->exit_code = -1;
+	else
+		r->exit_code = sqlite3_column_int(s, 14);
+	r->signal = sqlite3_column_int(s, 15);
+	r->http_status = sqlite3_column_int(s, 16);
+	x = run_state_parse(store_col_text(s, 17));
+	r->state = x < 0 ? RUN_LOST : (enum run_state)x;
+	r->output_bytes = sqlite3_column_int64(s, 18);
+	strlcpy(r->triggered_by, store_col_text(s, 19), sizeof r->triggered_by);
+	strlcpy(r->host, store_col_text(s, 20), sizeof r->host);
+	r->missed_count = sqlite3_column_int64(s, 21);
+	strlcpy(r->boot_id, store_col_text(s, 22), sizeof r->boot_id);
+	strlcpy(r->message, store_col_text(s, 23), sizeof r->message);
+}
+
+/* Inserts without opening a transaction: the caller holds one. */
+static int
+run_insert(struct store *st, struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_INSERT)) == NULL)
+		return -1;
+	bind_run(s, run);
+	if (store_step_done(st, s) == -1)
+		return -1;
+	run->id = sqlite3_last_insert_rowid(st->db);
+	if (run->first_run_id == 0) {
+		run->first_run_id = run->id;
+		return store_run_update(st, run);
+	}
+	return 0;
+}
+
+int
+store_run_insert(struct store *st, struct run *run)
+{
+	if (store_write_begin(st) == -1)
+		return -1;
+	return run_insert(st, run);
+}
+
+int
+store_run_update(struct store *st, const struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1)
+		return -1;
+	if ((s = store_stmt(st, STMT_RUN_UPDATE)) == NULL)
+		return -1;
+	bind_run(s, run);
+	return store_step_done(st, s);
+}
+
+int
+store_run_load(struct store *st, int64_t id, struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_LOAD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		errno = ENOENT;
+		return -1;
+	}
+	run_from_row(s, run);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static int
+run_collect(sqlite3_stmt *s, struct run **runs, size_t *nruns)
+{
+	struct run *v = NULL;
+	size_t n = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		run_from_row(s, &v[n++]);
+	}
+	sqlite3_reset(s);
+	*runs = v;
+	*nruns = n;
+	return 0;
+}
+
+int
+store_run_list(struct store *st, const struct run_filter *f,
+    struct run **runs, size_t *nruns)
+{
+	sqlite3_stmt *s;
+	int limit;
+
+	if ((s = store_stmt(st, STMT_RUN_LIST)) == NULL)
+		return -1;
+	if (f->job != NULL)
+		store_bind_text(s, 1, f->job);
+	sqlite3_bind_int64(s, 2, f->job_id);
+	if (f->state >= 0)
+		store_bind_text(s, 3, run_state_name((enum run_state)f->state));
+	sqlite3_bind_int64(s, 4, f->before);
+	sqlite3_bind_int(s, 5, f->any_owner);
+	sqlite3_bind_int64(s, 6, f->owner);
+	limit = f->limit <= 0 ? 50 : f->limit > 1000 ? 1000 : f->limit;
+	sqlite3_bind_int(s, 7, limit);
+	return run_collect(s, runs, nruns);
+}
+
+int
+store_run_list_state(struct store *st, enum run_state state,
+    struct run **runs, size_t *nruns)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_LIST_STATE)) == NULL)
+		return -1;
+	store_bind_text(s, 1, run_state_name(state));
+	return run_collect(s, runs, nruns);
+}
+
+int
+store_run_list_active(struct store *st, int64_t job_id, struct run **runs,
+    size_t *nruns)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_ACTIVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	return run_collect(s, runs, nruns);
+}
+
+int
+store_run_count_state(struct store *st, enum run_state state)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if ((s = store_stmt(st, STMT_RUN_COUNT_STATE)) == NULL)
+		return -1;
+	store_bind_text(s, 1, run_state_name(state));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_run_last(struct store *st, int64_t job_id, struct run *run)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_RUN_LAST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		errno = ENOENT;
+		return -1;
+	}
+	run_from_row(s, run);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static int
+decision_insert(struct store *st, struct decision *d)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_DECISION_INSERT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, d->job_id);
+	store_bind_text(s, 2, d->job);
+	sqlite3_bind_int64(s, 3, d->slot);
+	store_bind_text(s, 4, decision_outcome_name(d->outcome));
+	store_bind_time(s, 5, d->run_id);
+	store_bind_text(s, 6, d->detail);
+	sqlite3_bind_int64(s, 7, d->decided_at);
+	if (store_step_done(st, s) == -1)
+		return -1;
+	d->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_decision_add(struct store *st, struct decision *d)
+{
+	if (store_write_begin(st) == -1)
+		return -1;
+	return decision_insert(st, d);
+}
+
+int
+store_decision_list(struct store *st, int64_t job_id, int limit,
+    int64_t before, struct decision **ds, size_t *nds)
+{
+	sqlite3_stmt *s;
+	struct decision *v = NULL, *d;
+	size_t n = 0;
+	int x;
+
+	if ((s = store_stmt(st, STMT_DECISION_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, limit <= 0 ? 50 : limit > 1000 ? 1000 : limit);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		d = &v[n++];
+		memset(d, 0, sizeof *d);
+		d->id = sqlite3_column_int64(s, 0);
+		d->job_id = sqlite3_column_int64(s, 1);
+		strlcpy(d->job, store_col_text(s, 2), sizeof d->job);
+		d->slot = sqlite3_column_int64(s, 3);
+		x = decision_outcome_parse(store_col_text(s, 4));
+		d->outcome = x < 0 ? DECISION_EXPIRED : (enum decision_outcome)x;
+		d->run_id = sqlite3_column_int64(s, 5);
+		strlcpy(d->detail, store_col_text(s, 6), sizeof d->detail);
+		d->decided_at = sqlite3_column_int64(s, 7);
+	}
+	sqlite3_reset(s);
+	*ds = v;
+	*nds = n;
+	return 0;
+}
+
+int
+store_sched_load(struct store *st, int64_t job_id, int idx,
+    int64_t *last_slot, int64_t *next_fire)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_SCHED_LOAD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, idx);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		errno = ENOENT;
+		return -1;
+	}
+	*last_slot = sqlite3_column_int64(s, 0);
+	*next_fire = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static int
+sched_save(struct store *st, int64_t job_id, int idx, int64_t last_slot,
+    int64_t next_fire)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, STMT_SCHED_SAVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int(s, 2, idx);
+	sqlite3_bind_int64(s, 3, last_slot);
+	sqlite3_bind_int64(s, 4, next_fire);
+	return store_step_done(st, s);
+}
+
+int
+store_sched_save(struct store *st, int64_t job_id, int idx,
+    int64_t last_slot, int64_t next_fire)
+{
+	if (store_write_begin(st) == -1)
+		return -1;
+	return sched_save(st, job_id, idx, last_slot, next_fire);
+}
+
+int
+store_fire(struct store *st, struct run *run, struct decision *d, int idx,
+    int64_t last_slot, int64_t next_fire)
+{
+	if (store_begin(st) == -1)
+		return -1;
+	if (run != NULL) {
+		if (run_insert(st, run) == -1)
+			goto fail;
+		d->run_id = run->id;
+	}
+	if (decision_insert(st, d) == -1)
+		goto fail;
+	if (idx >= 0 &&
+	    sched_save(st, d->job_id, idx, last_slot, next_fire) == -1)
+		goto fail;
+	if (store_commit(st) == -1)
+		goto fail;
+	return 0;
+
+fail:
+	store_rollback(st);
+	if (run != NULL)
+		run->id = run->first_run_id = 0;
+	d->run_id = 0;
+	return -1;
+}
+
+int
+store_prune(struct store *st, int64_t before, int keep,
+    void (*cb)(int64_t id, void *arg), void *arg)
+{
+	sqlite3_stmt *s, *del;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+
+	if ((s = store_stmt(st, STMT_PRUNE_SELECT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, keep);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (store_write_begin(st) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((del = store_stmt(st, STMT_PRUNE_RUN)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(del, 1, ids[i]);
+		if (store_step_done(st, del) == -1)
+			goto fail;
+		if (cb != NULL)
+			cb(ids[i], arg);
+	}
+	if ((del = store_stmt(st, STMT_PRUNE_DECISIONS)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(del, 1, before);
+	if (store_step_done(st, del) == -1)
+		goto fail;
+	free(ids);
+	return (int)n;
+
+fail:
+	free(ids);
+	return -1;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The schema and every statement the store runs, in one place so that a
+ * reader sees the whole database at a glance.
+ */
+#include "config.h"
+
+#include "store-sql.h"
+
+/* Applied in order, each in its own transaction; never edit a past one. */
+const char *const store_migrations[] = {
+	"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE jobs (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL,"
+	" name TEXT NOT NULL, paused INTEGER NOT NULL, origin TEXT NOT NULL,"
+	" version INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL, spec TEXT NOT NULL,"
+	" UNIQUE (owner, name));"
+	"CREATE TABLE job_versions (id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL, owner INTEGER NOT NULL, name TEXT NOT NULL,"
+	" version INTEGER NOT NULL, action TEXT NOT NULL, by TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL, spec TEXT NOT NULL);"
+	"CREATE INDEX job_versions_name ON job_versions (owner, name, version);"
+	"CREATE TABLE schedules (job_id INTEGER NOT NULL"
+	" REFERENCES jobs (id) ON DELETE CASCADE, idx INTEGER NOT NULL,"
+	" last_slot INTEGER NOT NULL, next_fire INTEGER NOT NULL,"
+	" PRIMARY KEY (job_id, idx));"
+	"CREATE TABLE runs (id INTEGER PRIMARY KEY, job_id INTEGER NOT NULL,"
+	" job TEXT NOT NULL, owner INTEGER NOT NULL, attempt INTEGER NOT NULL,"
+	" first_run_id INTEGER, trigger TEXT NOT NULL,"
+	" schedule INTEGER NOT NULL, scheduled_at INTEGER, queued_at INTEGER,"
+	" not_before INTEGER, started_at INTEGER, finished_at INTEGER,"
+	" pid INTEGER, exit_code INTEGER, signal INTEGER, http_status INTEGER,"
+	" state TEXT NOT NULL, output_bytes INTEGER NOT NULL DEFAULT 0,"
+	" triggered_by TEXT, host TEXT, missed_count INTEGER NOT NULL DEFAULT 0,"
+	" boot_id TEXT, message TEXT);"
+	"CREATE INDEX runs_job ON runs (job_id, id);"
+	"CREATE INDEX runs_state ON runs (state);"
+	"CREATE TABLE decisions (id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL, job TEXT NOT NULL, slot INTEGER NOT NULL,"
+	" outcome TEXT NOT NULL, run_id INTEGER, detail TEXT,"
+	" decided_at INTEGER NOT NULL);"
+	"CREATE INDEX decisions_job ON decisions (job_id, id);",
+};
+const size_t store_nmigrations =
+    sizeof store_migrations / sizeof store_migrations[0];
+
+#define JOB_COLS "id, owner, name, paused, origin, version, created_at, " \
+	"updated_at, spec"
+#define RUN_COLS "id, job_id, job, owner, attempt, first_run_id, trigger, " \
+	"schedule, scheduled_at, queued_at, not_before, started_at, " \
+	"finished_at, pid, exit_code, signal, http_status, state, " \
+	"output_bytes, triggered_by, host, missed_count, boot_id, message"
+#define FINAL_STATES "('succeeded', 'failed', 'timed_out', 'cancelled', " \
+	"'lost', 'skipped')"
+
+const char *const store_sql[STMT_COUNT] = {
+	[STMT_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[STMT_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[STMT_JOB_INSERT] = "INSERT INTO jobs (owner, name, paused, origin,"
+	    " version, created_at, updated_at, spec)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_JOB_UPDATE] = "UPDATE jobs SET owner = ?1, name = ?2,"
+	    " paused = ?3, origin = ?4, version = ?5, created_at = ?6,"
+	    " updated_at = ?7, spec = ?8 WHERE id = ?9",
+	[STMT_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
+	[STMT_JOB_FIND] = "SELECT " JOB_COLS " FROM jobs"
+	    " WHERE owner = ?1 AND name = ?2",
+	[STMT_JOB_FIND_ANY] = "SELECT " JOB_COLS " FROM jobs WHERE name = ?1"
+	    " ORDER BY owner LIMIT 1",
+	[STMT_JOB_LOAD] = "SELECT " JOB_COLS " FROM jobs WHERE id = ?1",
+	[STMT_JOB_LIST] = "SELECT " JOB_COLS " FROM jobs"
+	    " WHERE ?1 OR owner = ?2 ORDER BY name, owner",
+	[STMT_VERSION_INSERT] = "INSERT INTO job_versions (job_id, owner, name,"
+	    " version, action, by, created_at, spec)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_VERSION_MAX] = "SELECT max(version) FROM job_versions"
+	    " WHERE owner = ?1 AND name = ?2",
+	[STMT_VERSION_LIST] = "SELECT version, created_at, by, action, spec"
+	    " FROM job_versions WHERE owner = ?1 AND name = ?2"
+	    " ORDER BY version DESC, id DESC",
+	[STMT_RUN_INSERT] = "INSERT INTO runs (job_id, job, owner, attempt,"
+	    " first_run_id, trigger, schedule, scheduled_at, queued_at,"
+	    " not_before, started_at, finished_at, pid, exit_code, signal,"
+	    " http_status, state, output_bytes, triggered_by, host,"
+	    " missed_count, boot_id, message) VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+	    " ?21, ?22, ?23, ?24)",
+	[STMT_RUN_UPDATE] = "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
+	    " attempt = ?5, first_run_id = ?6, trigger = ?7, schedule = ?8,"
+	    " scheduled_at = ?9, queued_at = ?10, not_before = ?11,"
+	    " started_at = ?12, finished_at = ?13, pid = ?14, exit_code = ?15,"
+	    " signal = ?16, http_status = ?17, state = ?18, output_bytes = ?19,"
+	    " triggered_by = ?20, host = ?21, missed_count = ?22,"
+	    " boot_id = ?23, message = ?24 WHERE id = ?1",
+	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
+	[STMT_RUN_LIST] = "SELECT " RUN_COLS " FROM runs"
+	    " WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"
+	    " AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"
+	    " AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7",
+	[STMT_RUN_LIST_STATE] = "SELECT " RUN_COLS " FROM runs"
+	    " WHERE state = ?1 ORDER BY id",
+	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",
+	[STMT_RUN_LAST] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
+	    " ORDER BY id DESC LIMIT 1",
+	[STMT_RUN_ACTIVE] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
+	    " AND state IN ('queued', 'running', 'retrying') ORDER BY id",
+	[STMT_DECISION_INSERT] = "INSERT INTO decisions (job_id, job, slot,"
+	    " outcome, run_id, detail, decided_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_DECISION_LIST] = "SELECT id, job_id, job, slot, outcome, run_id,"
+	    " detail, decided_at FROM decisions WHERE job_id = ?1"
+	    " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+	[STMT_SCHED_LOAD] = "SELECT last_slot, next_fire FROM schedules"
+	    " WHERE job_id = ?1 AND idx = ?2",
+	[STMT_SCHED_SAVE] = "INSERT INTO schedules (job_id, idx, last_slot,"
+	    " next_fire) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job_id, idx)"
+	    " DO UPDATE SET last_slot = excluded.last_slot,"
+	    " next_fire = excluded.next_fire",
+	[STMT_PRUNE_SELECT] = "SELECT id FROM (SELECT id, state, finished_at,"
+	    " row_number() OVER (PARTITION BY job_id ORDER BY id DESC) AS rn"
+	    " FROM runs) WHERE state IN " FINAL_STATES
+	    " AND (finished_at < ?1 OR rn > ?2)",
+	[STMT_PRUNE_RUN] = "DELETE FROM runs WHERE id = ?1",
+	[STMT_PRUNE_DECISIONS] = "DELETE FROM decisions WHERE decided_at < ?1",
+};

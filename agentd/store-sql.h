@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private to store*.c: the schema migrations, the statement texts and the
+ * helpers the store files share. Nothing else includes this.
+ */
+#ifndef STORE_SQL_H
+#define STORE_SQL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+enum store_stmt {
+	STMT_SETTING_GET,
+	STMT_SETTING_SET,
+	STMT_JOB_INSERT,
+	STMT_JOB_UPDATE,
+	STMT_JOB_DELETE,
+	STMT_JOB_FIND,
+	STMT_JOB_FIND_ANY,
+	STMT_JOB_LOAD,
+	STMT_JOB_LIST,
+	STMT_VERSION_INSERT,
+	STMT_VERSION_MAX,
+	STMT_VERSION_LIST,
+	STMT_RUN_INSERT,
+	STMT_RUN_UPDATE,
+	STMT_RUN_LOAD,
+	STMT_RUN_LIST,
+	STMT_RUN_LIST_STATE,
+	STMT_RUN_COUNT_STATE,
+	STMT_RUN_LAST,
+	STMT_RUN_ACTIVE,
+	STMT_DECISION_INSERT,
+	STMT_DECISION_LIST,
+	STMT_SCHED_LOAD,
+	STMT_SCHED_SAVE,
+	STMT_PRUNE_SELECT,
+	STMT_PRUNE_RUN,
+	STMT_PRUNE_DECISIONS,
+	STMT_COUNT
+};
+
+extern const char *const store_sql[STMT_COUNT];
+extern const char *const store_migrations[];
+extern const size_t store_nmigrations;
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[STMT_COUNT];
+	int in_group;    /* the lazy group transaction is open */
+	int in_explicit; /* store_begin was called */
+};
+
+/* store.c */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt id);
+int store_step_done(struct store *st, sqlite3_stmt *s);
+int store_write_begin(struct store *st);
+void store_bind_time(sqlite3_stmt *s, int i, int64_t t);
+void store_bind_text(sqlite3_stmt *s, int i, const char *t);
+const char *store_col_text(sqlite3_stmt *s, int i);
+
+#endif

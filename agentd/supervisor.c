@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The run state machine: queued and retrying runs wait here until their
+ * not-before time and a free slot under the global limit, then start as
+ * children (child.c); exits become succeeded, failed, timed_out, cancelled
+ * or skipped, and failures become new retry attempts while the policy
+ * allows. Every state change is written to the store (group-committed) and
+ * announced to the event hook.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agentd.h"
+#include "child.h"
+#include "log.h"
+#include "xmalloc.h"
+
+enum stop_why { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT };
+
+struct srun {
+	struct run run;
+	struct job *job; /* while running */
+	struct child *child;
+	enum stop_why stop;
+	char stop_msg[128];
+	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
+	int64_t started_ms;
+	struct supervisor *sup;
+	struct srun *next;
+};
+
+struct supervisor {
+	struct agentd *ad;
+	struct srun *pending; /* queued and retrying, by id */
+	struct srun *running;
+	int nrunning;
+	int npending;
+};
+
+struct supervisor *
+supervisor_create(struct agentd *ad)
+{
+	struct supervisor *sup;
+
+	sup = xcalloc(1, sizeof *sup);
+	sup->ad = ad;
+	return sup;
+}
+
+static void
+srun_free(struct srun *sr)
+{
+	if (sr == NULL)
+		return;
+	if (sr->timer != NULL)
+		loop_timer_cancel(sr->sup->ad->loop, sr->timer);
+	child_free(sr->child);
+	job_free(sr->job);
+	free(sr);
+}
+
+void
+supervisor_free(struct supervisor *sup)
+{
+	struct srun *sr, *next;
+
+	if (sup == NULL)
+		return;
+	for (sr = sup->pending; sr != NULL; sr = next) {
+		next = sr->next;
+		srun_free(sr);
+	}
+	for (sr = sup->running; sr != NULL; sr = next) {
+		next = sr->next;
+		srun_free(sr);
+	}
+	free(sup);
+}
+
+/* Saves RUN and tells the listeners. */
+static void
+run_changed(struct supervisor *sup, const struct run *run)
+{
+	cJSON *o;
+
+	if (store_run_update(sup->ad->store, run) == -1)
+		log_warn("supervisor: cannot save run=%lld", (long long)run->id);
+	o = ops_run_to_json(run);
+	agentd_emit(sup->ad, "run", run->owner, o);
+	cJSON_Delete(o);
+}
+
+static void
+pending_add(struct supervisor *sup, const struct run *run)
+{
+	struct srun *sr, **pp;
+
+	sr = xcalloc(1, sizeof *sr);
+	sr->run = *run;
+	sr->sup = sup;
+	for (pp = &sup->pending; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->run.id > run->id)
+			break;
+	}
+	sr->next = *pp;
+	*pp = sr;
+	sup->npending++;
+}
+
+void
+supervisor_enqueue(struct supervisor *sup, const struct run *run)
+{
+	pending_add(sup, run);
+}
+
+/* The delay before attempt ATTEMPT + 1: doubling, capped, +/-20%. */
+static int64_t
+retry_delay(const struct job *job, int attempt)
+{
+	int64_t d = job->retry_backoff, j;
+	int i;
+
+	for (i = 1; i < attempt && d < job->retry_backoff_max; i++)
+		d *= 2;
+	if (d > job->retry_backoff_max)
+		d = job->retry_backoff_max;
+	j = d / 5;
+	if (j > 0)
+		d += (int64_t)arc4random_uniform((uint32_t)(2 * j + 1)) - j;
+	return d < 1 ? 1 : d;
+}
+
+/*
+ * Queues the next attempt after the failed run FAILED of JOB when the
+ * policy allows: attempts are bounded by 1 + retries (BUG-25).
+ */
+static void
+retry_maybe(struct supervisor *sup, const struct job *job,
+    const struct run *failed, int64_t now)
+{
+	struct run r;
+
+	if (job == NULL || failed->attempt >= 1 + job->retries)
+		return;
+	r = *failed;
+	r.id = 0;
+	r.attempt = failed->attempt + 1;
+	r.first_run_id = failed->first_run_id != 0 ? failed->first_run_id
+	    : failed->id;
+	r.trigger = TRIGGER_RETRY;
+	r.queued_at = now;
+	r.not_before = now + retry_delay(job, failed->attempt);
+	r.started_at = r.finished_at = 0;
+	r.pid = 0;
+	r.exit_code = -1;
+	r.signal = r.http_status = 0;
+	r.output_bytes = 0;
+	r.state = RUN_RETRYING;
+	r.message[0] = '\0';
+	if (store_run_insert(sup->ad->store, &r) == -1) {
+		log_warn("supervisor: cannot queue a retry of run=%lld",
+		    (long long)failed->id);
+		return;
+	}
+	log_info("supervisor: retry queued job=%s run=%lld attempt=%d "
+	    "delay=%llds", r.job, (long long)r.id, r.attempt,
+	    (long long)(r.not_before - now));
+	pending_add(sup, &r);
+	run_changed(sup, &r);
+}
+
+/* 1 if the code of a failed exit should be retried under JOB's retry_on. */
+static int
+retry_code(const struct job *job, int code)
+{
+	size_t i;
+
+	if (job->nretry_on == 0)
+		return 1;
+	for (i = 0; i < job->nretry_on; i++) {
+		if (job->retry_on[i] == code)
+			return 1;
+	}
+	return 0;
+}
+
+/* Decides the final state of SR from how its child ended. */
+static int
+run_outcome(struct srun *sr, const struct child_result *res)
+{
+	struct run *r = &sr->run;
+	int retry = 0;
+
+	r->exit_code = res->exited ? res->exit_code : -1;
+	r->signal = res->exited ? 0 : res->signal;
+	r->output_bytes = (int64_t)res->output_total;
+	if (sr->stop == STOP_CANCEL) {
+		r->state = RUN_CANCELLED;
+		strlcpy(r->message, sr->stop_msg, sizeof r->message);
+		return 0;
+	}
+	if (sr->stop == STOP_TIMEOUT) {
+		r->state = RUN_TIMED_OUT;
+		snprintf(r->message, sizeof r->message,
+		    "timed out after %llds", (long long)sr->job->timeout);
+		return sr->job->nretry_on == 0;
+	}
+	if (!res->exited) {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message, "killed by signal %d",
+		    res->signal);
+		return sr->job->nretry_on == 0;
+	}
+	switch (job_exit_outcome(sr->job, res->exit_code)) {
+	case JOB_OUTCOME_SUCCESS:
+		r->state = RUN_SUCCEEDED;
+		break;
+	case JOB_OUTCOME_SKIP:
+		r->state = RUN_SKIPPED;
+		snprintf(r->message, sizeof r->message,
+		    "exit %d means skip (on_exit)", res->exit_code);
+		break;
+	case JOB_OUTCOME_FAIL:
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message,
+		    "exit %d means fail without retry (on_exit)", res->exit_code);
+		break;
+	case JOB_OUTCOME_RETRY:
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message, "exit %d", res->exit_code);
+		retry = 1;
+		break;
+	case JOB_OUTCOME_DEFAULT:
+		if (res->exit_code == 0) {
+			r->state = RUN_SUCCEEDED;
+			break;
+		}
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message, "exit %d",
+		    res->exit_code);
+		retry = retry_code(sr->job, res->exit_code);
+		break;
+	}
+	return retry;
+}
+
+static void
+running_remove(struct supervisor *sup, struct srun *sr)
+{
+	struct srun **pp;
+
+	for (pp = &sup->running; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == sr) {
+			*pp = sr->next;
+			sup->nrunning--;
+			return;
+		}
+	}
+}
+
+static void
+child_gone(int fd, uint32_t events, void *arg)
+{
+	struct srun *sr = arg;
+	struct supervisor *sup = sr->sup;
+	struct loop *loop = sup->ad->loop;
+	struct child_result res;
+	int64_t now = agentd_now();
+	int retry;
+
+	(void)fd;
+	(void)events;
+	loop_del_fd(loop, child_pidfd(sr->child));
+	loop_del_fd(loop, child_out_fd(sr->child));
+	loop_del_fd(loop, child_err_fd(sr->child));
+	if (child_reap(sr->child, &res) == -1)
+		return;
+	running_remove(sup, sr);
+	retry = run_outcome(sr, &res);
+	sr->run.finished_at = now;
+	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
+	    "signal=%d elapsed=%.1fs", sr->run.job, (long long)sr->run.id,
+	    run_state_name(sr->run.state), sr->run.exit_code, sr->run.signal,
+	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
+	run_changed(sup, &sr->run);
+	if (retry)
+		retry_maybe(sup, sr->job, &sr->run, now);
+	srun_free(sr);
+}
+
+static void
+child_output(int fd, uint32_t events, void *arg)
+{
+	struct srun *sr = arg;
+	enum child_stream which;
+
+	(void)events;
+	which = fd == child_out_fd(sr->child) ? CHILD_OUT : CHILD_ERR;
+	if (child_drain(sr->child, which) != 0)
+		loop_del_fd(sr->sup->ad->loop, fd);
+}
+
+static void
+kill_now(void *arg)
+{
+	struct srun *sr = arg;
+
+	sr->timer = NULL;
+	log_warnx("supervisor: still running after kill_grace job=%s "
+	    "run=%lld, sending SIGKILL", sr->run.job, (long long)sr->run.id);
+	child_signal(sr->child, SIGKILL);
+}
+
+/* SIGTERM to the group now, SIGKILL after kill_grace. */
+static void
+srun_terminate(struct srun *sr, enum stop_why why)
+{
+	struct loop *loop = sr->sup->ad->loop;
+
+	if (sr->stop != STOP_NONE)
+		return;
+	sr->stop = why;
+	if (sr->timer != NULL)
+		loop_timer_cancel(loop, sr->timer);
+	child_signal(sr->child, SIGTERM);
+	sr->timer = loop_timer_add(loop, loop_now_ms() +
+	    sr->job->kill_grace * 1000, kill_now, sr);
+}
+
+static void
+timed_out(void *arg)
+{
+	struct srun *sr = arg;
+
+	sr->timer = NULL;
+	log_warnx("supervisor: timeout job=%s run=%lld after=%llds, sending "
+	    "SIGTERM", sr->run.job, (long long)sr->run.id,
+	    (long long)sr->job->timeout);
+	srun_terminate(sr, STOP_TIMEOUT);
+}
+
+/* Fills the user part of SPEC; -1 with *cause if the user is unknown. */
+static int
+spec_user(struct supervisor *sup, const struct job *job,
+    struct child_spec *spec, char **cause)
+{
+	struct passwd *pw;
+	uid_t uid;
+
+	if (!sup->ad->root)
+		uid = getuid();
+	else if (job->owner != 0 || job->user == NULL)
+		uid = job->owner;
+	else {
+		if ((pw = getpwnam(job->user)) == NULL) {
+			xasprintf(cause, "unknown user \"%s\"", job->user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if ((pw = getpwuid(uid)) == NULL) {
+		xasprintf(cause, "uid %u has no passwd entry", (unsigned)uid);
+		return -1;
+	}
+	spec->uid = pw->pw_uid;
+	spec->gid = pw->pw_gid;
+	spec->user = pw->pw_name;
+	spec->home = pw->pw_dir;
+	spec->shell = pw->pw_shell;
+	return 0;
+}
+
+static uint64_t
+limit_of(int64_t v)
+{
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Starts SR's child; -1 with *cause. */
+static int
+srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
+{
+	const struct job *job = sr->job;
+	struct child_spec spec;
+	char **env, *log_path;
+	size_t i;
+	int rc = -1;
+
+	memset(&spec, 0, sizeof spec);
+	if (spec_user(sup, job, &spec, cause) == -1)
+		return -1;
+	spec.run_id = sr->run.id;
+	spec.job = job->name;
+	spec.attempt = sr->run.attempt;
+	spec.command = job->command;
+	spec.argv = job->argv;
+	env = xcalloc(job->nenv + 1, sizeof *env);
+	for (i = 0; i < job->nenv; i++)
+		xasprintf(&env[i], "%s=%s", job->env[i].key,
+		    job->env[i].value);
+	spec.env = env;
+	spec.workdir = job->workdir;
+	spec.umask = job->umask;
+	spec.limits.cpu = limit_of(job->limits.cpu);
+	spec.limits.memory = limit_of(job->limits.memory);
+	spec.limits.nofile = limit_of(job->limits.nofile);
+	spec.limits.nproc = limit_of(job->limits.nproc);
+	spec.limits.fsize = limit_of(job->limits.fsize);
+	spec.limits.core = limit_of(job->limits.core);
+	xasprintf(&log_path, "%s/%lld.log", sup->ad->log_dir,
+	    (long long)sr->run.id);
+	spec.log_path = log_path;
+	spec.log_cap = (uint64_t)job->max_output;
+	sr->child = child_spawn(&spec, cause);
+	if (sr->child != NULL)
+		rc = 0;
+	for (i = 0; i < job->nenv; i++)
+		free(env[i]);
+	free(env);
+	free(log_path);
+	return rc;
+}
+
+static void
+srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
+{
+	struct loop *loop = sup->ad->loop;
+	char *cause = NULL;
+
+	sr->run.started_at = now;
+	if (sr->job->kind != JOB_COMMAND) {
+		cause = xstrdup("http jobs are not run by this daemon yet");
+		goto fail;
+	}
+	if (srun_spawn(sup, sr, &cause) == -1)
+		goto fail;
+	sr->run.state = RUN_RUNNING;
+	sr->run.pid = child_pid(sr->child);
+	strlcpy(sr->run.boot_id, sup->ad->boot_id, sizeof sr->run.boot_id);
+	sr->started_ms = loop_now_ms();
+	loop_add_fd(loop, child_pidfd(sr->child), EPOLLIN, child_gone, sr);
+	loop_add_fd(loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
+	loop_add_fd(loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
+	if (sr->job->timeout > 0)
+		sr->timer = loop_timer_add(loop, sr->started_ms +
+		    sr->job->timeout * 1000, timed_out, sr);
+	sr->next = sup->running;
+	sup->running = sr;
+	sup->nrunning++;
+	log_info("supervisor: run started job=%s run=%lld attempt=%d pid=%d",
+	    sr->run.job, (long long)sr->run.id, sr->run.attempt,
+	    (int)sr->run.pid);
+	run_changed(sup, &sr->run);
+	return;
+
+fail:
+	sr->run.state = RUN_FAILED;
+	sr->run.finished_at = now;
+	strlcpy(sr->run.message, cause, sizeof sr->run.message);
+	log_warnx("supervisor: run failed to start job=%s run=%lld: %s",
+	    sr->run.job, (long long)sr->run.id, cause);
+	free(cause);
+	run_changed(sup, &sr->run);
+	retry_maybe(sup, sr->job, &sr->run, now);
+	srun_free(sr);
+}
+
+static int
+job_is_running(struct supervisor *sup, int64_t job_id, int64_t *run_id)
+{
+	struct srun *sr;
+
+	for (sr = sup->running; sr != NULL; sr = sr->next) {
+		if (sr->run.job_id == job_id) {
+			if (run_id != NULL)
+				*run_id = sr->run.id;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+supervisor_job_running(struct supervisor *sup, int64_t job_id,
+    int64_t *run_id)
+{
+	return job_is_running(sup, job_id, run_id);
+}
+
+/* Cancels pending SR (never started). */
+static void
+pending_cancel(struct supervisor *sup, struct srun *sr, const char *why,
+    int64_t now)
+{
+	sr->run.state = RUN_CANCELLED;
+	sr->run.finished_at = now;
+	strlcpy(sr->run.message, why, sizeof sr->run.message);
+	run_changed(sup, &sr->run);
+	srun_free(sr);
+}
+
+int
+supervisor_dispatch(struct supervisor *sup, int64_t now)
+{
+	struct srun **pp, *sr;
+	int started = 0, max = sup->ad->settings.max_running;
+
+	pp = &sup->pending;
+	while ((sr = *pp) != NULL) {
+		if (sup->ad->stopping || (max > 0 && sup->nrunning >= max))
+			break;
+		if (sr->run.not_before > now) {
+			pp = &sr->next;
+			continue;
+		}
+		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
+		if (sr->job != NULL && sr->job->concurrency != JOB_ALLOW &&
+		    job_is_running(sup, sr->run.job_id, NULL)) {
+			/* One at a time: it waits for the running one. */
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
+		*pp = sr->next;
+		sup->npending--;
+		if (sr->job == NULL) {
+			pending_cancel(sup, sr, "the job was deleted", now);
+			continue;
+		}
+		srun_start(sup, sr, now);
+		started++;
+	}
+	return started;
+}
+
+int64_t
+supervisor_next_due(struct supervisor *sup)
+{
+	struct srun *sr;
+	int64_t best = INT64_MAX;
+
+	if (sup->ad->settings.max_running > 0 &&
+	    sup->nrunning >= sup->ad->settings.max_running)
+		return INT64_MAX;
+	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		if (sr->run.not_before < best &&
+		    !job_is_running(sup, sr->run.job_id, NULL))
+			best = sr->run.not_before;
+	}
+	return best;
+}
+
+void
+supervisor_tick(struct supervisor *sup, int64_t now)
+{
+	supervisor_dispatch(sup, now);
+}
+
+int
+supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why)
+{
+	struct srun **pp, *sr;
+
+	for (pp = &sup->pending; (sr = *pp) != NULL; pp = &sr->next) {
+		if (sr->run.id == id) {
+			*pp = sr->next;
+			sup->npending--;
+			pending_cancel(sup, sr, why, agentd_now());
+			return 0;
+		}
+	}
+	for (sr = sup->running; sr != NULL; sr = sr->next) {
+		if (sr->run.id == id) {
+			strlcpy(sr->stop_msg, why, sizeof sr->stop_msg);
+			log_notice("supervisor: stopping job=%s run=%lld: %s",
+			    sr->run.job, (long long)id, why);
+			srun_terminate(sr, STOP_CANCEL);
+			return 0;
+		}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* Waits up to MS for every running child's pidfd; returns how many left. */
+static int
+wait_children(struct supervisor *sup, int64_t ms)
+{
+	struct pollfd pfd[256];
+	struct srun *sr;
+	int64_t end = loop_now_ms() + ms;
+	int n, left;
+
+	for (;;) {
+		n = left = 0;
+		for (sr = sup->running; sr != NULL && n < 256; sr = sr->next) {
+			pfd[n].fd = child_pidfd(sr->child);
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+		if (n == 0 || poll(pfd, (nfds_t)n, 0) < 0)
+			return 0;
+		for (left = 0; left < n; left++) {
+			if (!(pfd[left].revents & POLLIN))
+				break;
+		}
+		if (left == n || loop_now_ms() >= end)
+			return n - left;
+		poll(pfd, (nfds_t)n, 100);
+	}
+}
+
+void
+supervisor_shutdown(struct supervisor *sup, int64_t grace)
+{
+	struct srun *sr;
+
+	for (sr = sup->running; sr != NULL; sr = sr->next) {
+		sr->stop = STOP_CANCEL;
+		strlcpy(sr->stop_msg, "stopped at daemon shutdown",
+		    sizeof sr->stop_msg);
+		child_signal(sr->child, SIGTERM);
+	}
+	if (wait_children(sup, grace * 1000) > 0) {
+		for (sr = sup->running; sr != NULL; sr = sr->next)
+			child_signal(sr->child, SIGKILL);
+		wait_children(sup, 5000);
+	}
+	while ((sr = sup->running) != NULL)
+		child_gone(child_pidfd(sr->child), 0, sr);
+}
+
+int
+supervisor_count_running(struct supervisor *sup)
+{
+	return sup->nrunning;
+}
+
+int
+supervisor_count_queued(struct supervisor *sup)
+{
+	return sup->npending;
+}
+
+/*
+ * 1 if PID is still the child of run ID, which the previous daemon
+ * started: its environment carries CRONQ_RUN_ID (child.c sets it), which a
+ * recycled pid would not.
+ */
+static int
+pid_is_run(pid_t pid, int64_t id)
+{
+	char path[64], want[64], buf[65536];
+	ssize_t n;
+	size_t wl;
+	int fd;
+	char *p;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	wl = (size_t)snprintf(want, sizeof want, "CRONQ_RUN_ID=%lld",
+	    (long long)id);
+	for (p = buf; p < buf + n; p += strlen(p) + 1) {
+		if (strncmp(p, want, wl) == 0 && p[wl] == '\0')
+			return 1;
+	}
+	return 0;
+}
+
+int
+supervisor_recover(struct supervisor *sup, int64_t now)
+{
+	static const enum run_state waiting[] = { RUN_QUEUED, RUN_RETRYING };
+	struct run *runs;
+	struct job *job;
+	size_t n, i, k;
+
+	/* Waiting runs first: the retries of lost runs are added below. */
+	for (k = 0; k < 2; k++) {
+		if (store_run_list_state(sup->ad->store, waiting[k], &runs,
+		    &n) == -1)
+			return -1;
+		for (i = 0; i < n; i++)
+			pending_add(sup, &runs[i]);
+		free(runs);
+	}
+	if (store_run_list_state(sup->ad->store, RUN_RUNNING, &runs, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/*
+		 * Its pipes died with the old daemon, so it cannot be
+		 * followed: end what is left of it, or a retry would run
+		 * next to it (BUG-25), and record it as lost.
+		 */
+		if (runs[i].pid > 0 && strcmp(runs[i].boot_id,
+		    sup->ad->boot_id) == 0 && pid_is_run(runs[i].pid,
+		    runs[i].id))
+			kill(-runs[i].pid, SIGKILL);
+		runs[i].state = RUN_LOST;
+		runs[i].finished_at = now;
+		strlcpy(runs[i].message, "the daemon stopped while it ran",
+		    sizeof runs[i].message);
+		log_notice("supervisor: run lost job=%s run=%lld", runs[i].job,
+		    (long long)runs[i].id);
+		run_changed(sup, &runs[i]);
+		job = store_job_load(sup->ad->store, runs[i].job_id);
+		retry_maybe(sup, job, &runs[i], now);
+		job_free(job);
+	}
+	free(runs);
+	return 0;
+}

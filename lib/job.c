@@ -1,0 +1,984 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The job model: defaults, JSON in and out, validation. Every rejection
+ * names the field at fault and what was expected, because it reaches the
+ * user verbatim through the API and the CLI. No I/O except zone loading.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cronexpr.h"
+#include "job.h"
+#include "tz.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define JOB_LIMIT_MAX ((int64_t)1 << 62)
+
+static const char *concurrency_names[] = { "allow", "forbid", "replace" };
+static const char *catchup_names[] = { "skip", "once", "all" };
+static const char *outcome_names[] = { "default", "retry", "fail", "success",
+	"skip" };
+
+/* The fields of docs/api.md; read-only ones are accepted and ignored. */
+static const char *readonly_fields[] = { "owner", "origin", "version",
+	"created_at", "updated_at", "next_run", "last_run", "id", NULL };
+
+struct job *
+job_create(void)
+{
+	struct job *job;
+
+	job = xcalloc(1, sizeof *job);
+	job->kind = JOB_COMMAND;
+	job->umask = 022;
+	job->kill_grace = 10;
+	job->retry_backoff = 10;
+	job->retry_backoff_max = 3600;
+	job->concurrency = JOB_FORBID;
+	job->catchup = JOB_CATCHUP_SKIP;
+	job->catchup_max = 100;
+	job->dst_gap = CRON_GAP_NEXT;
+	job->dst_repeat = CRON_REPEAT_FIRST;
+	job->max_output = 1048576;
+	job->limits.cpu = job->limits.memory = job->limits.nofile = -1;
+	job->limits.nproc = job->limits.fsize = job->limits.core = -1;
+	job->origin = xstrdup("api");
+	job->description = xstrdup("");
+	return job;
+}
+
+static void
+env_free(struct job_env *env, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(env[i].key);
+		free(env[i].value);
+	}
+	free(env);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+job_free(struct job *job)
+{
+	if (job == NULL)
+		return;
+	strv_free(job->schedules, job->nschedules);
+	free(job->exprs);
+	free(job->timezone);
+	free(job->command);
+	strv_free(job->argv, job->argc);
+	free(job->http.method);
+	free(job->http.url);
+	env_free(job->http.headers, job->http.nheaders);
+	free(job->http.body);
+	free(job->user);
+	free(job->workdir);
+	env_free(job->env, job->nenv);
+	free(job->retry_on);
+	free(job->on_exit);
+	free(job->description);
+	free(job->origin);
+	free(job);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s == NULL ? NULL : xstrdup(s);
+}
+
+/* A copy of V, NULL-terminated so that argv can be passed to exec. */
+static char **
+strv_dup(char *const *v, size_t n)
+{
+	char **out;
+	size_t i;
+
+	if (v == NULL)
+		return NULL;
+	out = xcalloc(n + 1, sizeof *out);
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+static struct job_env *
+env_dup(const struct job_env *env, size_t n)
+{
+	struct job_env *out;
+	size_t i;
+
+	if (n == 0)
+		return NULL;
+	out = xcalloc(n, sizeof *out);
+	for (i = 0; i < n; i++) {
+		out[i].key = xstrdup(env[i].key);
+		out[i].value = xstrdup(env[i].value);
+	}
+	return out;
+}
+
+static void *
+mem_dup(const void *p, size_t nmemb, size_t size)
+{
+	void *out;
+
+	if (nmemb == 0 || p == NULL)
+		return NULL;
+	out = xreallocarray(NULL, nmemb, size);
+	memcpy(out, p, nmemb * size);
+	return out;
+}
+
+struct job *
+job_dup(const struct job *job)
+{
+	struct job *d;
+
+	d = xmalloc(sizeof *d);
+	*d = *job;
+	d->schedules = strv_dup(job->schedules, job->nschedules);
+	d->exprs = mem_dup(job->exprs, job->nschedules, sizeof *job->exprs);
+	d->timezone = dup_or_null(job->timezone);
+	d->command = dup_or_null(job->command);
+	d->argv = strv_dup(job->argv, job->argc);
+	d->http.method = dup_or_null(job->http.method);
+	d->http.url = dup_or_null(job->http.url);
+	d->http.headers = env_dup(job->http.headers, job->http.nheaders);
+	d->http.body = dup_or_null(job->http.body);
+	d->user = dup_or_null(job->user);
+	d->workdir = dup_or_null(job->workdir);
+	d->env = env_dup(job->env, job->nenv);
+	d->retry_on = mem_dup(job->retry_on, job->nretry_on, sizeof(int));
+	d->on_exit = mem_dup(job->on_exit, job->non_exit, sizeof *job->on_exit);
+	d->description = dup_or_null(job->description);
+	d->origin = dup_or_null(job->origin);
+	return d;
+}
+
+/* Parsing state: the field being read, for every message. */
+struct jp {
+	const char *field;
+	char **cause;
+};
+
+static int jp_fail(struct jp *jp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+jp_fail(struct jp *jp, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		xasprintf(jp->cause, "%s: invalid", jp->field);
+	else {
+		xasprintf(jp->cause, "%s: %s", jp->field, msg);
+		free(msg);
+	}
+	return -1;
+}
+
+static int
+get_string(struct jp *jp, const cJSON *v, char **out, int empty_ok)
+{
+	if (!cJSON_IsString(v))
+		return jp_fail(jp, "expected a string");
+	if (!empty_ok && v->valuestring[0] == '\0')
+		return jp_fail(jp, "must not be empty");
+	free(*out);
+	*out = xstrdup(v->valuestring);
+	return 0;
+}
+
+static int
+get_int(struct jp *jp, const cJSON *v, int64_t min, int64_t max, int64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return jp_fail(jp, "expected an integer");
+	d = v->valuedouble;
+	if (d != (double)(int64_t)d)
+		return jp_fail(jp, "expected an integer, not %g", d);
+	if (d < (double)min || d > (double)max)
+		return jp_fail(jp, "%lld is outside %lld-%lld", (long long)d,
+		    (long long)min, (long long)max);
+	*out = (int64_t)d;
+	return 0;
+}
+
+static int
+get_duration(struct jp *jp, const cJSON *v, int64_t *out)
+{
+	char *why = NULL;
+	int64_t s;
+
+	if (cJSON_IsNumber(v))
+		return get_int(jp, v, 0, JOB_LIMIT_MAX, out);
+	if (!cJSON_IsString(v))
+		return jp_fail(jp, "expected a duration (seconds or \"5m\")");
+	if (util_parse_duration(v->valuestring, &s, &why) == -1) {
+		jp_fail(jp, "%s", why != NULL ? why : "bad duration");
+		free(why);
+		return -1;
+	}
+	if (s < 0)
+		return jp_fail(jp, "must not be negative");
+	*out = s;
+	return 0;
+}
+
+static int
+get_size(struct jp *jp, const cJSON *v, int64_t *out)
+{
+	char *why = NULL;
+	uint64_t b;
+
+	if (cJSON_IsNumber(v))
+		return get_int(jp, v, 0, JOB_LIMIT_MAX, out);
+	if (!cJSON_IsString(v))
+		return jp_fail(jp, "expected a size (bytes or \"512K\")");
+	if (util_parse_size(v->valuestring, &b, &why) == -1) {
+		jp_fail(jp, "%s", why != NULL ? why : "bad size");
+		free(why);
+		return -1;
+	}
+	if (b > (uint64_t)JOB_LIMIT_MAX)
+		return jp_fail(jp, "too large");
+	*out = (int64_t)b;
+	return 0;
+}
+
+static int
+get_enum(struct jp *jp, const cJSON *v, const char **names, size_t n, int *out)
+{
+	size_t i;
+
+	if (!cJSON_IsString(v))
+		return jp_fail(jp, "expected a string");
+	for (i = 0; i < n; i++) {
+		if (strcmp(v->valuestring, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	if (n == 2)
+		return jp_fail(jp, "\"%s\" is not %s or %s", v->valuestring,
+		    names[0], names[1]);
+	return jp_fail(jp, "\"%s\" is not one of %s, %s, %s", v->valuestring,
+	    names[0], names[1], names[2]);
+}
+
+static int
+get_schedules(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	size_t n = 0, i = 0;
+
+	if (cJSON_IsString(v)) {
+		strv_free(job->schedules, job->nschedules);
+		job->schedules = xcalloc(1, sizeof *job->schedules);
+		job->schedules[0] = xstrdup(v->valuestring);
+		job->nschedules = 1;
+		return 0;
+	}
+	if (!cJSON_IsArray(v))
+		return jp_fail(jp, "expected an array of cron expressions");
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e))
+			return jp_fail(jp, "element %zu: expected a string", n);
+		n++;
+	}
+	if (n > 64)
+		return jp_fail(jp, "at most 64 schedules");
+	strv_free(job->schedules, job->nschedules);
+	job->schedules = xcalloc(n + 1, sizeof *job->schedules);
+	cJSON_ArrayForEach(e, v) job->schedules[i++] = xstrdup(e->valuestring);
+	job->nschedules = n;
+	return 0;
+}
+
+static int
+get_command(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	size_t n = 0, i = 0;
+
+	if (cJSON_IsString(v)) {
+		if (v->valuestring[0] == '\0')
+			return jp_fail(jp, "must not be empty");
+		strv_free(job->argv, job->argc);
+		job->argv = NULL;
+		job->argc = 0;
+		free(job->command);
+		job->command = xstrdup(v->valuestring);
+		return 0;
+	}
+	if (!cJSON_IsArray(v))
+		return jp_fail(jp, "expected a string or an array of strings");
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e))
+			return jp_fail(jp, "element %zu: expected a string", n);
+		n++;
+	}
+	if (n == 0)
+		return jp_fail(jp, "must not be empty");
+	strv_free(job->argv, job->argc);
+	free(job->command);
+	job->command = NULL;
+	job->argv = xcalloc(n + 1, sizeof *job->argv);
+	cJSON_ArrayForEach(e, v) job->argv[i++] = xstrdup(e->valuestring);
+	job->argc = n;
+	return 0;
+}
+
+static int
+get_env(struct jp *jp, const cJSON *v, struct job_env **out, size_t *nout,
+    int env_names)
+{
+	const cJSON *e;
+	struct job_env *env;
+	size_t n = 0, i = 0;
+
+	if (!cJSON_IsObject(v))
+		return jp_fail(jp, "expected an object of strings");
+	cJSON_ArrayForEach(e, v)
+	{
+		if (!cJSON_IsString(e))
+			return jp_fail(
+			    jp, "\"%s\": expected a string", e->string);
+		if (e->string[0] == '\0' || strchr(e->string, '=') != NULL ||
+		    (env_names &&
+		        strspn(e->string,
+		            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		            "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		            strlen(e->string)))
+			return jp_fail(
+			    jp, "\"%s\" is not a valid name", e->string);
+		n++;
+	}
+	env = n == 0 ? NULL : xcalloc(n, sizeof *env);
+	cJSON_ArrayForEach(e, v)
+	{
+		env[i].key = xstrdup(e->string);
+		env[i].value = xstrdup(e->valuestring);
+		i++;
+	}
+	env_free(*out, *nout);
+	*out = env;
+	*nout = n;
+	return 0;
+}
+
+static int
+get_umask(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const char *s;
+	char *end;
+	long m;
+
+	if (!cJSON_IsString(v))
+		return jp_fail(jp, "expected an octal string such as \"022\"");
+	s = v->valuestring;
+	errno = 0;
+	m = strtol(s, &end, 8);
+	if (*s == '\0' || *end != '\0' || errno != 0 || m < 0 || m > 0777)
+		return jp_fail(jp, "\"%s\" is not an octal mode 000-777", s);
+	job->umask = (mode_t)m;
+	return 0;
+}
+
+static int
+get_retry_on(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	size_t n = 0;
+	int64_t code;
+	int *codes;
+
+	if (!cJSON_IsArray(v))
+		return jp_fail(jp, "expected an array of exit codes");
+	codes = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *codes);
+	cJSON_ArrayForEach(e, v)
+	{
+		if (get_int(jp, e, 0, 255, &code) == -1) {
+			free(codes);
+			return -1;
+		}
+		codes[n++] = (int)code;
+	}
+	free(job->retry_on);
+	job->retry_on = codes;
+	job->nretry_on = n;
+	return 0;
+}
+
+static int
+get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	struct job_exit_rule *rules;
+	size_t n = 0;
+	char *end;
+	long code;
+	int o;
+
+	if (!cJSON_IsObject(v))
+		return jp_fail(jp, "expected an object {\"CODE\": outcome}");
+	rules = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *rules);
+	cJSON_ArrayForEach(e, v)
+	{
+		errno = 0;
+		code = strtol(e->string, &end, 10);
+		if (e->string[0] == '\0' || *end != '\0' || code < 0 ||
+		    code > 255) {
+			free(rules);
+			return jp_fail(
+			    jp, "\"%s\" is not an exit code 0-255", e->string);
+		}
+		if (!cJSON_IsString(e))
+			o = -1;
+		else {
+			for (o = 1; o < 5; o++) {
+				if (strcmp(e->valuestring, outcome_names[o]) ==
+				    0)
+					break;
+			}
+		}
+		if (o < 1 || o >= 5) {
+			free(rules);
+			return jp_fail(jp,
+			    "\"%s\": expected retry, fail, "
+			    "success or skip",
+			    e->string);
+		}
+		rules[n].code = (int)code;
+		rules[n].outcome = (enum job_outcome)o;
+		n++;
+	}
+	free(job->on_exit);
+	job->on_exit = rules;
+	job->non_exit = n;
+	return 0;
+}
+
+static int
+get_dst(struct jp *jp, struct job *job, const cJSON *v)
+{
+	static const char *gaps[] = { "next", "skip" };
+	static const char *repeats[] = { "first", "both" };
+	const cJSON *e;
+	int x;
+
+	if (!cJSON_IsObject(v))
+		return jp_fail(jp, "expected {\"gap\": ..., \"repeat\": ...}");
+	cJSON_ArrayForEach(e, v)
+	{
+		if (strcmp(e->string, "gap") == 0) {
+			jp->field = "dst.gap";
+			if (get_enum(jp, e, gaps, 2, &x) == -1)
+				return -1;
+			job->dst_gap = (enum cron_dst_gap)x;
+		} else if (strcmp(e->string, "repeat") == 0) {
+			jp->field = "dst.repeat";
+			if (get_enum(jp, e, repeats, 2, &x) == -1)
+				return -1;
+			job->dst_repeat = (enum cron_dst_repeat)x;
+		} else
+			return jp_fail(jp,
+			    "unknown key \"%s\" (expected gap "
+			    "or repeat)",
+			    e->string);
+	}
+	return 0;
+}
+
+static int
+get_limits(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	static char field[48];
+
+	if (!cJSON_IsObject(v))
+		return jp_fail(jp, "expected an object");
+	cJSON_ArrayForEach(e, v)
+	{
+		snprintf(field, sizeof field, "limits.%.30s", e->string);
+		jp->field = field;
+		if (strcmp(e->string, "cpu") == 0) {
+			if (get_duration(jp, e, &job->limits.cpu) == -1)
+				return -1;
+		} else if (strcmp(e->string, "memory") == 0) {
+			if (get_size(jp, e, &job->limits.memory) == -1)
+				return -1;
+		} else if (strcmp(e->string, "fsize") == 0) {
+			if (get_size(jp, e, &job->limits.fsize) == -1)
+				return -1;
+		} else if (strcmp(e->string, "core") == 0) {
+			if (get_size(jp, e, &job->limits.core) == -1)
+				return -1;
+		} else if (strcmp(e->string, "nofile") == 0) {
+			if (get_int(jp, e, 0, 1 << 30, &job->limits.nofile))
+				return -1;
+		} else if (strcmp(e->string, "nproc") == 0) {
+			if (get_int(jp, e, 0, 1 << 30, &job->limits.nproc))
+				return -1;
+		} else {
+			jp->field = "limits";
+			return jp_fail(jp,
+			    "unknown limit \"%s\" (expected cpu, "
+			    "memory, nofile, nproc, fsize or core)",
+			    e->string);
+		}
+	}
+	return 0;
+}
+
+static int
+get_http(struct jp *jp, struct job *job, const cJSON *v)
+{
+	const cJSON *e;
+	static char field[48];
+	int64_t status;
+
+	if (!cJSON_IsObject(v))
+		return jp_fail(jp, "expected an object");
+	cJSON_ArrayForEach(e, v)
+	{
+		snprintf(field, sizeof field, "http.%.30s", e->string);
+		jp->field = field;
+		if (strcmp(e->string, "method") == 0) {
+			if (get_string(jp, e, &job->http.method, 0) == -1)
+				return -1;
+		} else if (strcmp(e->string, "url") == 0) {
+			if (get_string(jp, e, &job->http.url, 0) == -1)
+				return -1;
+		} else if (strcmp(e->string, "body") == 0) {
+			if (get_string(jp, e, &job->http.body, 1) == -1)
+				return -1;
+		} else if (strcmp(e->string, "headers") == 0) {
+			if (get_env(jp, e, &job->http.headers,
+			        &job->http.nheaders, 0) == -1)
+				return -1;
+		} else if (strcmp(e->string, "expect_status") == 0) {
+			if (get_int(jp, e, 0, 599, &status) == -1)
+				return -1;
+			job->http.expect_status = (int)status;
+		} else {
+			jp->field = "http";
+			return jp_fail(jp, "unknown key \"%s\"", e->string);
+		}
+	}
+	return 0;
+}
+
+static int
+is_readonly(const char *key)
+{
+	size_t i;
+
+	for (i = 0; readonly_fields[i] != NULL; i++) {
+		if (strcmp(key, readonly_fields[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Reads one field E into JOB; -1 with the message in jp. */
+static int
+job_set_field(struct jp *jp, struct job *job, const cJSON *e)
+{
+	const char *k = e->string;
+	int64_t n;
+	int x;
+
+	jp->field = k;
+	if (strcmp(k, "name") == 0) {
+		if (!cJSON_IsString(e) || !util_valid_name(e->valuestring))
+			return jp_fail(jp, "expected [A-Za-z0-9._-]{1,64}");
+		strlcpy(job->name, e->valuestring, sizeof job->name);
+	} else if (strcmp(k, "schedules") == 0 || strcmp(k, "schedule") == 0)
+		return get_schedules(jp, job, e);
+	else if (strcmp(k, "timezone") == 0) {
+		if (cJSON_IsNull(e)) {
+			free(job->timezone);
+			job->timezone = NULL;
+			return 0;
+		}
+		return get_string(jp, e, &job->timezone, 0);
+	} else if (strcmp(k, "kind") == 0) {
+		static const char *kinds[] = { "command", "http" };
+
+		if (get_enum(jp, e, kinds, 2, &x) == -1)
+			return -1;
+		job->kind = (enum job_kind)x;
+	} else if (strcmp(k, "command") == 0)
+		return get_command(jp, job, e);
+	else if (strcmp(k, "http") == 0)
+		return get_http(jp, job, e);
+	else if (strcmp(k, "user") == 0) {
+		if (cJSON_IsNull(e)) {
+			free(job->user);
+			job->user = NULL;
+			return 0;
+		}
+		return get_string(jp, e, &job->user, 0);
+	} else if (strcmp(k, "workdir") == 0) {
+		if (cJSON_IsNull(e)) {
+			free(job->workdir);
+			job->workdir = NULL;
+			return 0;
+		}
+		if (get_string(jp, e, &job->workdir, 0) == -1)
+			return -1;
+		if (job->workdir[0] != '/')
+			return jp_fail(jp, "expected an absolute path");
+	} else if (strcmp(k, "env") == 0)
+		return get_env(jp, e, &job->env, &job->nenv, 1);
+	else if (strcmp(k, "umask") == 0)
+		return get_umask(jp, job, e);
+	else if (strcmp(k, "timeout") == 0)
+		return get_duration(jp, e, &job->timeout);
+	else if (strcmp(k, "kill_grace") == 0)
+		return get_duration(jp, e, &job->kill_grace);
+	else if (strcmp(k, "retries") == 0) {
+		if (get_int(jp, e, 0, 100, &n) == -1)
+			return -1;
+		job->retries = (int)n;
+	} else if (strcmp(k, "retry_backoff") == 0)
+		return get_duration(jp, e, &job->retry_backoff);
+	else if (strcmp(k, "retry_backoff_max") == 0)
+		return get_duration(jp, e, &job->retry_backoff_max);
+	else if (strcmp(k, "retry_on") == 0)
+		return get_retry_on(jp, job, e);
+	else if (strcmp(k, "on_exit") == 0)
+		return get_on_exit(jp, job, e);
+	else if (strcmp(k, "concurrency") == 0) {
+		if (get_enum(jp, e, concurrency_names, 3, &x) == -1)
+			return -1;
+		job->concurrency = (enum job_concurrency)x;
+	} else if (strcmp(k, "catchup") == 0) {
+		if (get_enum(jp, e, catchup_names, 3, &x) == -1)
+			return -1;
+		job->catchup = (enum job_catchup)x;
+	} else if (strcmp(k, "catchup_max") == 0) {
+		if (get_int(jp, e, 1, 100000, &n) == -1)
+			return -1;
+		job->catchup_max = (int)n;
+	} else if (strcmp(k, "jitter") == 0)
+		return get_duration(jp, e, &job->jitter);
+	else if (strcmp(k, "dst") == 0)
+		return get_dst(jp, job, e);
+	else if (strcmp(k, "max_output") == 0)
+		return get_size(jp, e, &job->max_output);
+	else if (strcmp(k, "limits") == 0)
+		return get_limits(jp, job, e);
+	else if (strcmp(k, "paused") == 0) {
+		if (!cJSON_IsBool(e))
+			return jp_fail(jp, "expected true or false");
+		job->paused = cJSON_IsTrue(e);
+	} else if (strcmp(k, "description") == 0)
+		return get_string(jp, e, &job->description, 1);
+	else if (!is_readonly(k))
+		return jp_fail(jp, "unknown field");
+	return 0;
+}
+
+int
+job_validate(struct job *job, const char **field, char **cause)
+{
+	struct jp jp = { "name", cause };
+	const struct tz *tz;
+	char *why = NULL;
+	size_t i;
+
+	if (job->name[0] == '\0')
+		goto fail_msg;
+	jp.field = "timezone";
+	tz = tz_find(job->timezone, &why);
+	if (tz == NULL)
+		goto fail_why;
+	job->tz = tz;
+	jp.field = "schedules";
+	free(job->exprs);
+	job->exprs = xcalloc(job->nschedules + 1, sizeof *job->exprs);
+	for (i = 0; i < job->nschedules; i++) {
+		if (cronexpr_parse(&job->exprs[i], job->schedules[i], job->name,
+		        &why) == -1)
+			goto fail_why;
+		job->exprs[i].gap = job->dst_gap;
+		job->exprs[i].repeat = job->dst_repeat;
+	}
+	if (job->kind == JOB_COMMAND && job->command == NULL &&
+	    job->argv == NULL) {
+		jp.field = "command";
+		goto fail_msg;
+	}
+	if (job->kind == JOB_HTTP && job->http.url == NULL) {
+		jp.field = "http.url";
+		goto fail_msg;
+	}
+	if (job->retry_backoff_max < job->retry_backoff) {
+		jp.field = "retry_backoff_max";
+		jp_fail(&jp, "must not be less than retry_backoff");
+		goto out;
+	}
+	return 0;
+
+fail_msg:
+	jp_fail(&jp, "is required");
+	goto out;
+fail_why:
+	jp_fail(&jp, "%s", why != NULL ? why : "invalid");
+	free(why);
+out:
+	if (field != NULL)
+		*field = jp.field;
+	return -1;
+}
+
+struct job *
+job_from_json(
+    const cJSON *json, const struct job *base, const char **field, char **cause)
+{
+	struct jp jp = { "", cause };
+	const cJSON *e;
+	struct job *job;
+
+	if (!cJSON_IsObject(json)) {
+		xasprintf(cause, "expected a JSON object");
+		if (field != NULL)
+			*field = NULL;
+		return NULL;
+	}
+	job = base != NULL ? job_dup(base) : job_create();
+	if (cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
+	    cJSON_GetObjectItemCaseSensitive(json, "schedules") != NULL) {
+		jp.field = "schedule";
+		jp_fail(&jp, "give schedule or schedules, not both");
+		goto fail;
+	}
+	cJSON_ArrayForEach(e, json)
+	{
+		if (job_set_field(&jp, job, e) == -1)
+			goto fail;
+	}
+	if (job_validate(job, field, cause) == -1) {
+		job_free(job);
+		return NULL;
+	}
+	return job;
+
+fail:
+	if (field != NULL)
+		*field = jp.field;
+	job_free(job);
+	return NULL;
+}
+
+static void
+add_time(cJSON *o, const char *key, int64_t t)
+{
+	char buf[32];
+
+	if (t == 0) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	util_format_utc(buf, sizeof buf, t);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+static cJSON *
+env_to_json(const struct job_env *env, size_t n)
+{
+	cJSON *o;
+	size_t i;
+
+	o = cJSON_CreateObject();
+	for (i = 0; i < n; i++)
+		cJSON_AddStringToObject(o, env[i].key, env[i].value);
+	return o;
+}
+
+static void
+add_limits(cJSON *o, const struct job_limits *l)
+{
+	cJSON *lo;
+
+	lo = cJSON_AddObjectToObject(o, "limits");
+	if (l->cpu >= 0)
+		cJSON_AddNumberToObject(lo, "cpu", (double)l->cpu);
+	if (l->memory >= 0)
+		cJSON_AddNumberToObject(lo, "memory", (double)l->memory);
+	if (l->nofile >= 0)
+		cJSON_AddNumberToObject(lo, "nofile", (double)l->nofile);
+	if (l->nproc >= 0)
+		cJSON_AddNumberToObject(lo, "nproc", (double)l->nproc);
+	if (l->fsize >= 0)
+		cJSON_AddNumberToObject(lo, "fsize", (double)l->fsize);
+	if (l->core >= 0)
+		cJSON_AddNumberToObject(lo, "core", (double)l->core);
+}
+
+static void
+add_http(cJSON *o, const struct job_http *h)
+{
+	cJSON *ho;
+
+	ho = cJSON_AddObjectToObject(o, "http");
+	if (h->method != NULL)
+		cJSON_AddStringToObject(ho, "method", h->method);
+	if (h->url != NULL)
+		cJSON_AddStringToObject(ho, "url", h->url);
+	cJSON_AddItemToObject(
+	    ho, "headers", env_to_json(h->headers, h->nheaders));
+	if (h->body != NULL)
+		cJSON_AddStringToObject(ho, "body", h->body);
+	if (h->expect_status != 0)
+		cJSON_AddNumberToObject(ho, "expect_status", h->expect_status);
+}
+
+static void
+add_policy(cJSON *o, const struct job *job)
+{
+	cJSON *a, *d;
+	char code[16];
+	size_t i;
+
+	cJSON_AddNumberToObject(o, "timeout", (double)job->timeout);
+	cJSON_AddNumberToObject(o, "kill_grace", (double)job->kill_grace);
+	cJSON_AddNumberToObject(o, "retries", job->retries);
+	cJSON_AddNumberToObject(o, "retry_backoff", (double)job->retry_backoff);
+	cJSON_AddNumberToObject(
+	    o, "retry_backoff_max", (double)job->retry_backoff_max);
+	a = cJSON_AddArrayToObject(o, "retry_on");
+	for (i = 0; i < job->nretry_on; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(job->retry_on[i]));
+	d = cJSON_AddObjectToObject(o, "on_exit");
+	for (i = 0; i < job->non_exit; i++) {
+		snprintf(code, sizeof code, "%d", job->on_exit[i].code);
+		cJSON_AddStringToObject(
+		    d, code, outcome_names[job->on_exit[i].outcome]);
+	}
+	cJSON_AddStringToObject(
+	    o, "concurrency", job_concurrency_name(job->concurrency));
+	cJSON_AddStringToObject(o, "catchup", job_catchup_name(job->catchup));
+	cJSON_AddNumberToObject(o, "catchup_max", job->catchup_max);
+	cJSON_AddNumberToObject(o, "jitter", (double)job->jitter);
+	d = cJSON_AddObjectToObject(o, "dst");
+	cJSON_AddStringToObject(
+	    d, "gap", job->dst_gap == CRON_GAP_SKIP ? "skip" : "next");
+	cJSON_AddStringToObject(d, "repeat",
+	    job->dst_repeat == CRON_REPEAT_BOTH ? "both" : "first");
+}
+
+cJSON *
+job_to_json(const struct job *job, int spec)
+{
+	cJSON *o, *a;
+	char mask[8];
+	size_t i;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", job->name);
+	if (!spec)
+		cJSON_AddNumberToObject(o, "owner", job->owner);
+	a = cJSON_AddArrayToObject(o, "schedules");
+	for (i = 0; i < job->nschedules; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(job->schedules[i]));
+	if (job->timezone != NULL)
+		cJSON_AddStringToObject(o, "timezone", job->timezone);
+	else if (!spec && job->tz != NULL)
+		cJSON_AddStringToObject(o, "timezone", tz_name(job->tz));
+	cJSON_AddStringToObject(
+	    o, "kind", job->kind == JOB_HTTP ? "http" : "command");
+	if (job->command != NULL)
+		cJSON_AddStringToObject(o, "command", job->command);
+	else if (job->argv != NULL) {
+		a = cJSON_AddArrayToObject(o, "command");
+		for (i = 0; i < job->argc; i++)
+			cJSON_AddItemToArray(
+			    a, cJSON_CreateString(job->argv[i]));
+	}
+	if (job->kind == JOB_HTTP)
+		add_http(o, &job->http);
+	if (job->user != NULL)
+		cJSON_AddStringToObject(o, "user", job->user);
+	if (job->workdir != NULL)
+		cJSON_AddStringToObject(o, "workdir", job->workdir);
+	cJSON_AddItemToObject(o, "env", env_to_json(job->env, job->nenv));
+	snprintf(mask, sizeof mask, "%03o", (unsigned)job->umask);
+	cJSON_AddStringToObject(o, "umask", mask);
+	add_policy(o, job);
+	cJSON_AddNumberToObject(o, "max_output", (double)job->max_output);
+	add_limits(o, &job->limits);
+	cJSON_AddBoolToObject(o, "paused", job->paused);
+	cJSON_AddStringToObject(
+	    o, "description", job->description != NULL ? job->description : "");
+	if (spec)
+		return o;
+	cJSON_AddStringToObject(
+	    o, "origin", job->origin != NULL ? job->origin : "api");
+	cJSON_AddNumberToObject(o, "version", (double)job->version);
+	add_time(o, "created_at", job->created_at);
+	add_time(o, "updated_at", job->updated_at);
+	return o;
+}
+
+enum job_outcome
+job_exit_outcome(const struct job *job, int code)
+{
+	size_t i;
+
+	for (i = 0; i < job->non_exit; i++) {
+		if (job->on_exit[i].code == code)
+			return job->on_exit[i].outcome;
+	}
+	return JOB_OUTCOME_DEFAULT;
+}
+
+const char *
+job_concurrency_name(enum job_concurrency c)
+{
+	return concurrency_names[c];
+}
+
+const char *
+job_catchup_name(enum job_catchup c)
+{
+	return catchup_names[c];
+}

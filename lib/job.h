@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The job model of docs/api.md: one struct with every field, parsed from
+ * and formatted to JSON, validated on the way in. No I/O beyond loading
+ * time zones; the daemon stores jobs, the CLI shows them.
+ */
+#ifndef JOB_H
+#define JOB_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "cronexpr.h"
+#include "cronq.h"
+#include "tz.h"
+
+enum job_kind { JOB_COMMAND, JOB_HTTP };
+enum job_concurrency { JOB_ALLOW, JOB_FORBID, JOB_REPLACE };
+enum job_catchup { JOB_CATCHUP_SKIP, JOB_CATCHUP_ONCE, JOB_CATCHUP_ALL };
+
+/* What an exit code means, from `on_exit`. */
+enum job_outcome {
+	JOB_OUTCOME_DEFAULT, /* no rule: 0 succeeds, the rest fails */
+	JOB_OUTCOME_RETRY,
+	JOB_OUTCOME_FAIL,
+	JOB_OUTCOME_SUCCESS,
+	JOB_OUTCOME_SKIP
+};
+
+struct job_env {
+	char *key;
+	char *value;
+};
+
+struct job_exit_rule {
+	int code;
+	enum job_outcome outcome;
+};
+
+/* Resource limits; -1 means "not set" (inherit). */
+struct job_limits {
+	int64_t cpu;    /* seconds */
+	int64_t memory; /* bytes (RLIMIT_AS) */
+	int64_t nofile;
+	int64_t nproc;
+	int64_t fsize; /* bytes */
+	int64_t core;  /* bytes */
+};
+
+/* The `http` kind (DESIGN.md section 3): one request made by the daemon. */
+struct job_http {
+	char *method; /* "GET" by default */
+	char *url;
+	struct job_env *headers;
+	size_t nheaders;
+	char *body;
+	int expect_status; /* 0: any 2xx */
+};
+
+struct job {
+	int64_t id; /* the store's row id; 0 before it is stored */
+	char name[CQ_NAME_MAX + 1];
+	uid_t owner;
+
+	char **schedules;       /* the texts as given */
+	struct cronexpr *exprs; /* parsed, DST policy applied */
+	size_t nschedules;
+	char *timezone;      /* NULL: the daemon's zone */
+	const struct tz *tz; /* resolved; the daemon's zone when NULL */
+
+	enum job_kind kind;
+	char *command; /* string form, run via /bin/sh -c; or NULL */
+	char **argv;   /* array form, NULL-terminated; or NULL */
+	size_t argc;
+	struct job_http http;
+
+	char *user;    /* NULL: the owner's user */
+	char *workdir; /* NULL: the user's home */
+	struct job_env *env;
+	size_t nenv;
+	mode_t umask;
+
+	int64_t timeout;    /* seconds, 0 none */
+	int64_t kill_grace; /* seconds */
+	int retries;
+	int64_t retry_backoff;
+	int64_t retry_backoff_max;
+	int *retry_on;
+	size_t nretry_on;
+	struct job_exit_rule *on_exit;
+	size_t non_exit;
+
+	enum job_concurrency concurrency;
+	enum job_catchup catchup;
+	int catchup_max;
+	int64_t jitter;
+	enum cron_dst_gap dst_gap;
+	enum cron_dst_repeat dst_repeat;
+	int64_t max_output;
+	struct job_limits limits;
+	int paused;
+	char *description;
+
+	/* Read-only, set by the daemon. */
+	char *origin; /* "api" or a file path */
+	int64_t version;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* A job with every default of docs/api.md; caller frees with job_free. */
+struct job *job_create(void);
+void job_free(struct job *job);
+/* A deep copy; caller frees. */
+struct job *job_dup(const struct job *job);
+
+/*
+ * Builds a job from the JSON object JSON. With BASE NULL every absent field
+ * takes its default (POST/PUT); with BASE set, absent fields keep BASE's
+ * values (PATCH), read-only fields included. Unknown fields, wrong types
+ * and bad values are rejected. Read-only fields (owner, origin, version,
+ * created_at, updated_at, next_run, last_run) are accepted and ignored so a
+ * GET body can be PUT back. `schedule: "..."` is accepted for one schedule.
+ *
+ * Returns the new job (caller frees), or NULL with *cause set to one line
+ * naming the field and what was expected (caller frees), and *field (if
+ * FIELD is not NULL) set to the field's name (static or owned by JSON; do
+ * not free).
+ */
+struct job *job_from_json(const cJSON *json, const struct job *base,
+    const char **field, char **cause);
+
+/*
+ * Re-checks a job's cross-field rules (schedules parse, zone exists, command
+ * present for `command`, url for `http`). job_from_json calls it. Returns 0
+ * or -1 with *field and *cause as above.
+ */
+int job_validate(struct job *job, const char **field, char **cause);
+
+/*
+ * The job as a JSON object (caller frees with cJSON_Delete). With SPEC set,
+ * only the fields a client may write (what job_versions keeps); otherwise
+ * the read-only ones too (owner, origin, version, times), but never
+ * next_run/last_run, which the daemon adds.
+ */
+cJSON *job_to_json(const struct job *job, int spec);
+
+/* The meaning of exit code CODE under the job's on_exit rules. */
+enum job_outcome job_exit_outcome(const struct job *job, int code);
+
+/* Names of enum values, as in the API ("forbid", "once", ...). */
+const char *job_concurrency_name(enum job_concurrency c);
+const char *job_catchup_name(enum job_catchup c);
+
+#endif
