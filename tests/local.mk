@@ -22,7 +22,9 @@ UNIT_TESTS = \
 	tests/unit/test-civil \
 	tests/unit/test-tz \
 	tests/unit/test-cronexpr \
-	tests/unit/test-util
+	tests/unit/test-util \
+	tests/unit/test-child \
+	tests/unit/test-output
 check_PROGRAMS += $(UNIT_TESTS)
 
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
@@ -37,8 +39,14 @@ tests_unit_test_cronexpr_LDADD = $(UNIT_LDADD)
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
+tests_unit_test_child_SOURCES = tests/unit/test-child.c
+tests_unit_test_child_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+tests_unit_test_output_SOURCES = tests/unit/test-output.c
+tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 
-CLI_TESTS = tests/cli/next.bats tests/cli/cli.bats
+CLI_TESTS = tests/cli/next.bats tests/cli/api.bats tests/cli/cli.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
@@ -50,9 +58,11 @@ endif
 # libcronq, built on demand so that plain "make check" stays quick.
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-EXTRA_LIBRARIES = lib/libcronq-san.a
+EXTRA_LIBRARIES = lib/libcronq-san.a agentd/libagentd-san.a
 lib_libcronq_san_a_SOURCES = $(lib_libcronq_a_SOURCES)
 lib_libcronq_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
+agentd_libagentd_san_a_SOURCES = $(AGENTD_CORE_SOURCES)
+agentd_libagentd_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
 SAN_TESTS = $(UNIT_TESTS:=-san)
 EXTRA_PROGRAMS = $(SAN_TESTS)
 SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
@@ -72,9 +82,28 @@ tests_unit_test_util_san_SOURCES = $(tests_unit_test_util_SOURCES)
 tests_unit_test_util_san_CFLAGS = $(UNIT_CFLAGS) $(SAN_FLAGS)
 tests_unit_test_util_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_test_util_san_LDADD = $(SAN_LDADD)
-CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a
+tests_unit_test_child_san_SOURCES = $(tests_unit_test_child_SOURCES)
+tests_unit_test_child_san_CFLAGS = $(tests_unit_test_child_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_child_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_child_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
+tests_unit_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
+tests_unit_test_output_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_test_output_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a agentd/libagentd-san.a
 
-check-asan: lib/libcronq-san.a $(SAN_TESTS)
+# automake writes a .log rule only for programs listed in TESTS, and the
+# -san programs are named at make time, so they get the same rule here.
+SAN_LOGS = $(SAN_TESTS:-san=-san.log)
+$(SAN_LOGS): $(SAN_TESTS)
+	@p='$(@:.log=)$(EXEEXT)'; b='$(@:.log=)'; \
+	$(am__check_pre) $(LOG_DRIVER) --test-name "$$f" \
+	--log-file $$b.log --trs-file $$b.trs \
+	$(am__common_driver_flags) $(AM_LOG_DRIVER_FLAGS) $(LOG_DRIVER_FLAGS) \
+	-- $(LOG_COMPILE) "$$tst" $(AM_TESTS_FD_REDIRECT)
+CLEANFILES += $(SAN_LOGS) $(SAN_LOGS:.log=.trs)
+
+check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(SAN_TESTS)' \
 	    TEST_SUITE_LOG=test-suite-san.log \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1

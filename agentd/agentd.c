@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cronq-agentd: start-up, the state directory and its lock, signals, the
+ * wall-clock timer and shutdown. One thread runs one loop; it sleeps until
+ * the next scheduled fire, retry, or housekeeping, never on a fixed tick.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <yaml.h>
+
+#include "agentd.h"
+#include "child.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Housekeeping (retention) runs at most this often. */
+#define HOUSEKEEPING_SECS 3600
+/* A jump of the wall clock against the monotonic one beyond this is a step. */
+#define STEP_SLACK 5
+/* Children get this long after SIGTERM at shutdown. */
+#define SHUTDOWN_GRACE 10
+
+#pragma weak gateway_start
+#pragma weak gateway_stop
+
+struct daemon {
+	struct agentd ad;
+	int sigfd;
+	int timerfd;
+	int lockfd;
+	int64_t armed;       /* wall time the timerfd is set for */
+	int64_t offset;      /* realtime - monotonic at the last wake */
+	int64_t housekeeping; /* wall time of the next retention pass */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: cronq-agentd [-fv] [--state-dir dir] "
+	    "[--socket path] [--config file] [--max-running n]\n");
+	exit(2);
+}
+
+static int64_t
+clock_offset(void)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	return (int64_t)rt.tv_sec - (int64_t)mt.tv_sec;
+}
+
+/* Reads the settings of FILE (agentd.yaml); a missing file is fine. */
+static void
+config_load(struct agentd *ad, const char *file)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	FILE *f;
+	char key[64] = "";
+	int depth = 0, done = 0, want_key = 1;
+	long v;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("config: cannot read %s", file);
+		return;
+	}
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_file(&p, f);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			log_warnx("config: %s:%zu: %s", file,
+			    p.problem_mark.line + 1, p.problem);
+			break;
+		}
+		if (ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
+			const char *s = (const char *)ev.data.scalar.value;
+
+			if (want_key)
+				strlcpy(key, s, sizeof key);
+			else {
+				v = strtol(s, NULL, 10);
+				if (strcmp(key, "max_running") == 0 && v >= 0)
+					ad->settings.max_running = (int)v;
+				else if (strcmp(key, "retention_days") == 0 &&
+				    v > 0)
+					ad->settings.retention_days = (int)v;
+				else if (strcmp(key, "retention_runs") == 0 &&
+				    v > 0)
+					ad->settings.retention_runs = (int)v;
+				else
+					log_warnx("config: %s: unknown key "
+					    "\"%s\"", file, key);
+			}
+			want_key = !want_key;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+	fclose(f);
+}
+
+/* Takes the state directory's lock; exits if another daemon holds it. */
+static int
+lock_state_dir(const char *dir)
+{
+	char *path, buf[32];
+	ssize_t n;
+	int fd;
+
+	xasprintf(&path, "%s/agentd.pid", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd == -1)
+		fatal("cannot open %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fprintf(stderr, "cronq-agentd: %s is in use by another "
+		    "cronq-agentd (pid %s)\n", dir, buf[0] != '\0' ? buf : "?");
+		exit(1);
+	}
+	free(path);
+	return fd;
+}
+
+static void
+write_pid(int fd)
+{
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("agentd: cannot write the pid file");
+}
+
+static void
+read_boot_id(struct agentd *ad)
+{
+	FILE *f;
+
+	strlcpy(ad->boot_id, "unknown", sizeof ad->boot_id);
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "r")) == NULL)
+		return;
+	if (fgets(ad->boot_id, sizeof ad->boot_id, f) != NULL)
+		ad->boot_id[strcspn(ad->boot_id, "\n")] = '\0';
+	fclose(f);
+}
+
+static void
+prune_log(int64_t id, void *arg)
+{
+	struct agentd *ad = arg;
+	char *path;
+
+	xasprintf(&path, "%s/%lld.log", ad->log_dir, (long long)id);
+	unlink(path);
+	free(path);
+}
+
+static void
+housekeeping(struct daemon *d, int64_t now)
+{
+	struct agentd *ad = &d->ad;
+	int n;
+
+	d->housekeeping = now + HOUSEKEEPING_SECS;
+	n = store_prune(ad->store, now - (int64_t)ad->settings.retention_days *
+	    86400, ad->settings.retention_runs, prune_log, ad);
+	if (n > 0)
+		log_info("agentd: retention pruned runs=%d", n);
+}
+
+/* Checks the wall clock against the monotonic one and acts on a step. */
+static void
+check_clock(struct daemon *d, int64_t now, int cancelled)
+{
+	int64_t off = clock_offset(), delta = off - d->offset;
+
+	d->offset = off;
+	if (!cancelled && delta <= STEP_SLACK && delta >= -STEP_SLACK)
+		return;
+	log_notice("agentd: wall clock stepped by %llds, rescheduling",
+	    (long long)delta);
+	scheduler_clock_stepped(d->ad.sched, delta, now);
+}
+
+static void
+on_timer(int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t ticks;
+	int64_t now;
+	int cancelled = 0;
+
+	(void)events;
+	if (read(fd, &ticks, sizeof ticks) == -1 && errno == ECANCELED)
+		cancelled = 1;
+	d->armed = 0;
+	now = agentd_now();
+	check_clock(d, now, cancelled);
+	scheduler_tick(d->ad.sched, now);
+	if (now >= d->housekeeping)
+		housekeeping(d, now);
+}
+
+/* Before each sleep: start what may start, arm the timer, commit. */
+static void
+before_sleep(void *arg)
+{
+	struct daemon *d = arg;
+	struct itimerspec its;
+	int64_t now = agentd_now(), due;
+
+	if (!d->ad.stopping)
+		supervisor_dispatch(d->ad.sup, now);
+	due = scheduler_next_due(d->ad.sched);
+	if (supervisor_next_due(d->ad.sup) < due)
+		due = supervisor_next_due(d->ad.sup);
+	if (d->housekeeping < due)
+		due = d->housekeeping;
+	if (due <= now)
+		due = now;
+	if (due != d->armed) {
+		memset(&its, 0, sizeof its);
+		its.it_value.tv_sec = (time_t)due;
+		if (timerfd_settime(d->timerfd, TFD_TIMER_ABSTIME |
+		    TFD_TIMER_CANCEL_ON_SET, &its, NULL) == -1)
+			log_warn("agentd: cannot arm the timer");
+		d->armed = due;
+	}
+	if (store_flush(d->ad.store) == -1)
+		log_warnx("store: commit failed");
+}
+
+static void
+shutdown_daemon(struct daemon *d)
+{
+	if (d->ad.stopping)
+		return;
+	d->ad.stopping = 1;
+	log_notice("agentd: shutting down");
+	if (gateway_stop != NULL)
+		gateway_stop(&d->ad);
+	supervisor_shutdown(d->ad.sup, SHUTDOWN_GRACE);
+	loop_stop(d->ad.loop);
+}
+
+static void
+on_signal(int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof si) == sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			shutdown_daemon(d);
+			return;
+		case SIGHUP:
+			config_load(&d->ad, d->ad.config_path);
+			log_notice("agentd: configuration reloaded from %s",
+			    d->ad.config_path);
+			break;
+		case SIGCHLD:
+			child_reap_orphans();
+			break;
+		}
+	}
+}
+
+static void
+make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		fatal("cannot create %s", path);
+}
+
+/* Fills the paths from the options and who we run as. */
+static void
+set_paths(struct agentd *ad, const char *state_dir, const char *socket,
+    const char *config)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	ad->root = geteuid() == 0;
+	if (state_dir == NULL && !ad->root) {
+		fprintf(stderr, "cronq-agentd: --state-dir is required when "
+		    "not running as root\n");
+		exit(2);
+	}
+	ad->state_dir = xstrdup(state_dir != NULL ? state_dir :
+	    LOCALSTATEDIR "/lib/cronq");
+	if (socket != NULL)
+		ad->socket_path = xstrdup(socket);
+	else if (state_dir == NULL)
+		ad->socket_path = xstrdup(RUNSTATEDIR "/cronq/cronq.sock");
+	else if (xdg != NULL && *xdg != '\0')
+		xasprintf(&ad->socket_path, "%s/cronq.sock", xdg);
+	else
+		xasprintf(&ad->socket_path, "%s/cronq.sock", ad->state_dir);
+	if (config != NULL)
+		ad->config_path = xstrdup(config);
+	else if (state_dir == NULL)
+		ad->config_path = xstrdup(SYSCONFDIR "/cronq/agentd.yaml");
+	else
+		xasprintf(&ad->config_path, "%s/agentd.yaml", ad->state_dir);
+	xasprintf(&ad->db_path, "%s/cronq.db", ad->state_dir);
+	xasprintf(&ad->log_dir, "%s/logs", ad->state_dir);
+}
+
+static int
+setup_fds(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK |
+	    TFD_CLOEXEC);
+	if (d->sigfd == -1 || d->timerfd == -1)
+		return -1;
+	if (loop_add_fd(d->ad.loop, d->sigfd, EPOLLIN, on_signal, d) == -1 ||
+	    loop_add_fd(d->ad.loop, d->timerfd, EPOLLIN, on_timer, d) == -1)
+		return -1;
+	loop_before_sleep(d->ad.loop, before_sleep, d);
+	return 0;
+}
+
+static void
+start_parts(struct daemon *d)
+{
+	struct agentd *ad = &d->ad;
+	char *cause = NULL;
+	int64_t now = agentd_now();
+
+	ad->store = store_open(ad->db_path, &cause);
+	if (ad->store == NULL)
+		fatalx("%s", cause);
+	if (store_setting_set(ad->store, "boot_id", ad->boot_id) == -1)
+		fatalx("cannot write to %s", ad->db_path);
+	ad->sched = scheduler_create(ad);
+	ad->sup = supervisor_create(ad);
+	if (supervisor_recover(ad->sup, now) == -1)
+		fatalx("cannot recover the runs of %s", ad->db_path);
+	if (scheduler_load(ad->sched, now) == -1)
+		fatalx("cannot load the jobs of %s", ad->db_path);
+	scheduler_boot(ad->sched, now);
+	scheduler_tick(ad->sched, now);
+	if (gateway_start != NULL && gateway_start(ad, &cause) == -1)
+		fatalx("%s", cause);
+	d->offset = clock_offset();
+	d->housekeeping = now;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "max-running", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon d;
+	struct agentd *ad = &d.ad;
+	const char *state_dir = NULL, *socket = NULL, *config = NULL;
+	int ch, fg = 0, verbose = 0, max_running = -1;
+	char *end;
+
+	memset(&d, 0, sizeof d);
+	while ((ch = getopt_long(argc, argv, "fvh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			fg = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'S':
+			state_dir = optarg;
+			break;
+		case 's':
+			socket = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'm':
+			max_running = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || max_running < 0) {
+				fprintf(stderr, "cronq-agentd: --max-running: "
+				    "\"%s\" is not a count\n", optarg);
+				usage();
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	set_paths(ad, state_dir, socket, config);
+	make_dir(ad->state_dir);
+	make_dir(ad->log_dir);
+	d.lockfd = lock_state_dir(ad->state_dir);
+	log_init(fg, verbose, "cronq-agentd");
+	if (!fg && daemon(0, 0) == -1)
+		fatal("cannot daemonize");
+	write_pid(d.lockfd);
+
+	ad->settings.retention_days = 30;
+	ad->settings.retention_runs = 1000;
+	ad->settings.max_running = 64;
+	config_load(ad, ad->config_path);
+	if (max_running >= 0)
+		ad->settings.max_running = max_running;
+	ad->tz = tz_find(NULL, NULL);
+	ad->started_at = agentd_now();
+	read_boot_id(ad);
+	if (gethostname(ad->host, sizeof ad->host) == -1)
+		strlcpy(ad->host, "localhost", sizeof ad->host);
+	if (child_become_subreaper() == -1)
+		log_warn("agentd: cannot become a subreaper");
+
+	if ((ad->loop = loop_create()) == NULL || setup_fds(&d) == -1)
+		fatal("cannot set up the event loop");
+	start_parts(&d);
+	log_notice("agentd: started pid=%d state_dir=%s socket=%s",
+	    (int)getpid(), ad->state_dir, ad->socket_path);
+	sd_notify(0, "READY=1");
+
+	if (loop_run(ad->loop) == -1)
+		fatal("event loop failed");
+	sd_notify(0, "STOPPING=1");
+	store_close(ad->store);
+	scheduler_free(ad->sched);
+	supervisor_free(ad->sup);
+	loop_free(ad->loop);
+	log_notice("agentd: stopped");
+	return 0;
+}

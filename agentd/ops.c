@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * What each API operation does, independent of HTTP: ownership checks,
+ * the store change with its version row, rescheduling, and the objects the
+ * API returns. The gateway maps struct agentd_error to a status.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "agentd.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static void
+add_time(cJSON *o, const char *key, int64_t t)
+{
+	char buf[32];
+
+	if (t == 0) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	util_format_utc(buf, sizeof buf, t);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+static void
+add_int_or_null(cJSON *o, const char *key, int64_t v, int null)
+{
+	if (null)
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+cJSON *
+ops_run_to_json(const struct run *r)
+{
+	cJSON *o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)r->id);
+	cJSON_AddStringToObject(o, "job", r->job);
+	cJSON_AddNumberToObject(o, "attempt", r->attempt);
+	cJSON_AddNumberToObject(o, "first_run_id", (double)(r->first_run_id != 0
+	    ? r->first_run_id : r->id));
+	cJSON_AddStringToObject(o, "trigger", run_trigger_name(r->trigger));
+	add_time(o, "scheduled_at", r->scheduled_at);
+	add_time(o, "queued_at", r->queued_at);
+	add_time(o, "not_before", r->not_before);
+	add_time(o, "started_at", r->started_at);
+	add_time(o, "finished_at", r->finished_at);
+	add_int_or_null(o, "pid", r->pid, r->pid == 0);
+	add_int_or_null(o, "exit_code", r->exit_code, r->exit_code < 0);
+	add_int_or_null(o, "signal", r->signal, r->signal == 0);
+	add_int_or_null(o, "http_status", r->http_status, r->http_status == 0);
+	cJSON_AddStringToObject(o, "state", run_state_name(r->state));
+	cJSON_AddNumberToObject(o, "output_bytes", (double)r->output_bytes);
+	cJSON_AddStringToObject(o, "triggered_by", r->triggered_by);
+	cJSON_AddStringToObject(o, "host", r->host);
+	cJSON_AddNumberToObject(o, "missed_count", (double)r->missed_count);
+	cJSON_AddStringToObject(o, "message", r->message);
+	return o;
+}
+
+cJSON *
+ops_decision_to_json(const struct decision *d)
+{
+	cJSON *o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)d->id);
+	cJSON_AddStringToObject(o, "job", d->job);
+	add_time(o, "slot", d->slot);
+	add_time(o, "decided_at", d->decided_at);
+	cJSON_AddStringToObject(o, "outcome", decision_outcome_name(d->outcome));
+	add_int_or_null(o, "run_id", d->run_id, d->run_id == 0);
+	cJSON_AddStringToObject(o, "detail", d->detail);
+	return o;
+}
+
+cJSON *
+ops_job_to_json(struct agentd *ad, const struct job *job)
+{
+	cJSON *o, *lr;
+	struct run r;
+
+	o = job_to_json(job, 0);
+	add_time(o, "next_run", ad->sched != NULL ?
+	    scheduler_job_next(ad->sched, job->id) : 0);
+	if (store_run_last(ad->store, job->id, &r) == 0) {
+		lr = cJSON_AddObjectToObject(o, "last_run");
+		cJSON_AddNumberToObject(lr, "id", (double)r.id);
+		cJSON_AddStringToObject(lr, "state", run_state_name(r.state));
+		add_int_or_null(lr, "exit_code", r.exit_code, r.exit_code < 0);
+		add_time(lr, "started_at", r.started_at);
+		add_time(lr, "finished_at", r.finished_at);
+	} else
+		cJSON_AddNullToObject(o, "last_run");
+	return o;
+}
+
+/* The job NAME as P may see it; NULL with *err (not_found) otherwise. */
+static struct job *
+job_lookup(struct agentd *ad, const struct principal *p, const char *name,
+    struct agentd_error *err)
+{
+	struct job *job;
+
+	job = store_job_find(ad->store, p->uid, name);
+	if (job == NULL && p->admin)
+		job = store_job_find_any(ad->store, name);
+	if (job == NULL)
+		agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
+		    "no job named \"%s\"", name);
+	return job;
+}
+
+static void
+by_text(const struct principal *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "uid:%u", (unsigned)p->uid);
+}
+
+/*
+ * Checks who JOB runs as: non-root owners run as themselves, and `user`
+ * may only name them (forbidden otherwise).
+ */
+static int
+job_check_user(struct agentd *ad, const struct job *job,
+    struct agentd_error *err)
+{
+	struct passwd *pw;
+
+	if (job->user == NULL)
+		return 0;
+	if ((pw = getpwnam(job->user)) == NULL) {
+		agentd_error_set(err, AGENTD_INVALID, "user",
+		    "user: no user named \"%s\"", job->user);
+		return -1;
+	}
+	if (job->owner != 0 && pw->pw_uid != job->owner) {
+		agentd_error_set(err, AGENTD_FORBIDDEN, "user",
+		    "user: jobs of uid %u run as that uid, not as \"%s\"",
+		    (unsigned)job->owner, job->user);
+		return -1;
+	}
+	if (!ad->root && pw->pw_uid != getuid()) {
+		agentd_error_set(err, AGENTD_FORBIDDEN, "user",
+		    "user: this daemon runs as uid %u and cannot run jobs as "
+		    "\"%s\"", (unsigned)getuid(), job->user);
+		return -1;
+	}
+	return 0;
+}
+
+static struct job *
+job_parse(struct agentd *ad, const cJSON *body, const struct job *base,
+    struct agentd_error *err)
+{
+	struct job *job;
+	const char *field = NULL;
+	char *cause = NULL;
+
+	job = job_from_json(body, base, &field, &cause);
+	if (job == NULL) {
+		agentd_error_set(err, cJSON_IsObject(body) ? AGENTD_INVALID :
+		    AGENTD_BAD_REQUEST, field, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	(void)ad;
+	return job;
+}
+
+static void
+job_announce(struct agentd *ad, const struct job *job, const char *what)
+{
+	cJSON *o;
+
+	log_notice("ops: job %s job=%s owner=%u version=%lld", what, job->name,
+	    (unsigned)job->owner, (long long)job->version);
+	o = ops_job_to_json(ad, job);
+	agentd_emit(ad, "job", job->owner, o);
+	cJSON_Delete(o);
+}
+
+/* Saves JOB as a new version of OLD (same id), reschedules, returns it. */
+static int
+job_save(struct agentd *ad, const struct principal *p, struct job *job,
+    const char *action, cJSON **out, struct agentd_error *err)
+{
+	char by[32];
+	int64_t now = agentd_now();
+
+	if (job_check_user(ad, job, err) == -1)
+		return -1;
+	by_text(p, by, sizeof by);
+	if (store_job_update(ad->store, job, action, by, now) == -1) {
+		agentd_error_set(err, errno == EEXIST ? AGENTD_CONFLICT :
+		    AGENTD_INTERNAL, NULL, "cannot save job \"%s\"", job->name);
+		return -1;
+	}
+	if (ad->sched != NULL)
+		scheduler_job_changed(ad->sched, job->id, job, now);
+	job_announce(ad, job, action);
+	*out = ops_job_to_json(ad, job);
+	return 0;
+}
+
+/* Carries the identity of OLD into the freshly parsed JOB. */
+static void
+job_keep_identity(struct job *job, const struct job *old)
+{
+	job->id = old->id;
+	job->owner = old->owner;
+	job->version = old->version;
+	job->created_at = old->created_at;
+	free(job->origin);
+	job->origin = xstrdup(old->origin);
+}
+
+int
+ops_job_create(struct agentd *ad, const struct principal *p,
+    const cJSON *body, int replace, cJSON **out, int *created,
+    struct agentd_error *err)
+{
+	struct job *job, *old;
+	char by[32];
+	int rc = -1;
+	int64_t now = agentd_now();
+
+	*created = 0;
+	if ((job = job_parse(ad, body, NULL, err)) == NULL)
+		return -1;
+	job->owner = p->uid;
+	old = store_job_find(ad->store, p->uid, job->name);
+	if (old != NULL) {
+		if (!replace) {
+			agentd_error_set(err, AGENTD_CONFLICT, "name",
+			    "job \"%s\" already exists", job->name);
+			goto out;
+		}
+		job_keep_identity(job, old);
+		rc = job_save(ad, p, job, "replace", out, err);
+		goto out;
+	}
+	if (job_check_user(ad, job, err) == -1)
+		goto out;
+	by_text(p, by, sizeof by);
+	if (store_job_insert(ad->store, job, "create", by, now) == -1) {
+		agentd_error_set(err, errno == EEXIST ? AGENTD_CONFLICT :
+		    AGENTD_INTERNAL, "name", "cannot create job \"%s\"",
+		    job->name);
+		goto out;
+	}
+	if (ad->sched != NULL)
+		scheduler_job_changed(ad->sched, job->id, job, now);
+	job_announce(ad, job, "created");
+	*out = ops_job_to_json(ad, job);
+	*created = 1;
+	rc = 0;
+out:
+	job_free(old);
+	job_free(job);
+	return rc;
+}
+
+int
+ops_job_replace(struct agentd *ad, const struct principal *p,
+    const char *name, const cJSON *body, cJSON **out,
+    struct agentd_error *err)
+{
+	struct job *old, *job;
+	const cJSON *n;
+	int rc;
+
+	if ((old = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	n = cJSON_GetObjectItemCaseSensitive(body, "name");
+	if (n != NULL && (!cJSON_IsString(n) ||
+	    strcmp(n->valuestring, name) != 0)) {
+		agentd_error_set(err, AGENTD_INVALID, "name",
+		    "name: must match the job in the path (\"%s\")", name);
+		job_free(old);
+		return -1;
+	}
+	if ((job = job_parse(ad, body, NULL, err)) == NULL && n == NULL &&
+	    strcmp(err->field, "name") == 0) {
+		/* The body may omit the name: take it from the path. */
+		cJSON *copy = cJSON_Duplicate(body, 1);
+
+		cJSON_AddStringToObject(copy, "name", name);
+		job = job_parse(ad, copy, NULL, err);
+		cJSON_Delete(copy);
+	}
+	if (job == NULL) {
+		job_free(old);
+		return -1;
+	}
+	job_keep_identity(job, old);
+	rc = job_save(ad, p, job, "replace", out, err);
+	job_free(job);
+	job_free(old);
+	return rc;
+}
+
+int
+ops_job_patch(struct agentd *ad, const struct principal *p,
+    const char *name, const cJSON *body, cJSON **out,
+    struct agentd_error *err)
+{
+	struct job *old, *job;
+	const cJSON *n;
+	int rc;
+
+	if ((old = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	n = cJSON_GetObjectItemCaseSensitive(body, "name");
+	if (n != NULL && (!cJSON_IsString(n) ||
+	    strcmp(n->valuestring, name) != 0)) {
+		agentd_error_set(err, AGENTD_INVALID, "name",
+		    "name: cannot be changed by PATCH");
+		job_free(old);
+		return -1;
+	}
+	if ((job = job_parse(ad, body, old, err)) == NULL) {
+		job_free(old);
+		return -1;
+	}
+	rc = job_save(ad, p, job, "patch", out, err);
+	job_free(job);
+	job_free(old);
+	return rc;
+}
+
+int
+ops_job_delete(struct agentd *ad, const struct principal *p,
+    const char *name, cJSON **out, struct agentd_error *err)
+{
+	struct job *job;
+	char by[32];
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	by_text(p, by, sizeof by);
+	if (store_job_delete(ad->store, job, by, agentd_now()) == -1) {
+		agentd_error_set(err, AGENTD_INTERNAL, NULL,
+		    "cannot delete job \"%s\"", name);
+		job_free(job);
+		return -1;
+	}
+	if (ad->sched != NULL)
+		scheduler_job_changed(ad->sched, job->id, NULL, agentd_now());
+	job_announce(ad, job, "deleted");
+	*out = cJSON_CreateObject();
+	cJSON_AddStringToObject(*out, "deleted", job->name);
+	cJSON_AddNumberToObject(*out, "version", (double)job->version);
+	job_free(job);
+	return 0;
+}
+
+int
+ops_job_get(struct agentd *ad, const struct principal *p, const char *name,
+    cJSON **out, struct agentd_error *err)
+{
+	struct job *job;
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	*out = ops_job_to_json(ad, job);
+	job_free(job);
+	return 0;
+}
+
+int
+ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
+    struct agentd_error *err)
+{
+	struct job **jobs;
+	cJSON *arr;
+	size_t n, i;
+
+	if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == -1) {
+		agentd_error_set(err, AGENTD_INTERNAL, NULL,
+		    "cannot list jobs");
+		return -1;
+	}
+	*out = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*out, "jobs");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, ops_job_to_json(ad, jobs[i]));
+	store_job_list_free(jobs, n);
+	return 0;
+}
+
+int
+ops_job_versions(struct agentd *ad, const struct principal *p,
+    const char *name, cJSON **out, struct agentd_error *err)
+{
+	cJSON *arr;
+	struct job *job;
+	uid_t owner = p->uid;
+
+	/* An admin naming another owner's live job sees its history. */
+	if (p->admin && (job = job_lookup(ad, p, name, NULL)) != NULL) {
+		owner = job->owner;
+		job_free(job);
+	}
+	if (store_version_list(ad->store, owner, name, &arr) == -1) {
+		agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
+		    "no job named \"%s\", now or before", name);
+		return -1;
+	}
+	*out = cJSON_CreateObject();
+	cJSON_AddItemToObject(*out, "versions", arr);
+	return 0;
+}
+
+int
+ops_job_rollback(struct agentd *ad, const struct principal *p,
+    const char *name, int64_t version, cJSON **out,
+    struct agentd_error *err)
+{
+	struct job *old, *job;
+	uid_t owner = p->uid;
+	int created, rc;
+	cJSON *spec;
+
+	old = job_lookup(ad, p, name, NULL);
+	if (old != NULL)
+		owner = old->owner;
+	job = store_version_load(ad->store, owner, name, version);
+	if (job == NULL) {
+		agentd_error_set(err, AGENTD_NOT_FOUND, "version",
+		    version == 0 ? "job \"%s\" has no earlier version" :
+		    "job \"%s\" has no version %lld", name, (long long)version);
+		job_free(old);
+		return -1;
+	}
+	if (old != NULL) {
+		job_keep_identity(job, old);
+		rc = job_save(ad, p, job, "rollback", out, err);
+	} else {
+		/* A deleted job comes back as a new row with its history. */
+		struct principal as = { owner, 0 };
+
+		spec = job_to_json(job, 1);
+		rc = ops_job_create(ad, &as, spec, 0, out, &created, err);
+		cJSON_Delete(spec);
+	}
+	job_free(job);
+	job_free(old);
+	return rc;
+}
+
+int
+ops_job_pause(struct agentd *ad, const struct principal *p,
+    const char *name, int paused, cJSON **out, struct agentd_error *err)
+{
+	struct job *job;
+	int rc;
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	job->paused = paused;
+	rc = job_save(ad, p, job, paused ? "pause" : "resume", out, err);
+	job_free(job);
+	return rc;
+}
+
+int
+ops_job_trigger(struct agentd *ad, const struct principal *p,
+    const char *name, cJSON **out, struct agentd_error *err)
+{
+	struct job *job;
+	struct run run;
+	int64_t now = agentd_now();
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	scheduler_run_init(ad, &run, job, TRIGGER_MANUAL, -1, now, now);
+	run.not_before = now;
+	snprintf(run.triggered_by, sizeof run.triggered_by, "uid:%u",
+	    (unsigned)p->uid);
+	if (store_run_insert(ad->store, &run) == -1 ||
+	    store_flush(ad->store) == -1) {
+		agentd_error_set(err, AGENTD_INTERNAL, NULL,
+		    "cannot queue a run of \"%s\"", name);
+		job_free(job);
+		return -1;
+	}
+	log_info("ops: run triggered job=%s run=%lld by=%s", job->name,
+	    (long long)run.id, run.triggered_by);
+	if (ad->sup != NULL)
+		supervisor_enqueue(ad->sup, &run);
+	*out = cJSON_CreateObject();
+	cJSON_AddItemToObject(*out, "run", ops_run_to_json(&run));
+	agentd_emit(ad, "run", run.owner, cJSON_GetObjectItem(*out, "run"));
+	job_free(job);
+	return 0;
+}
+
+int
+ops_decision_list(struct agentd *ad, const struct principal *p,
+    const char *name, int limit, int64_t before, cJSON **out,
+    struct agentd_error *err)
+{
+	struct decision *ds;
+	struct job *job;
+	cJSON *arr;
+	size_t n, i;
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return -1;
+	if (store_decision_list(ad->store, job->id, limit, before, &ds,
+	    &n) == -1) {
+		agentd_error_set(err, AGENTD_INTERNAL, NULL,
+		    "cannot list decisions");
+		job_free(job);
+		return -1;
+	}
+	*out = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*out, "decisions");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, ops_decision_to_json(&ds[i]));
+	free(ds);
+	job_free(job);
+	return 0;
+}
+
+/* Loads run ID if P may see it. */
+static int
+run_lookup(struct agentd *ad, const struct principal *p, int64_t id,
+    struct run *r, struct agentd_error *err)
+{
+	if (store_run_load(ad->store, id, r) == -1 ||
+	    (!p->admin && r->owner != p->uid)) {
+		agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
+		    "no run %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ops_run_get(struct agentd *ad, const struct principal *p, int64_t id,
+    cJSON **out, struct agentd_error *err)
+{
+	struct run r;
+
+	if (run_lookup(ad, p, id, &r, err) == -1)
+		return -1;
+	*out = ops_run_to_json(&r);
+	return 0;
+}
+
+int
+ops_run_list(struct agentd *ad, const struct principal *p,
+    const struct run_filter *f, cJSON **out, struct agentd_error *err)
+{
+	struct run_filter rf = *f;
+	struct run *runs;
+	cJSON *arr;
+	size_t n, i;
+
+	rf.owner = p->uid;
+	rf.any_owner = p->admin;
+	if (store_run_list(ad->store, &rf, &runs, &n) == -1) {
+		agentd_error_set(err, AGENTD_INTERNAL, NULL, "cannot list runs");
+		return -1;
+	}
+	*out = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(*out, "runs");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, ops_run_to_json(&runs[i]));
+	free(runs);
+	return 0;
+}
+
+int
+ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
+    cJSON **out, struct agentd_error *err)
+{
+	struct run r;
+	char why[64];
+
+	if (run_lookup(ad, p, id, &r, err) == -1)
+		return -1;
+	if (run_state_final(r.state)) {
+		agentd_error_set(err, AGENTD_CONFLICT, NULL,
+		    "run %lld already ended (%s)", (long long)id,
+		    run_state_name(r.state));
+		return -1;
+	}
+	snprintf(why, sizeof why, "stopped by uid %u", (unsigned)p->uid);
+	if (ad->sup == NULL || supervisor_stop_run(ad->sup, id, why) == -1) {
+		agentd_error_set(err, AGENTD_CONFLICT, NULL,
+		    "run %lld is not active", (long long)id);
+		return -1;
+	}
+	store_run_load(ad->store, id, &r);
+	*out = ops_run_to_json(&r);
+	return 0;
+}
+
+int
+ops_run_log(struct agentd *ad, const struct principal *p, int64_t id,
+    char **path, int *live, struct agentd_error *err)
+{
+	struct run r;
+
+	if (run_lookup(ad, p, id, &r, err) == -1)
+		return -1;
+	xasprintf(path, "%s/%lld.log", ad->log_dir, (long long)id);
+	*live = !run_state_final(r.state);
+	return 0;
+}
+
+int
+ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
+{
+	struct job **jobs;
+	cJSON *o;
+	size_t n = 0;
+
+	if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == 0)
+		store_job_list_free(jobs, n);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+	cJSON_AddNumberToObject(o, "pid", (double)getpid());
+	add_time(o, "started_at", ad->started_at);
+	cJSON_AddStringToObject(o, "state_dir", ad->state_dir);
+	cJSON_AddStringToObject(o, "socket",
+	    ad->socket_path != NULL ? ad->socket_path : "");
+	cJSON_AddNumberToObject(o, "jobs", (double)n);
+	cJSON_AddNumberToObject(o, "running", ad->sup != NULL ?
+	    supervisor_count_running(ad->sup) : 0);
+	cJSON_AddNumberToObject(o, "queued", ad->sup != NULL ?
+	    supervisor_count_queued(ad->sup) : 0);
+	cJSON_AddArrayToObject(o, "problems");
+	*out = o;
+	return 0;
+}
