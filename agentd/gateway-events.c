@@ -26,7 +26,9 @@
 #include "loop.h"
 #include "xmalloc.h"
 
-#define GW_RING 256      /* events kept for Last-Event-ID */
+#define GW_RING 256 /* events kept for Last-Event-ID */
+#define GW_HELLO ": cronq events\nretry: 2000\n\n"
+#define GW_PING ": ping\n\n"
 #define GW_BEAT_MS 15000 /* SSE comment so dead clients are noticed */
 
 /* One published event, kept as its whole SSE frame. */
@@ -169,7 +171,7 @@ gateway_sse_read(void *arg, char *buf, size_t max)
 	}
 	if (s->pending == NULL && s->beat != e->beat) {
 		s->beat = e->beat;
-		gateway_sse_set(s, ": ping\n\n", 9);
+		gateway_sse_set(s, GW_PING, strlen(GW_PING));
 	}
 	if (s->pending == NULL)
 		return 0;
@@ -222,7 +224,7 @@ gateway_events_stream(struct gateway *gw, const struct principal *p,
 			s->next = id + 1;
 	}
 	/* A first comment gets the headers to the client at once. */
-	gateway_sse_set(s, ": cronq events\nretry: 2000\n\n", 29);
+	gateway_sse_set(s, GW_HELLO, strlen(GW_HELLO));
 	e->nsse++;
 	if (e->beat_timer == NULL)
 		e->beat_timer = loop_timer_add(

@@ -113,6 +113,7 @@ struct gateway {
 	struct loop_timer *timer;
 	int64_t timer_at;
 	struct gw_conn *waiting; /* suspended streams */
+	int resumed;             /* MHD_run owed for resumed streams */
 	struct gw_counter *counters;
 	size_t ncounters;
 	struct gw_events *events;
@@ -417,6 +418,7 @@ gateway_wake(struct gateway *gw, enum api_channel channel, int64_t key)
 			continue;
 		gateway_waiting_remove(gw, c);
 		c->suspended = 0;
+		gw->resumed = 1;
 		MHD_resume_connection(c->conn);
 	}
 }
@@ -668,6 +670,11 @@ gateway_schedule(struct gateway *gw)
 	int64_t at;
 	int round;
 
+	/* In external polling mode no fd announces a resumed connection. */
+	if (gw->resumed) {
+		gw->resumed = 0;
+		gateway_run(gw);
+	}
 	for (round = 0; round < 4; round++) {
 		if (MHD_get_timeout(gw->mhd, &ms) != MHD_YES) {
 			if (gw->timer != NULL)
@@ -722,13 +729,15 @@ gateway_create(struct agentd *ad, int listen_fd, char **cause)
 	gw->loop = loop;
 	gw->ad = ad;
 	gw->listen_fd = listen_fd;
+	/* The logger first, so MHD reports nothing on stderr itself. */
 	gw->mhd = MHD_start_daemon(
 	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, gateway_access, gw, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	    NULL, NULL, gateway_access, gw, MHD_OPTION_EXTERNAL_LOGGER,
+	    gateway_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, gateway_completed, gw,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)GW_IDLE_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)GW_MAX_CONNECTIONS,
-	    MHD_OPTION_EXTERNAL_LOGGER, gateway_mhd_log, NULL, MHD_OPTION_END);
+	    MHD_OPTION_END);
 	if (gw->mhd == NULL) {
 		xasprintf(cause, "cannot start the HTTP server");
 		goto fail;

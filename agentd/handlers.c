@@ -210,7 +210,9 @@ api_body_object(const struct api_request *req, int optional, cJSON **out,
 		api_error(resp, 400, NULL, "malformed JSON: NUL byte in body");
 		return -1;
 	}
-	json = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 1);
+	/* cJSON wants the terminator inside LENGTH to check for trailing
+	 * garbage; the gateway always NUL-terminates bodies. */
+	json = cJSON_ParseWithLengthOpts(req->body, req->body_len + 1, &end, 1);
 	if (json == NULL) {
 		api_error(resp, 400, NULL, "malformed JSON at byte %td",
 		    end != NULL ? end - req->body : (ptrdiff_t)0);
