@@ -221,8 +221,8 @@ print_span(char *buf, size_t len, int64_t s)
 }
 
 /*
- * A JSON value as one line for people: strings bare, null as "-", arrays
- * of strings joined by ", ", anything else as compact JSON.
+ * A JSON value as one line for people: strings bare, null and "" as "-",
+ * arrays of strings joined by ", ", anything else as compact JSON.
  */
 void
 print_value(char *buf, size_t len, const cJSON *v)
@@ -236,7 +236,8 @@ print_value(char *buf, size_t len, const cJSON *v)
 		return;
 	}
 	if (cJSON_IsString(v)) {
-		strlcpy(buf, v->valuestring, len);
+		strlcpy(
+		    buf, *v->valuestring != '\0' ? v->valuestring : "-", len);
 		return;
 	}
 	if (cJSON_IsArray(v)) {
