@@ -7,7 +7,14 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
 #include "cronq.h"
+
+struct client;
 
 /* Options given before the command, shared by every command. */
 struct cli_opts {
@@ -32,7 +39,40 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const struct cli_cmd *cli_find(const char *name);
 
+/* cronq.c: the connection to the daemon, from the options and config. */
+struct client *cli_connect(const struct cli_opts *opts, int *rc);
+int cli_api(struct client *c, const char *method, const char *path,
+    const cJSON *body, cJSON **resp, const char *what, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* print.c: tables, times and JSON on stdout. */
+struct table;
+struct table *table_create(int ncols, ...);
+void table_add(struct table *t, ...);
+void table_print(struct table *t, FILE *fp);
+void table_free(struct table *t);
+void print_json(const cJSON *j);
+int print_parse_time(const char *s, int64_t *out);
+int64_t print_json_time(const cJSON *obj, const char *key);
+void print_time(char *buf, size_t len, int64_t t);
+void print_span(char *buf, size_t len, int64_t seconds);
+void print_value(char *buf, size_t len, const cJSON *v);
+const char *print_str(const cJSON *obj, const char *key, const char *dflt);
+int print_int(const cJSON *obj, const char *key, long long *out);
+int print_usage(const struct cli_cmd *cmd);
+int print_badopt(const struct cli_cmd *cmd, int ch, char **argv);
+
+/* cmd-jobs.c */
+extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_show, cmd_pause,
+    cmd_resume, cmd_history;
+
 /* cmd-next.c */
 extern const struct cli_cmd cmd_next;
+
+/* cmd-runs.c */
+extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;
+
+/* cmd-status.c */
+extern const struct cli_cmd cmd_status, cmd_version;
 
 #endif

@@ -5,15 +5,39 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "client.h"
+#include "xmalloc.h"
+
+/* The system daemon's socket, used when no other is named or found. */
+#define CLI_SOCKET_SYSTEM "/run/cronq/cronq.sock"
 
 static const struct cli_cmd *const cli_cmds[] = {
+	&cmd_add,
+	&cmd_rm,
+	&cmd_ls,
+	&cmd_show,
+	&cmd_pause,
+	&cmd_resume,
+	&cmd_history,
+	&cmd_trigger,
+	&cmd_stop,
+	&cmd_runs,
+	&cmd_logs,
+	&cmd_why,
 	&cmd_next,
+	&cmd_status,
+	&cmd_version,
 };
 
 #define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
@@ -34,13 +58,183 @@ cli_help(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: cronq [--json] [--socket PATH | --host URL] "
-		    "[--token T] [--cacert FILE] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(fp,
+	    "usage: cronq [--json] [--socket PATH | --host URL] "
+	    "[--token T] [--cacert FILE] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "  %-10s %s\n", cli_cmds[i]->name,
 		    cli_cmds[i]->summary);
-	fprintf(fp, "\n`cronq help COMMAND` shows a command's usage; "
-		    "see cronq(1).\n");
+	fprintf(fp,
+	    "\n`cronq help COMMAND` shows a command's usage; "
+	    "see cronq(1).\n");
+}
+
+/* Settings read from the config file; they live until the process ends. */
+struct cli_config {
+	char *socket;
+	char *host;
+	char *token;
+	char *cacert;
+};
+
+static char *
+cli_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Reads "key = value" lines from ~/.config/cronq/config (or under
+ * $XDG_CONFIG_HOME). A missing file is no error. Returns a cq_exit value,
+ * after printing the reason when it is not CQ_EXIT_OK.
+ */
+static int
+cli_config_load(struct cli_config *cfg)
+{
+	const char *home, *xdg;
+	char *path, line[4096], *k, *v, **slot;
+	unsigned int n = 0;
+	FILE *fp;
+	int rc = CQ_EXIT_OK;
+
+	if ((xdg = getenv("XDG_CONFIG_HOME")) != NULL && *xdg == '/')
+		xasprintf(&path, "%s/cronq/config", xdg);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		xasprintf(&path, "%s/.config/cronq/config", home);
+	else
+		return CQ_EXIT_OK;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno != ENOENT) {
+			cli_error("cannot read %s: %s", path, strerror(errno));
+			rc = CQ_EXIT_FAIL;
+		}
+		free(path);
+		return rc;
+	}
+	while (fgets(line, sizeof line, fp) != NULL) {
+		n++;
+		k = cli_trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((v = strchr(k, '=')) == NULL) {
+			cli_error("%s:%u: expected \"key = value\"", path, n);
+			rc = CQ_EXIT_USAGE;
+			break;
+		}
+		*v++ = '\0';
+		k = cli_trim(k);
+		v = cli_trim(v);
+		if (strcmp(k, "socket") == 0)
+			slot = &cfg->socket;
+		else if (strcmp(k, "host") == 0)
+			slot = &cfg->host;
+		else if (strcmp(k, "token") == 0)
+			slot = &cfg->token;
+		else if (strcmp(k, "cacert") == 0)
+			slot = &cfg->cacert;
+		else {
+			cli_error("%s:%u: unknown key \"%s\" (expected socket, "
+			          "host, token or cacert)",
+			    path, n, k);
+			rc = CQ_EXIT_USAGE;
+			break;
+		}
+		free(*slot);
+		*slot = xstrdup(v);
+	}
+	fclose(fp);
+	free(path);
+	return rc;
+}
+
+/* $XDG_RUNTIME_DIR/cronq.sock when it exists (a user's own daemon), else
+ * the system daemon's socket. */
+static const char *
+cli_default_socket(void)
+{
+	static char *user;
+	const char *run;
+	struct stat sb;
+
+	if ((run = getenv("XDG_RUNTIME_DIR")) != NULL && *run == '/') {
+		free(user);
+		xasprintf(&user, "%s/cronq.sock", run);
+		if (stat(user, &sb) == 0)
+			return user;
+	}
+	return CLI_SOCKET_SYSTEM;
+}
+
+struct client *
+cli_connect(const struct cli_opts *opts, int *rc)
+{
+	static struct cli_config cfg;
+	struct client_target t = { 0 };
+	struct client *c;
+	char *cause;
+
+	t.socket = opts->socket;
+	t.host = opts->host;
+	t.token = opts->token;
+	t.cacert = opts->cacert;
+	if ((*rc = cli_config_load(&cfg)) != CQ_EXIT_OK)
+		return NULL;
+	if (t.socket == NULL && t.host == NULL) {
+		t.socket = cfg.socket;
+		if (t.socket == NULL)
+			t.host = cfg.host;
+	}
+	if (t.token == NULL)
+		t.token = cfg.token;
+	if (t.cacert == NULL)
+		t.cacert = cfg.cacert;
+	if (t.socket == NULL && t.host == NULL)
+		t.socket = cli_default_socket();
+	if (t.host != NULL && strncmp(t.host, "https://", 8) != 0 &&
+	    strncmp(t.host, "http://", 7) != 0) {
+		cli_error(
+		    "cannot use host \"%s\": expected an https:// URL", t.host);
+		*rc = CQ_EXIT_USAGE;
+		return NULL;
+	}
+	if ((c = client_create(&t, &cause)) == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		*rc = CQ_EXIT_FAIL;
+	}
+	return c;
+}
+
+int
+cli_api(struct client *c, const char *method, const char *path,
+    const cJSON *body, cJSON **resp, const char *what, ...)
+{
+	char *cause, *verb;
+	va_list ap;
+	int rc;
+
+	rc = client_call(c, method, path, body, resp, NULL, &cause);
+	if (rc == CQ_EXIT_OK)
+		return rc;
+	if (rc == CQ_EXIT_UNREACHABLE)
+		cli_error("%s", cause);
+	else {
+		va_start(ap, what);
+		if (vasprintf(&verb, what, ap) == -1)
+			verb = NULL;
+		va_end(ap);
+		cli_error("cannot %s: %s", verb ? verb : "", cause);
+		free(verb);
+	}
+	free(cause);
+	return rc;
 }
 
 int
@@ -58,20 +252,41 @@ main(int argc, char **argv)
 	};
 	struct cli_opts opts = { 0 };
 	const struct cli_cmd *cmd;
-	int ch;
+	int ch, cmdline_socket = 0, cmdline_host = 0;
 
+	/* The environment sits between the command line and the config
+	 * file; a socket named there wins over a host named there. */
 	opts.socket = getenv("CRONQ_SOCKET");
-	opts.host = getenv("CRONQ_HOST");
+	if (opts.socket != NULL && *opts.socket == '\0')
+		opts.socket = NULL;
+	if (opts.socket == NULL && (opts.host = getenv("CRONQ_HOST")) != NULL &&
+	    *opts.host == '\0')
+		opts.host = NULL;
 	opts.token = getenv("CRONQ_TOKEN");
+	opts.cacert = getenv("CRONQ_CACERT");
 
 	/* "+" stops at the command name so its own options stay its own. */
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
+			if (cmdline_host) {
+				cli_error("--socket and --host exclude each "
+				          "other");
+				return CQ_EXIT_USAGE;
+			}
 			opts.socket = optarg;
+			opts.host = NULL;
+			cmdline_socket = 1;
 			break;
 		case 'H':
+			if (cmdline_socket) {
+				cli_error("--socket and --host exclude each "
+				          "other");
+				return CQ_EXIT_USAGE;
+			}
 			opts.host = optarg;
+			opts.socket = NULL;
+			cmdline_host = 1;
 			break;
 		case 't':
 			opts.token = optarg;
@@ -115,6 +330,7 @@ main(int argc, char **argv)
 		cli_error("unknown command \"%s\"; see cronq --help", argv[0]);
 		return CQ_EXIT_USAGE;
 	}
-	optind = 1;
+	/* 0, not 1: glibc then forgets the "+" above and permutes again. */
+	optind = 0;
 	return cmd->exec(&opts, argc, argv);
 }

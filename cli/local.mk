@@ -3,6 +3,10 @@ cronq_SOURCES = \
 	cli/cli.h \
 	cli/cronq.c \
 	cli/msg.c \
-	cli/cmd-next.c
-cronq_CFLAGS = $(AM_CFLAGS)
-cronq_LDADD = lib/libcronq.a $(BSD_LIBS)
+	cli/print.c \
+	cli/cmd-jobs.c \
+	cli/cmd-next.c \
+	cli/cmd-runs.c \
+	cli/cmd-status.c
+cronq_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)
+cronq_LDADD = lib/libcronq.a $(CURL_LIBS) $(CJSON_LIBS) $(BSD_LIBS)

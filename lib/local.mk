@@ -2,10 +2,11 @@ noinst_LIBRARIES += lib/libcronq.a
 lib_libcronq_a_SOURCES = \
 	lib/cronq.h \
 	lib/civil.c lib/civil.h \
+	lib/client.c lib/client.h \
 	lib/tz.c lib/tz.h \
 	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
 	lib/job.c lib/job-json.c lib/job.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h
-lib_libcronq_a_CFLAGS = $(AM_CFLAGS)
+lib_libcronq_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)

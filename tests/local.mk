@@ -64,7 +64,11 @@ tests_unit_test_scheduler_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_scheduler_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
 	$(DAEMON_UNIT_LIBS)
 
-CLI_TESTS = tests/cli/next.bats tests/cli/api.bats tests/cli/daemon.bats
+CLI_TESTS = \
+	tests/cli/next.bats \
+	tests/cli/api.bats \
+	tests/cli/daemon.bats \
+	tests/cli/cli.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The job commands: add, rm, ls, show, pause, resume and history. Each
+ * builds one API request; the daemon validates the job, so the only
+ * checks here are the ones a command line can answer without it.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "client.h"
+#include "xmalloc.h"
+
+static int cmd_add_exec(const struct cli_opts *, int, char **);
+static int cmd_rm_exec(const struct cli_opts *, int, char **);
+static int cmd_ls_exec(const struct cli_opts *, int, char **);
+static int cmd_show_exec(const struct cli_opts *, int, char **);
+static int cmd_pause_exec(const struct cli_opts *, int, char **);
+static int cmd_resume_exec(const struct cli_opts *, int, char **);
+static int cmd_history_exec(const struct cli_opts *, int, char **);
+
+const struct cli_cmd cmd_add = { "add",
+	"add [--replace] NAME [-s SCHEDULE ...] [--tz ZONE] [--timeout DUR] "
+	"[--retries N] [--concurrency allow|forbid|replace] "
+	"[--catchup skip|once|all] [--user USER] [--env K=V ...] "
+	"[--workdir DIR] [--] COMMAND [ARG ...]",
+	"add a job (no -s: run only when triggered)", cmd_add_exec };
+const struct cli_cmd cmd_rm = { "rm", "rm NAME", "remove a job", cmd_rm_exec };
+const struct cli_cmd cmd_ls = { "ls", "ls",
+	"list jobs with their next and last runs", cmd_ls_exec };
+const struct cli_cmd cmd_show = { "show", "show NAME",
+	"show every field of a job", cmd_show_exec };
+const struct cli_cmd cmd_pause = { "pause", "pause NAME",
+	"stop scheduling a job until it is resumed", cmd_pause_exec };
+const struct cli_cmd cmd_resume = { "resume", "resume NAME",
+	"schedule a paused job again", cmd_resume_exec };
+const struct cli_cmd cmd_history = { "history", "history NAME",
+	"list a job's versions and what each changed", cmd_history_exec };
+
+/*
+ * Parses the options of a command that takes exactly one NAME and none of
+ * its own. Returns -1 with NAME set, or the exit status to end with.
+ */
+static int
+cmd_jobs_name(
+    const struct cli_cmd *cmd, int argc, char **argv, const char **name)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			return print_usage(cmd);
+		return print_badopt(cmd, ch, argv);
+	}
+	if (optind >= argc)
+		return cli_usage(cmd, "missing job name");
+	if (optind + 1 < argc)
+		return cli_usage(
+		    cmd, "unexpected argument \"%s\"", argv[optind + 1]);
+	*name = argv[optind];
+	return -1;
+}
+
+/* Parses one add option into BODY; returns -1, or the exit status. */
+static int
+cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
+    int *replace)
+{
+	const char *eq;
+	char *end;
+	long n;
+
+	switch (ch) {
+	case 's':
+		cJSON_AddItemToArray(sched, cJSON_CreateString(arg));
+		break;
+	case 'z':
+		cJSON_AddStringToObject(body, "timezone", arg);
+		break;
+	case 'T':
+		/* Plain seconds go as a number, "90s" as text the API reads. */
+		n = strtol(arg, &end, 10);
+		if (*arg != '\0' && *end == '\0' && n >= 0)
+			cJSON_AddNumberToObject(body, "timeout", (double)n);
+		else
+			cJSON_AddStringToObject(body, "timeout", arg);
+		break;
+	case 'r':
+		n = strtol(arg, &end, 10);
+		if (!isdigit((unsigned char)*arg) || *end != '\0' || n > 1000)
+			return cli_usage(&cmd_add,
+			    "retries \"%s\": expected a number from 0 to 1000",
+			    arg);
+		cJSON_AddNumberToObject(body, "retries", (double)n);
+		break;
+	case 'C':
+		if (strcmp(arg, "allow") != 0 && strcmp(arg, "forbid") != 0 &&
+		    strcmp(arg, "replace") != 0)
+			return cli_usage(&cmd_add,
+			    "concurrency \"%s\": expected allow, forbid or "
+			    "replace",
+			    arg);
+		cJSON_AddStringToObject(body, "concurrency", arg);
+		break;
+	case 'c':
+		if (strcmp(arg, "skip") != 0 && strcmp(arg, "once") != 0 &&
+		    strcmp(arg, "all") != 0)
+			return cli_usage(&cmd_add,
+			    "catchup \"%s\": expected skip, once or all", arg);
+		cJSON_AddStringToObject(body, "catchup", arg);
+		break;
+	case 'u':
+		cJSON_AddStringToObject(body, "user", arg);
+		break;
+	case 'e':
+		if ((eq = strchr(arg, '=')) == NULL || eq == arg)
+			return cli_usage(
+			    &cmd_add, "env \"%s\": expected NAME=VALUE", arg);
+		end = xstrndup(arg, eq - arg);
+		cJSON_DeleteItemFromObjectCaseSensitive(env, end);
+		cJSON_AddStringToObject(env, end, eq + 1);
+		free(end);
+		break;
+	case 'w':
+		cJSON_AddStringToObject(body, "workdir", arg);
+		break;
+	case 'R':
+		*replace = 1;
+		break;
+	case 'f':
+		return cli_usage(&cmd_add,
+		    "-f FILE (a job in YAML) is not supported yet; it comes "
+		    "with job files in a later release");
+	}
+	return -1;
+}
+
+static int
+cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "schedule", required_argument, NULL, 's' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "timezone", required_argument, NULL, 'z' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "concurrency", required_argument, NULL, 'C' },
+		{ "catchup", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL;
+	cJSON *body, *sched, *env, *cmdv, *resp = NULL;
+	struct client *c;
+	int ch, rc = -1, replace = 0, i;
+
+	body = cJSON_CreateObject();
+	sched = cJSON_CreateArray();
+	env = cJSON_CreateObject();
+
+	/*
+	 * "+" stops at the first word that is not an option, so the
+	 * command's own options stay its own; the first such word is NAME
+	 * and options may follow it.
+	 */
+	opterr = 0;
+	while (optind < argc && rc == -1) {
+		ch = getopt_long(argc, argv, "+:s:f:u:e:w:h", longopts, NULL);
+		if (ch == -1) {
+			if (name != NULL || strcmp(argv[optind - 1], "--") == 0)
+				break;
+			name = argv[optind++];
+			continue;
+		}
+		if (ch == 'h')
+			rc = print_usage(&cmd_add);
+		else if (ch == '?' || ch == ':')
+			rc = print_badopt(&cmd_add, ch, argv);
+		else
+			rc = cmd_add_option(
+			    ch, optarg, body, sched, env, &replace);
+	}
+	if (rc != -1)
+		goto out;
+	if (name == NULL && optind < argc)
+		name = argv[optind++];
+	if (name == NULL) {
+		rc = cli_usage(&cmd_add, "missing job name");
+		goto out;
+	}
+	if (optind >= argc) {
+		rc =
+		    cli_usage(&cmd_add, "missing command for job \"%s\"", name);
+		goto out;
+	}
+
+	/* One word is a shell command line; several are an argv. */
+	if (argc - optind == 1)
+		cmdv = cJSON_CreateString(argv[optind]);
+	else {
+		cmdv = cJSON_CreateArray();
+		for (i = optind; i < argc; i++)
+			cJSON_AddItemToArray(cmdv, cJSON_CreateString(argv[i]));
+	}
+	cJSON_AddItemToObject(body, "command", cmdv);
+	cJSON_AddItemToObject(body, "schedules", sched);
+	sched = NULL;
+	if (env->child != NULL) {
+		cJSON_AddItemToObject(body, "env", env);
+		env = NULL;
+	}
+	cJSON_AddStringToObject(body, "name", name);
+
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		goto out;
+	rc = cli_api(c, "POST", replace ? "/jobs?replace=1" : "/jobs", body,
+	    &resp, "add job \"%s\"", name);
+	if (rc == CQ_EXIT_OK && opts->json)
+		print_json(resp);
+	client_free(c);
+out:
+	cJSON_Delete(resp);
+	cJSON_Delete(env);
+	cJSON_Delete(sched);
+	cJSON_Delete(body);
+	return rc;
+}
+
+/*
+ * The shared shape of rm, pause, resume and show: METHOD on the job's
+ * path plus SUFFIX; *RESP gets the answer.
+ */
+static int
+cmd_jobs_simple(const struct cli_opts *opts, const char *method,
+    const char *name, const char *suffix, const char *verb, cJSON **resp)
+{
+	struct client *c;
+	char *path, *e;
+	int rc;
+
+	*resp = NULL;
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	e = client_escape(name);
+	xasprintf(&path, "/jobs/%s%s", e, suffix);
+	rc = cli_api(c, method, path, NULL, resp, "%s job \"%s\"", verb, name);
+	free(path);
+	free(e);
+	client_free(c);
+	return rc;
+}
+
+static int
+cmd_jobs_act(const struct cli_cmd *cmd, const struct cli_opts *opts, int argc,
+    char **argv, const char *method, const char *suffix, const char *verb)
+{
+	const char *name;
+	cJSON *resp;
+	int rc;
+
+	if ((rc = cmd_jobs_name(cmd, argc, argv, &name)) != -1)
+		return rc;
+	rc = cmd_jobs_simple(opts, method, name, suffix, verb, &resp);
+	if (rc == CQ_EXIT_OK && opts->json)
+		print_json(resp);
+	cJSON_Delete(resp);
+	return rc;
+}
+
+static int
+cmd_rm_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	return cmd_jobs_act(&cmd_rm, opts, argc, argv, "DELETE", "", "remove");
+}
+
+static int
+cmd_pause_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	return cmd_jobs_act(
+	    &cmd_pause, opts, argc, argv, "POST", "/pause", "pause");
+}
+
+static int
+cmd_resume_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	return cmd_jobs_act(
+	    &cmd_resume, opts, argc, argv, "POST", "/resume", "resume");
+}
+
+/* One word of an argv as a shell would need it written. */
+static void
+cmd_jobs_quote(char *buf, size_t len, const char *w)
+{
+	const char *p;
+	char one[2] = { 0, 0 };
+
+	if (*w != '\0' &&
+	    strspn(w,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
+	        "nopqrstuvwxyz0123456789_./=:,+@%-") == strlen(w)) {
+		strlcat(buf, w, len);
+		return;
+	}
+	strlcat(buf, "'", len);
+	for (p = w; *p != '\0'; p++) {
+		if (*p == '\'')
+			strlcat(buf, "'\\''", len);
+		else {
+			one[0] = *p;
+			strlcat(buf, one, len);
+		}
+	}
+	strlcat(buf, "'", len);
+}
+
+/* The value of KEY in JOB as `show` prints it. */
+static void
+cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
+{
+	static const char *const spans[] = { "timeout", "kill_grace",
+		"retry_backoff", "retry_backoff_max", "jitter", NULL };
+	const char *key = v->string;
+	const cJSON *e;
+	char t[64];
+	long long n;
+	size_t i;
+
+	if (strcmp(key, "command") == 0 && cJSON_IsArray(v)) {
+		buf[0] = '\0';
+		cJSON_ArrayForEach(e, v)
+		{
+			if (e != v->child)
+				strlcat(buf, " ", len);
+			cmd_jobs_quote(
+			    buf, len, cJSON_IsString(e) ? e->valuestring : "");
+		}
+		return;
+	}
+	if (strcmp(key, "last_run") == 0 && cJSON_IsObject(v)) {
+		print_time(t, sizeof t, print_json_time(v, "started_at"));
+		print_int(v, "id", &n);
+		snprintf(buf, len, "run %lld %s, %s", n,
+		    print_str(v, "state", "?"), t);
+		if (print_int(v, "exit_code", &n) == 0)
+			snprintf(buf + strlen(buf), len - strlen(buf),
+			    " (exit %lld)", n);
+		return;
+	}
+	if ((strcmp(key, "next_run") == 0 || strcmp(key, "created_at") == 0 ||
+	        strcmp(key, "updated_at") == 0) &&
+	    cJSON_IsString(v)) {
+		print_time(buf, len, print_json_time(job, key));
+		return;
+	}
+	for (i = 0; spans[i] != NULL; i++)
+		if (strcmp(key, spans[i]) == 0 &&
+		    print_int(job, key, &n) == 0) {
+			print_span(buf, len, n);
+			return;
+		}
+	print_value(buf, len, v);
+}
+
+static int
+cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	/* The fields people look for first, then the rest as they come. */
+	static const char *const first[] = { "name", "kind", "command",
+		"schedules", "timezone", "paused", "next_run", "last_run",
+		"user", "workdir", NULL };
+	const char *name;
+	const cJSON *v;
+	char buf[4096], key[64];
+	cJSON *job;
+	size_t i;
+	int rc, pass;
+
+	if ((rc = cmd_jobs_name(&cmd_show, argc, argv, &name)) != -1)
+		return rc;
+	rc = cmd_jobs_simple(opts, "GET", name, "", "show", &job);
+	if (rc != CQ_EXIT_OK || opts->json) {
+		if (rc == CQ_EXIT_OK)
+			print_json(job);
+		cJSON_Delete(job);
+		return rc;
+	}
+	for (i = 0; first[i] != NULL; i++) {
+		if ((v = cJSON_GetObjectItemCaseSensitive(job, first[i])) ==
+		    NULL)
+			continue;
+		cmd_show_value(buf, sizeof buf, job, v);
+		snprintf(key, sizeof key, "%s:", v->string);
+		printf("%-19s %s\n", key, buf);
+	}
+	cJSON_ArrayForEach(v, job)
+	{
+		for (pass = 1, i = 0; first[i] != NULL; i++)
+			if (strcmp(v->string, first[i]) == 0)
+				pass = 0;
+		if (!pass)
+			continue;
+		cmd_show_value(buf, sizeof buf, job, v);
+		snprintf(key, sizeof key, "%s:", v->string);
+		printf("%-19s %s\n", key, buf);
+	}
+	cJSON_Delete(job);
+	return CQ_EXIT_OK;
+}
+
+/* One `ls` row from a job object. */
+static void
+cmd_ls_row(struct table *t, const cJSON *job, int64_t now)
+{
+	char next[64], left[64], last[64], passed[64], result[64], sched[1024];
+	const cJSON *lr, *paused, *sc;
+	int64_t tn, tl;
+	long long code;
+
+	tn = print_json_time(job, "next_run");
+	print_time(next, sizeof next, tn);
+	paused = cJSON_GetObjectItemCaseSensitive(job, "paused");
+	if (cJSON_IsTrue(paused))
+		strlcpy(left, "paused", sizeof left);
+	else if (tn < 0)
+		strlcpy(left, "-", sizeof left);
+	else {
+		print_span(left, sizeof left, tn - now);
+		strlcat(left, " left", sizeof left);
+	}
+	lr = cJSON_GetObjectItemCaseSensitive(job, "last_run");
+	tl = print_json_time(lr, "started_at");
+	print_time(last, sizeof last, tl);
+	if (tl < 0)
+		strlcpy(passed, "-", sizeof passed);
+	else {
+		print_span(passed, sizeof passed, now - tl);
+		strlcat(passed, " ago", sizeof passed);
+	}
+	strlcpy(result, print_str(lr, "state", "-"), sizeof result);
+	if (print_int(lr, "exit_code", &code) == 0 && code != 0)
+		snprintf(result + strlen(result),
+		    sizeof result - strlen(result), " (exit %lld)", code);
+	sc = cJSON_GetObjectItemCaseSensitive(job, "schedules");
+	if (cJSON_IsArray(sc) && sc->child != NULL)
+		print_value(sched, sizeof sched, sc);
+	else
+		strlcpy(sched, "manual", sizeof sched);
+	table_add(t, next, left, last, passed, result,
+	    print_str(job, "name", "?"), sched);
+}
+
+static int
+cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	const cJSON *jobs, *job;
+	struct client *c;
+	struct table *t;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	cJSON *resp;
+	int rc;
+
+	opterr = 0;
+	while ((rc = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (rc == 'h')
+			return print_usage(&cmd_ls);
+		return print_badopt(&cmd_ls, rc, argv);
+	}
+	if (optind < argc)
+		return cli_usage(
+		    &cmd_ls, "unexpected argument \"%s\"", argv[optind]);
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	rc = cli_api(c, "GET", "/jobs", NULL, &resp, "list jobs");
+	client_free(c);
+	if (rc != CQ_EXIT_OK)
+		return rc;
+	if (opts->json) {
+		print_json(resp);
+		cJSON_Delete(resp);
+		return rc;
+	}
+	jobs = cJSON_GetObjectItemCaseSensitive(resp, "jobs");
+	if (cJSON_GetArraySize(jobs) > 0) {
+		t = table_create(7, "NEXT", "LEFT", "LAST", "PASSED", "RESULT",
+		    "JOB", "SCHEDULE");
+		cJSON_ArrayForEach(job, jobs) cmd_ls_row(t, job, time(NULL));
+		table_print(t, stdout);
+		table_free(t);
+	}
+	cJSON_Delete(resp);
+	return rc;
+}
+
+/* Fields that change on every version and say nothing about the edit. */
+static int
+cmd_history_volatile(const char *key)
+{
+	return strcmp(key, "version") == 0 || strcmp(key, "updated_at") == 0 ||
+	    strcmp(key, "created_at") == 0 || strcmp(key, "next_run") == 0 ||
+	    strcmp(key, "last_run") == 0;
+}
+
+/* Prints "  key: old -> new" for each field that differs. */
+static void
+cmd_history_diff(const cJSON *older, const cJSON *newer)
+{
+	char a[1024], b[1024];
+	const cJSON *v, *o;
+
+	if (!cJSON_IsObject(older) || !cJSON_IsObject(newer))
+		return;
+	cJSON_ArrayForEach(v, newer)
+	{
+		if (cmd_history_volatile(v->string))
+			continue;
+		o = cJSON_GetObjectItemCaseSensitive(older, v->string);
+		if (o != NULL && cJSON_Compare(o, v, 1))
+			continue;
+		print_value(a, sizeof a, o);
+		print_value(b, sizeof b, v);
+		printf("  %s: %s -> %s\n", v->string, a, b);
+	}
+	cJSON_ArrayForEach(o, older)
+	{
+		if (cmd_history_volatile(o->string) ||
+		    cJSON_GetObjectItemCaseSensitive(newer, o->string) != NULL)
+			continue;
+		print_value(a, sizeof a, o);
+		printf("  %s: %s -> -\n", o->string, a);
+	}
+}
+
+static int
+cmd_history_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	const cJSON *vers, *v, *older;
+	const char *name;
+	char when[64], by[128];
+	long long n;
+	cJSON *resp;
+	int rc;
+
+	if ((rc = cmd_jobs_name(&cmd_history, argc, argv, &name)) != -1)
+		return rc;
+	rc = cmd_jobs_simple(
+	    opts, "GET", name, "/versions", "show history of", &resp);
+	if (rc != CQ_EXIT_OK || opts->json) {
+		if (rc == CQ_EXIT_OK)
+			print_json(resp);
+		cJSON_Delete(resp);
+		return rc;
+	}
+	vers = cJSON_GetObjectItemCaseSensitive(resp, "versions");
+	cJSON_ArrayForEach(v, vers)
+	{
+		if (print_int(v, "version", &n) == -1)
+			n = 0;
+		print_time(when, sizeof when, print_json_time(v, "created_at"));
+		print_value(
+		    by, sizeof by, cJSON_GetObjectItemCaseSensitive(v, "by"));
+		printf("version %lld  %s  by %s  %s\n", n, when, by,
+		    print_str(v, "action", "-"));
+		/* The list is newest first: the next entry is the older. */
+		older = v->next;
+		if (older != NULL)
+			cmd_history_diff(
+			    cJSON_GetObjectItemCaseSensitive(older, "job"),
+			    cJSON_GetObjectItemCaseSensitive(v, "job"));
+	}
+	cJSON_Delete(resp);
+	return rc;
+}

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * status (the daemon's summary) and version (ours, and the daemon's when
+ * it answers). version works without a daemon: it is what people run
+ * first when something is wrong.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "client.h"
+
+static int cmd_status_exec(const struct cli_opts *, int, char **);
+static int cmd_version_exec(const struct cli_opts *, int, char **);
+
+const struct cli_cmd cmd_status = { "status", "status",
+	"summarise the daemon: version, uptime, jobs, runs and problems",
+	cmd_status_exec };
+const struct cli_cmd cmd_version = { "version", "version",
+	"print the versions of cronq and of the daemon it reaches",
+	cmd_version_exec };
+
+static int
+status_no_args(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (ch == 'h')
+			return print_usage(cmd);
+		return print_badopt(cmd, ch, argv);
+	}
+	if (optind < argc)
+		return cli_usage(
+		    cmd, "unexpected argument \"%s\"", argv[optind]);
+	return -1;
+}
+
+static int
+cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	static const char *const counts[] = { "jobs", "running", "queued",
+		NULL };
+	const cJSON *problems, *p;
+	struct client *c;
+	char buf[256];
+	cJSON *st;
+	int64_t started;
+	long long n;
+	int rc, i;
+
+	if ((rc = status_no_args(&cmd_status, argc, argv)) != -1)
+		return rc;
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	rc = cli_api(c, "GET", "/status", NULL, &st, "get the daemon status");
+	client_free(c);
+	if (rc != CQ_EXIT_OK)
+		return rc;
+	if (opts->json) {
+		print_json(st);
+		cJSON_Delete(st);
+		return rc;
+	}
+	printf("version:    %s\n", print_str(st, "version", "-"));
+	if (print_int(st, "pid", &n) == 0)
+		printf("pid:        %lld\n", n);
+	if ((started = print_json_time(st, "started_at")) >= 0) {
+		print_span(buf, sizeof buf, time(NULL) - started);
+		printf("uptime:     %s\n", buf);
+	}
+	printf("state dir:  %s\n", print_str(st, "state_dir", "-"));
+	printf("socket:     %s\n", print_str(st, "socket", "-"));
+	for (i = 0; counts[i] != NULL; i++)
+		if (print_int(st, counts[i], &n) == 0)
+			printf("%-11s %lld\n", counts[i], n);
+	problems = cJSON_GetObjectItemCaseSensitive(st, "problems");
+	if (cJSON_GetArraySize(problems) == 0)
+		printf("problems:   none\n");
+	else {
+		printf("problems:\n");
+		cJSON_ArrayForEach(p, problems)
+		{
+			print_value(buf, sizeof buf, p);
+			printf("  %s\n", buf);
+		}
+	}
+	cJSON_Delete(st);
+	return rc;
+}
+
+static int
+cmd_version_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	const char *daemon = NULL;
+	struct client *c;
+	cJSON *st = NULL, *out;
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = status_no_args(&cmd_version, argc, argv)) != -1)
+		return rc;
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	if (client_call(c, "GET", "/status", NULL, &st, NULL, &cause) ==
+	    CQ_EXIT_OK)
+		daemon = print_str(st, "version", NULL);
+	client_free(c);
+	if (opts->json) {
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "client", PACKAGE_VERSION);
+		if (daemon != NULL)
+			cJSON_AddStringToObject(out, "daemon", daemon);
+		else
+			cJSON_AddNullToObject(out, "daemon");
+		print_json(out);
+		cJSON_Delete(out);
+	} else {
+		printf("cronq %s\n", PACKAGE_VERSION);
+		if (daemon != NULL)
+			printf("cronq-agentd %s\n", daemon);
+	}
+	/* Not reaching the daemon is worth a word, not a failure here. */
+	if (daemon == NULL && cause != NULL)
+		cli_warn("%s", cause);
+	free(cause);
+	cJSON_Delete(st);
+	return CQ_EXIT_OK;
+}

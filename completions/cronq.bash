@@ -1,0 +1,96 @@
+# bash completion for cronq(1)                             -*- shell-script -*-
+# SPDX-License-Identifier: ISC
+
+# Job names come from the daemon the command line names; a daemon that
+# does not answer just gives no names.
+_cronq_jobs()
+{
+	local -a g=()
+	local i
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		case ${COMP_WORDS[i]} in
+		--socket | --host | --token | --cacert)
+			g+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}")
+			;;
+		esac
+	done
+	cronq "${g[@]}" --json ls 2>/dev/null |
+		sed -n 's/^[[:space:]]*"name":[[:space:]]*"\([^"]*\)".*/\1/p'
+}
+
+_cronq()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local commands="add rm ls show pause resume history trigger stop runs logs why next status version help"
+	local i cmd=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--socket | --host | --token | --cacert) ((i++)) ;;
+		-*) ;;
+		*) cmd=${words[i]}; break ;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		case $prev in
+		--socket | --cacert) _filedir; return ;;
+		--host | --token) return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--json --socket --host --token --cacert --help --version" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+
+	case $cmd in
+	add)
+		case $prev in
+		--concurrency) COMPREPLY=($(compgen -W "allow forbid replace" -- "$cur")); return ;;
+		--catchup) COMPREPLY=($(compgen -W "skip once all" -- "$cur")); return ;;
+		--user | -u) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+		--workdir | -w) _filedir -d; return ;;
+		--tz | --timezone)
+			COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur"))
+			return ;;
+		-s | --schedule | --timeout | --retries | --env | -e) return ;;
+		esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --help" -- "$cur"))
+		;;
+	rm | show | pause | resume | history)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	trigger)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--wait --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	logs)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--follow --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	runs)
+		case $prev in
+		--state) COMPREPLY=($(compgen -W "queued running retrying succeeded failed timed_out cancelled lost skipped" -- "$cur")); return ;;
+		--limit | -n) return ;;
+		esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--state --limit --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	why)
+		case $prev in --at | -n) return ;; esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--at --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	help)
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		;;
+	*)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur"))
+		;;
+	esac
+} &&
+	complete -F _cronq cronq

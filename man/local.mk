@@ -1,0 +1,1 @@
+dist_man_MANS += man/cronq.1 man/cronq-agentd.8
