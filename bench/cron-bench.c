@@ -3,8 +3,8 @@
  * The cronq side of bench/run-bench: times chains of successive
  * cronexpr_next() calls, each step fed the previous fire time, and prints
  * the best rate over several repetitions with every chain's last fire time
- * so the script can compare them with the peers' (same output format as
- * bench/peers/*). Reads no clock but CLOCK_MONOTONIC and does no I/O inside
+ * so the script can compare them with the peers' (the scripts in
+ * bench/peers print the same lines). Reads no clock but CLOCK_MONOTONIC and does no I/O inside
  * the timed loop.
  */
 #include "config.h"
