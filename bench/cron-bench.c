@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The cronq side of bench/run-bench: times chains of successive
+ * The cronq side of bench/compare: times chains of successive
  * cronexpr_next() calls, each step fed the previous fire time, and prints
  * the best rate over several repetitions with every chain's last fire time
  * so the script can compare them with the peers' (the scripts in

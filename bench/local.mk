@@ -4,10 +4,10 @@ EXTRA_PROGRAMS += bench/cron-bench
 bench_cron_bench_SOURCES = bench/cron-bench.c
 bench_cron_bench_LDADD = lib/libcronq.a $(BSD_LIBS)
 CLEANFILES += bench/cron-bench$(EXEEXT)
-EXTRA_DIST += bench/run-bench bench/package.json bench/peers
+EXTRA_DIST += bench/compare bench/package.json bench/peers
 
 .PHONY: bench
 # Runs the comparison with croner, cron-parser and croniter; it installs
 # the npm peers into bench/node_modules and python3-croniter when root.
 bench: bench/cron-bench$(EXEEXT)
-	$(PYTHON3) $(srcdir)/bench/run-bench --cronq bench/cron-bench$(EXEEXT)
+	$(PYTHON3) $(srcdir)/bench/compare --cronq bench/cron-bench$(EXEEXT)

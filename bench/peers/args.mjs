@@ -2,7 +2,7 @@
 // Command line shared by the Node peers; the same one as bench/cron-bench:
 //   [-n steps] [-r reps] [-t chain] [-b budget] -z zone ... -e expr ...
 //   start ...
-// and the same output lines, so bench/run-bench reads every side alike.
+// and the same output lines, so bench/compare reads every side alike.
 
 export function parseArgs(argv) {
 	const o = { steps: 1000, reps: 5, trace: -1, budget: 0, zones: [],

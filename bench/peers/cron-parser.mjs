@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: ISC
-// The cron-parser side of bench/run-bench: the expression is parsed once
+// The cron-parser side of bench/compare: the expression is parsed once
 // per expression and zone; each chain resets the iterator to its start and
 // calls next() for every step, which continues from the previous fire time.
 import { CronExpressionParser } from "cron-parser";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: ISC
-// The croner side of bench/run-bench: one Cron object per expression and
+// The croner side of bench/compare: one Cron object per expression and
 // zone, stepped with nextRun(previous fire time), as a scheduler would.
 import { Cron } from "croner";
 

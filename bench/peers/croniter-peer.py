@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: ISC
-"""The croniter side of bench/run-bench (Debian's python3-croniter).
+"""The croniter side of bench/compare (Debian's python3-croniter).
 
 Same command line and output lines as bench/cron-bench. One croniter
 object per expression and zone; each chain sets it to its start and calls
