@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: ISC
 // Command line shared by the Node peers; the same one as bench/cron-bench:
-//   [-n steps] [-r reps] [-t chain] [-b budget] -z zone ... -e expr ...
+//   [-n steps] [-r reps] [-t chain] [-b budget [-p]] -z zone ... -e expr ...
 //   start ...
 // and the same output lines, so bench/compare reads every side alike.
 
 export function parseArgs(argv) {
-	const o = { steps: 1000, reps: 5, trace: -1, budget: 0, zones: [],
-		exprs: [], starts: [] };
+	const o = { steps: 1000, reps: 5, trace: -1, budget: 0,
+		partial: false, zones: [], exprs: [], starts: [] };
 
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -16,6 +16,7 @@ export function parseArgs(argv) {
 		else if (a === "-r") { o.reps = Number(v); i++; }
 		else if (a === "-t") { o.trace = Number(v); i++; }
 		else if (a === "-b") { o.budget = Number(v); i++; }
+		else if (a === "-p") { o.partial = true; }
 		else if (a === "-z") { o.zones.push(v); i++; }
 		else if (a === "-e") { o.exprs.push(v); i++; }
 		else o.starts.push(Number(a));
@@ -23,7 +24,7 @@ export function parseArgs(argv) {
 	if (!o.zones.length || !o.exprs.length || !o.starts.length ||
 	    o.starts.some((s) => !Number.isInteger(s))) {
 		process.stderr.write("usage: PEER [-n steps] [-r reps] " +
-		    "[-t chain] [-b budget] -z zone ... -e expr ... start ...\n");
+		    "[-t chain] [-b budget [-p]] -z zone ... -e expr ... start ...\n");
 		process.exit(2);
 	}
 	return o;
@@ -32,9 +33,9 @@ export function parseArgs(argv) {
 // Times WALK(start, all) (which walks one chain from START, appends every
 // fire time to ALL when given, and returns the last one in epoch seconds, or
 // null) over the chains and prints the best rate over the repetitions. With
-// a budget (-b seconds), the first pass stops at the first chain that ends
-// past it and later passes repeat the same chains only while the budget
-// lasts, so a slow peer is measured on a prefix of the chains.
+// a budget (-b seconds), no repetition starts once it is spent; with -p as
+// well, the first pass stops at the first chain that ends past it and later
+// passes repeat those chains, so a slow peer is timed on a prefix of them.
 export function runCase(o, zone, expr, walk) {
 	const budget = o.budget > 0 ? BigInt(Math.round(o.budget * 1e9)) : 0n;
 	const begin = process.hrtime.bigint();
@@ -54,7 +55,7 @@ export function runCase(o, zone, expr, walk) {
 		finals = [];
 		for (let i = 0; i < count; i++) {
 			finals.push(walk(o.starts[i], null));
-			if (r === 0 && budget &&
+			if (r === 0 && o.partial && budget &&
 			    process.hrtime.bigint() - begin > budget)
 				break;
 		}

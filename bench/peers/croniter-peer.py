@@ -45,8 +45,9 @@ def run_case(o, zone, expr):
         msg = " ".join(str(err).split())
         print(f"case\t{zone}\t{expr}\terror\t{msg}", flush=True)
         return
-    # With a budget, the first pass stops at the first chain that ends past
-    # it and later passes repeat those chains only while the budget lasts.
+    # With a budget, no repetition starts once it is spent; with -p as well,
+    # the first pass stops at the first chain that ends past it and later
+    # passes repeat those chains.
     begin = time.monotonic()
     best = None
     count = len(o.starts)
@@ -58,7 +59,8 @@ def run_case(o, zone, expr):
         finals = []
         for s in o.starts[:count]:
             finals.append(walk(it, tz, s, o.steps, None))
-            if r == 0 and o.budget > 0 and time.monotonic() - begin > o.budget:
+            if (r == 0 and o.partial and o.budget > 0
+                    and time.monotonic() - begin > o.budget):
                 break
         count = len(finals)
         dt = time.monotonic() - t0
@@ -78,6 +80,7 @@ def main():
     p.add_argument("-r", dest="reps", type=int, default=5)
     p.add_argument("-t", dest="trace", type=int, default=-1)
     p.add_argument("-b", dest="budget", type=float, default=0)
+    p.add_argument("-p", dest="partial", action="store_true")
     p.add_argument("-z", dest="zones", action="append", required=True)
     p.add_argument("-e", dest="exprs", action="append", required=True)
     p.add_argument("starts", type=int, nargs="+")
