@@ -24,6 +24,10 @@ enum cron_dst_repeat { CRON_REPEAT_FIRST, CRON_REPEAT_BOTH };
 #define CRON_NOTE_GAP_MOVED 0x01  /* wall time was in a gap; moved to its end */
 #define CRON_NOTE_REPEATED 0x02   /* wall time occurs twice; this is one pass */
 #define CRON_NOTE_GAP_SKIPPED 0x04 /* slots in a gap were dropped before this */
+#define CRON_NOTE_SECOND_PASS 0x08 /* with REPEATED: the later occurrence */
+
+/* Longest expression text accepted (bytes). */
+#define CRON_TEXT_MAX 1024
 
 /*
  * The compact form. Bit i of a set means value i is allowed. The engine
@@ -80,6 +84,19 @@ int cronexpr_prev(const struct cronexpr *ce, const struct tz *tz,
  */
 int64_t cronexpr_every_next(const struct cronexpr *ce, int64_t anchor,
     int64_t after);
+
+/*
+ * The first wall time (local civil seconds, see tz.h) at or after WALL
+ * that the fields match, ignoring time zones; INT64_MAX if none within 400
+ * years. Used to say which wall time a clock change moved.
+ */
+int64_t cronexpr_wall_next(const struct cronexpr *ce, int64_t wall);
+
+/*
+ * The days (bit d for day d) of a month with DIM days whose first day is
+ * weekday WD1 (0 = Sunday) that the day fields match.
+ */
+uint32_t cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1);
 
 /* Parses "dst" policy words: "next"/"skip" and "first"/"both". */
 int cronexpr_set_dst(struct cronexpr *ce, const char *gap,

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cronq next: the next fire times of an expression, computed locally with
+ * the same engine the daemon uses. Needs no daemon. Output is one RFC 3339
+ * time per line and nothing else, so scripts can read it.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "civil.h"
+#include "cli.h"
+#include "cronexpr.h"
+#include "tz.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NEXT_COUNT_MAX 100000
+
+static int next_exec(const struct cli_opts *, int, char **);
+
+const struct cli_cmd cmd_next = {
+	"next",
+	"next [--explain] [--tz ZONE] [--from TIME] [-n N] [--] EXPRESSION",
+	"print the next fire times of a cron expression",
+	next_exec,
+};
+
+/* The annotation --explain puts after a time. */
+static void
+next_explain(
+    const struct cronexpr *ce, const struct tz *tz, int64_t t, unsigned notes)
+{
+	const char *sep = "  # ";
+
+	if (notes & CRON_NOTE_GAP_MOVED) {
+		int64_t w = cronexpr_wall_next(
+		    ce, t + tz_offset(tz, t - 1, NULL, NULL));
+		struct civil c;
+
+		civil_from_seconds(w, &c);
+		if (c.sec != 0)
+			printf("%smoved: %02d:%02d:%02d does not exist "
+			       "(clock change)",
+			    sep, c.hour, c.min, c.sec);
+		else
+			printf("%smoved: %02d:%02d does not exist "
+			       "(clock change)",
+			    sep, c.hour, c.min);
+		sep = "; ";
+	}
+	if (notes & CRON_NOTE_REPEATED) {
+		printf("%srepeated hour: %s pass", sep,
+		    notes & CRON_NOTE_SECOND_PASS ? "second" : "first");
+		sep = "; ";
+	}
+	if (notes & CRON_NOTE_GAP_SKIPPED)
+		printf(
+		    "%sskipped: times in a clock change gap before this", sep);
+}
+
+/* Joins the expression words with single spaces. Caller frees. */
+static char *
+next_join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			strlcat(s, " ", len);
+		strlcat(s, argv[i], len);
+	}
+	return s;
+}
+
+static int
+next_count(const char *s, long *n)
+{
+	char *end;
+
+	*n = strtol(s, &end, 10);
+	return *s != '\0' && *end == '\0' && *n >= 1 && *n <= NEXT_COUNT_MAX
+	    ? 0
+	    : -1;
+}
+
+static int
+next_print(const struct cronexpr *ce, const struct tz *tz, int64_t from,
+    long count, int explain, const char *text)
+{
+	char buf[64], esc[128];
+	unsigned notes;
+	int64_t t = from;
+	long i;
+
+	for (i = 0; i < count; i++) {
+		if (cronexpr_next(ce, tz, t, &t, &notes) != 0) {
+			util_escape(esc, sizeof esc, text);
+			fflush(stdout);
+			cli_error("next: \"%s\" has no fire time after %s", esc,
+			    i == 0 ? "the start" : "the last one printed");
+			return CQ_EXIT_NONE;
+		}
+		util_format_time(buf, sizeof buf, t, tz);
+		fputs(buf, stdout);
+		if (explain)
+			next_explain(ce, tz, t, notes);
+		putchar('\n');
+	}
+	return fflush(stdout) == 0 ? CQ_EXIT_OK : CQ_EXIT_FAIL;
+}
+
+static int
+next_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "tz", required_argument, NULL, 'z' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *zone = NULL, *from = NULL;
+	const struct tz *tz;
+	struct cronexpr ce;
+	char *text, *cause = NULL, esc[128];
+	int64_t start;
+	long count = 1;
+	int ch, explain = 0, rc;
+
+	(void)opts;
+	/* Reinitialise getopt: options may follow the expression words. */
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":hn:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'z':
+			zone = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 'n':
+			if (next_count(optarg, &count) != 0)
+				return cli_usage(&cmd_next,
+				    "-n \"%s\" is not "
+				    "a count from 1 to %d",
+				    optarg, NEXT_COUNT_MAX);
+			break;
+		case 'e':
+			explain = 1;
+			break;
+		case 'h':
+			printf("usage: cronq %s\n", cmd_next.usage);
+			return CQ_EXIT_OK;
+		case ':':
+			return cli_usage(
+			    &cmd_next, "%s needs a value", argv[optind - 1]);
+		default:
+			return cli_usage(&cmd_next, "unknown option \"%s\"",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(&cmd_next, "missing expression");
+	if ((tz = tz_find(zone, &cause)) == NULL) {
+		cli_error("next: %s", cause);
+		free(cause);
+		return CQ_EXIT_FAIL;
+	}
+	if (from == NULL)
+		start = (int64_t)time(NULL);
+	else if (util_parse_time(from, tz, &start, &cause) != 0) {
+		cli_error("next: --from: %s", cause);
+		free(cause);
+		return CQ_EXIT_FAIL;
+	}
+	text = next_join(argc - optind, argv + optind);
+	util_escape(esc, sizeof esc, text);
+	if (cronexpr_parse(&ce, text, NULL, &cause) != 0) {
+		cli_error("next: %s", cause);
+		rc = CQ_EXIT_FAIL;
+	} else if (ce.kind == CRON_REBOOT) {
+		cli_error("next: \"%s\" has no calendar: it fires once at "
+		          "daemon start-up",
+		    esc);
+		rc = CQ_EXIT_FAIL;
+	} else if (ce.kind == CRON_EVERY) {
+		char dur[32];
+
+		util_format_duration(dur, sizeof dur, ce.every);
+		cli_error("next: \"%s\" has no calendar: it fires every %s "
+		          "after the job's previous run",
+		    esc, dur);
+		rc = CQ_EXIT_FAIL;
+	} else
+		rc = next_print(&ce, tz, start, count, explain, text);
+	free(cause);
+	free(text);
+	return rc;
+}
