@@ -22,6 +22,7 @@
 #include "civil.h"
 #include "tz.h"
 #include "tz-int.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
@@ -634,7 +635,7 @@ tz_load(const char *name, char **cause)
 {
 	const char *dir, *why = NULL;
 	unsigned char *buf;
-	char path[4096];
+	char path[4096], esc[80];
 	struct tz *tz;
 	size_t len;
 	int r, islocal, isutc;
@@ -645,10 +646,11 @@ tz_load(const char *name, char **cause)
 		strlcpy(path, TZ_LOCALTIME_PATH, sizeof path);
 	else {
 		if (!tz_valid_name(name)) {
+			util_escape(esc, sizeof esc, name);
 			tz_set_cause(cause,
-			    "invalid time zone name \"%.64s\": "
+			    "invalid time zone name \"%s\": "
 			    "expected a name such as \"Europe/Berlin\"",
-			    name);
+			    esc);
 			return NULL;
 		}
 		if ((dir = getenv("TZDIR")) == NULL || *dir == '\0')
