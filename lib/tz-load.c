@@ -247,6 +247,15 @@ tzif_i64(const unsigned char *p)
 	return (int64_t)v;
 }
 
+/* A transition or leap time of TIMESIZE (4 or 8) bytes. */
+static int64_t
+tzif_time(const unsigned char *p, int timesize)
+{
+	if (timesize == 8)
+		return tzif_i64(p);
+	return (int32_t)tzif_u32(p);
+}
+
 /*
  * Reads the header at OFF and checks that its data block (times of
  * TIMESIZE bytes) fits in LEN; returns the block's size or 0 with *why.
@@ -298,10 +307,11 @@ tzif_block(const unsigned char *p, const struct tzif_counts *c, int timesize,
 	const unsigned char *idx = p + (size_t)c->time * timesize;
 	const unsigned char *tp = idx + c->time;
 	const char *chars = (const char *)tp + (size_t)c->type * 6;
+	const unsigned char *leap = (const unsigned char *)chars + c->chars;
 	struct tz_type *ty;
-	uint32_t i;
-	size_t len;
-	int64_t t;
+	int64_t t, occ, prev = 0;
+	int32_t corr = 0;
+	size_t i, j, len;
 
 	*trans = xreallocarray(NULL, c->time + 1, sizeof **trans);
 	*types = ty = xreallocarray(NULL, c->type + 2, sizeof **types);
@@ -326,12 +336,29 @@ tzif_block(const unsigned char *p, const struct tzif_counts *c, int timesize,
 		memcpy(ty[i].abbr, chars + tp[5], len);
 		ty[i].abbr[len] = '\0';
 	}
-	for (i = 0; i < c->time; i++) {
-		if (timesize == 8)
-			t = tzif_i64(p + (size_t)i * 8);
-		else
-			t = (int32_t)tzif_u32(p + (size_t)i * 4);
-		if (i > 0 && t <= (*trans)[i - 1].t) {
+	/*
+	 * Files with leap second records ("right/" zones) count leap seconds
+	 * in their times and POSIX instants do not, so each transition loses
+	 * the correction in force at it.
+	 */
+	for (j = 0; j < c->leap; j++) {
+		occ = tzif_time(leap + j * (timesize + 4), timesize);
+		if (j > 0 && occ <= prev) {
+			*why = "leap second records out of order";
+			return -1;
+		}
+		prev = occ;
+	}
+	for (i = 0, j = 0; i < c->time; i++) {
+		t = tzif_time(p + (size_t)i * timesize, timesize);
+		while (j < c->leap &&
+		    tzif_time(leap + j * (timesize + 4), timesize) <= t) {
+			corr = (int32_t)tzif_u32(
+			    leap + j * (timesize + 4) + timesize);
+			j++;
+		}
+		if (__builtin_sub_overflow(t, (int64_t)corr, &t) ||
+		    (i > 0 && t <= (*trans)[i - 1].t)) {
 			*why = "transition times out of order";
 			return -1;
 		}

@@ -439,6 +439,43 @@ test_extremes(void **state)
 	assert_int_equal(tz_prev_change(tz, 0, NULL, NULL), INT64_MIN);
 }
 
+/*
+ * "right/" zones count leap seconds in their times; read as POSIX instants
+ * they must change at the same moments as the plain zone, up to the end of
+ * their table (they carry no footer, as leap seconds cannot be foreseen).
+ */
+static void
+test_right_zones(void **state)
+{
+	static const char *names[] = { "America/New_York", "Europe/London",
+		"Australia/Lord_Howe", "Pacific/Chatham", "America/Sao_Paulo",
+		"Europe/Lisbon", "Asia/Tokyo", "Africa/Casablanca" };
+	const struct tz *plain, *right;
+	char rname[64];
+	int64_t p, r, last;
+	size_t i;
+	int n;
+
+	(void)state;
+	if (access(ZONEINFO "/right", F_OK) != 0)
+		skip();
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(rname, sizeof rname, "right/%s", names[i]);
+		plain = tz_find(names[i], NULL);
+		right = tz_find(rname, NULL);
+		assert_non_null(plain);
+		assert_non_null(right);
+		last = tz_prev_change(right, INT64_MAX, NULL, NULL);
+		p = r = Y1970;
+		for (n = 0; r < last; n++) {
+			p = tz_next_change(plain, p, NULL, NULL);
+			r = tz_next_change(right, r, NULL, NULL);
+			assert_int_equal(p, r);
+		}
+		print_message("# %s: %d changes from 1970 agree\n", rname, n);
+	}
+}
+
 /* Names ----------------------------------------------------------------- */
 
 static void
@@ -567,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_isdst_only_change),
 		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_all_zones),
+		cmocka_unit_test(test_right_zones),
 		cmocka_unit_test_setup_teardown(
 		    test_footer_rules, setup_tzdir, teardown_tzdir),
 		cmocka_unit_test_setup_teardown(
