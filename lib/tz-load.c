@@ -439,7 +439,8 @@ tz_expand_rule(
 	/*
 	 * The last year's transitions lack the next year's partners; cut
 	 * where no later year's transition can fall (a rule instant lies
-	 * within 193 hours before its year and 217 hours after it).
+	 * within 193 hours of its own year: 167 hours of v3 time of day and
+	 * 26 of offset).
 	 */
 	cut = (civil_days_from_date(yend + 1, 1, 1) - 9) * 86400;
 	all = xreallocarray(*trans, *n + ng, sizeof *all);
