@@ -220,6 +220,16 @@ cron_dow_ext(struct cron_parse *p, const char *t, size_t len)
 	if (*q == 'L' || *q == 'l')
 		return cron_fail(p, F_DOW, t, len,
 		    "needs a weekday before L (5L: the last Friday)");
+	if (len == 4 && (t[3] == 'L' || t[3] == 'l')) {
+		/* FRIL: a name directly followed by L. */
+		char name[4] = { t[0], t[1], t[2], '\0' };
+		const char *nq = name;
+
+		if (cron_value(F_DOW, &nq, &v) == 0 && *nq == '\0') {
+			ce->dow_last |= (uint8_t)(1U << v);
+			return 0;
+		}
+	}
 	if (cron_value(F_DOW, &q, &v) != 0)
 		return cron_fail(
 		    p, F_DOW, t, len, "is not a weekday number or name");
@@ -517,7 +527,7 @@ cron_parse_macro(
     struct cronexpr *ce, const char *text, const char *hash_key, char **cause)
 {
 	const char *end = text, *rest;
-	char esc[96], name[16];
+	char esc[96], name[64], raw[32];
 	size_t i, n;
 
 	while (*end != '\0' && !isspace((unsigned char)*end))
@@ -535,16 +545,18 @@ cron_parse_macro(
 		}
 		return cron_parse_every(ce, rest, text, cause);
 	}
-	util_escape(esc, sizeof esc, text);
-	snprintf(name, sizeof name, "%.*s", (int)(n < 15 ? n : 15), text);
+	snprintf(raw, sizeof raw, "%.*s", (int)(n < 31 ? n : 31), text);
+	util_escape(name, sizeof name, raw);
 	if (*rest != '\0') {
+		util_escape(esc, sizeof esc, rest);
 		if (cause != NULL)
 			xasprintf(cause,
 			    "macro \"%s\" takes no fields, "
 			    "got \"%s\"",
-			    name, esc + (rest - text));
+			    name, esc);
 		return -1;
 	}
+	util_escape(esc, sizeof esc, text);
 	if (n == 7 && strncasecmp(text, "@reboot", 7) == 0) {
 		ce->kind = CRON_REBOOT;
 		return 0;
@@ -673,7 +685,7 @@ cronexpr_set_dst(
 uint32_t
 cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 {
-	uint64_t all = ((1ULL << dim) - 1) << 1, dom, dow = 0;
+	uint64_t all = ((1ULL << dim) - 1) << 1, dom, dow = 0, wbits;
 	int w, d, k;
 
 	dom = ce->dom & all;
@@ -685,9 +697,8 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 		d = dim - (wl == 6 ? 1 : wl == 0 ? 2 : 0);
 		dom |= 1ULL << d;
 	}
-	for (d = 1; d <= dim; d++) {
-		if (!(ce->dom_w & (1U << d)))
-			continue;
+	for (wbits = ce->dom_w & all; wbits != 0; wbits &= wbits - 1) {
+		d = __builtin_ctzll(wbits);
 		w = (wd1 + d - 1) % 7;
 		if (w == 6)
 			k = d == 1 ? 3 : d - 1;
@@ -697,7 +708,9 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 			k = d;
 		dom |= 1ULL << k;
 	}
-	for (w = 0; w < 7; w++) {
+	if (ce->dow == 0x7f)
+		dow = all;
+	for (w = 0; w < 7 && dow != all; w++) {
 		/* The first day of the month that falls on weekday w. */
 		int first = (w - wd1 + 7) % 7 + 1;
 		uint64_t days = (CRON_WEEKLY << first) & all;
@@ -706,7 +719,7 @@ cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1)
 			dow |= days;
 		if (ce->dow_last & (1U << w))
 			dow |= 1ULL << (63 - __builtin_clzll(days));
-		for (k = 0; k < 5; k++)
+		for (k = 0; ce->dow_nth[w] != 0 && k < 5; k++)
 			if ((ce->dow_nth[w] & (1U << k)) &&
 			    first + 7 * k <= dim)
 				dow |= 1ULL << (first + 7 * k);

@@ -318,28 +318,37 @@ util_valid_name(const char *name)
 	return n > 0;
 }
 
+static size_t
+util_escape_piece(unsigned char c, char piece[5])
+{
+	if (c == '"' || c == '\\')
+		snprintf(piece, 5, "\\%c", c);
+	else if (c < 0x20 || c >= 0x7f)
+		snprintf(piece, 5, "\\x%02X", c);
+	else
+		snprintf(piece, 5, "%c", c);
+	return strlen(piece);
+}
+
 void
 util_escape(char *buf, size_t len, const char *s)
 {
-	size_t o = 0, need;
+	size_t o = 0, need, total = 0;
+	const char *q;
 	char piece[5];
 
 	if (len == 0)
 		return;
+	for (q = s; *q != '\0'; q++)
+		total += util_escape_piece((unsigned char)*q, piece);
 	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			snprintf(piece, sizeof piece, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			snprintf(piece, sizeof piece, "\\x%02X", c);
-		else
-			snprintf(piece, sizeof piece, "%c", c);
-		need = strlen(piece);
-		/* Keep room for "..." unless this is the last byte. */
-		if (o + need + (s[1] != '\0' ? 3 : 0) >= len) {
-			if (o + 3 < len)
-				memcpy(buf + o, "...", 3), o += 3;
+		need = util_escape_piece((unsigned char)*s, piece);
+		/* When it will not all fit, keep room for "...". */
+		if (o + need + (total < len ? 0 : 3) >= len) {
+			if (o + 3 < len) {
+				memcpy(buf + o, "...", 3);
+				o += 3;
+			}
 			break;
 		}
 		memcpy(buf + o, piece, need);
