@@ -3,7 +3,7 @@ lib_libcronq_a_SOURCES = \
 	lib/cronq.h \
 	lib/civil.c lib/civil.h \
 	lib/client.c lib/client.h \
-	lib/tz.c lib/tz.h \
+	lib/tz.c lib/tz-load.c lib/tz-int.h lib/tz.h \
 	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
 	lib/job.c lib/job-json.c lib/job.h \

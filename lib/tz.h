@@ -41,7 +41,8 @@ int tz_resolve(const struct tz *tz, int64_t wall, int64_t out[2]);
 /*
  * The first offset change strictly after T: returns its instant and sets
  * the offsets before and after it, or returns INT64_MAX if the zone never
- * changes again.
+ * changes again (both offsets are then the one in force at T). Changes of
+ * only isdst or the abbreviation are not offset changes.
  */
 int64_t tz_next_change(const struct tz *tz, int64_t t, int *before,
     int *after);

@@ -34,7 +34,8 @@ check_PROGRAMS += $(UNIT_TESTS)
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
 tests_unit_test_civil_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_civil_LDADD = $(UNIT_LDADD)
-tests_unit_test_tz_SOURCES = tests/unit/test-tz.c
+tests_unit_test_tz_SOURCES = tests/unit/test-tz.c tests/unit/test-tz-file.c \
+	tests/unit/tz-check.h
 tests_unit_test_tz_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tz_LDADD = $(UNIT_LDADD)
 tests_unit_test_cronexpr_SOURCES = tests/unit/test-cronexpr.c
