@@ -24,11 +24,11 @@
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
-#include <yaml.h>
 
 #include "agentd.h"
 #include "child.h"
 #include "log.h"
+#include "remote.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -68,63 +68,6 @@ clock_offset(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mt);
 	return (int64_t)rt.tv_sec - (int64_t)mt.tv_sec;
-}
-
-/* Reads the settings of FILE (agentd.yaml); a missing file is fine. */
-static void
-config_load(struct agentd *ad, const char *file)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	FILE *f;
-	char key[64] = "";
-	int depth = 0, done = 0, want_key = 1;
-	long v;
-
-	if ((f = fopen(file, "r")) == NULL) {
-		if (errno != ENOENT)
-			log_warn("config: cannot read %s", file);
-		return;
-	}
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
-	while (!done) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			log_warnx("config: %s:%zu: %s", file,
-			    p.problem_mark.line + 1, p.problem);
-			break;
-		}
-		if (ev.type == YAML_MAPPING_START_EVENT)
-			depth++;
-		else if (ev.type == YAML_MAPPING_END_EVENT)
-			depth--;
-		else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
-			const char *s = (const char *)ev.data.scalar.value;
-
-			if (want_key)
-				strlcpy(key, s, sizeof key);
-			else {
-				v = strtol(s, NULL, 10);
-				if (strcmp(key, "max_running") == 0 && v >= 0)
-					ad->settings.max_running = (int)v;
-				else if (strcmp(key, "retention_days") == 0 &&
-				    v > 0)
-					ad->settings.retention_days = (int)v;
-				else if (strcmp(key, "retention_runs") == 0 &&
-				    v > 0)
-					ad->settings.retention_runs = (int)v;
-				else
-					log_warnx("config: %s: unknown key "
-					          "\"%s\"",
-					    file, key);
-			}
-			want_key = !want_key;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&p);
-	fclose(f);
 }
 
 /* Takes the state directory's lock; exits if another daemon holds it. */
@@ -278,6 +221,20 @@ shutdown_daemon(struct daemon *d)
 	loop_stop(d->ad.loop);
 }
 
+/* SIGHUP: a bad file is reported and the running settings stay. */
+static void
+reload_config(struct agentd *ad)
+{
+	char *cause = NULL;
+
+	if (config_load(ad, ad->config_path, &cause) == -1) {
+		log_warnx("config: reload refused: %s", cause);
+		free(cause);
+		return;
+	}
+	log_notice("agentd: configuration reloaded from %s", ad->config_path);
+}
+
 static void
 on_signal(int fd, uint32_t events, void *arg)
 {
@@ -292,9 +249,7 @@ on_signal(int fd, uint32_t events, void *arg)
 			shutdown_daemon(d);
 			return;
 		case SIGHUP:
-			config_load(&d->ad, d->ad.config_path);
-			log_notice("agentd: configuration reloaded from %s",
-			    d->ad.config_path);
+			reload_config(&d->ad);
 			break;
 		case SIGCHLD:
 			child_reap_orphans();
@@ -408,7 +363,7 @@ main(int argc, char **argv)
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
 	int ch, fg = 0, verbose = 0, max_running = -1;
-	char *end;
+	char *end, *cause = NULL;
 
 	memset(&d, 0, sizeof d);
 	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
@@ -448,6 +403,14 @@ main(int argc, char **argv)
 		usage();
 
 	set_paths(ad, state_dir, socket, config);
+	/* Before daemon(): a bad file is told on the terminal. */
+	ad->settings.retention_days = 30;
+	ad->settings.retention_runs = 1000;
+	ad->settings.max_running = 64;
+	if (config_load(ad, ad->config_path, &cause) == -1) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
 	make_dir(ad->state_dir);
 	make_dir(ad->log_dir);
 	d.lockfd = lock_state_dir(ad->state_dir);
@@ -456,10 +419,6 @@ main(int argc, char **argv)
 		fatal("cannot daemonize");
 	write_pid(d.lockfd);
 
-	ad->settings.retention_days = 30;
-	ad->settings.retention_runs = 1000;
-	ad->settings.max_running = 64;
-	config_load(ad, ad->config_path);
 	if (max_running >= 0)
 		ad->settings.max_running = max_running;
 	ad->tz = tz_find(NULL, NULL);

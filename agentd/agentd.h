@@ -18,6 +18,7 @@
 #include "job.h"
 #include "loop.h"
 
+struct agentd_config;
 struct store;
 struct scheduler;
 struct supervisor;
@@ -159,6 +160,7 @@ struct agentd {
 	int root; /* running as root: may run jobs as other users */
 	int stopping;
 	struct agentd_settings settings;
+	struct agentd_config *config; /* remote.h: listeners, auth, limits */
 
 	agentd_event_cb event_cb;
 	void *event_arg;

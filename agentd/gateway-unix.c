@@ -146,6 +146,24 @@ gateway_on_event(const char *type, uid_t owner, const cJSON *obj, void *arg)
 	gateway_publish(gw, type, owner, obj);
 }
 
+/* The TCP listeners of agentd.yaml; read at start only. */
+static int
+gateway_start_tcp(struct agentd *ad, struct gateway *gw, char **cause)
+{
+	const struct listener_conf *l;
+	size_t i;
+
+	for (i = 0; ad->config != NULL && i < ad->config->nlisteners; i++) {
+		l = &ad->config->listeners[i];
+		if (gateway_add_tcp(gw, l, cause) == -1)
+			return -1;
+		log_notice("gateway: listening address=%s port=%d tls=%s",
+		    l->address, l->port,
+		    l->cert != NULL ? "yes" : "no (loopback, insecure_http)");
+	}
+	return 0;
+}
+
 int
 gateway_start(struct agentd *ad, char **cause)
 {
@@ -160,6 +178,14 @@ gateway_start(struct agentd *ad, char **cause)
 		return -1;
 	if ((gw = gateway_create(ad, fd, cause)) == NULL) {
 		close(fd);
+		unlink(ad->socket_path);
+		return -1;
+	}
+	if (store_auth_init(ad->store) == -1 ||
+	    gateway_start_tcp(ad, gw, cause) == -1) {
+		if (*cause == NULL)
+			xasprintf(cause, "cannot set up the token tables");
+		gateway_free(gw);
 		unlink(ad->socket_path);
 		return -1;
 	}

@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -32,53 +35,68 @@
 #include "gateway.h"
 #include "log.h"
 #include "loop.h"
+#include "remote.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define GW_IDLE_TIMEOUT 120 /* seconds a kept-alive connection may idle */
 #define GW_MAX_CONNECTIONS 256
 #define GW_STREAM_BLOCK 4096
+#define GW_LISTENERS_MAX 9 /* the Unix socket and eight TCP addresses */
+/* TLS 1.2 and 1.3 only, GnuTLS's usual ciphers within them. */
+#define GW_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* Route flags. */
 #define ROUTE_LEGACY 0x1 /* the original sketch: errors carry "status" */
 
+/*
+ * CLASS is what the route does: the scope a bearer credential needs and
+ * the rate-limit bucket it draws from (admin routes draw from write).
+ * The original sketch's four endpoints are in the classes of the REST
+ * routes that do the same, so switching routes gains nothing.
+ */
 struct route {
 	const char *method;
 	const char *pattern; /* "{}" segments are path parameters */
 	api_handler handler;
 	int flags;
+	enum action_class class;
 };
 
+/* tests/cli/openapi.bats reads this table: keep one route a line. */
+/* clang-format off */
 static const struct route gw_routes[] = {
-	{ "GET", "/healthz", handle_healthz, 0 },
-	{ "GET", "/metrics", handle_metrics, 0 },
-	{ "GET", "/api/v1/openapi.json", handle_openapi, 0 },
-	{ "GET", "/api/v1/status", handle_status, 0 },
-	{ "GET", "/api/v1/events", handle_events, 0 },
-	{ "GET", "/api/v1/jobs", handle_jobs_list, 0 },
-	{ "POST", "/api/v1/jobs", handle_jobs_create, 0 },
-	{ "GET", "/api/v1/jobs/{}", handle_job_get, 0 },
-	{ "PUT", "/api/v1/jobs/{}", handle_job_put, 0 },
-	{ "PATCH", "/api/v1/jobs/{}", handle_job_patch, 0 },
-	{ "DELETE", "/api/v1/jobs/{}", handle_job_delete, 0 },
-	{ "POST", "/api/v1/jobs/{}/trigger", handle_job_trigger, 0 },
-	{ "POST", "/api/v1/jobs/{}/pause", handle_job_pause, 0 },
-	{ "POST", "/api/v1/jobs/{}/resume", handle_job_resume, 0 },
-	{ "GET", "/api/v1/jobs/{}/versions", handle_job_versions, 0 },
-	{ "POST", "/api/v1/jobs/{}/rollback", handle_job_rollback, 0 },
-	{ "GET", "/api/v1/jobs/{}/decisions", handle_job_decisions, 0 },
-	{ "GET", "/api/v1/runs", handle_runs_list, 0 },
-	{ "GET", "/api/v1/runs/{}", handle_run_get, 0 },
-	{ "POST", "/api/v1/runs/{}/stop", handle_run_stop, 0 },
-	{ "GET", "/api/v1/runs/{}/log", handle_run_log, 0 },
-	{ "POST", "/api/v1/cron-schedule", handle_legacy_schedule,
-	    ROUTE_LEGACY },
-	{ "GET", "/api/v1/cron-jobs/status", handle_legacy_status,
-	    ROUTE_LEGACY },
-	{ "POST", "/api/v1/cron-jobs/trigger", handle_legacy_trigger,
-	    ROUTE_LEGACY },
-	{ "POST", "/api/v1/cron-jobs/stop", handle_legacy_stop, ROUTE_LEGACY },
+	{ "GET", "/healthz", handle_healthz, 0, ACTION_PUBLIC },
+	{ "GET", "/metrics", handle_metrics, 0, ACTION_READ },
+	{ "GET", "/api/v1/openapi.json", handle_openapi, 0, ACTION_PUBLIC },
+	{ "GET", "/api/v1/status", handle_status, 0, ACTION_READ },
+	{ "GET", "/api/v1/events", handle_events, 0, ACTION_READ },
+	{ "GET", "/api/v1/jobs", handle_jobs_list, 0, ACTION_READ },
+	{ "POST", "/api/v1/jobs", handle_jobs_create, 0, ACTION_WRITE },
+	{ "GET", "/api/v1/jobs/{}", handle_job_get, 0, ACTION_READ },
+	{ "PUT", "/api/v1/jobs/{}", handle_job_put, 0, ACTION_WRITE },
+	{ "PATCH", "/api/v1/jobs/{}", handle_job_patch, 0, ACTION_WRITE },
+	{ "DELETE", "/api/v1/jobs/{}", handle_job_delete, 0, ACTION_WRITE },
+	{ "POST", "/api/v1/jobs/{}/trigger", handle_job_trigger, 0, ACTION_TRIGGER },
+	{ "POST", "/api/v1/jobs/{}/pause", handle_job_pause, 0, ACTION_WRITE },
+	{ "POST", "/api/v1/jobs/{}/resume", handle_job_resume, 0, ACTION_WRITE },
+	{ "GET", "/api/v1/jobs/{}/versions", handle_job_versions, 0, ACTION_READ },
+	{ "POST", "/api/v1/jobs/{}/rollback", handle_job_rollback, 0, ACTION_WRITE },
+	{ "GET", "/api/v1/jobs/{}/decisions", handle_job_decisions, 0, ACTION_READ },
+	{ "GET", "/api/v1/runs", handle_runs_list, 0, ACTION_READ },
+	{ "GET", "/api/v1/runs/{}", handle_run_get, 0, ACTION_READ },
+	{ "POST", "/api/v1/runs/{}/stop", handle_run_stop, 0, ACTION_TRIGGER },
+	{ "GET", "/api/v1/runs/{}/log", handle_run_log, 0, ACTION_READ },
+	{ "GET", "/api/v1/tokens", handle_tokens_list, 0, ACTION_READ },
+	{ "POST", "/api/v1/tokens", handle_tokens_create, 0, ACTION_ADMIN },
+	{ "DELETE", "/api/v1/tokens/{}", handle_token_revoke, 0, ACTION_WRITE },
+	{ "GET", "/api/v1/audit", handle_audit_list, 0, ACTION_ADMIN },
+	{ "POST", "/api/v1/cron-schedule", handle_legacy_schedule, ROUTE_LEGACY, ACTION_WRITE },
+	{ "GET", "/api/v1/cron-jobs/status", handle_legacy_status, ROUTE_LEGACY, ACTION_READ },
+	{ "POST", "/api/v1/cron-jobs/trigger", handle_legacy_trigger, ROUTE_LEGACY, ACTION_TRIGGER },
+	{ "POST", "/api/v1/cron-jobs/stop", handle_legacy_stop, ROUTE_LEGACY, ACTION_TRIGGER },
 };
+/* clang-format on */
 #define GW_NROUTES (sizeof gw_routes / sizeof gw_routes[0])
 #define GW_ROUTE_NONE ((int)GW_NROUTES) /* metrics slot for no route */
 
@@ -89,9 +107,23 @@ struct gw_counter {
 	uint64_t count;
 };
 
+/* One MHD server: the Unix socket, or a TCP address (TLS or loopback). */
+struct gw_listener {
+	struct gateway *gw;
+	struct MHD_Daemon *mhd;
+	int epoll_fd;
+	struct loop_timer *timer;
+	int64_t timer_at;
+	int remote;     /* TCP: bearer credentials, not peer uids */
+	char *cert_pem; /* TLS: kept for MHD's lifetime */
+	char *key_pem;
+	size_t key_len;
+};
+
 /* State of one request, from its first byte to its completion. */
 struct gw_conn {
 	struct gateway *gw;
+	struct gw_listener *l;
 	struct MHD_Connection *conn;
 	char *body;
 	size_t len;
@@ -106,17 +138,15 @@ struct gw_conn {
 struct gateway {
 	struct loop *loop;
 	struct agentd *ad;
-	struct MHD_Daemon *mhd;
-	int listen_fd;
-	int epoll_fd;
-	struct loop_timer *timer;
-	int64_t timer_at;
+	struct gw_listener listeners[GW_LISTENERS_MAX];
+	size_t nlisteners;
 	struct gw_conn *waiting; /* suspended streams */
 	int resumed;             /* MHD_run owed for resumed streams */
 	struct gw_counter *counters;
 	size_t ncounters;
 	struct gw_events *events;
 	struct metrics *metrics;
+	struct ratelimit *rl;
 };
 
 /*
@@ -392,6 +422,9 @@ gateway_queue(struct gw_conn *c, int route, struct api_response *resp)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (resp->allow != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, resp->allow);
+	if (resp->www_authenticate != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    resp->www_authenticate);
 	if (resp->retry_after != NULL)
 		MHD_add_response_header(
 		    r, MHD_HTTP_HEADER_RETRY_AFTER, resp->retry_after);
@@ -413,6 +446,81 @@ gateway_response_clear(struct api_response *resp)
 		resp->stream.free(resp->stream.arg);
 }
 
+/*
+ * Who asks: on the Unix socket the peer's uid with every scope; on TCP
+ * the source address now and the credential in gateway_admit.
+ */
+static int
+gateway_caller(struct gw_conn *c, struct api_request *req)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	char host[INET6_ADDRSTRLEN];
+
+	req->remote = c->l->remote;
+	if (!req->remote) {
+		strlcpy(req->source, "unix", sizeof req->source);
+		if (gateway_principal(c->conn, req) == -1)
+			return -1;
+		req->scopes = SCOPE_ALL;
+		snprintf(req->who, sizeof req->who, "uid:%u",
+		    (unsigned)req->principal.uid);
+		return 0;
+	}
+	strlcpy(req->source, "?", sizeof req->source);
+	ci = MHD_get_connection_info(
+	    c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    host, sizeof host);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, host,
+		    sizeof host);
+	else
+		return 0;
+	strlcpy(req->source, host, sizeof req->source);
+	return 0;
+}
+
+/* Answers an admitted request: its route, or why there is none. */
+static void
+gateway_handle(struct gw_conn *c, struct api_request *req,
+    struct api_response *resp, int route, char *allow)
+{
+	if (route == -1) {
+		api_error(resp, 404, NULL, "no such endpoint: %s", req->path);
+		return;
+	}
+	if (route == -2) {
+		resp->allow = allow;
+		api_error(resp, 405, NULL,
+		    "%s is not allowed on %s (allowed: %s)", req->method,
+		    req->path, allow);
+		return;
+	}
+	if (c->too_large) {
+		api_error(resp, 413, NULL, "request body exceeds %d bytes",
+		    API_BODY_MAX);
+		return;
+	}
+	MHD_get_connection_values(
+	    c->conn, MHD_GET_ARGUMENT_KIND, gateway_collect_param, req);
+	req->last_event_id = MHD_lookup_connection_value(
+	    c->conn, MHD_HEADER_KIND, "Last-Event-ID");
+	req->body = c->len > 0 ? c->body : NULL;
+	req->body_len = c->len;
+	if (req->too_many_params)
+		api_error(resp, 400, NULL, "more than %d query parameters",
+		    API_PARAMS_MAX);
+	else
+		gw_routes[route].handler(req, resp);
+	if (resp->status == 0)
+		api_error(resp, 500, NULL, "the handler gave no answer");
+}
+
 /* Routes a fully received request and queues its response. */
 static enum MHD_Result
 gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
@@ -422,6 +530,7 @@ gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
 	struct api_response resp;
 	char scratch[PATH_MAX], allow[64];
 	int route;
+	enum action_class class;
 	enum MHD_Result ret;
 
 	memset(&req, 0, sizeof req);
@@ -432,40 +541,30 @@ gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
 	req.path = url;
 	route = gateway_route(method, url, req.args, scratch, sizeof scratch,
 	    allow, sizeof allow);
-	if (gateway_principal(c->conn, &req) == -1) {
+	/* Authentication before lookup: an unknown path tells nothing. */
+	class = route >= 0 ? gw_routes[route].class : ACTION_READ;
+	if (gateway_caller(c, &req) == -1) {
 		log_warn("gateway: cannot read peer credentials");
 		api_error(&resp, 403, NULL, "cannot identify the caller");
-	} else if (route == -1)
-		api_error(&resp, 404, NULL, "no such endpoint: %s", url);
-	else if (route == -2) {
-		resp.allow = allow;
-		api_error(&resp, 405, NULL,
-		    "%s is not allowed on %s (allowed: %s)", method, url,
-		    allow);
-	} else if (c->too_large)
-		api_error(&resp, 413, NULL, "request body exceeds %d bytes",
-		    API_BODY_MAX);
-	else {
-		MHD_get_connection_values(c->conn, MHD_GET_ARGUMENT_KIND,
-		    gateway_collect_param, &req);
-		req.last_event_id = MHD_lookup_connection_value(
-		    c->conn, MHD_HEADER_KIND, "Last-Event-ID");
-		req.body = c->len > 0 ? c->body : NULL;
-		req.body_len = c->len;
-		if (req.too_many_params)
-			api_error(&resp, 400, NULL,
-			    "more than %d query parameters", API_PARAMS_MAX);
-		else
-			gw_routes[route].handler(&req, &resp);
-		if (resp.status == 0)
-			api_error(
-			    &resp, 500, NULL, "the handler gave no answer");
-	}
-	log_debug("gateway: %s %s uid=%u status=%d", method, url,
-	    (unsigned)req.principal.uid, resp.status);
+	} else if (gateway_admit(gw, &req, class,
+	               MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+	                   MHD_HTTP_HEADER_AUTHORIZATION),
+	               &resp) == 0)
+		gateway_handle(c, &req, &resp, route, allow);
+	req.body = c->len > 0 ? c->body : NULL;
+	gateway_audit(gw, &req, &resp);
+	log_debug("gateway: %s %s who=%s source=%s status=%d", method, url,
+	    req.who[0] != '\0' ? req.who : "anonymous", req.source,
+	    resp.status);
 	ret = gateway_queue(c, route, &resp);
 	gateway_response_clear(&resp);
 	return ret;
+}
+
+struct ratelimit *
+gateway_ratelimit(struct gateway *gw)
+{
+	return gw->rl;
 }
 
 /* Keeps up to API_BODY_MAX bytes of the body; the rest is read and
@@ -507,7 +606,8 @@ gateway_access(void *cls, struct MHD_Connection *conn, const char *url,
 	(void)version;
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
-		c->gw = cls;
+		c->l = cls;
+		c->gw = c->l->gw;
 		c->conn = conn;
 		*con_cls = c;
 		return MHD_YES;
@@ -524,7 +624,8 @@ static void
 gateway_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct gateway *gw = cls;
+	struct gw_listener *l = cls;
+	struct gateway *gw = l->gw;
 	struct gw_conn *c = *con_cls;
 
 	(void)conn;
@@ -541,9 +642,9 @@ gateway_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 static void
-gateway_run(struct gateway *gw)
+gateway_run(struct gw_listener *l)
 {
-	if (MHD_run(gw->mhd) != MHD_YES)
+	if (MHD_run(l->mhd) != MHD_YES)
 		log_warnx("gateway: MHD_run failed");
 }
 
@@ -558,10 +659,10 @@ gateway_on_epoll(int fd, uint32_t events, void *arg)
 static void
 gateway_on_timer(void *arg)
 {
-	struct gateway *gw = arg;
+	struct gw_listener *l = arg;
 
-	gw->timer = NULL;
-	gateway_run(gw);
+	l->timer = NULL;
+	gateway_run(l);
 }
 
 /*
@@ -569,36 +670,46 @@ gateway_on_timer(void *arg)
  * (data already buffered, a resumed connection, an idle timeout), which
  * MHD_get_timeout reports. Zero means "run now"; a few rounds settle it.
  */
-void
-gateway_before_sleep(struct gateway *gw)
+static void
+gateway_listener_before_sleep(struct gw_listener *l, int resumed)
 {
+	struct gateway *gw = l->gw;
 	MHD_UNSIGNED_LONG_LONG ms = 0;
 	int64_t at;
 	int round;
 
 	/* In external polling mode no fd announces a resumed connection. */
-	if (gw->resumed) {
-		gw->resumed = 0;
-		gateway_run(gw);
-	}
+	if (resumed)
+		gateway_run(l);
 	for (round = 0; round < 4; round++) {
-		if (MHD_get_timeout(gw->mhd, &ms) != MHD_YES) {
-			if (gw->timer != NULL)
-				loop_timer_cancel(gw->loop, gw->timer);
-			gw->timer = NULL;
+		if (MHD_get_timeout(l->mhd, &ms) != MHD_YES) {
+			if (l->timer != NULL)
+				loop_timer_cancel(gw->loop, l->timer);
+			l->timer = NULL;
 			return;
 		}
 		if (ms > 0)
 			break;
-		gateway_run(gw);
+		gateway_run(l);
 	}
 	at = loop_now_ms() + (int64_t)ms;
-	if (gw->timer != NULL && gw->timer_at == at)
+	if (l->timer != NULL && l->timer_at == at)
 		return;
-	if (gw->timer != NULL)
-		loop_timer_cancel(gw->loop, gw->timer);
-	gw->timer_at = at;
-	gw->timer = loop_timer_add(gw->loop, at, gateway_on_timer, gw);
+	if (l->timer != NULL)
+		loop_timer_cancel(gw->loop, l->timer);
+	l->timer_at = at;
+	l->timer = loop_timer_add(gw->loop, at, gateway_on_timer, l);
+}
+
+void
+gateway_before_sleep(struct gateway *gw)
+{
+	int resumed = gw->resumed;
+	size_t i;
+
+	gw->resumed = 0;
+	for (i = 0; i < gw->nlisteners; i++)
+		gateway_listener_before_sleep(&gw->listeners[i], resumed);
 }
 
 static void
@@ -615,60 +726,137 @@ gateway_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("gateway: mhd: %s", msg);
 }
 
-struct gateway *
-gateway_create(struct agentd *ad, int listen_fd, char **cause)
+static void
+gateway_listener_stop(struct gw_listener *l)
 {
-	struct gateway *gw;
-	struct loop *loop = ad->loop;
-	const union MHD_DaemonInfo *di;
+	loop_del_fd(l->gw->loop, l->epoll_fd);
+	if (l->timer != NULL)
+		loop_timer_cancel(l->gw->loop, l->timer);
+	/* MHD closes the listening socket it was handed. */
+	MHD_stop_daemon(l->mhd);
+	free(l->cert_pem);
+	if (l->key_pem != NULL)
+		explicit_bzero(l->key_pem, l->key_len);
+	free(l->key_pem);
+}
 
-	gw = xcalloc(1, sizeof *gw);
-	gw->loop = loop;
-	gw->ad = ad;
-	gw->listen_fd = listen_fd;
+/*
+ * Starts an MHD server on LISTEN_FD (taken on success) on the loop; with
+ * CERT_PEM and KEY_PEM (taken) it speaks TLS. REMOTE: bearer credentials.
+ */
+static int
+gateway_listener_start(struct gateway *gw, int listen_fd, int remote,
+    char *cert_pem, char *key_pem, char **cause)
+{
+	struct gw_listener *l = &gw->listeners[gw->nlisteners];
+	const union MHD_DaemonInfo *di;
+	unsigned int flags;
+
+	memset(l, 0, sizeof *l);
+	l->gw = gw;
+	l->remote = remote;
+	l->cert_pem = cert_pem;
+	l->key_pem = key_pem;
+	l->key_len = key_pem != NULL ? strlen(key_pem) : 0;
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (cert_pem != NULL)
+		flags |= MHD_USE_TLS;
 	/* The logger first, so MHD reports nothing on stderr itself. */
-	gw->mhd = MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, gateway_access, gw, MHD_OPTION_EXTERNAL_LOGGER,
-	    gateway_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, gateway_completed, gw,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)GW_IDLE_TIMEOUT,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)GW_MAX_CONNECTIONS,
-	    MHD_OPTION_END);
-	if (gw->mhd == NULL) {
-		xasprintf(cause, "cannot start the HTTP server");
-		goto fail;
+	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, gateway_access, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, gateway_mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    gateway_completed, l, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)GW_IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)GW_MAX_CONNECTIONS,
+	    cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, GW_TLS_PRIORITIES, MHD_OPTION_END);
+	if (l->mhd == NULL) {
+		xasprintf(cause, "cannot start the HTTP%s server",
+		    cert_pem != NULL ? "S" : "");
+		return -1;
 	}
-	di = MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	di = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di == NULL) {
 		xasprintf(cause, "the HTTP server has no epoll fd");
 		goto fail;
 	}
-	gw->epoll_fd = di->epoll_fd;
-	if (loop_add_fd(loop, gw->epoll_fd, EPOLLIN, gateway_on_epoll, gw) ==
+	l->epoll_fd = di->epoll_fd;
+	if (loop_add_fd(gw->loop, l->epoll_fd, EPOLLIN, gateway_on_epoll, l) ==
 	    -1) {
 		xasprintf(
 		    cause, "cannot watch the HTTP server: %s", strerror(errno));
 		goto fail;
 	}
-	gw->events = gateway_events_create(gw, loop);
-	gw->metrics = metrics_create();
-	return gw;
+	gw->nlisteners++;
+	return 0;
 
 fail:
 	/* Quiesced first so that MHD leaves the socket to the caller. */
-	if (gw->mhd != NULL) {
-		MHD_quiesce_daemon(gw->mhd);
-		MHD_stop_daemon(gw->mhd);
+	MHD_quiesce_daemon(l->mhd);
+	MHD_stop_daemon(l->mhd);
+	return -1;
+}
+
+int
+gateway_add_tcp(
+    struct gateway *gw, const struct listener_conf *conf, char **cause)
+{
+	char *cert = NULL, *key = NULL;
+	int fd;
+
+	if (gw->nlisteners == GW_LISTENERS_MAX) {
+		xasprintf(cause, "%s: more than %d listeners", conf->where,
+		    GW_LISTENERS_MAX - 1);
+		return -1;
 	}
-	free(gw);
-	return NULL;
+	if (conf->cert != NULL && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		xasprintf(cause, "%s: this libmicrohttpd has no TLS support",
+		    conf->where);
+		return -1;
+	}
+	if (conf->cert != NULL &&
+	    gateway_tls_files(conf, &cert, &key, cause) == -1)
+		return -1;
+	if ((fd = gateway_listen_tcp(conf, cause)) == -1)
+		goto fail;
+	if (gateway_listener_start(gw, fd, 1, cert, key, cause) == -1) {
+		close(fd);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	free(cert);
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	return -1;
+}
+
+struct gateway *
+gateway_create(struct agentd *ad, int listen_fd, char **cause)
+{
+	struct gateway *gw;
+
+	gw = xcalloc(1, sizeof *gw);
+	gw->loop = ad->loop;
+	gw->ad = ad;
+	if (gateway_listener_start(gw, listen_fd, 0, NULL, NULL, cause) == -1) {
+		free(gw);
+		return NULL;
+	}
+	gw->events = gateway_events_create(gw, gw->loop);
+	gw->metrics = metrics_create();
+	gw->rl = ratelimit_create();
+	return gw;
 }
 
 void
 gateway_free(struct gateway *gw)
 {
 	struct gw_conn *c;
+	size_t i;
 
 	if (gw == NULL)
 		return;
@@ -678,13 +866,11 @@ gateway_free(struct gateway *gw)
 		c->suspended = 0;
 		MHD_resume_connection(c->conn);
 	}
-	loop_del_fd(gw->loop, gw->epoll_fd);
-	if (gw->timer != NULL)
-		loop_timer_cancel(gw->loop, gw->timer);
-	/* MHD closes the listening socket it was handed. */
-	MHD_stop_daemon(gw->mhd);
+	for (i = 0; i < gw->nlisteners; i++)
+		gateway_listener_stop(&gw->listeners[i]);
 	gateway_events_free(gw->events);
 	metrics_free(gw->metrics);
+	ratelimit_free(gw->rl);
 	free(gw->counters);
 	free(gw);
 }

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "agentd.h"
+#include "remote.h"
 
 struct gateway;
 
@@ -47,6 +48,14 @@ struct api_request {
 	struct principal principal;
 	gid_t gid;
 	pid_t pid;
+
+	/* Set by the gateway before the handler runs (gateway-remote.c). */
+	int remote;          /* came over TCP with a bearer credential */
+	unsigned int scopes; /* SCOPE_ bits; all of them on the socket */
+	int64_t token_id;    /* the API token used, or 0 */
+	char who[96];        /* "uid:0", "token:3", "jwt:SUB" */
+	char source[64];     /* "unix" or the client's address */
+	char body_job[CQ_NAME_MAX + 1]; /* the sketch's "task", for audit */
 };
 
 /*
@@ -75,7 +84,9 @@ struct api_response {
 	const char *content_type; /* default: JSON, or text/plain for text */
 	const char *allow;        /* the Allow header of a 405 */
 	const char *retry_after;
-	struct api_stream stream; /* stream.read != NULL: a streamed body */
+	const char *www_authenticate; /* the challenge of a 401 */
+	char retry_buf[16];           /* room for retry_after */
+	struct api_stream stream;     /* stream.read != NULL: a streamed body */
 };
 
 typedef void (*api_handler)(struct api_request *, struct api_response *);
@@ -111,6 +122,29 @@ void gateway_before_sleep(struct gateway *gw);
 void gateway_wake(struct gateway *gw, enum api_channel channel, int64_t key);
 /* Writes the HTTP request counters to OUT in Prometheus text format. */
 void gateway_metrics(struct gateway *gw, FILE *out);
+
+/* gateway.c: more listeners and the rate limits. */
+/* Serves the API on the TCP address of CONF too; 0 or -1 with *cause. */
+int gateway_add_tcp(
+    struct gateway *gw, const struct listener_conf *conf, char **cause);
+struct ratelimit *gateway_ratelimit(struct gateway *gw);
+
+/* gateway-remote.c */
+/* Reads the PEM files of CONF (caller frees *cert and *key). */
+int gateway_tls_files(
+    const struct listener_conf *conf, char **cert, char **key, char **cause);
+/* Binds and listens on CONF's address; the fd, or -1 with *cause. */
+int gateway_listen_tcp(const struct listener_conf *conf, char **cause);
+/*
+ * Lets REQ through to a route of CLASS, or fills RESP (401, 403, 429)
+ * and returns -1. On TCP it authenticates AUTHZ (the Authorization
+ * header), checks the scope and takes from the rate-limit buckets.
+ */
+int gateway_admit(struct gateway *gw, struct api_request *req,
+    enum action_class class, const char *authz, struct api_response *resp);
+/* Records REQ and its answer when it changed something or was denied. */
+void gateway_audit(struct gateway *gw, struct api_request *req,
+    const struct api_response *resp);
 
 /* gateway-events.c: the event ring behind GET /events. */
 struct gw_events;
@@ -219,6 +253,12 @@ void handle_runs_list(struct api_request *, struct api_response *);
 void handle_run_get(struct api_request *, struct api_response *);
 void handle_run_stop(struct api_request *, struct api_response *);
 void handle_run_log(struct api_request *, struct api_response *);
+
+/* handlers-admin.c */
+void handle_tokens_list(struct api_request *, struct api_response *);
+void handle_tokens_create(struct api_request *, struct api_response *);
+void handle_token_revoke(struct api_request *, struct api_response *);
+void handle_audit_list(struct api_request *, struct api_response *);
 
 void handle_legacy_schedule(struct api_request *, struct api_response *);
 void handle_legacy_status(struct api_request *, struct api_response *);

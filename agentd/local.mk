@@ -11,10 +11,13 @@ GATEWAY_SRC = \
 	agentd/handlers-jobs.c \
 	agentd/handlers-runs.c \
 	agentd/handlers-legacy.c \
+	agentd/handlers-admin.c \
+	agentd/gateway-remote.c \
+	agentd/auth.c \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
-GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS)
-GATEWAY_LINK = $(MHD_LIBS) $(CJSON_LIBS)
+GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
+GATEWAY_LINK = $(MHD_LIBS) $(CJSON_LIBS) $(JWT_LIBS) $(NETTLE_LIBS)
 CLEANFILES += $(GATEWAY_GEN)
 
 agentd/openapi-doc.c: $(top_srcdir)/docs/openapi.json
@@ -38,10 +41,12 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
-	agentd/ops.c
+	agentd/ops.c \
+	agentd/remote.h agentd/config.c agentd/ratelimit.c \
+	agentd/store-auth.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(JWT_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The remote-control tables: API tokens (only their SHA-256 is kept, with
+ * a short prefix to find the row) and the audit log. They are created
+ * here when missing rather than by a numbered migration, so the remote
+ * side can be added to a database of any schema version. Statements are
+ * prepared per call: none of them is on a hot path but the token lookup,
+ * and that one is a single indexed row.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "remote.h"
+#include "store-sql.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define TOKEN_COLS                                                             \
+	"id, prefix, hash, owner, name, scopes, created_at, expires_at,"       \
+	" revoked_at, last_used_at"
+
+static const char store_auth_schema[] =
+    "CREATE TABLE IF NOT EXISTS api_tokens (id INTEGER PRIMARY KEY,"
+    " prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL,"
+    " owner INTEGER NOT NULL, name TEXT NOT NULL, scopes INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER,"
+    " revoked_at INTEGER, last_used_at INTEGER);"
+    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL, principal TEXT NOT NULL, source TEXT NOT NULL,"
+    " method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL,"
+    " job TEXT, run INTEGER);"
+    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at);";
+
+static sqlite3_stmt *
+store_auth_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: cannot prepare: %s", sqlite3_errmsg(st->db));
+		errno = EIO;
+		return NULL;
+	}
+	return s;
+}
+
+/* Steps S (no rows) and finalizes it; 0 or -1. */
+static int
+store_auth_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = store_step_done(st, s);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+store_auth_init(struct store *st)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, store_auth_schema, NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		log_warnx("store: cannot create the token tables: %s", msg);
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_token_insert(struct store *st, struct token_row *t)
+{
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1)
+		return -1;
+	s = store_auth_prepare(st,
+	    "INSERT INTO api_tokens (prefix, hash, owner, name, scopes,"
+	    " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, t->prefix);
+	sqlite3_bind_blob(s, 2, t->hash, AUTH_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (int64_t)t->owner);
+	store_bind_text(s, 4, t->name);
+	sqlite3_bind_int(s, 5, (int)t->scopes);
+	sqlite3_bind_int64(s, 6, t->created_at);
+	store_bind_time(s, 7, t->expires_at);
+	if (store_auth_done(st, s) == -1)
+		return -1;
+	t->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+store_token_row(sqlite3_stmt *s, struct token_row *t)
+{
+	const void *hash = sqlite3_column_blob(s, 2);
+
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(s, 0);
+	strlcpy(t->prefix, store_col_text(s, 1), sizeof t->prefix);
+	if (hash != NULL && sqlite3_column_bytes(s, 2) == AUTH_HASH_LEN)
+		memcpy(t->hash, hash, AUTH_HASH_LEN);
+	t->owner = (uid_t)sqlite3_column_int64(s, 3);
+	strlcpy(t->name, store_col_text(s, 4), sizeof t->name);
+	t->scopes = (unsigned int)sqlite3_column_int(s, 5);
+	t->created_at = sqlite3_column_int64(s, 6);
+	t->expires_at = sqlite3_column_int64(s, 7);
+	t->revoked_at = sqlite3_column_int64(s, 8);
+	t->last_used_at = sqlite3_column_int64(s, 9);
+}
+
+/* Runs S (its parameters bound) for one token row. */
+static int
+store_token_one(sqlite3_stmt *s, struct token_row *t)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		store_token_row(s, t);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	errno = rc == SQLITE_DONE ? ENOENT : EIO;
+	return -1;
+}
+
+int
+store_token_find(struct store *st, const char *prefix, struct token_row *t)
+{
+	sqlite3_stmt *s;
+
+	s = store_auth_prepare(
+	    st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE prefix = ?1");
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, prefix);
+	return store_token_one(s, t);
+}
+
+int
+store_token_load(struct store *st, int64_t id, struct token_row *t)
+{
+	sqlite3_stmt *s;
+
+	s = store_auth_prepare(
+	    st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?1");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return store_token_one(s, t);
+}
+
+static void
+store_json_time(cJSON *obj, const char *key, int64_t t)
+{
+	char buf[64];
+
+	if (t == 0) {
+		cJSON_AddNullToObject(obj, key);
+		return;
+	}
+	util_format_utc(buf, sizeof buf, t);
+	cJSON_AddStringToObject(obj, key, buf);
+}
+
+cJSON *
+store_token_to_json(const struct token_row *t)
+{
+	cJSON *obj;
+	char scopes[64];
+
+	obj = cJSON_CreateObject();
+	cJSON_AddNumberToObject(obj, "id", (double)t->id);
+	cJSON_AddStringToObject(obj, "name", t->name);
+	cJSON_AddStringToObject(obj, "prefix", t->prefix);
+	cJSON_AddNumberToObject(obj, "owner", (double)t->owner);
+	auth_scopes_format(t->scopes, scopes, sizeof scopes);
+	cJSON_AddStringToObject(obj, "scopes", scopes);
+	store_json_time(obj, "created_at", t->created_at);
+	store_json_time(obj, "expires_at", t->expires_at);
+	store_json_time(obj, "revoked_at", t->revoked_at);
+	store_json_time(obj, "last_used_at", t->last_used_at);
+	return obj;
+}
+
+int
+store_token_list(struct store *st, uid_t owner, int any_owner, cJSON **out)
+{
+	sqlite3_stmt *s;
+	struct token_row t;
+	cJSON *list;
+	int rc;
+
+	s = store_auth_prepare(st,
+	    "SELECT " TOKEN_COLS " FROM api_tokens WHERE ?1 OR owner = ?2"
+	    " ORDER BY id DESC");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, any_owner);
+	sqlite3_bind_int64(s, 2, (int64_t)owner);
+	*out = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(*out, "tokens");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_token_row(s, &t);
+		cJSON_AddItemToArray(list, store_token_to_json(&t));
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	cJSON_Delete(*out);
+	*out = NULL;
+	errno = EIO;
+	return -1;
+}
+
+static int
+store_token_set_time(struct store *st, const char *sql, int64_t id, int64_t now)
+{
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1)
+		return -1;
+	if ((s = store_auth_prepare(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	return store_auth_done(st, s);
+}
+
+int
+store_token_revoke(struct store *st, int64_t id, int64_t now)
+{
+	return store_token_set_time(st,
+	    "UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2"
+	    " AND revoked_at IS NULL",
+	    id, now);
+}
+
+int
+store_token_used(struct store *st, int64_t id, int64_t now)
+{
+	return store_token_set_time(st,
+	    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", id, now);
+}
+
+int
+store_audit_add(struct store *st, const struct audit_row *a)
+{
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1)
+		return -1;
+	s = store_auth_prepare(st,
+	    "INSERT INTO audit (at, principal, source, method, path, status,"
+	    " job, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, a->at);
+	store_bind_text(s, 2, a->principal);
+	store_bind_text(s, 3, a->source);
+	store_bind_text(s, 4, a->method);
+	store_bind_text(s, 5, a->path);
+	sqlite3_bind_int(s, 6, a->status);
+	if (a->job != NULL)
+		store_bind_text(s, 7, a->job);
+	store_bind_time(s, 8, a->run);
+	return store_auth_done(st, s);
+}
+
+int
+store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
+{
+	sqlite3_stmt *s;
+	cJSON *list, *rec;
+	int rc;
+
+	s = store_auth_prepare(st,
+	    "SELECT id, at, principal, source, method, path, status, job, run"
+	    " FROM audit WHERE at >= ?1 AND (?2 IS NULL OR principal = ?2)"
+	    " AND (?3 IS NULL OR job = ?3) AND (?4 = 0 OR status = ?4)"
+	    " ORDER BY id DESC LIMIT ?5");
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, f->since);
+	if (f->principal != NULL)
+		store_bind_text(s, 2, f->principal);
+	if (f->job != NULL)
+		store_bind_text(s, 3, f->job);
+	sqlite3_bind_int(s, 4, f->status);
+	sqlite3_bind_int(s, 5, f->limit > 0 ? f->limit : 100);
+	*out = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(*out, "records");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rec = cJSON_CreateObject();
+		cJSON_AddNumberToObject(
+		    rec, "id", (double)sqlite3_column_int64(s, 0));
+		store_json_time(rec, "at", sqlite3_column_int64(s, 1));
+		cJSON_AddStringToObject(rec, "principal", store_col_text(s, 2));
+		cJSON_AddStringToObject(rec, "source", store_col_text(s, 3));
+		cJSON_AddStringToObject(rec, "method", store_col_text(s, 4));
+		cJSON_AddStringToObject(rec, "path", store_col_text(s, 5));
+		cJSON_AddNumberToObject(
+		    rec, "status", sqlite3_column_int(s, 6));
+		if (sqlite3_column_type(s, 7) == SQLITE_NULL)
+			cJSON_AddNullToObject(rec, "job");
+		else
+			cJSON_AddStringToObject(
+			    rec, "job", store_col_text(s, 7));
+		if (sqlite3_column_type(s, 8) == SQLITE_NULL)
+			cJSON_AddNullToObject(rec, "run");
+		else
+			cJSON_AddNumberToObject(
+			    rec, "run", (double)sqlite3_column_int64(s, 8));
+		cJSON_AddItemToArray(list, rec);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	cJSON_Delete(*out);
+	*out = NULL;
+	errno = EIO;
+	return -1;
+}
+
+int
+store_audit_prune(struct store *st, int64_t before)
+{
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1)
+		return -1;
+	if ((s = store_auth_prepare(st, "DELETE FROM audit WHERE at < ?1")) ==
+	    NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	if (store_auth_done(st, s) == -1)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_decision_counts(struct store *st,
+    void (*cb)(const char *outcome, int64_t n, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = store_auth_prepare(st,
+	    "SELECT outcome, count(*) FROM decisions GROUP BY outcome"
+	    " ORDER BY outcome");
+	if (s == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(store_col_text(s, 0), sqlite3_column_int64(s, 1), arg);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
