@@ -261,7 +261,7 @@ auth_check_jwt(struct agentd *ad, const char *cred, int64_t now,
 {
 	const struct jwt_conf *jc = &ad->config->jwt;
 	jwt_t *jwt = NULL;
-	const char *iss;
+	const char *iss, *alg;
 	long exp, nbf;
 	int rc = -1;
 
@@ -275,9 +275,11 @@ auth_check_jwt(struct agentd *ad, const char *cred, int64_t now,
 		xasprintf(cause, "malformed bearer token");
 		return -1;
 	}
-	if (jwt_get_alg(jwt) != (jwt_alg_t)jc->alg) {
-		xasprintf(cause, "JWT algorithm %s refused (expected %s)",
-		    jwt_alg_str(jwt_get_alg(jwt)),
+	/* Without a key libjwt reports "none": ask the header itself. */
+	alg = jwt_get_header(jwt, "alg");
+	if (alg == NULL || strcmp(alg, jwt_alg_str((jwt_alg_t)jc->alg)) != 0) {
+		xasprintf(cause, "JWT algorithm %.16s refused (expected %s)",
+		    alg != NULL ? alg : "(none)",
 		    jwt_alg_str((jwt_alg_t)jc->alg));
 		goto out;
 	}
