@@ -206,6 +206,7 @@ gateway_authenticate(struct gateway *gw, struct api_request *req,
 	/* An address that keeps failing is not heard until it waits. */
 	if ((wait = ratelimit_peek(gateway_ratelimit(gw), RATE_AUTH_FAIL,
 	         req->source, fail, loop_now_ms())) > 0) {
+		ratelimit_count(gateway_ratelimit(gw), RATE_AUTH_FAIL);
 		api_error(resp, 429, NULL,
 		    "too many failed authentications from %s; retry in %ds",
 		    req->source, wait);

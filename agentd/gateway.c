@@ -271,6 +271,7 @@ void
 gateway_metrics(struct gateway *gw, FILE *out)
 {
 	const struct gw_counter *k;
+	enum rate_bucket b;
 	size_t i;
 
 	fprintf(out,
@@ -288,6 +289,14 @@ gateway_metrics(struct gateway *gw, FILE *out)
 		                              : gw_routes[k->route].pattern,
 		    k->status, (unsigned long long)k->count);
 	}
+	fprintf(out,
+	    "# HELP cronq_rate_limited_total Requests refused with 429, "
+	    "by bucket.\n"
+	    "# TYPE cronq_rate_limited_total counter\n");
+	for (b = 0; b < RATE_NBUCKETS; b++)
+		fprintf(out, "cronq_rate_limited_total{bucket=\"%s\"} %llu\n",
+		    ratelimit_bucket_name(b),
+		    (unsigned long long)ratelimit_rejected(gw->rl, b));
 }
 
 static void

@@ -226,6 +226,8 @@ void metrics_free(struct metrics *m);
 void metrics_run_event(struct metrics *m, const cJSON *run);
 /* Writes the run counters and gauges in Prometheus text format. */
 void metrics_write(struct metrics *m, struct agentd *ad, FILE *out);
+/* Histograms (durations, schedule lag), retries and decisions. */
+void metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out);
 /* The gateway's metrics (gateway.c). */
 struct metrics *gateway_metrics_get(struct gateway *gw);
 

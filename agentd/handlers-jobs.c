@@ -174,7 +174,16 @@ handle_job_trigger(struct api_request *req, struct api_response *resp)
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;
 	if (body != NULL) {
-		if (api_fields_check(body, allowed, resp) == -1) {
+		/* A trigger starts the stored definition: a body that would
+		 * change it (command, user, env) is refused, never merged. */
+		cJSON_ArrayForEach(wait, body)
+		{
+			if (strcmp(wait->string, allowed[0]) == 0)
+				continue;
+			api_error(resp, 400, wait->string,
+			    "a trigger runs the stored definition; \"%s\" "
+			    "cannot be given",
+			    wait->string);
 			cJSON_Delete(body);
 			return;
 		}

@@ -13,18 +13,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "gateway.h"
+#include "remote.h"
 #include "xmalloc.h"
 
 #define METRICS_SEEN 1024 /* recently counted run ids, against doubles */
+#define METRICS_NBUCKETS 9
+
+/* Upper bounds of the histogram buckets, in seconds (+Inf implied). */
+static const double metrics_duration_le[METRICS_NBUCKETS] = { 1, 5, 15, 60, 300,
+	900, 3600, 14400, 86400 };
+static const double metrics_lag_le[METRICS_NBUCKETS] = { 0, 1, 2, 5, 10, 30, 60,
+	300, 3600 };
+
+struct metrics_hist {
+	uint64_t buckets[METRICS_NBUCKETS]; /* not cumulative here */
+	uint64_t count;
+	double sum;
+};
 
 struct metrics_count {
 	char job[CQ_NAME_MAX + 1];
 	char outcome[16];
 	uint64_t count;
+	struct metrics_hist duration; /* runs of this job and outcome */
 };
 
 struct metrics {
@@ -33,6 +49,10 @@ struct metrics {
 	int64_t seen[METRICS_SEEN]; /* a run emits its final state once,
 	                             * but a later update may repeat it */
 	size_t nseen;
+	int64_t started[METRICS_SEEN]; /* runs whose start lag is counted */
+	size_t nstarted;
+	struct metrics_hist lag; /* scheduled fire to process start */
+	uint64_t retries;        /* attempts after the first, queued */
 };
 
 struct metrics *
@@ -50,42 +70,111 @@ metrics_free(struct metrics *m)
 	free(m);
 }
 
+/* 1 if ID is in the ring SEEN (of *N so far); else adds it. */
 static int
-metrics_seen(struct metrics *m, int64_t id)
+metrics_seen(int64_t *seen, size_t *nseen, int64_t id)
 {
 	size_t i, n;
 
-	n = m->nseen < METRICS_SEEN ? m->nseen : METRICS_SEEN;
+	n = *nseen < METRICS_SEEN ? *nseen : METRICS_SEEN;
 	for (i = 0; i < n; i++) {
-		if (m->seen[i] == id)
+		if (seen[i] == id)
 			return 1;
 	}
-	m->seen[m->nseen++ % METRICS_SEEN] = id;
+	seen[(*nseen)++ % METRICS_SEEN] = id;
 	return 0;
+}
+
+static void
+metrics_observe(struct metrics_hist *h, const double *le, double v)
+{
+	size_t i;
+
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		if (v <= le[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	}
+	h->count++;
+	h->sum += v;
+}
+
+/* MEMBER of RUN, an API time ("2025-01-29T00:00:00Z"), or -1. */
+static int64_t
+metrics_time(const cJSON *run, const char *member)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(run, member);
+	struct tm tm;
+	int n = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (!cJSON_IsString(v) ||
+	    sscanf(v->valuestring, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year,
+	        &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	        &n) != 6 ||
+	    n == 0)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	return (int64_t)timegm(&tm);
+}
+
+/* A run started: how late after its scheduled fire, once per run. */
+static void
+metrics_run_started(struct metrics *m, const cJSON *run, int64_t id)
+{
+	const cJSON *trigger = cJSON_GetObjectItemCaseSensitive(run, "trigger");
+	int64_t due = metrics_time(run, "scheduled_at");
+	int64_t started = metrics_time(run, "started_at");
+
+	if (!cJSON_IsString(trigger) || due < 0 || started < 0 ||
+	    (strcmp(trigger->valuestring, "schedule") != 0 &&
+	        strcmp(trigger->valuestring, "catchup") != 0) ||
+	    metrics_seen(m->started, &m->nstarted, id))
+		return;
+	metrics_observe(&m->lag, metrics_lag_le,
+	    (double)(started > due ? started - due : 0));
 }
 
 void
 metrics_run_event(struct metrics *m, const cJSON *run)
 {
-	const cJSON *id, *job, *state;
+	const cJSON *id, *job, *state, *trigger;
+	struct metrics_count *k;
+	int64_t started, finished;
 	int s;
 	size_t i;
 
 	id = cJSON_GetObjectItemCaseSensitive(run, "id");
 	job = cJSON_GetObjectItemCaseSensitive(run, "job");
 	state = cJSON_GetObjectItemCaseSensitive(run, "state");
+	trigger = cJSON_GetObjectItemCaseSensitive(run, "trigger");
 	if (!cJSON_IsNumber(id) || !cJSON_IsString(job) ||
 	    !cJSON_IsString(state) ||
-	    (s = run_state_parse(state->valuestring)) == -1 ||
-	    !run_state_final((enum run_state)s) ||
-	    metrics_seen(m, (int64_t)id->valuedouble))
+	    (s = run_state_parse(state->valuestring)) == -1)
 		return;
-	for (i = 0; i < m->ncounts; i++) {
+	if (s == RUN_RUNNING)
+		metrics_run_started(m, run, (int64_t)id->valuedouble);
+	if (!run_state_final((enum run_state)s) ||
+	    metrics_seen(m->seen, &m->nseen, (int64_t)id->valuedouble))
+		return;
+	if (cJSON_IsString(trigger) &&
+	    strcmp(trigger->valuestring, "retry") == 0)
+		m->retries++;
+	started = metrics_time(run, "started_at");
+	finished = metrics_time(run, "finished_at");
+	for (i = 0, k = NULL; i < m->ncounts && k == NULL; i++) {
 		if (strcmp(m->counts[i].job, job->valuestring) == 0 &&
-		    strcmp(m->counts[i].outcome, state->valuestring) == 0) {
-			m->counts[i].count++;
-			return;
-		}
+		    strcmp(m->counts[i].outcome, state->valuestring) == 0)
+			k = &m->counts[i];
+	}
+	if (k != NULL) {
+		k->count++;
+		if (started >= 0 && finished >= started)
+			metrics_observe(&k->duration, metrics_duration_le,
+			    (double)(finished - started));
+		return;
 	}
 	m->counts = xreallocarray(m->counts, m->ncounts + 1, sizeof *m->counts);
 	memset(&m->counts[m->ncounts], 0, sizeof *m->counts);
@@ -94,7 +183,79 @@ metrics_run_event(struct metrics *m, const cJSON *run)
 	strlcpy(m->counts[m->ncounts].outcome, state->valuestring,
 	    sizeof m->counts[0].outcome);
 	m->counts[m->ncounts].count = 1;
+	if (started >= 0 && finished >= started)
+		metrics_observe(&m->counts[m->ncounts].duration,
+		    metrics_duration_le, (double)(finished - started));
 	m->ncounts++;
+}
+
+/* One histogram's series, LABELS ("" or "job=\"x\",") before le. */
+static void
+metrics_hist_write(FILE *out, const char *name, const char *labels,
+    const struct metrics_hist *h, const double *le)
+{
+	uint64_t cum = 0;
+	size_t i;
+
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		cum += h->buckets[i];
+		fprintf(out, "%s_bucket{%sle=\"%g\"} %llu\n", name, labels,
+		    le[i], (unsigned long long)cum);
+	}
+	fprintf(out, "%s_bucket{%sle=\"+Inf\"} %llu\n", name, labels,
+	    (unsigned long long)h->count);
+	if (labels[0] != '\0') {
+		/* "job=\"x\"," becomes {job="x"} for sum and count. */
+		fprintf(out, "%s_sum{%.*s} %g\n%s_count{%.*s} %llu\n", name,
+		    (int)strlen(labels) - 1, labels, h->sum, name,
+		    (int)strlen(labels) - 1, labels,
+		    (unsigned long long)h->count);
+	} else
+		fprintf(out, "%s_sum %g\n%s_count %llu\n", name, h->sum, name,
+		    (unsigned long long)h->count);
+}
+
+static void
+metrics_decision(const char *outcome, int64_t n, void *arg)
+{
+	fprintf(arg, "cronq_decisions{outcome=\"%s\"} %lld\n", outcome,
+	    (long long)n);
+}
+
+void
+metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out)
+{
+	char labels[128];
+	size_t i;
+
+	fprintf(out,
+	    "# HELP cronq_run_duration_seconds How long runs that ended took, "
+	    "by job and outcome.\n"
+	    "# TYPE cronq_run_duration_seconds histogram\n");
+	for (i = 0; i < m->ncounts; i++) {
+		snprintf(labels, sizeof labels, "job=\"%s\",outcome=\"%s\",",
+		    m->counts[i].job, m->counts[i].outcome);
+		metrics_hist_write(out, "cronq_run_duration_seconds", labels,
+		    &m->counts[i].duration, metrics_duration_le);
+	}
+	fprintf(out,
+	    "# HELP cronq_schedule_lag_seconds From a scheduled fire to "
+	    "its process start (next-fire lag).\n"
+	    "# TYPE cronq_schedule_lag_seconds histogram\n");
+	metrics_hist_write(
+	    out, "cronq_schedule_lag_seconds", "", &m->lag, metrics_lag_le);
+	fprintf(out,
+	    "# HELP cronq_retries_total Retry attempts that ended since the "
+	    "daemon started.\n"
+	    "# TYPE cronq_retries_total counter\n"
+	    "cronq_retries_total %llu\n",
+	    (unsigned long long)m->retries);
+	fprintf(out,
+	    "# HELP cronq_decisions Schedule decisions kept in the "
+	    "database, by outcome (skipped ones included).\n"
+	    "# TYPE cronq_decisions gauge\n");
+	if (ad->store != NULL)
+		store_decision_counts(ad->store, metrics_decision, out);
 }
 
 void

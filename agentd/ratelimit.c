@@ -146,6 +146,12 @@ ratelimit_take(struct ratelimit *rl, enum rate_bucket b, const char *key,
 	return ratelimit_wait(k, conf);
 }
 
+void
+ratelimit_count(struct ratelimit *rl, enum rate_bucket b)
+{
+	rl->rejected[b]++;
+}
+
 uint64_t
 ratelimit_rejected(const struct ratelimit *rl, enum rate_bucket b)
 {

@@ -133,6 +133,8 @@ int ratelimit_take(struct ratelimit *rl, enum rate_bucket b, const char *key,
 /* As ratelimit_take, but only looks: nothing is taken or counted. */
 int ratelimit_peek(struct ratelimit *rl, enum rate_bucket b, const char *key,
     const struct rate_conf *conf, int64_t now_ms);
+/* Counts a rejection the caller made after ratelimit_peek. */
+void ratelimit_count(struct ratelimit *rl, enum rate_bucket b);
 /* Rejections so far per bucket, for /metrics. */
 uint64_t ratelimit_rejected(const struct ratelimit *rl, enum rate_bucket b);
 const char *ratelimit_bucket_name(enum rate_bucket b);

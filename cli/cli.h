@@ -72,6 +72,9 @@ extern const struct cli_cmd cmd_next;
 /* cmd-runs.c */
 extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;
 
+/* cmd-token.c */
+extern const struct cli_cmd cmd_token, cmd_audit;
+
 /* cmd-status.c */
 extern const struct cli_cmd cmd_status, cmd_version;
 

@@ -37,6 +37,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_why,
 	&cmd_next,
 	&cmd_status,
+	&cmd_token,
+	&cmd_audit,
 	&cmd_version,
 };
 

@@ -7,6 +7,7 @@ cronq_SOURCES = \
 	cli/cmd-jobs.c \
 	cli/cmd-next.c \
 	cli/cmd-runs.c \
-	cli/cmd-status.c
+	cli/cmd-status.c \
+	cli/cmd-token.c
 cronq_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)
 cronq_LDADD = lib/libcronq.a $(CURL_LIBS) $(CJSON_LIBS) $(BSD_LIBS)
