@@ -63,7 +63,7 @@ struct route {
 	enum action_class class;
 };
 
-/* tests/cli/openapi.bats reads this table: keep one route a line. */
+/* tests/cli/remote.bats reads this table: keep one route a line. */
 /* clang-format off */
 static const struct route gw_routes[] = {
 	{ "GET", "/healthz", handle_healthz, 0, ACTION_PUBLIC },

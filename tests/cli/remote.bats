@@ -1,0 +1,610 @@
+#!/usr/bin/env bats
+# Remote control end to end over real TLS: a CA and a server certificate
+# made here with openssl, the real cronq-agentd with a TCP listener on
+# 127.0.0.1 and a free port, curl and `cronq --host`. API tokens, JWTs
+# (signed here with python3 and openssl), scopes, rate limits, the audit
+# log, SSE over TLS, /metrics through a strict text-format parser, the
+# OpenAPI document against the route table, and agentd.yaml refusals.
+
+setup_file() {
+	T=$(mktemp -d /tmp/cronq-remote.XXXXXX)
+	export T SOCK="$T/agentd.sock"
+	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
+	: "${top_srcdir:=$BATS_TEST_DIRNAME/../..}"
+	export CRONQ_AGENTD top_srcdir
+	cd "$T" || return 1
+	# EC keys: quick to make, and what a modern deployment uses.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -keyout ca.key -out ca.pem -days 2 \
+	    -subj "/CN=cronq test CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf
+	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
+	chmod 600 server.key
+	openssl genrsa -out rsa.key 2048 2>/dev/null
+	openssl rsa -in rsa.key -pubout -out rsa.pub 2>/dev/null
+	openssl genrsa -out other.key 2048 2>/dev/null
+	PORT=$(free_port)
+	export PORT URL="https://127.0.0.1:$PORT"
+	cat >agentd.yaml <<-EOF
+	retention_days: 7
+	listen:
+	  - address: 127.0.0.1
+	    port: $PORT
+	    cert: $T/server.pem
+	    key: $T/server.key
+	auth:
+	  jwt:
+	    issuer: https://id.test
+	    audience: cronq
+	    algorithm: RS256
+	    public_key_file: $T/rsa.pub
+	    leeway: 5s
+	rate_limits:
+	  read: {per_minute: 6000, burst: 200}
+	  write: {per_minute: 600, burst: 50}
+	  trigger: {per_minute: 6, burst: 3}
+	  auth_failures: {per_minute: 3, burst: 25}
+	EOF
+	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
+	    --config "$T/agentd.yaml" >"$T/agentd.out" 2>&1 &
+	echo $! >"$T/agentd.pid"
+	for _ in $(seq 100); do
+		curl -sf --cacert "$T/ca.pem" -o /dev/null "$URL/healthz" &&
+		    return 0
+		sleep 0.1
+	done
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+teardown_file() {
+	kill "$(cat "$T/agentd.pid")" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$T"
+}
+
+load helpers
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# remote METHOD PATH [TOKEN [BODY [CURL-ARGS...]]]: over TLS; sets $code
+# and $body, headers in $T/headers. TOKEN "-" sends no Authorization.
+remote() {
+	local method=$1 path=$2 token=${3:--} data=${4-}
+	shift 4 2>/dev/null || shift $#
+	local args=(-sS --cacert "$T/ca.pem" -X "$method" -D "$T/headers"
+	    -o "$T/body" -w '%{http_code}' "$@")
+	[ "$token" = - ] || args+=(-H "Authorization: Bearer $token")
+	[ -z "$data" ] || args+=(-H 'Content-Type: application/json' \
+	    --data-binary "$data")
+	case $path in
+	/healthz | /metrics) code=$(curl "${args[@]}" "$URL$path") ;;
+	*) code=$(curl "${args[@]}" "$URL/api/v1$path") ;;
+	esac
+	body=$(cat "$T/body")
+}
+
+# local_api METHOD PATH [BODY]: as root over the Unix socket.
+local_api() {
+	local args=(-sS --unix-socket "$SOCK" -X "$1" -o "$T/body"
+	    -w '%{http_code}')
+	[ $# -lt 3 ] || args+=(-H 'Content-Type: application/json' \
+	    --data-binary "$3")
+	code=$(curl "${args[@]}" "http://cronq/api/v1$2")
+	body=$(cat "$T/body")
+}
+
+jv() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[2])
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1" "$body"
+}
+
+header() {
+	tr -d '\r' <"$T/headers" | sed -n "s/^$1: //Ip"
+}
+
+# new_token SCOPES [EXPIRES]: made by root over the socket; prints it.
+new_token() {
+	local b="{\"scopes\":\"$1\"${2:+,\"expires_in\":\"$2\"}}"
+	local_api POST /tokens "$b"
+	[ "$code" = 201 ] || { echo "token: $code $body" >&2; return 1; }
+	jv 'd["token"]'
+}
+
+# jwt ALG KEYFILE CLAIMS-JSON: exp/nbf/iat given as strings are offsets
+# from now. RS256 is signed with openssl; HS256 with the key file's bytes.
+jwt() {
+	python3 - "$@" <<-'EOF'
+	import base64, hashlib, hmac, json, subprocess, sys, time
+	def b64(b):
+	    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+	alg, key, claims = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+	now = int(time.time())
+	for k in ("exp", "nbf", "iat"):
+	    if isinstance(claims.get(k), str):
+	        claims[k] = now + int(claims[k])
+	msg = (b64(json.dumps({"alg": alg, "typ": "JWT"}).encode()) + "." +
+	       b64(json.dumps(claims).encode())).encode()
+	if alg == "none":
+	    sig = b""
+	elif alg == "HS256":
+	    sig = hmac.new(open(key, "rb").read().rstrip(b"\n"), msg,
+	                   hashlib.sha256).digest()
+	else:
+	    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
+	                         input=msg, capture_output=True,
+	                         check=True).stdout
+	print(msg.decode() + "." + b64(sig))
+	EOF
+}
+
+claims() {
+	printf '{"iss":"https://id.test","aud":"cronq","sub":"alice","exp":"300","scope":"%s"%s}' \
+	    "${1:-read}" "${2:-}"
+}
+
+# expect STATUS CODE: the answer's status and error code.
+expect() {
+	[ "$code" = "$1" ] || { echo "want $1, got $code: $body"; return 1; }
+	[ $# -lt 2 ] || [ "$(jv 'd["error"]["code"]')" = "$2" ] ||
+	    { echo "$body"; return 1; }
+}
+
+# audit_has FILTER-EXPR: a record of root's audit log matches.
+audit_has() {
+	local_api GET "/audit?limit=1000"
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[2])["records"]
+sys.exit(0 if any(eval(sys.argv[1]) for r in recs) else 1)' "$1" "$body" ||
+	    { echo "no audit record with $1" >&2; return 1; }
+}
+
+@test "tls: healthz is public and tells nothing; TLS 1.1 and plain HTTP are refused" {
+	remote GET /healthz
+	[ "$code" = 200 ]
+	[ "$body" = ok ]
+	run curl -sS --cacert "$T/ca.pem" --tlsv1.1 --tls-max 1.1 "$URL/healthz"
+	[ "$status" -ne 0 ]
+	run curl -sS --max-time 5 "http://127.0.0.1:$PORT/healthz"
+	[ "$status" -ne 0 ] || [[ "$output" != ok ]]
+	# The certificate is checked: without the CA curl refuses.
+	run curl -sS "$URL/healthz"
+	[ "$status" -ne 0 ]
+}
+
+@test "tokens: missing and malformed credentials get 401 with a challenge" {
+	remote GET /jobs
+	expect 401 unauthorized
+	[ "$(header WWW-Authenticate)" = 'Bearer realm="cronq"' ]
+	remote GET /jobs cq_short
+	expect 401 unauthorized
+	[ "$(header WWW-Authenticate)" = 'Bearer realm="cronq", error="invalid_token"' ]
+	remote GET /jobs "cq_$(printf 'A%.0s' $(seq 43))"
+	expect 401
+	[[ "$(jv 'd["error"]["message"]')" == *"unknown API token"* ]]
+	code=$(curl -sS --cacert "$T/ca.pem" -o "$T/body" -w '%{http_code}' \
+	    -H 'Authorization: Basic cm9vdDpyb290' "$URL/api/v1/jobs")
+	[ "$code" = 401 ]
+	audit_has 'r["status"] == 401 and r["principal"] == "anonymous" and r["source"] == "127.0.0.1"'
+}
+
+@test "tokens: cronq token create, remote cronq with --host, ls, revoke" {
+	cq --socket "$SOCK" token create --scope read,trigger --expires 30d --name ci
+	assert_status 0
+	tok=$output
+	[[ "$tok" == cq_* ]]
+	[ ${#tok} -eq 46 ]
+	cq --socket "$SOCK" add report -s '0 3 * * *' -- 'echo report'
+	assert_status 0
+	cq --host "$URL" --cacert "$T/ca.pem" --token "$tok" ls
+	assert_status 0
+	[[ "$output" == *report* ]]
+	cq --host "$URL" --cacert "$T/ca.pem" --token "$tok" trigger report
+	assert_status 0
+	# Read and trigger only: adding a job is refused, exit 4 (denied).
+	cq --host "$URL" --cacert "$T/ca.pem" --token "$tok" add other -- true
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"lacks the write scope"* ]]
+	cq --socket "$SOCK" token ls
+	assert_status 0
+	[[ "$output" == *"${tok:0:11}"*"read,trigger"*live* ]]
+	# Only the hash is stored: the token is nowhere in the database.
+	run grep -c "${tok:11}" "$T/state/cronq.db"
+	[ "$output" = 0 ]
+	id=$(cq --socket "$SOCK" --json token ls && python3 -c '
+import json, sys
+print([t["id"] for t in json.loads(sys.argv[1])["tokens"] if t["name"] == "ci"][0])' "$output")
+	cq --socket "$SOCK" token revoke "$id"
+	assert_status 0
+	remote GET /jobs "$tok"
+	expect 401
+	[[ "$(jv 'd["error"]["message"]')" == *revoked* ]]
+	audit_has "r['status'] == 401 and r['path'] == '/api/v1/jobs'"
+	audit_has "r['method'] == 'DELETE' and r['path'] == '/api/v1/tokens/$id' and r['status'] == 200"
+}
+
+@test "tokens: expired token is 401; wrong scope is 403; no token outranks its maker" {
+	# Whole seconds: 2s leaves at least one second of life to use.
+	short=$(new_token read 2s)
+	remote GET /jobs "$short"
+	[ "$code" = 200 ]
+	sleep 2.1
+	remote GET /jobs "$short"
+	expect 401
+	[[ "$(jv 'd["error"]["message"]')" == *expired* ]]
+
+	rtok=$(new_token read)
+	remote POST /jobs "$rtok" '{"name":"x","command":"true"}'
+	expect 403 forbidden
+	remote POST /tokens "$rtok" '{"scopes":"read"}'
+	expect 403
+	atok=$(new_token read,admin)
+	remote POST /tokens "$atok" '{"scopes":"read,write"}'
+	expect 403 forbidden
+	remote POST /tokens "$atok" '{"scopes":"read","name":"child"}'
+	[ "$code" = 201 ]
+	audit_has "r['status'] == 403 and r['method'] == 'POST' and r['path'] == '/api/v1/jobs' and r['principal'].startswith('token:')"
+}
+
+@test "BUG-26: logs need read; trigger runs only the stored definition" {
+	local_api POST /jobs '{"name":"bug26","command":"echo stored"}'
+	[ "$code" = 201 ]
+	local_api POST /jobs/bug26/trigger
+	[ "$code" = 202 ]
+	rid=$(jv 'd["run"]["id"]')
+	remote GET "/runs/$rid/log"
+	expect 401
+	remote GET "/runs/999999/log"
+	expect 401
+	ttok=$(new_token trigger)
+	remote GET "/runs/$rid/log" "$ttok"
+	expect 403
+	[[ "$body" != *stored* ]]
+	remote POST /jobs/bug26/trigger "$ttok"
+	[ "$code" = 202 ]
+	local_api GET '/runs?job=bug26'
+	before=$(jv 'len(d["runs"])')
+	# A fresh token: its trigger bucket holds exactly these three.
+	ttok=$(new_token trigger)
+	for b in '{"command":"id"}' '{"user":"root"}' \
+	    '{"env":{"LD_PRELOAD":"/tmp/x.so"}}'; do
+		remote POST /jobs/bug26/trigger "$ttok" "$b"
+		expect 400 bad_request
+	done
+	local_api GET '/runs?job=bug26'
+	[ "$(jv 'len(d["runs"])')" = "$before" ]
+	audit_has "r['job'] == 'bug26' and r['status'] == 202 and r['run'] is not None and r['principal'].startswith('token:')"
+	audit_has "r['job'] == 'bug26' and r['status'] == 400"
+}
+
+@test "jwt: a valid RS256 token reads; scope comes from the scope claim" {
+	tok=$(jwt RS256 "$T/rsa.key" "$(claims 'openid read')")
+	remote GET /jobs "$tok"
+	[ "$code" = 200 ]
+	remote POST /jobs/report/trigger "$tok"
+	expect 403
+	audit_has "r['principal'] == 'jwt:alice' and r['status'] == 403"
+}
+
+@test "jwt: expired, not yet valid, wrong aud, wrong iss, none, HS/RS confusion, bad signature" {
+	check() {
+		remote GET /jobs "$1"
+		expect 401 unauthorized || return 1
+		[ "$(header WWW-Authenticate)" = 'Bearer realm="cronq", error="invalid_token"' ] ||
+		    return 1
+		[[ "$(jv 'd["error"]["message"]')" == *"$2"* ]] ||
+		    { echo "want $2: $body"; return 1; }
+	}
+	check "$(jwt RS256 "$T/rsa.key" '{"iss":"https://id.test","aud":"cronq","sub":"a","exp":"-60","scope":"read"}')" expired
+	check "$(jwt RS256 "$T/rsa.key" '{"iss":"https://id.test","aud":"cronq","sub":"a","exp":"600","nbf":"120","scope":"read"}')" "not valid yet"
+	check "$(jwt RS256 "$T/rsa.key" '{"iss":"https://id.test","aud":"other","sub":"a","exp":"600","scope":"read"}')" audience
+	check "$(jwt RS256 "$T/rsa.key" '{"iss":"https://evil.test","aud":"cronq","sub":"a","exp":"600","scope":"read"}')" issuer
+	check "$(jwt none x "$(claims)")" "algorithm none"
+	# HMAC keyed with the RSA public key, which an attacker has.
+	check "$(jwt HS256 "$T/rsa.pub" "$(claims)")" "algorithm HS256"
+	check "$(jwt RS256 "$T/other.key" "$(claims)")" signature
+	check "not.a-jwt" malformed
+	# Leeway: expired 3 s ago is still within the 5 s configured.
+	remote GET /jobs "$(jwt RS256 "$T/rsa.key" '{"iss":"https://id.test","aud":"cronq","sub":"a","exp":"-3","scope":"read"}')"
+	[ "$code" = 200 ]
+}
+
+@test "rate limits: trigger bucket shared by REST and the sketch, 429 with Retry-After" {
+	tok=$(new_token read,trigger)
+	remote POST /jobs/report/trigger "$tok"
+	[ "$code" = 202 ]
+	remote POST /cron-jobs/trigger "$tok" '{"task":"report"}'
+	[ "$code" = 200 ] || [ "$code" = 202 ]
+	remote POST /jobs/report/trigger "$tok"
+	[ "$code" = 202 ]
+	remote POST /cron-jobs/trigger "$tok" '{"task":"report"}'
+	expect 429 rate_limited
+	[ "$(jv 'd["status"]')" = error ]
+	ra=$(header Retry-After)
+	[ "$ra" -ge 1 ] && [ "$ra" -le 10 ]
+	remote POST /jobs/report/trigger "$tok"
+	expect 429
+	# Reads have their own bucket.
+	remote GET /jobs "$tok"
+	[ "$code" = 200 ]
+	audit_has "r['status'] == 429 and r['path'] == '/api/v1/cron-jobs/trigger' and r['job'] == 'report'"
+}
+
+@test "rate limits: failed authentication is limited per source address" {
+	tok=$(new_token read)
+	for i in $(seq 25); do
+		remote GET /jobs "cq_bad$i" '' --interface 127.0.0.2
+		[ "$code" = 401 ] || { echo "try $i: $code"; false; }
+	done
+	remote GET /jobs "cq_bad26" '' --interface 127.0.0.2
+	expect 429
+	[ "$(header Retry-After)" -ge 1 ]
+	# Even a good token waits from that address, not from others.
+	remote GET /jobs "$tok" '' --interface 127.0.0.2
+	expect 429
+	remote GET /jobs "$tok"
+	[ "$code" = 200 ]
+	audit_has "r['status'] == 429 and r['source'] == '127.0.0.2'"
+}
+
+@test "audit: cronq audit filters by job and limit; only admins read it" {
+	cq --socket "$SOCK" audit --job bug26 --limit 2
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+	[[ "$output" == *PRINCIPAL* ]]
+	cq --socket "$SOCK" --json audit --job bug26
+	assert_status 0
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[1])["records"]
+assert recs and all(r["job"] == "bug26" for r in recs), recs' "$output"
+	remote GET '/audit?status=429' "$(new_token read,admin)"
+	[ "$code" = 200 ]
+	[ "$(jv 'all(r["status"] == 429 for r in d["records"])')" = true ]
+	remote GET '/audit' "$(new_token read)"
+	expect 403
+	remote GET '/audit?since=yesterday' "$(new_token read,admin)"
+	expect 400
+}
+
+@test "events: SSE over TLS with a token, reconnect with Last-Event-ID" {
+	tok=$(new_token read)
+	python3 - "$PORT" "$T/ca.pem" "$tok" "$SOCK" <<-'EOF'
+	import http.client, json, socket, ssl, sys
+	port, ca, tok, sock = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+	ctx = ssl.create_default_context(cafile=ca)
+	def stream(last=None):
+	    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx,
+	                                    timeout=10)
+	    h = {"Authorization": "Bearer " + tok}
+	    if last is not None:
+	        h["Last-Event-ID"] = str(last)
+	    c.request("GET", "/api/v1/events", headers=h)
+	    r = c.getresponse()
+	    assert r.status == 200, r.status
+	    return c, r
+	def trigger():
+	    s = socket.socket(socket.AF_UNIX)
+	    s.connect(sock)
+	    s.sendall(b"POST /api/v1/jobs/bug26/trigger HTTP/1.1\r\n"
+	              b"Host: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	    data = b""
+	    while chunk := s.recv(4096):
+	        data += chunk
+	    return json.loads(data.split(b"\r\n\r\n", 1)[1])["run"]["id"]
+	def until(r, run, state):
+	    ev = {}
+	    while True:
+	        line = r.readline().decode().rstrip("\n")
+	        if line.startswith("id:"):
+	            ev["id"] = int(line[3:])
+	        elif line.startswith("data:"):
+	            ev["data"] = json.loads(line[5:])
+	        elif line == "" and "data" in ev:
+	            d = ev["data"].get("run", ev["data"])
+	            if d.get("id") == run and d.get("state") == state:
+	                return ev["id"]
+	            ev = {}
+	c, r = stream()
+	first = until(r, trigger(), "succeeded")
+	c.close()
+	missed = trigger()  # while nobody listens
+	c, r = stream(first)
+	until(r, missed, "succeeded")
+	c.close()
+	print("replayed after", first)
+	EOF
+}
+
+# A strict reader of the Prometheus text format (version 0.0.4).
+@test "metrics: strict text-format parse; histograms, lag, retries, 429s" {
+	remote GET /metrics
+	expect 401
+	remote GET /metrics "$(new_token read)"
+	[ "$code" = 200 ]
+	printf '%s\n' "$body" >"$T/metrics"
+	python3 - "$T/metrics" <<-'EOF'
+	import math, re, sys
+	NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+	LABEL = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
+	SAMPLE = re.compile(r"^(%s)(?:\{((?:%s)(?:,%s)*)?,?\})? (\S+)(?: (-?\d+))?$"
+	                    % (NAME, LABEL, LABEL))
+	types, helps, seen_done, samples = {}, {}, set(), []
+	current = None
+	text = open(sys.argv[1]).read()
+	assert text.endswith("\n"), "no final newline"
+	for n, line in enumerate(text.splitlines(), 1):
+	    where = "line %d: %r" % (n, line)
+	    if line.startswith("#"):
+	        m = re.match(r"^# (HELP|TYPE) (%s) (.*)$" % NAME, line)
+	        assert m, where
+	        kind, name, rest = m.groups()
+	        if kind == "TYPE":
+	            assert rest in ("counter", "gauge", "histogram", "summary",
+	                            "untyped"), where
+	            assert name not in types, "second TYPE " + where
+	            types[name] = rest
+	        else:
+	            assert name not in helps, "second HELP " + where
+	            helps[name] = rest
+	        continue
+	    assert line != "", "blank line " + where
+	    m = SAMPLE.match(line)
+	    assert m, "bad sample " + where
+	    name = m.group(1)
+	    rest = line[len(name):]
+	    if rest.startswith("{"):
+	        inner, _, tail = rest[1:].rpartition("} ")
+	        labels = dict(re.findall(LABEL, inner))
+	        assert len(labels) == len(re.findall(LABEL, inner)), "repeated label " + where
+	    else:
+	        labels, tail = {}, rest[1:]
+	    value = tail.split()[0]
+	    if value not in ("+Inf", "-Inf", "NaN"):
+	        float(value)
+	    family = re.sub(r"_(bucket|sum|count|total)$", "", name)
+	    fam = name if name in types else family if family in types else None
+	    assert fam is not None, "sample before its TYPE " + where
+	    if fam != current:
+	        assert fam not in seen_done, "family split " + where
+	        if current:
+	            seen_done.add(current)
+	        current = fam
+	    samples.append((fam, name, labels, float(value)))
+	# Histograms: cumulative buckets ending in +Inf equal to _count.
+	for fam, kind in types.items():
+	    if kind != "histogram":
+	        continue
+	    series = {}
+	    for f, name, labels, v in samples:
+	        if f != fam:
+	            continue
+	        key = tuple(sorted((k, x) for k, x in labels.items() if k != "le"))
+	        s = series.setdefault(key, {"b": [], "sum": None, "count": None})
+	        if name.endswith("_bucket"):
+	            s["b"].append((float(labels["le"]), v))
+	        elif name.endswith("_sum"):
+	            s["sum"] = v
+	        elif name.endswith("_count"):
+	            s["count"] = v
+	    for key, s in series.items():
+	        les = [le for le, _ in s["b"]]
+	        assert les == sorted(les) and les[-1] == math.inf, (fam, key)
+	        counts = [c for _, c in s["b"]]
+	        assert counts == sorted(counts), ("not cumulative", fam, key)
+	        assert s["count"] == counts[-1] and s["sum"] is not None, (fam, key)
+	need = {"cronq_runs_total": "counter", "cronq_run_duration_seconds": "histogram",
+	        "cronq_schedule_lag_seconds": "histogram", "cronq_retries_total": "counter",
+	        "cronq_decisions": "gauge", "cronq_queue_depth": "gauge",
+	        "cronq_running": "gauge", "cronq_http_requests_total": "counter",
+	        "cronq_rate_limited_total": "counter"}
+	for k, v in need.items():
+	    assert types.get(k) == v, (k, types.get(k))
+	vals = {(n, tuple(sorted(l.items()))): v for _, n, l, v in samples}
+	assert vals[("cronq_rate_limited_total", (("bucket", "trigger"),))] >= 2
+	assert vals[("cronq_rate_limited_total", (("bucket", "auth_failures"),))] >= 1
+	assert any(n == "cronq_run_duration_seconds_count" and dict(l).get("job") == "bug26" and v >= 1
+	           for (n, l), v in vals.items()), "no duration of bug26"
+	EOF
+}
+
+@test "openapi: every served route is documented and every documented one served" {
+	remote GET /openapi.json
+	[ "$code" = 200 ]
+	python3 - "$top_srcdir/agentd/gateway.c" "$top_srcdir/docs/openapi.json" "$body" <<-'EOF'
+	import json, re, sys
+	src = open(sys.argv[1]).read()
+	table = src[src.index("gw_routes[] = {"):]
+	table = table[:table.index("\n};")]
+	served = set()
+	for method, pattern in re.findall(r'\{ "([A-Z]+)", "([^"]+)"', table):
+	    served.add((method, pattern))
+	doc = json.load(open(sys.argv[2]))
+	assert json.loads(sys.argv[3]) == doc, "served document differs from docs/openapi.json"
+	documented = set()
+	for path, item in doc["paths"].items():
+	    for method in item:
+	        if method == "parameters":
+	            continue
+	        full = path if path in ("/healthz", "/metrics") else "/api/v1" + path
+	        documented.add((method.upper(), re.sub(r"\{[^}]+\}", "{}", full)))
+	assert served, "no routes found in gateway.c"
+	missing, extra = served - documented, documented - served
+	assert not missing and not extra, ("undocumented", sorted(missing), "not served", sorted(extra))
+	EOF
+}
+
+# agentd.yaml refusals: each names file:line:column and says why, and
+# the daemon exits before it listens.
+@test "config: plain HTTP off loopback, no insecure_http, open key, unknown key" {
+	bad() {
+		printf '%s\n' "$1" >"$T/bad.yaml"
+		run "$CRONQ_AGENTD" -f --state-dir "$T/bad-state" \
+		    --socket "$T/bad.sock" --config "$T/bad.yaml"
+		[ "$status" -eq 1 ] || { echo "exit $status: $output"; return 1; }
+		[[ "$output" == *"$2"* ]] || { echo "want $2: $output"; return 1; }
+	}
+	bad "listen:
+  - address: 0.0.0.0
+    port: 8080
+    insecure_http: true" "bad.yaml:2:5: plain HTTP on 0.0.0.0 refused: it is not a loopback address"
+	bad "listen:
+  - {address: 127.0.0.1, port: 8080}" "bad.yaml:2:5: listener 127.0.0.1 port 8080 has no cert and key"
+	cp "$T/server.key" "$T/open.key"
+	chmod 644 "$T/open.key"
+	bad "listen:
+  - address: 127.0.0.1
+    port: 8443
+    cert: $T/server.pem
+    key: $T/open.key" "bad.yaml:5:10: key: $T/open.key has mode 0644"
+	bad "max_running: 4
+retention: 3" 'bad.yaml:2:1: unknown key "retention" in agentd.yaml'
+	bad "auth:
+  jwt: {issuer: x, audience: y, algorithm: HS256, public_key_file: $T/rsa.pub}" "algorithm HS256 needs secret_file"
+	bad "listen: [{address: 127.0.0.1, port: 99999}]" "bad.yaml:1:37: \"port\" must be a whole number from 1 to 65535"
+	bad "listen: [" "bad.yaml:"
+}
+
+@test "jwt: HS256 with a secret file on a second daemon; RS256 tokens refused there" {
+	head -c 32 /dev/urandom | base64 >"$T/hs.secret"
+	chmod 600 "$T/hs.secret"
+	port=$(free_port)
+	cat >"$T/hs.yaml" <<-EOF
+	listen:
+	  - {address: 127.0.0.1, port: $port, insecure_http: true}
+	auth:
+	  jwt: {issuer: https://id.test, audience: cronq, algorithm: HS256, secret_file: $T/hs.secret}
+	EOF
+	"$CRONQ_AGENTD" -f --state-dir "$T/hs-state" --socket "$T/hs.sock" \
+	    --config "$T/hs.yaml" >"$T/hs.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+		sleep 0.1
+	done
+	good=$(jwt HS256 "$T/hs.secret" "$(claims read)")
+	code=$(curl -sS -o "$T/body" -w '%{http_code}' \
+	    -H "Authorization: Bearer $good" "http://127.0.0.1:$port/api/v1/jobs")
+	rs=$(jwt RS256 "$T/rsa.key" "$(claims read)")
+	code2=$(curl -sS -o "$T/body2" -w '%{http_code}' \
+	    -H "Authorization: Bearer $rs" "http://127.0.0.1:$port/api/v1/jobs")
+	kill "$pid"
+	wait "$pid" || true
+	[ "$code" = 200 ] || { cat "$T/body" "$T/hs.out"; false; }
+	[ "$code2" = 401 ]
+	grep -q 'algorithm RS256 refused' "$T/body2"
+	# Neither token appears in the daemon's log.
+	! grep -q "${good##*.}" "$T/hs.out"
+}
