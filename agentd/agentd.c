@@ -143,6 +143,10 @@ housekeeping(struct daemon *d, int64_t now)
 	    ad->settings.retention_runs, prune_log, ad);
 	if (n > 0)
 		log_info("agentd: retention pruned runs=%d", n);
+	n = store_audit_prune(ad->store,
+	    now - (int64_t)ad->settings.retention_days * 86400);
+	if (n > 0)
+		log_info("agentd: retention pruned audit=%d", n);
 }
 
 /* Checks the wall clock against the monotonic one and acts on a step. */

@@ -23,7 +23,7 @@ _cronq()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="add rm ls show pause resume history trigger stop runs logs why next status version help"
+	local commands="add rm ls show pause resume history trigger stop runs logs why next status token audit version help"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -63,6 +63,22 @@ _cronq()
 	rm | show | pause | resume | history)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	token)
+		if [[ $prev == token ]]; then
+			COMPREPLY=($(compgen -W "create ls revoke" -- "$cur"))
+		elif [[ $prev == --scope ]]; then
+			COMPREPLY=($(compgen -W "read read,trigger read,trigger,write read,trigger,write,admin" -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--scope --expires --name --help" -- "$cur"))
+		fi
+		;;
+	audit)
+		case $prev in
+		--job) COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur")); return ;;
+		--since | --principal | --status | --limit) return ;;
+		esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--since --job --principal --status --limit --help" -- "$cur"))
 		;;
 	trigger)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--wait --help" -- "$cur")) ||

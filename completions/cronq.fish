@@ -1,7 +1,7 @@
 # fish completion for cronq(1)
 # SPDX-License-Identifier: ISC
 
-set -l cronq_cmds add rm ls show pause resume history trigger stop runs logs why next status version help
+set -l cronq_cmds add rm ls show pause resume history trigger stop runs logs why next status token audit version help
 
 function __cronq_jobs
     cronq --json ls 2>/dev/null | string match -rg '^\s*"name":\s*"([^"]*)"'
@@ -30,7 +30,18 @@ complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a logs -d 'P
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a why -d 'Explain schedule slots'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a next -d 'Next fire times'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a status -d 'Summarise the daemon'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a token -d 'Manage API tokens'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a audit -d 'Show the audit log'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a version -d 'Print the versions'
+complete -c cronq -n "__fish_seen_subcommand_from token; and not __fish_seen_subcommand_from create ls revoke" -a 'create ls revoke'
+complete -c cronq -n "__fish_seen_subcommand_from create" -l scope -x -d 'read,trigger,write,admin'
+complete -c cronq -n "__fish_seen_subcommand_from create" -l expires -x -d 'Lifetime, such as 30d'
+complete -c cronq -n "__fish_seen_subcommand_from create" -l name -x -d 'A name for the token'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l since -x -d 'Records from this time'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l job -x -a '(__cronq_jobs)' -d 'Records of a job'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l principal -x -d 'token:ID, uid:N, jwt:SUB'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l status -x -d 'HTTP status'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l limit -x -d 'At most N records'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a help -d 'Show a command\'s usage'
 
 complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history trigger logs runs why" -a '(__cronq_jobs)'
