@@ -13,7 +13,6 @@ GATEWAY_SRC = \
 	agentd/handlers-legacy.c \
 	agentd/handlers-admin.c \
 	agentd/gateway-remote.c \
-	agentd/auth.c \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
@@ -42,11 +41,11 @@ AGENTD_CORE_SOURCES = \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
 	agentd/ops.c \
-	agentd/remote.h agentd/config.c agentd/ratelimit.c \
+	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
 	agentd/store-auth.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(JWT_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \

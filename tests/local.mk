@@ -28,7 +28,8 @@ UNIT_TESTS = \
 	tests/unit/test-output \
 	tests/unit/test-job \
 	tests/unit/test-store \
-	tests/unit/test-scheduler
+	tests/unit/test-scheduler \
+	tests/unit/test-remote
 check_PROGRAMS += $(UNIT_TESTS)
 
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
@@ -64,6 +65,10 @@ tests_unit_test_scheduler_SOURCES = tests/unit/test-scheduler.c
 tests_unit_test_scheduler_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_scheduler_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
 	$(DAEMON_UNIT_LIBS)
+tests_unit_test_remote_SOURCES = tests/unit/test-remote.c
+tests_unit_test_remote_CFLAGS = $(DAEMON_UNIT_CFLAGS)
+tests_unit_test_remote_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS) $(YAML_LIBS) $(JWT_LIBS) $(NETTLE_LIBS)
 
 CLI_TESTS = \
 	tests/cli/next.bats \
@@ -98,7 +103,8 @@ SAN_TESTS = \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
 	tests/unit/san/test-store.san \
-	tests/unit/san/test-scheduler.san
+	tests/unit/san/test-scheduler.san \
+	tests/unit/san/test-remote.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
 SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
 tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
@@ -137,6 +143,10 @@ tests_unit_san_test_scheduler_san_SOURCES = $(tests_unit_test_scheduler_SOURCES)
 tests_unit_san_test_scheduler_san_CFLAGS = $(tests_unit_test_scheduler_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_scheduler_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_scheduler_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) $(DAEMON_UNIT_LIBS)
+tests_unit_san_test_remote_san_SOURCES = $(tests_unit_test_remote_SOURCES)
+tests_unit_san_test_remote_san_CFLAGS = $(tests_unit_test_remote_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_remote_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_remote_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) $(DAEMON_UNIT_LIBS) $(YAML_LIBS) $(JWT_LIBS) $(NETTLE_LIBS)
 CLEANFILES += $(SAN_TESTS) lib/libcronq-san.a agentd/libagentd-san.a
 
 check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)

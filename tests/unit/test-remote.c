@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The remote-control parts that need no network: agentd.yaml (values,
+ * refusals with file:line:column, a bad reload leaving the settings
+ * alone), token buckets with injected time, and the token and audit
+ * tables in a real SQLite file.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agentd.h"
+#include "remote.h"
+
+static char dir[] = "/tmp/cronq-test-remote.XXXXXX";
+
+static const char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+static void
+agentd_init(struct agentd *ad)
+{
+	memset(ad, 0, sizeof *ad);
+	ad->settings.retention_days = 30;
+	ad->settings.retention_runs = 1000;
+	ad->settings.max_running = 64;
+}
+
+/* Loads TEXT as agentd.yaml; the cause (caller frees) or NULL. */
+static char *
+load(struct agentd *ad, const char *text)
+{
+	char *cause = NULL;
+	const char *path = write_file("agentd.yaml", text, 0644);
+
+	if (config_load(ad, path, &cause) == 0)
+		return NULL;
+	assert_non_null(cause);
+	return cause;
+}
+
+static void
+assert_cause(struct agentd *ad, const char *text, const char *want)
+{
+	char *cause = load(ad, text);
+	char where[300];
+
+	if (cause == NULL)
+		fail_msg("accepted: %s", text);
+	snprintf(where, sizeof where, "%s/%s", dir, want);
+	if (strstr(cause, where) == NULL)
+		fail_msg("want \"%s\" in \"%s\"", where, cause);
+	free(cause);
+}
+
+static void
+test_config_values(void **state)
+{
+	struct agentd ad;
+	char text[1024];
+	const char *key;
+
+	(void)state;
+	agentd_init(&ad);
+	key = write_file("k.pem", "-----BEGIN PRIVATE KEY-----\n", 0600);
+	snprintf(text, sizeof text,
+	    "max_running: 4\n"
+	    "retention_days: 7\n"
+	    "listen:\n"
+	    "  - {address: '::1', port: 8443, cert: /x.pem, key: %s}\n"
+	    "  - {address: 127.0.0.2, port: 8080, insecure_http: true}\n"
+	    "rate_limits:\n"
+	    "  trigger: {per_minute: 6, burst: 2}\n",
+	    key);
+	assert_null(load(&ad, text));
+	assert_int_equal(ad.settings.max_running, 4);
+	assert_int_equal(ad.settings.retention_days, 7);
+	assert_int_equal(ad.settings.retention_runs, 1000);
+	assert_int_equal(ad.config->nlisteners, 2);
+	assert_string_equal(ad.config->listeners[0].address, "::1");
+	assert_int_equal(ad.config->listeners[1].insecure_http, 1);
+	assert_true(ad.config->rates[RATE_TRIGGER].rate == 0.1);
+	assert_true(ad.config->rates[RATE_TRIGGER].burst == 2);
+	/* Untouched buckets keep their defaults. */
+	assert_true(ad.config->rates[RATE_READ].burst == 100);
+	assert_false(ad.config->jwt.enabled);
+	config_free(ad.config);
+}
+
+static void
+test_config_refusals(void **state)
+{
+	struct agentd ad;
+	char text[512];
+	const char *open_key;
+
+	(void)state;
+	agentd_init(&ad);
+	assert_cause(&ad, "max_running: four\n",
+	    "agentd.yaml:1:14: \"max_running\" must be a whole number");
+	assert_cause(&ad,
+	    "listen:\n  - address: 10.0.0.1\n    port: 80\n"
+	    "    insecure_http: true\n",
+	    "agentd.yaml:2:5: plain HTTP on 10.0.0.1 refused");
+	assert_cause(&ad, "listen:\n  - {address: 127.0.0.1, port: 80}\n",
+	    "agentd.yaml:2:5: listener 127.0.0.1 port 80 has no cert");
+	assert_cause(&ad, "listen:\n  - {address: localhost, port: 80}\n",
+	    "agentd.yaml:2:15: address \"localhost\" is not a numeric");
+	assert_cause(&ad, "rate_limits:\n  reads: {per_minute: 1}\n",
+	    "agentd.yaml:2:3: unknown key \"reads\" in rate_limits");
+	assert_cause(&ad, "auth:\n  jwt: {issuer: a, audience: b}\n",
+	    "agentd.yaml:2:8: jwt needs issuer, audience, algorithm");
+	assert_cause(&ad, "auth:\n  jwt: {algorithm: PS256}\n",
+	    "agentd.yaml:2:20: algorithm must be HS256, RS256 or ES256");
+	assert_cause(&ad, "key: [\n", "agentd.yaml:2:1: ");
+	open_key = write_file("open.secret", "s3cret\n", 0640);
+	snprintf(text, sizeof text, "auth:\n  jwt:\n    secret_file: %s\n",
+	    open_key);
+	assert_cause(&ad, text, "agentd.yaml:3:18: secret_file: ");
+	/* Nothing of the refused files was applied. */
+	assert_null(ad.config);
+	assert_int_equal(ad.settings.max_running, 64);
+}
+
+static void
+test_config_jwt(void **state)
+{
+	struct agentd ad;
+	char text[512];
+	const char *secret;
+
+	(void)state;
+	agentd_init(&ad);
+	secret = write_file("hs.secret", "s3cret\n", 0600);
+	snprintf(text, sizeof text,
+	    "auth:\n  jwt:\n    issuer: https://id\n    audience: cronq\n"
+	    "    algorithm: HS256\n    secret_file: %s\n    leeway: 1m\n",
+	    secret);
+	assert_null(load(&ad, text));
+	assert_int_equal(ad.config->jwt.enabled, 1);
+	/* The final newline is not part of the secret. */
+	assert_int_equal(ad.config->jwt.keylen, 6);
+	assert_int_equal(ad.config->jwt.leeway, 60);
+	config_free(ad.config);
+}
+
+static void
+test_ratelimit(void **state)
+{
+	struct ratelimit *rl = ratelimit_create();
+	struct rate_conf c = { 0.5, 2 }; /* one every 2 s, two at once */
+
+	(void)state;
+	assert_int_equal(ratelimit_take(rl, RATE_TRIGGER, "a", &c, 1000), 0);
+	assert_int_equal(ratelimit_take(rl, RATE_TRIGGER, "a", &c, 1000), 0);
+	assert_int_equal(ratelimit_take(rl, RATE_TRIGGER, "a", &c, 1000), 2);
+	/* Another key and another bucket are apart. */
+	assert_int_equal(ratelimit_take(rl, RATE_TRIGGER, "b", &c, 1000), 0);
+	assert_int_equal(ratelimit_take(rl, RATE_READ, "a", &c, 1000), 0);
+	/* 1.5 s later half a token is missing: wait 1 s. */
+	assert_int_equal(ratelimit_peek(rl, RATE_TRIGGER, "a", &c, 2500), 1);
+	assert_int_equal(ratelimit_take(rl, RATE_TRIGGER, "a", &c, 3000), 0);
+	assert_int_equal(ratelimit_rejected(rl, RATE_TRIGGER), 1);
+	/* Peeking takes nothing. */
+	assert_int_equal(ratelimit_peek(rl, RATE_READ, "new", &c, 3000), 0);
+	ratelimit_free(rl);
+}
+
+static void
+test_store_tokens_audit(void **state)
+{
+	struct store *st;
+	struct token_row t, got;
+	struct audit_row a;
+	struct audit_filter f;
+	char path[256], *cause = NULL;
+	cJSON *out;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/cronq.db", dir);
+	st = store_open(path, &cause);
+	assert_non_null(st);
+	assert_int_equal(store_auth_init(st), 0);
+	memset(&t, 0, sizeof t);
+	strlcpy(t.prefix, "cq_abcdefgh", sizeof t.prefix);
+	memset(t.hash, 0x5a, sizeof t.hash);
+	t.owner = 1000;
+	strlcpy(t.name, "ci", sizeof t.name);
+	t.scopes = SCOPE_READ | SCOPE_TRIGGER;
+	t.created_at = 100;
+	assert_int_equal(store_token_insert(st, &t), 0);
+	assert_int_equal(store_token_find(st, "cq_abcdefgh", &got), 0);
+	assert_memory_equal(got.hash, t.hash, sizeof t.hash);
+	assert_int_equal(got.scopes, SCOPE_READ | SCOPE_TRIGGER);
+	assert_int_equal(got.expires_at, 0);
+	assert_int_equal(store_token_find(st, "cq_nothere", &got), -1);
+	assert_int_equal(store_token_revoke(st, t.id, 200), 0);
+	assert_int_equal(store_token_load(st, t.id, &got), 0);
+	assert_int_equal(got.revoked_at, 200);
+	assert_int_equal(store_token_list(st, 1001, 0, &out), 0);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "tokens")), 0);
+	cJSON_Delete(out);
+
+	memset(&a, 0, sizeof a);
+	a.principal = "token:1";
+	a.source = "127.0.0.1";
+	a.method = "POST";
+	a.path = "/api/v1/jobs/x/trigger";
+	a.job = "x";
+	a.run = 7;
+	for (a.at = 10; a.at <= 30; a.at += 10) {
+		a.status = a.at == 20 ? 429 : 202;
+		assert_int_equal(store_audit_add(st, &a), 0);
+	}
+	memset(&f, 0, sizeof f);
+	f.since = 15;
+	assert_int_equal(store_audit_list(st, &f, &out), 0);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 2);
+	cJSON_Delete(out);
+	f.status = 429;
+	assert_int_equal(store_audit_list(st, &f, &out), 0);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 1);
+	cJSON_Delete(out);
+	assert_int_equal(store_audit_prune(st, 25), 2);
+	store_close(st);
+}
+
+static void
+test_auth_tokens(void **state)
+{
+	struct agentd ad;
+	struct token_row t;
+	struct auth_result res;
+	char path[256], token[AUTH_TOKEN_LEN + 1], *cause = NULL;
+	char bad[AUTH_TOKEN_LEN + 1], scopes[64];
+	unsigned int bits;
+
+	(void)state;
+	agentd_init(&ad);
+	ad.config = config_defaults();
+	snprintf(path, sizeof path, "%s/auth.db", dir);
+	ad.store = store_open(path, &cause);
+	assert_non_null(ad.store);
+	assert_int_equal(store_auth_init(ad.store), 0);
+
+	memset(&t, 0, sizeof t);
+	auth_token_new(token, t.prefix, t.hash);
+	assert_int_equal(strlen(token), AUTH_TOKEN_LEN);
+	assert_memory_equal(token, "cq_", 3);
+	t.owner = 4242;
+	t.scopes = SCOPE_READ;
+	t.created_at = 1000;
+	t.expires_at = 2000;
+	assert_int_equal(store_token_insert(ad.store, &t), 0);
+	assert_int_equal(auth_check(&ad, token, 1500, &res, &cause), 0);
+	assert_int_equal(res.uid, 4242);
+	assert_int_equal(res.scopes, SCOPE_READ);
+	assert_int_equal(res.token_id, t.id);
+
+	/* Same prefix, another tail: the hash decides. */
+	strlcpy(bad, token, sizeof bad);
+	bad[AUTH_TOKEN_LEN - 1] = bad[AUTH_TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
+	assert_int_equal(auth_check(&ad, bad, 1500, &res, &cause), -1);
+	assert_non_null(strstr(cause, "unknown API token"));
+	free(cause);
+	assert_int_equal(auth_check(&ad, token, 2000, &res, &cause), -1);
+	assert_non_null(strstr(cause, "expired"));
+	free(cause);
+	assert_int_equal(auth_check(&ad, "cq_short", 1500, &res, &cause), -1);
+	assert_non_null(strstr(cause, "malformed"));
+	free(cause);
+	/* Not a token and no issuer set up: refused, not parsed. */
+	assert_int_equal(auth_check(&ad, "a.b.c", 1500, &res, &cause), -1);
+	assert_non_null(strstr(cause, "no JWT issuer"));
+	free(cause);
+	assert_int_equal(store_token_revoke(ad.store, t.id, 1600), 0);
+	assert_int_equal(auth_check(&ad, token, 1700, &res, &cause), -1);
+	assert_non_null(strstr(cause, "revoked"));
+	free(cause);
+
+	assert_int_equal(auth_scopes_parse("trigger, read", &bits, &cause), 0);
+	auth_scopes_format(bits, scopes, sizeof scopes);
+	assert_string_equal(scopes, "read,trigger");
+	assert_int_equal(auth_scopes_parse("read,root", &bits, &cause), -1);
+	assert_non_null(strstr(cause, "unknown scope \"root\""));
+	free(cause);
+	store_close(ad.store);
+	config_free(ad.config);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_values),
+		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_config_jwt),
+		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_store_tokens_audit),
+		cmocka_unit_test(test_auth_tokens),
+	};
+	char cmd[300];
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}
