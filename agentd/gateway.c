@@ -32,6 +32,7 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
+#include "gateway-int.h"
 #include "gateway.h"
 #include "log.h"
 #include "loop.h"
@@ -39,12 +40,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define GW_IDLE_TIMEOUT 120 /* seconds a kept-alive connection may idle */
-#define GW_MAX_CONNECTIONS 256
 #define GW_STREAM_BLOCK 4096
-#define GW_LISTENERS_MAX 9 /* the Unix socket and eight TCP addresses */
-/* TLS 1.2 and 1.3 only, GnuTLS's usual ciphers within them. */
-#define GW_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* Route flags. */
 #define ROUTE_LEGACY 0x1 /* the original sketch: errors carry "status" */
@@ -99,55 +95,6 @@ static const struct route gw_routes[] = {
 /* clang-format on */
 #define GW_NROUTES (sizeof gw_routes / sizeof gw_routes[0])
 #define GW_ROUTE_NONE ((int)GW_NROUTES) /* metrics slot for no route */
-
-/* One counter of HTTP requests by route and status, for /metrics. */
-struct gw_counter {
-	int route;
-	int status;
-	uint64_t count;
-};
-
-/* One MHD server: the Unix socket, or a TCP address (TLS or loopback). */
-struct gw_listener {
-	struct gateway *gw;
-	struct MHD_Daemon *mhd;
-	int epoll_fd;
-	struct loop_timer *timer;
-	int64_t timer_at;
-	int remote;     /* TCP: bearer credentials, not peer uids */
-	char *cert_pem; /* TLS: kept for MHD's lifetime */
-	char *key_pem;
-	size_t key_len;
-};
-
-/* State of one request, from its first byte to its completion. */
-struct gw_conn {
-	struct gateway *gw;
-	struct gw_listener *l;
-	struct MHD_Connection *conn;
-	char *body;
-	size_t len;
-	size_t cap;
-	int too_large;
-	struct api_stream stream;
-	int suspended;
-	struct gw_conn *next; /* on gw->waiting while suspended */
-	struct gw_conn *prev;
-};
-
-struct gateway {
-	struct loop *loop;
-	struct agentd *ad;
-	struct gw_listener listeners[GW_LISTENERS_MAX];
-	size_t nlisteners;
-	struct gw_conn *waiting; /* suspended streams */
-	int resumed;             /* MHD_run owed for resumed streams */
-	struct gw_counter *counters;
-	size_t ncounters;
-	struct gw_events *events;
-	struct metrics *metrics;
-	struct ratelimit *rl;
-};
 
 /*
  * Matches PATH against PATTERN segment by segment; "{}" takes any one
@@ -299,7 +246,7 @@ gateway_metrics(struct gateway *gw, FILE *out)
 		    (unsigned long long)ratelimit_rejected(gw->rl, b));
 }
 
-static void
+void
 gateway_waiting_remove(struct gateway *gw, struct gw_conn *c)
 {
 	if (c->prev != NULL)
@@ -605,7 +552,7 @@ gateway_body_append(struct gw_conn *c, const char *data, size_t len)
  * read, so the first call only sets up state; the body arrives on the
  * middle calls; the answer is queued on the last call.
  */
-static enum MHD_Result
+enum MHD_Result
 gateway_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **con_cls)
@@ -629,7 +576,7 @@ gateway_access(void *cls, struct MHD_Connection *conn, const char *url,
 	return gateway_dispatch(c, url, method);
 }
 
-static void
+void
 gateway_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
@@ -648,238 +595,4 @@ gateway_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(c->body);
 	free(c);
 	*con_cls = NULL;
-}
-
-static void
-gateway_run(struct gw_listener *l)
-{
-	if (MHD_run(l->mhd) != MHD_YES)
-		log_warnx("gateway: MHD_run failed");
-}
-
-static void
-gateway_on_epoll(int fd, uint32_t events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	gateway_run(arg);
-}
-
-static void
-gateway_on_timer(void *arg)
-{
-	struct gw_listener *l = arg;
-
-	l->timer = NULL;
-	gateway_run(l);
-}
-
-/*
- * Before the loop sleeps: MHD may have work that no fd will announce
- * (data already buffered, a resumed connection, an idle timeout), which
- * MHD_get_timeout reports. Zero means "run now"; a few rounds settle it.
- */
-static void
-gateway_listener_before_sleep(struct gw_listener *l, int resumed)
-{
-	struct gateway *gw = l->gw;
-	MHD_UNSIGNED_LONG_LONG ms = 0;
-	int64_t at;
-	int round;
-
-	/* In external polling mode no fd announces a resumed connection. */
-	if (resumed)
-		gateway_run(l);
-	for (round = 0; round < 4; round++) {
-		if (MHD_get_timeout(l->mhd, &ms) != MHD_YES) {
-			if (l->timer != NULL)
-				loop_timer_cancel(gw->loop, l->timer);
-			l->timer = NULL;
-			return;
-		}
-		if (ms > 0)
-			break;
-		gateway_run(l);
-	}
-	at = loop_now_ms() + (int64_t)ms;
-	if (l->timer != NULL && l->timer_at == at)
-		return;
-	if (l->timer != NULL)
-		loop_timer_cancel(gw->loop, l->timer);
-	l->timer_at = at;
-	l->timer = loop_timer_add(gw->loop, at, gateway_on_timer, l);
-}
-
-void
-gateway_before_sleep(struct gateway *gw)
-{
-	int resumed = gw->resumed;
-	size_t i;
-
-	gw->resumed = 0;
-	for (i = 0; i < gw->nlisteners; i++)
-		gateway_listener_before_sleep(&gw->listeners[i], resumed);
-}
-
-static void
-gateway_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-	size_t n;
-
-	(void)cls;
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_debug("gateway: mhd: %s", msg);
-}
-
-static void
-gateway_listener_stop(struct gw_listener *l)
-{
-	loop_del_fd(l->gw->loop, l->epoll_fd);
-	if (l->timer != NULL)
-		loop_timer_cancel(l->gw->loop, l->timer);
-	/* MHD closes the listening socket it was handed. */
-	MHD_stop_daemon(l->mhd);
-	free(l->cert_pem);
-	if (l->key_pem != NULL)
-		explicit_bzero(l->key_pem, l->key_len);
-	free(l->key_pem);
-}
-
-/*
- * Starts an MHD server on LISTEN_FD (taken on success) on the loop; with
- * CERT_PEM and KEY_PEM (taken) it speaks TLS. REMOTE: bearer credentials.
- */
-static int
-gateway_listener_start(struct gateway *gw, int listen_fd, int remote,
-    char *cert_pem, char *key_pem, char **cause)
-{
-	struct gw_listener *l = &gw->listeners[gw->nlisteners];
-	const union MHD_DaemonInfo *di;
-	unsigned int flags;
-
-	memset(l, 0, sizeof *l);
-	l->gw = gw;
-	l->remote = remote;
-	l->cert_pem = cert_pem;
-	l->key_pem = key_pem;
-	l->key_len = key_pem != NULL ? strlen(key_pem) : 0;
-	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	if (cert_pem != NULL)
-		flags |= MHD_USE_TLS;
-	/* The logger first, so MHD reports nothing on stderr itself. */
-	l->mhd = MHD_start_daemon(flags, 0, NULL, NULL, gateway_access, l,
-	    MHD_OPTION_EXTERNAL_LOGGER, gateway_mhd_log, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-	    gateway_completed, l, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)GW_IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)GW_MAX_CONNECTIONS,
-	    cert_pem != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-	    cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-	    MHD_OPTION_HTTPS_PRIORITIES, GW_TLS_PRIORITIES, MHD_OPTION_END);
-	if (l->mhd == NULL) {
-		xasprintf(cause, "cannot start the HTTP%s server",
-		    cert_pem != NULL ? "S" : "");
-		return -1;
-	}
-	di = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (di == NULL) {
-		xasprintf(cause, "the HTTP server has no epoll fd");
-		goto fail;
-	}
-	l->epoll_fd = di->epoll_fd;
-	if (loop_add_fd(gw->loop, l->epoll_fd, EPOLLIN, gateway_on_epoll, l) ==
-	    -1) {
-		xasprintf(
-		    cause, "cannot watch the HTTP server: %s", strerror(errno));
-		goto fail;
-	}
-	gw->nlisteners++;
-	return 0;
-
-fail:
-	/* Quiesced first so that MHD leaves the socket to the caller. */
-	MHD_quiesce_daemon(l->mhd);
-	MHD_stop_daemon(l->mhd);
-	return -1;
-}
-
-int
-gateway_add_tcp(
-    struct gateway *gw, const struct listener_conf *conf, char **cause)
-{
-	char *cert = NULL, *key = NULL;
-	int fd;
-
-	if (gw->nlisteners == GW_LISTENERS_MAX) {
-		xasprintf(cause, "%s: more than %d listeners", conf->where,
-		    GW_LISTENERS_MAX - 1);
-		return -1;
-	}
-	if (conf->cert != NULL && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-		xasprintf(cause, "%s: this libmicrohttpd has no TLS support",
-		    conf->where);
-		return -1;
-	}
-	if (conf->cert != NULL &&
-	    gateway_tls_files(conf, &cert, &key, cause) == -1)
-		return -1;
-	if ((fd = gateway_listen_tcp(conf, cause)) == -1)
-		goto fail;
-	if (gateway_listener_start(gw, fd, 1, cert, key, cause) == -1) {
-		close(fd);
-		goto fail;
-	}
-	return 0;
-
-fail:
-	free(cert);
-	if (key != NULL)
-		explicit_bzero(key, strlen(key));
-	free(key);
-	return -1;
-}
-
-struct gateway *
-gateway_create(struct agentd *ad, int listen_fd, char **cause)
-{
-	struct gateway *gw;
-
-	gw = xcalloc(1, sizeof *gw);
-	gw->loop = ad->loop;
-	gw->ad = ad;
-	if (gateway_listener_start(gw, listen_fd, 0, NULL, NULL, cause) == -1) {
-		free(gw);
-		return NULL;
-	}
-	gw->events = gateway_events_create(gw, gw->loop);
-	gw->metrics = metrics_create();
-	gw->rl = ratelimit_create();
-	return gw;
-}
-
-void
-gateway_free(struct gateway *gw)
-{
-	struct gw_conn *c;
-	size_t i;
-
-	if (gw == NULL)
-		return;
-	/* MHD must not be stopped with suspended connections. */
-	while ((c = gw->waiting) != NULL) {
-		gateway_waiting_remove(gw, c);
-		c->suspended = 0;
-		MHD_resume_connection(c->conn);
-	}
-	for (i = 0; i < gw->nlisteners; i++)
-		gateway_listener_stop(&gw->listeners[i]);
-	gateway_events_free(gw->events);
-	metrics_free(gw->metrics);
-	ratelimit_free(gw->rl);
-	free(gw->counters);
-	free(gw);
 }

@@ -13,6 +13,7 @@ GATEWAY_SRC = \
 	agentd/handlers-legacy.c \
 	agentd/handlers-admin.c \
 	agentd/gateway-remote.c \
+	agentd/gateway-listen.c agentd/gateway-int.h \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
