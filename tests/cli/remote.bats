@@ -136,6 +136,13 @@ jwt() {
 	        claims[k] = now + int(claims[k])
 	msg = (b64(json.dumps({"alg": alg, "typ": "JWT"}).encode()) + "." +
 	       b64(json.dumps(claims).encode())).encode()
+	def raw(der):  # ECDSA: DER (r, s) to the 64 bytes a JWT carries
+	    i, out = 2 if der[1] < 0x80 else 3, b""
+	    for _ in range(2):
+	        n = der[i + 1]
+	        out += der[i + 2:i + 2 + n].lstrip(b"\0").rjust(32, b"\0")
+	        i += 2 + n
+	    return out
 	if alg == "none":
 	    sig = b""
 	elif alg == "HS256":
@@ -145,6 +152,8 @@ jwt() {
 	    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
 	                         input=msg, capture_output=True,
 	                         check=True).stdout
+	    if alg == "ES256":
+	        sig = raw(sig)
 	print(msg.decode() + "." + b64(sig))
 	EOF
 }
@@ -577,34 +586,78 @@ retention: 3" 'bad.yaml:2:1: unknown key "retention" in agentd.yaml'
 	bad "listen: [" "bad.yaml:"
 }
 
-@test "jwt: HS256 with a secret file on a second daemon; RS256 tokens refused there" {
-	head -c 32 /dev/urandom | base64 >"$T/hs.secret"
-	chmod 600 "$T/hs.secret"
-	port=$(free_port)
-	cat >"$T/hs.yaml" <<-EOF
+# jwt_daemon NAME AUTH-LINES: a second daemon on plain loopback HTTP with
+# its own jwt settings; sets $jport and $jpid.
+jwt_daemon() {
+	jport=$(free_port)
+	cat >"$T/$1.yaml" <<-EOF
 	listen:
-	  - {address: 127.0.0.1, port: $port, insecure_http: true}
+	  - {address: 127.0.0.1, port: $jport, insecure_http: true}
 	auth:
-	  jwt: {issuer: https://id.test, audience: cronq, algorithm: HS256, secret_file: $T/hs.secret}
+	  jwt: {issuer: https://id.test, audience: cronq, $2}
 	EOF
-	"$CRONQ_AGENTD" -f --state-dir "$T/hs-state" --socket "$T/hs.sock" \
-	    --config "$T/hs.yaml" >"$T/hs.out" 2>&1 &
-	pid=$!
+	"$CRONQ_AGENTD" -f --state-dir "$T/$1-state" --socket "$T/$1.sock" \
+	    --config "$T/$1.yaml" >"$T/$1.out" 2>&1 &
+	jpid=$!
 	for _ in $(seq 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break
+		curl -sf -o /dev/null "http://127.0.0.1:$jport/healthz" && return 0
 		sleep 0.1
 	done
-	good=$(jwt HS256 "$T/hs.secret" "$(claims read)")
+	cat "$T/$1.out" >&2
+	return 1
+}
+
+# jget TOKEN: GET /jobs on the second daemon; sets $code and $body.
+jget() {
 	code=$(curl -sS -o "$T/body" -w '%{http_code}' \
-	    -H "Authorization: Bearer $good" "http://127.0.0.1:$port/api/v1/jobs")
-	rs=$(jwt RS256 "$T/rsa.key" "$(claims read)")
-	code2=$(curl -sS -o "$T/body2" -w '%{http_code}' \
-	    -H "Authorization: Bearer $rs" "http://127.0.0.1:$port/api/v1/jobs")
-	kill "$pid"
-	wait "$pid" || true
-	[ "$code" = 200 ] || { cat "$T/body" "$T/hs.out"; false; }
-	[ "$code2" = 401 ]
-	grep -q 'algorithm RS256 refused' "$T/body2"
-	# Neither token appears in the daemon's log.
+	    -H "Authorization: Bearer $1" "http://127.0.0.1:$jport/api/v1/jobs")
+	body=$(cat "$T/body")
+}
+
+@test "jwt: HS256 secret file; uid_claim maps to a local user, else a named principal" {
+	head -c 32 /dev/urandom | base64 >"$T/hs.secret"
+	chmod 600 "$T/hs.secret"
+	jwt_daemon hs "algorithm: HS256, secret_file: $T/hs.secret, uid_claim: user"
+	curl -sS --unix-socket "$T/hs.sock" -o /dev/null -H 'Content-Type: application/json' \
+	    --data-binary '{"name":"rootjob","command":"true"}' http://x/api/v1/jobs
+	good=$(jwt HS256 "$T/hs.secret" "$(claims read ',"user":"root"')")
+	jget "$good"
+	r1=$code:$(jv '[j["name"] for j in d["jobs"]]')
+	# No uid claim: jwt:alice owns nothing and, without admin, sees nothing.
+	jget "$(jwt HS256 "$T/hs.secret" "$(claims read)")"
+	r2=$code:$(jv 'len(d["jobs"])')
+	jget "$(jwt HS256 "$T/hs.secret" "$(claims 'read admin')")"
+	r3=$code:$(jv 'len(d["jobs"])')
+	jget "$(jwt HS256 "$T/hs.secret" "$(claims read ',"user":"no-such-user-x"')")"
+	r4=$code
+	jget "$(jwt RS256 "$T/rsa.key" "$(claims read)")"
+	r5=$code:$(jv 'd["error"]["message"]')
+	kill "$jpid"
+	wait "$jpid" || true
+	[ "$r1" = '200:["rootjob"]' ] || { echo "$r1"; cat "$T/hs.out"; false; }
+	[ "$r2" = 200:0 ]
+	[ "$r3" = 200:1 ]
+	[ "$r4" = 401 ]
+	[[ "$r5" == "401:JWT algorithm RS256 refused"* ]]
+	# Neither the token nor the secret appears in the daemon's log.
 	! grep -q "${good##*.}" "$T/hs.out"
+	! grep -qF "$(cat "$T/hs.secret")" "$T/hs.out"
+}
+
+@test "jwt: ES256 with a public key file; other algorithms refused" {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$T/ec.key" 2>/dev/null
+	openssl ec -in "$T/ec.key" -pubout -out "$T/ec.pub" 2>/dev/null
+	jwt_daemon es "algorithm: ES256, public_key_file: $T/ec.pub"
+	jget "$(jwt ES256 "$T/ec.key" "$(claims read)")"
+	r1=$code
+	jget "$(jwt HS256 "$T/ec.pub" "$(claims read)")"
+	r2=$code
+	openssl ecparam -name prime256v1 -genkey -noout -out "$T/ec2.key" 2>/dev/null
+	jget "$(jwt ES256 "$T/ec2.key" "$(claims read)")"
+	r3=$code:$(jv 'd["error"]["message"]')
+	kill "$jpid"
+	wait "$jpid" || true
+	[ "$r1" = 200 ] || { cat "$T/body" "$T/es.out"; false; }
+	[ "$r2" = 401 ]
+	[ "$r3" = "401:JWT signature does not verify" ]
 }
