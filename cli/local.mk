@@ -5,8 +5,10 @@ cronq_SOURCES = \
 	cli/msg.c \
 	cli/print.c \
 	cli/cmd-jobs.c \
+	cli/cmd-files.c \
+	cli/cmd-import.c \
 	cli/cmd-next.c \
 	cli/cmd-runs.c \
 	cli/cmd-status.c
 cronq_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)
-cronq_LDADD = lib/libcronq.a $(CURL_LIBS) $(CJSON_LIBS) $(BSD_LIBS)
+cronq_LDADD = lib/libcronq.a $(CURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(BSD_LIBS)
