@@ -56,7 +56,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
-	    "[--socket path] [--config file] [--max-running n]\n");
+	    "[--socket path] [--config file] [--max-running n] "
+	    "[--jobs-dir dir]\n");
 	exit(2);
 }
 
@@ -105,7 +106,12 @@ config_load(struct agentd *ad, const char *file)
 				strlcpy(key, s, sizeof key);
 			else {
 				v = strtol(s, NULL, 10);
-				if (strcmp(key, "max_running") == 0 && v >= 0)
+				if (strcmp(key, "jobs_dir") == 0) {
+					/* Read at start only: --jobs-dir wins. */
+					if (ad->jobs_dir == NULL && *s == '/')
+						ad->jobs_dir = xstrdup(s);
+				} else if (strcmp(key, "max_running") == 0 &&
+				    v >= 0)
 					ad->settings.max_running = (int)v;
 				else if (strcmp(key, "retention_days") == 0 &&
 				    v > 0)
@@ -295,6 +301,7 @@ on_signal(int fd, uint32_t events, void *arg)
 			config_load(&d->ad, d->ad.config_path);
 			log_notice("agentd: configuration reloaded from %s",
 			    d->ad.config_path);
+			files_reload(&d->ad);
 			break;
 		case SIGCHLD:
 			child_reap_orphans();
@@ -387,6 +394,15 @@ start_parts(struct daemon *d)
 		fatalx("cannot load the jobs of %s", ad->db_path);
 	scheduler_boot(ad->sched, now);
 	scheduler_tick(ad->sched, now);
+	if (ad->jobs_dir == NULL) {
+		if (ad->root)
+			ad->jobs_dir = xstrdup(SYSCONFDIR "/cronq.d");
+		else {
+			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);
+			make_dir(ad->jobs_dir);
+		}
+	}
+	files_start(ad, ad->jobs_dir);
 	if (gateway_start != NULL && gateway_start(ad, &cause) == -1)
 		fatalx("%s", cause);
 	d->offset = clock_offset();
@@ -403,6 +419,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-running", required_argument, NULL, 'm' },
+		{ "jobs-dir", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
@@ -428,6 +445,9 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 'J':
+			ad->jobs_dir = xstrdup(optarg);
 			break;
 		case 'm':
 			max_running = (int)strtol(optarg, &end, 10);
@@ -480,6 +500,7 @@ main(int argc, char **argv)
 	if (loop_run(ad->loop) == -1)
 		fatal("event loop failed");
 	sd_notify(0, "STOPPING=1");
+	files_stop(ad);
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);

@@ -21,6 +21,7 @@
 struct store;
 struct scheduler;
 struct supervisor;
+struct files;
 
 enum run_state {
 	RUN_QUEUED,
@@ -124,6 +125,7 @@ struct agentd_error {
 struct principal {
 	uid_t uid;
 	int admin;
+	int detach; /* ?detach=1: may change a job from a file (it becomes api) */
 };
 
 /*
@@ -146,8 +148,10 @@ struct agentd {
 	struct store *store;
 	struct scheduler *sched;
 	struct supervisor *sup;
+	struct files *files; /* NULL without a jobs directory */
 
 	char *state_dir;
+	char *jobs_dir;
 	char *db_path;
 	char *log_dir; /* state_dir/logs: RUNID.log */
 	char *socket_path;
@@ -244,6 +248,16 @@ int ops_status(struct agentd *ad, const struct principal *p, cJSON **out);
 cJSON *ops_run_to_json(const struct run *run);
 cJSON *ops_decision_to_json(const struct decision *d);
 cJSON *ops_job_to_json(struct agentd *ad, const struct job *job);
+
+/*
+ * files.c: jobs from the job-file directory. files_start watches DIR and
+ * loads it; files_reload reads it again (SIGHUP); files_problems appends
+ * each current error (a string) to ARR for GET /status.
+ */
+int files_start(struct agentd *ad, const char *dir);
+void files_reload(struct agentd *ad);
+void files_problems(struct agentd *ad, cJSON *arr);
+void files_stop(struct agentd *ad);
 
 /* store.c: the only file that speaks SQL. */
 /* Opens (creating and migrating) the database at PATH. NULL + *cause. */

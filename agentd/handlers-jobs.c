@@ -17,6 +17,19 @@
 #include "util.h"
 
 static const char *const no_params[] = { NULL };
+static const char *const detach_params[] = { "detach", NULL };
+
+/* ?detach=1: the caller may change a job that came from a job file. */
+static int
+jobs_detach(struct api_request *req, struct api_response *resp)
+{
+	int64_t v = 0;
+
+	if (api_param_int(req, "detach", 0, 1, &v, resp) == -1)
+		return -1;
+	req->principal.detach = (int)v;
+	return 0;
+}
 
 /* Job names in paths: a bad one cannot exist, so it is simply absent. */
 static int
@@ -105,7 +118,8 @@ handle_job_put(struct api_request *req, struct api_response *resp)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
@@ -127,7 +141,8 @@ handle_job_patch(struct api_request *req, struct api_response *resp)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
@@ -149,7 +164,8 @@ handle_job_delete(struct api_request *req, struct api_response *resp)
 	cJSON *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1)
 		return;
 	memset(&err, 0, sizeof err);
@@ -200,7 +216,8 @@ jobs_pause(struct api_request *req, struct api_response *resp, int paused)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;
@@ -254,7 +271,8 @@ handle_job_rollback(struct api_request *req, struct api_response *resp)
 	int64_t version = 0;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;

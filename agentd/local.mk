@@ -38,7 +38,8 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
-	agentd/ops.c
+	agentd/ops.c \
+	agentd/files.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
 agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)

@@ -52,11 +52,14 @@ print_next(const struct jobfile *jf, int64_t now)
 	char when[64];
 	int64_t next, best;
 	size_t i, k;
+	int reboot;
 
 	for (i = 0; i < jf->njobs; i++) {
 		job = jf->jobs[i];
 		best = 0;
+		reboot = 0;
 		for (k = 0; k < job->nschedules; k++) {
+			reboot |= job->exprs[k].kind == CRON_REBOOT;
 			if (cronexpr_next(&job->exprs[k], job->tz, now, &next,
 			        NULL) == 0 &&
 			    (best == 0 || next < best))

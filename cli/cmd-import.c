@@ -150,16 +150,15 @@ static void
 job_name(char *buf, size_t len, const char *cmd, int n)
 {
 	char word[40];
-	const char *w = cmd + strspn(cmd, " \t("), *slash;
-	size_t i, k = 0;
+	const char *w = cmd + strspn(cmd, " \t("), *c, *end;
+	size_t k = 0;
 
-	i = strcspn(w, " \t;|&)");
-	for (slash = w; slash < w + i; slash++) {
-		if (*slash == '/')
-			w = slash + 1;
+	end = w + strcspn(w, " \t;|&)");
+	for (c = w; c < end; c++) {
+		if (*c == '/')
+			w = c + 1;
 	}
-	i = strcspn(w, " \t;|&)");
-	for (; k < i && k < sizeof word - 1; k++)
+	for (; w + k < end && k < sizeof word - 1; k++)
 		word[k] = isalnum((unsigned char)w[k]) || w[k] == '.' ||
 		        w[k] == '_' || w[k] == '-'
 		    ? w[k]
@@ -268,7 +267,6 @@ job_line(struct import *im, int lineno, char *line, int last_no_nl)
 	}
 	cmd = percent_command(p, &cut);
 	job_name(name, sizeof name, p, ++im->njobs);
-	fprintf(im->out, "  - name: \"%s\"\n", name);
 	if (cut)
 		note(im, lineno,
 		    "the command was cut at its first unescaped %%; the text "
@@ -278,6 +276,7 @@ job_line(struct import *im, int lineno, char *line, int last_no_nl)
 		note(im, lineno,
 		    "the last line had no newline; cron would have ignored "
 		    "it, cronq runs it");
+	fprintf(im->out, "  - name: \"%s\"\n", name);
 	put_str(im->out, "schedule", sched);
 	put_str(im->out, "command", cmd);
 	if (user != NULL)

@@ -150,6 +150,16 @@ plain_nonstring(const struct jf *jf, const cJSON *n)
 	return p->raw;
 }
 
+/* Puts NEW in OLD's place in PARENT, under the same key and position. */
+static void
+replace_node(struct jf *jf, cJSON *parent, cJSON *old, cJSON *new)
+{
+	if (old->string != NULL)
+		new->string = xstrdup(old->string);
+	jf_pos_move(jf, old, new);
+	cJSON_ReplaceItemViaPointer(parent, old, new);
+}
+
 /* Replaces plain scalar N of PARENT by the string it was written as. */
 static void
 make_literal(struct jf *jf, cJSON *parent, cJSON *n, int keep_null)
@@ -160,8 +170,7 @@ make_literal(struct jf *jf, cJSON *parent, cJSON *n, int keep_null)
 	if (raw == NULL || (keep_null && cJSON_IsNull(n)))
 		return;
 	s = cJSON_CreateString(raw);
-	jf_pos_move(jf, n, s);
-	cJSON_ReplaceItemViaPointer(parent, n, s);
+	replace_node(jf, parent, n, s);
 }
 
 static void
@@ -306,10 +315,7 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 			next = e->next;
 			if (cJSON_IsNull(e) && plain_nonstring(jf, e) != NULL &&
 			    *plain_nonstring(jf, e) == '\0') {
-				cJSON *s = cJSON_CreateString("");
-
-				jf_pos_move(jf, e, s);
-				cJSON_ReplaceItemViaPointer(n, e, s);
+				replace_node(jf, n, e, cJSON_CreateString(""));
 			} else
 				make_literal(jf, n, e, 0);
 		}
