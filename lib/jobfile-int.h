@@ -22,6 +22,8 @@ struct jf_pos {
 	int col;  /* 1-based */
 	unsigned flags;
 	char *raw;
+	int kline; /* a map value: where its key is (0: not a map value) */
+	int kcol;
 };
 
 struct jf_anchor {
@@ -37,6 +39,8 @@ struct jf {
 	yaml_parser_t *parser;
 	struct jf_pos *pos;
 	size_t npos, cpos;
+	size_t *index; /* open addressing: node pointer to pos index + 1 */
+	size_t nindex; /* slots, a power of two */
 	struct jf_anchor *anchors;
 	size_t nanchors;
 	size_t nodes;

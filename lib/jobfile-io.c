@@ -56,6 +56,7 @@ jobfile_parse(const char *path, const char *text, size_t len, int flags)
 	for (i = 0; i < jf.npos; i++)
 		free(jf.pos[i].raw);
 	free(jf.pos);
+	free(jf.index);
 	for (i = 0; i < jf.nanchors; i++)
 		free(jf.anchors[i].name);
 	free(jf.anchors);

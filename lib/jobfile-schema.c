@@ -139,6 +139,23 @@ pos_or(const struct jf *jf, const cJSON *n, const struct jf_pos *dflt)
 	return p != NULL ? p : dflt;
 }
 
+/* Where the key of map value N is, else where N is, else DFLT. */
+static const struct jf_pos *
+key_or(const struct jf *jf, const cJSON *n, const struct jf_pos *dflt,
+    struct jf_pos *buf)
+{
+	const struct jf_pos *p = jf_pos(jf, n);
+
+	if (p == NULL)
+		return dflt;
+	if (p->kline == 0)
+		return p;
+	*buf = *p;
+	buf->line = p->kline;
+	buf->col = p->kcol;
+	return buf;
+}
+
 /* A plain scalar read as a number, boolean or null: RAW, else NULL. */
 static const char *
 plain_nonstring(const struct jf *jf, const cJSON *n)
@@ -226,6 +243,7 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 	const char *hint;
 	char name[96];
 	cJSON *e, *next;
+	struct jf_pos kb;
 
 	at = pos_or(jf, map, at);
 	if (!cJSON_IsObject(map)) {
@@ -241,11 +259,11 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 		if ((f = field_find(table, e->string)) == NULL) {
 			hint = suggest(e->string, table);
 			if (hint != NULL)
-				jf_error(jf, pos_or(jf, e, at),
+				jf_error(jf, key_or(jf, e, at, &kb),
 				    "%s: unknown field; did you mean %s?", name,
 				    hint);
 			else
-				jf_error(jf, pos_or(jf, e, at),
+				jf_error(jf, key_or(jf, e, at, &kb),
 				    "%s: unknown field", name);
 			continue;
 		}
@@ -330,9 +348,10 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 
 /* Looks up field path FIELD ("limits.memory") in JOB for its position. */
 static const struct jf_pos *
-field_pos(const struct jf *jf, const cJSON *job, const char *field)
+field_pos(const struct jf *jf, const cJSON *job, const char *field,
+    const struct jf_pos *at)
 {
-	const struct jf_pos *best = jf_pos(jf, job);
+	const struct jf_pos *best = pos_or(jf, job, at);
 	const cJSON *n = job;
 	char buf[96], *part, *save = NULL;
 
@@ -382,10 +401,18 @@ merge_defaults(struct jf *jf, const cJSON *defaults, const cJSON *job)
 		    cJSON_IsObject(cur) && cJSON_IsObject(e)) {
 			cJSON_ArrayForEach(s, e)
 			{
-				cJSON_DeleteItemFromObjectCaseSensitive(
+				cJSON *was = cJSON_GetObjectItemCaseSensitive(
 				    cur, s->string);
-				cJSON_AddItemToObject(
-				    cur, s->string, jf_dup(jf, s, NULL));
+				cJSON *now = jf_dup(jf, s, NULL);
+
+				if (was != NULL) {
+					free(now->string);
+					now->string = xstrdup(s->string);
+					cJSON_ReplaceItemViaPointer(
+					    cur, was, now);
+				} else
+					cJSON_AddItemToObject(
+					    cur, s->string, now);
 			}
 			continue;
 		}
@@ -422,14 +449,14 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 	merged = merge_defaults(jf, defaults, spec);
 	job = job_from_json(merged, NULL, &field, &cause);
 	if (job == NULL) {
-		jf_error(jf, field_pos(jf, merged, field), "%s", cause);
+		jf_error(jf, field_pos(jf, merged, field, at), "%s", cause);
 		free(cause);
 		cJSON_Delete(merged);
 		return;
 	}
 	for (i = 0; i < out->njobs; i++) {
 		if (strcmp(out->jobs[i]->name, job->name) == 0) {
-			jf_error(jf, field_pos(jf, merged, "name"),
+			jf_error(jf, field_pos(jf, merged, "name", at),
 			    "name: job \"%s\" is defined twice in this file",
 			    job->name);
 			job_free(job);
@@ -452,6 +479,7 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 	const struct jf_pos *at = jf_pos(jf, root);
 	cJSON *jobs, *defaults, *e;
 	const char *hint;
+	struct jf_pos kb;
 	size_t i = 0, before;
 	int bad_defaults;
 
@@ -471,11 +499,11 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 		if (field_find(top, e->string) != NULL)
 			continue;
 		if ((hint = suggest(e->string, top)) != NULL)
-			jf_error(jf, pos_or(jf, e, at),
+			jf_error(jf, key_or(jf, e, at, &kb),
 			    "%s: unknown key; did you mean %s?", e->string,
 			    hint);
 		else
-			jf_error(jf, pos_or(jf, e, at),
+			jf_error(jf, key_or(jf, e, at, &kb),
 			    "%s: unknown key (a job file holds jobs: and "
 			    "defaults:)",
 			    e->string);

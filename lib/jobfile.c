@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +43,55 @@ jf_error(struct jf *jf, const struct jf_pos *at, const char *fmt, ...)
 	free(msg);
 }
 
+static size_t
+slot_of(const void *node, size_t n)
+{
+	uintptr_t h = (uintptr_t)node;
+
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 7) & (n - 1);
+}
+
+/* Points NODE at pos[IDX] in the index, growing it when half full. */
+static void
+index_put(struct jf *jf, const cJSON *node, size_t idx)
+{
+	size_t i, n, *old, oldn;
+
+	if (jf->npos * 2 >= jf->nindex) {
+		old = jf->index;
+		oldn = jf->nindex;
+		jf->nindex = oldn == 0 ? 256 : oldn * 2;
+		jf->index = xcalloc(jf->nindex, sizeof *jf->index);
+		for (i = 0; i < oldn; i++) {
+			if (old[i] != 0 && jf->pos[old[i] - 1].node != NULL)
+				index_put(
+				    jf, jf->pos[old[i] - 1].node, old[i] - 1);
+		}
+		free(old);
+	}
+	n = jf->nindex;
+	for (i = slot_of(node, n);; i = (i + 1) & (n - 1)) {
+		if (jf->index[i] == 0 ||
+		    jf->pos[jf->index[i] - 1].node == node ||
+		    jf->pos[jf->index[i] - 1].node == NULL) {
+			jf->index[i] = idx + 1;
+			return;
+		}
+	}
+}
+
 const struct jf_pos *
 jf_pos(const struct jf *jf, const cJSON *node)
 {
-	size_t i;
+	size_t i, n = jf->nindex;
 
-	for (i = 0; i < jf->npos; i++) {
-		if (jf->pos[i].node == node)
-			return &jf->pos[i];
+	if (n == 0 || node == NULL)
+		return NULL;
+	for (i = slot_of(node, n); jf->index[i] != 0; i = (i + 1) & (n - 1)) {
+		if (jf->pos[jf->index[i] - 1].node == node)
+			return &jf->pos[jf->index[i] - 1];
 	}
 	return NULL;
 }
@@ -57,8 +99,11 @@ jf_pos(const struct jf *jf, const cJSON *node)
 static struct jf_pos *
 pos_add(struct jf *jf, const cJSON *node, const yaml_mark_t *m)
 {
-	struct jf_pos *p;
+	struct jf_pos *p, *stale;
 
+	/* A freed node's address may come back: forget the old entry. */
+	if ((stale = (struct jf_pos *)jf_pos(jf, node)) != NULL)
+		stale->node = NULL;
 	if (jf->npos == jf->cpos) {
 		jf->cpos = jf->cpos == 0 ? 64 : jf->cpos * 2;
 		jf->pos = xreallocarray(jf->pos, jf->cpos, sizeof *jf->pos);
@@ -68,6 +113,7 @@ pos_add(struct jf *jf, const cJSON *node, const yaml_mark_t *m)
 	p->node = node;
 	p->line = (int)m->line + 1;
 	p->col = (int)m->column + 1;
+	index_put(jf, node, jf->npos - 1);
 	return p;
 }
 
@@ -75,12 +121,14 @@ pos_add(struct jf *jf, const cJSON *node, const yaml_mark_t *m)
 void
 jf_pos_move(struct jf *jf, const cJSON *old, const cJSON *new)
 {
-	size_t i;
+	struct jf_pos *p, *stale;
 
-	for (i = 0; i < jf->npos; i++) {
-		if (jf->pos[i].node == old)
-			jf->pos[i].node = new;
-	}
+	if ((stale = (struct jf_pos *)jf_pos(jf, new)) != NULL)
+		stale->node = NULL;
+	if ((p = (struct jf_pos *)jf_pos(jf, old)) == NULL)
+		return;
+	p->node = new;
+	index_put(jf, new, (size_t)(p - jf->pos));
 }
 
 /*
@@ -302,6 +350,7 @@ build_alias(struct jf *jf, yaml_event_t *ev)
 	at.flags = 0;
 	at.raw = NULL;
 	at.node = NULL;
+	at.kline = at.kcol = 0;
 	for (i = jf->nanchors; i-- > 0;) {
 		if (strcmp(jf->anchors[i].name, name) != 0)
 			continue;
@@ -315,6 +364,21 @@ build_alias(struct jf *jf, yaml_event_t *ev)
 	    "must be quoted",
 	    name);
 	return NULL;
+}
+
+/* Notes where the key of map value V was written. */
+static void
+key_pos(struct jf *jf, const cJSON *v, const struct jf_pos *at)
+{
+	size_t i;
+
+	for (i = jf->npos; i-- > 0;) {
+		if (jf->pos[i].node == v) {
+			jf->pos[i].kline = at->line;
+			jf->pos[i].kcol = at->col;
+			return;
+		}
+	}
 }
 
 static cJSON *
@@ -367,6 +431,7 @@ build_mapping(struct jf *jf, yaml_event_t *ev, int depth)
 		}
 		cJSON_AddItemToObject(map, key, v);
 		free(key);
+		key_pos(jf, v, &at);
 	}
 	anchor_add(jf, ev->data.mapping_start.anchor, map);
 	return map;
@@ -465,7 +530,7 @@ line_of(const struct jf *jf, int line)
 static int
 explain_syntax(struct jf *jf, const yaml_mark_t *mark)
 {
-	struct jf_pos at = { NULL, 0, 0, 0, NULL };
+	struct jf_pos at = { NULL, 0, 0, 0, NULL, 0, 0 };
 	char *text, *v, *colon;
 	int line;
 
@@ -557,8 +622,8 @@ jf_read_document(struct jf *jf, int *failed)
 			if (root != NULL) {
 				struct jf_pos at = { NULL,
 					(int)ev.start_mark.line + 1,
-					(int)ev.start_mark.column + 1, 0,
-					NULL };
+					(int)ev.start_mark.column + 1, 0, NULL,
+					0, 0 };
 
 				jf_error(jf, &at,
 				    "yaml: one document per file (a second "

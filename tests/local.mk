@@ -17,7 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 	CRONQ_AGENTD='$(abs_top_builddir)/cronq-agentd'; export CRONQ_AGENTD;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-UNIT_LDADD = lib/libcronq.a $(CMOCKA_LIBS) $(BSD_LIBS)
+UNIT_LDADD = lib/libcronq.a $(CMOCKA_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 
 UNIT_TESTS = \
 	tests/unit/test-civil \
@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test-child \
 	tests/unit/test-output \
 	tests/unit/test-job \
+	tests/unit/test-jobfile \
 	tests/unit/test-store \
 	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
@@ -56,6 +57,9 @@ DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_jobfile_SOURCES = tests/unit/test-jobfile.c
+tests_unit_test_jobfile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobfile_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
@@ -97,10 +101,11 @@ SAN_TESTS = \
 	tests/unit/san/test-child.san \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
+	tests/unit/san/test-jobfile.san \
 	tests/unit/san/test-store.san \
 	tests/unit/san/test-scheduler.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
-SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
+SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
 tests_unit_san_test_civil_san_CFLAGS = $(tests_unit_test_civil_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_civil_san_LDFLAGS = $(SAN_FLAGS)
@@ -129,6 +134,10 @@ tests_unit_san_test_job_san_SOURCES = $(tests_unit_test_job_SOURCES)
 tests_unit_san_test_job_san_CFLAGS = $(tests_unit_test_job_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_jobfile_san_SOURCES = $(tests_unit_test_jobfile_SOURCES)
+tests_unit_san_test_jobfile_san_CFLAGS = $(tests_unit_test_jobfile_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_jobfile_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_jobfile_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
 tests_unit_san_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
 tests_unit_san_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_store_san_LDFLAGS = $(SAN_FLAGS)

@@ -84,13 +84,13 @@ job() { # NAME SCHEDULE COMMAND
 	assert_lines 'no.yaml:5:13: paused: write true or false, not no (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)'
 	cq validate off.yaml
 	assert_lines 'off.yaml:5:13: paused: write true or false, not off (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)' \
-	    'off.yaml:6:14: enabled: unknown field; did you mean paused (paused: false)?'
+	    'off.yaml:6:5: enabled: unknown field; did you mean paused (paused: false)?'
 	cq validate tab.yaml
 	assert_lines 'tab.yaml:2:1: yaml: tab used for indentation; YAML allows only spaces'
 	cq validate dup.yaml
 	assert_lines 'dup.yaml:3:5: name: duplicate key (first at line 2)'
 	cq validate typo.yaml
-	assert_lines 'typo.yaml:4:13: comand: unknown field; did you mean command?' \
+	assert_lines 'typo.yaml:4:5: comand: unknown field; did you mean command?' \
 	    'typo.yaml:5:14: timeout: 1:30 is a base-60 number in YAML 1.1; write a duration such as "90s" or "1h30m"'
 	cq validate bomb.yaml
 	assert_lines 'bomb.yaml:5:5: yaml: the document expands to more than 20000 nodes (aliases?)'
@@ -146,12 +146,12 @@ job() { # NAME SCHEDULE COMMAND
 	wait_api /jobs/a '*"version":1*'
 	# In place, broken: job a keeps running as version 1.
 	{ echo 'jobs:'; job a "0 2 * * *" "echo two"; echo '    bogus: 1'; } >"$DIR/app.yaml"
-	wait_api /status '*app.yaml:5:12: bogus: unknown field*'
+	wait_api /status '*app.yaml:5:5: bogus: unknown field*'
 	run api GET /jobs/a
 	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
 	[[ "$output" == *'"version":1'* ]]
 	cq status
-	[[ "$output" == *"app.yaml:5:12: bogus: unknown field"* ]]
+	[[ "$output" == *"app.yaml:5:5: bogus: unknown field"* ]]
 	# Fixed by renaming a new file over it (how editors and CM save).
 	{ echo 'jobs:'; job a "0 3 * * *" "echo three"; job b "0 4 * * *" "echo b"; } >"$DIR/.app.yaml.tmp"
 	mv "$DIR/.app.yaml.tmp" "$DIR/app.yaml"
