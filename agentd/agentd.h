@@ -242,6 +242,20 @@ int ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
  */
 int ops_run_log(struct agentd *ad, const struct principal *p, int64_t id,
     char **path, int *live, struct agentd_error *err);
+/*
+ * Checks that P may change OLD (a job from a file only with detach; OLD's
+ * origin then becomes api) and that JOB may run as its user. Either may
+ * be NULL.
+ */
+int ops_job_check(struct agentd *ad, const struct principal *p,
+    struct job *old, const struct job *job, struct agentd_error *err);
+/*
+ * ops-bulk.c, PUT /jobs: BODY {"jobs": [...], "delete": [names]} creates,
+ * replaces and deletes P's jobs in one transaction: all of it or none.
+ * *out = {"changed": [jobs], "deleted": [names], "unchanged": N}.
+ */
+int ops_jobs_apply(struct agentd *ad, const struct principal *p,
+    const cJSON *body, cJSON **out, struct agentd_error *err);
 /* GET /status without "socket"-independent parts missing. */
 int ops_status(struct agentd *ad, const struct principal *p, cJSON **out);
 /* Objects as the API shows them; caller frees. */

@@ -57,6 +57,7 @@ static const struct route gw_routes[] = {
 	{ "GET", "/api/v1/events", handle_events, 0 },
 	{ "GET", "/api/v1/jobs", handle_jobs_list, 0 },
 	{ "POST", "/api/v1/jobs", handle_jobs_create, 0 },
+	{ "PUT", "/api/v1/jobs", handle_jobs_apply, 0 },
 	{ "GET", "/api/v1/jobs/{}", handle_job_get, 0 },
 	{ "PUT", "/api/v1/jobs/{}", handle_job_put, 0 },
 	{ "PATCH", "/api/v1/jobs/{}", handle_job_patch, 0 },

@@ -204,6 +204,7 @@ void handle_events(struct api_request *, struct api_response *);
 
 void handle_jobs_list(struct api_request *, struct api_response *);
 void handle_jobs_create(struct api_request *, struct api_response *);
+void handle_jobs_apply(struct api_request *, struct api_response *);
 void handle_job_get(struct api_request *, struct api_response *);
 void handle_job_put(struct api_request *, struct api_response *);
 void handle_job_patch(struct api_request *, struct api_response *);

@@ -77,6 +77,23 @@ handle_jobs_create(struct api_request *req, struct api_response *resp)
 }
 
 void
+handle_jobs_apply(struct api_request *req, struct api_response *resp)
+{
+	struct agentd_error err;
+	cJSON *body, *out = NULL;
+	int rc;
+
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
+	    api_body_object(req, 0, &body, resp) == -1)
+		return;
+	memset(&err, 0, sizeof err);
+	rc = ops_jobs_apply(req->ad, &req->principal, body, &out, &err);
+	cJSON_Delete(body);
+	api_ops_result(resp, rc, 200, out, &err);
+}
+
+void
 handle_job_get(struct api_request *req, struct api_response *resp)
 {
 	struct agentd_error err;

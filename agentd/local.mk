@@ -39,7 +39,8 @@ AGENTD_CORE_SOURCES = \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
 	agentd/ops.c \
-	agentd/files.c
+	agentd/files.c \
+	agentd/ops-bulk.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
 agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)

@@ -697,3 +697,13 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	*out = o;
 	return 0;
 }
+
+/* For ops-bulk.c: the same checks every single-job operation makes. */
+int
+ops_job_check(struct agentd *ad, const struct principal *p, struct job *old,
+    const struct job *job, struct agentd_error *err)
+{
+	if (old != NULL && job_check_origin(p, old, err) == -1)
+		return -1;
+	return job != NULL ? job_check_user(ad, job, err) : 0;
+}

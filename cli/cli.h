@@ -68,6 +68,9 @@ extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_show, cmd_pause,
 
 /* cmd-files.c */
 extern const struct cli_cmd cmd_validate, cmd_rollback, cmd_import;
+
+/* cmd-edit.c */
+extern const struct cli_cmd cmd_edit;
 /* The job-file directory cronq validate reads: $CRONQ_JOBS_DIR or the
  * system one. */
 const char *cli_jobs_dir(void);

@@ -30,6 +30,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_pause,
 	&cmd_resume,
 	&cmd_history,
+	&cmd_edit,
 	&cmd_rollback,
 	&cmd_validate,
 	&cmd_import,

@@ -6,6 +6,7 @@ cronq_SOURCES = \
 	cli/print.c \
 	cli/cmd-jobs.c \
 	cli/cmd-files.c \
+	cli/cmd-edit.c \
 	cli/cmd-import.c \
 	cli/cmd-next.c \
 	cli/cmd-runs.c \

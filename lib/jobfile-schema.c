@@ -417,9 +417,11 @@ merge_defaults(struct jf *jf, const cJSON *defaults, const cJSON *job)
 			continue;
 		}
 		sub = jf_dup(jf, e, NULL);
-		if (cur != NULL)
+		if (cur != NULL) {
+			free(sub->string);
+			sub->string = xstrdup(e->string);
 			cJSON_ReplaceItemViaPointer(m, cur, sub);
-		else
+		} else
 			cJSON_AddItemToObject(m, e->string, sub);
 	}
 	return m;

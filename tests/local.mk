@@ -158,13 +158,20 @@ check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/lib -I$(top_builddir)
-fuzz: tests/fuzz/fuzz-cronexpr
-	mkdir -p tests/fuzz/corpus-cronexpr
+fuzz: tests/fuzz/fuzz-cronexpr tests/fuzz/fuzz-jobfile
+	mkdir -p tests/fuzz/corpus-cronexpr tests/fuzz/corpus-jobfile
 	./tests/fuzz/fuzz-cronexpr -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=256 tests/fuzz/corpus-cronexpr $(top_srcdir)/tests/fuzz/seeds-cronexpr
+	./tests/fuzz/fuzz-jobfile -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -timeout=10 tests/fuzz/corpus-jobfile $(top_srcdir)/tests/fuzz/seeds-jobfile
 tests/fuzz/fuzz-cronexpr: $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c $(lib_libcronq_a_SOURCES)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(BSD_CFLAGS) -o $@ $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c \
-	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) $(BSD_LIBS)
+	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) \
+	    $(CURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(BSD_LIBS)
+tests/fuzz/fuzz-jobfile: $(top_srcdir)/tests/fuzz/fuzz-jobfile.c $(lib_libcronq_a_SOURCES)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(BSD_CFLAGS) -o $@ $(top_srcdir)/tests/fuzz/fuzz-jobfile.c \
+	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) \
+	    $(CURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 .PHONY: fuzz
 EXTRA_DIST += tests/fuzz
-CLEANFILES += tests/fuzz/fuzz-cronexpr
+CLEANFILES += tests/fuzz/fuzz-cronexpr tests/fuzz/fuzz-jobfile

@@ -264,6 +264,31 @@ test_field_rules(void **state)
 	    "t.yaml:1:7: jobs: expected a list of jobs (- name: ...)", NULL);
 }
 
+/* A job's list or map replaces a default of another shape whole. */
+static void
+test_defaults_override(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	jf = parse("defaults:\n  retry_on: [3]\n  command: [a, b]\n"
+	           "  env: {A: x}\njobs:\n"
+	           "- name: a\n  retry_on: [75, 76]\n  command: c\n"
+	           "- name: b\n  env: [1]\n");
+	assert_int_equal(jf->nerrors, 1);
+	assert_string_equal(
+	    jf->errors[0], "t.yaml:10:8: env: expected an object of strings");
+	jobfile_free(jf);
+	jf = parse("defaults:\n  retry_on: 3\n  command: [a, b]\njobs:\n"
+	           "- name: a\n  retry_on: [75, 76]\n  command: c\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->jobs[0]->nretry_on, 2);
+	assert_string_equal(jf->jobs[0]->command, "c");
+	assert_null(jf->jobs[0]->argv);
+	jobfile_free(jf);
+}
+
 static void
 test_names(void **state)
 {
@@ -333,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_yaml11_traps),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_field_rules),
+		cmocka_unit_test(test_defaults_override),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_round_trip),
 	};
