@@ -238,3 +238,68 @@ job() { # NAME SCHEDULE COMMAND
 	cmd=$(sed -n 's/^    command: "\(printf.*\)"$/\1/p' legacy.yaml | sed 's/\\\\/\\/g; s/(mail -s report ops)/cat/')
 	[ "$(sh -c "$cmd")" = "$(printf 'first body line\nsecond body line')" ]
 }
+
+@test "edit: scripted editor, errors re-open, one transaction" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	api POST /jobs '{"name":"b","schedule":"0 2 * * *","command":"echo b"}' >/dev/null
+	{ echo 'jobs:'; job fromfile "@daily" "true"; } >"$DIR/f.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /jobs/fromfile '*"version":1*'
+	# Round 1 saves an error; round 2 sees it on top and fixes the file:
+	# a changed, b removed, c added.
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	n=\$(cat "$T/rounds" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$T/rounds"
+	cp "\$1" "$T/seen.\$n"
+	if [ "\$n" = 0 ]; then
+		printf 'jobs:\n  - name: a\n    schedule: */5 * * * *\n' >"\$1"
+	else
+		printf 'jobs:\n  - name: a\n    schedule: "*/5 * * * *"\n    command: echo a\n  - name: c\n    schedule: "@hourly"\n    command: [echo, c]\n' >"\$1"
+	fi
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit
+	assert_status 0
+	assert_lines '2 jobs saved, 1 deleted'
+	[ "$(cat "$T/rounds")" = 2 ]
+	grep -q 'name: "a"' "$T/seen.0"
+	grep -q 'name: "b"' "$T/seen.0"
+	! grep -q fromfile "$T/seen.0"
+	grep -q '^# error: edit.yaml:3:15: schedule: quote this value' "$T/seen.1"
+	run api GET /jobs
+	[[ "$output" == *'"name":"a"'*'"schedules":["*/5 * * * *"]'* ]]
+	[[ "$output" == *'"name":"c"'* ]]
+	[[ "$output" != *'"name":"b"'* ]]
+	[[ "$output" == *'"name":"fromfile"'* ]]
+	# Saving the same errors again gives up with nothing changed.
+	printf '#!/bin/sh\nprintf "jobs: [\\n" >"$1"\n' >"$T/editor2"
+	chmod +x "$T/editor2"
+	EDITOR="$T/editor2" cq edit a
+	assert_status 5
+	[[ "$stderr" == *"the file still has errors; nothing was changed"* ]]
+	# No edit at all: no request.
+	EDITOR=true cq edit c
+	assert_lines 'no changes'
+	# Editing a file's job is refused with the file named.
+	EDITOR=true cq edit fromfile
+	assert_status 1
+	[[ "$stderr" == *"comes from $DIR/f.yaml"* ]]
+}
+
+@test "PUT /jobs: one bad job changes nothing" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	run api PUT /jobs '{"jobs":[{"name":"a","schedule":"0 9 * * *","command":"x"},{"name":"n","schedule":"61 * * * *","command":"x"}],"delete":[]}'
+	[[ "$output" == *'jobs[1]: schedules: minute \"61\" is outside 0-59'* ]]
+	run api GET /jobs/a
+	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
+	run api GET /jobs/n
+	[[ "$output" == *'no job named'* ]]
+	run api PUT /jobs '{"jobs":[{"name":"n","schedule":"0 3 * * *","command":"x"}],"delete":["a"]}'
+	[[ "$output" == *'"deleted":["a"]'* ]]
+	[[ "$output" == *'"unchanged":0'* ]]
+	run api PUT /jobs '{"delete":["zz"]}'
+	[[ "$output" == *'delete: no job named \"zz\"'* ]]
+}
