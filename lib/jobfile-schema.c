@@ -433,6 +433,7 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
     size_t index)
 {
 	const struct jf_pos *at = jf_pos(jf, spec);
+	struct jf_pos here;
 	struct jobfile *out = jf->out;
 	const char *field = NULL;
 	char *cause = NULL;
@@ -440,6 +441,11 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 	cJSON *merged;
 	size_t before = out->nerrors, i;
 
+	/* Merging adds positions and may move jf->pos: keep a copy. */
+	if (at != NULL) {
+		here = *at;
+		at = &here;
+	}
 	if (!cJSON_IsObject(spec)) {
 		jf_error(
 		    jf, at, "jobs[%zu]: expected a map of job fields", index);

@@ -139,11 +139,15 @@ cJSON *
 jf_dup(struct jf *jf, const cJSON *src, const struct jf_pos *at)
 {
 	const struct jf_pos *p = at != NULL ? at : jf_pos(jf, src);
-	struct jf_pos *np;
+	struct jf_pos copy, *np;
 	const cJSON *e;
 	cJSON *d, *c;
 	yaml_mark_t m = { 0, 0, 0 };
+	int known = p != NULL;
 
+	/* A copy: adding the children's positions may move jf->pos. */
+	if (known)
+		copy = *p;
 	if (cJSON_IsArray(src) || cJSON_IsObject(src)) {
 		d = cJSON_IsArray(src) ? cJSON_CreateArray()
 		                       : cJSON_CreateObject();
@@ -157,9 +161,7 @@ jf_dup(struct jf *jf, const cJSON *src, const struct jf_pos *at)
 		}
 	} else
 		d = cJSON_Duplicate(src, 0);
-	if (p != NULL) {
-		struct jf_pos copy = *p;
-
+	if (known) {
 		np = pos_add(jf, d, &m);
 		*np = copy;
 		np->node = d;
