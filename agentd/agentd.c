@@ -390,10 +390,7 @@ start_parts(struct daemon *d)
 	ad->sup = supervisor_create(ad);
 	if (supervisor_recover(ad->sup, now) == -1)
 		fatalx("cannot recover the runs of %s", ad->db_path);
-	if (scheduler_load(ad->sched, now) == -1)
-		fatalx("cannot load the jobs of %s", ad->db_path);
-	scheduler_boot(ad->sched, now);
-	scheduler_tick(ad->sched, now);
+	/* Before the first load, so that @reboot jobs of a new file fire. */
 	if (ad->jobs_dir == NULL) {
 		if (ad->root)
 			ad->jobs_dir = xstrdup(SYSCONFDIR "/cronq.d");
@@ -403,6 +400,10 @@ start_parts(struct daemon *d)
 		}
 	}
 	files_start(ad, ad->jobs_dir);
+	if (scheduler_load(ad->sched, now) == -1)
+		fatalx("cannot load the jobs of %s", ad->db_path);
+	scheduler_boot(ad->sched, now);
+	scheduler_tick(ad->sched, now);
 	if (gateway_start != NULL && gateway_start(ad, &cause) == -1)
 		fatalx("%s", cause);
 	d->offset = clock_offset();

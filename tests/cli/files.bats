@@ -197,7 +197,15 @@ job() { # NAME SCHEDULE COMMAND
 	[[ "$output" == *'"name":"real"'* ]]
 	[[ "$output" != *'"name":"ghost"'* ]]
 	[[ "$output" != *'"name":"loose"'* ]]
+	# validate checks the directory as the daemon does.
+	cq validate --dir "$DIR"
+	assert_status 5
+	[[ "$output" == *"$DIR/loose.yaml: refused: mode 0666 is writable by others; chmod go-w $DIR/loose.yaml"* ]]
+	[[ "$output" == *"db.example.com.yaml: real: next"* ]]
+	[[ "$output" != *ghost* ]]
 	chmod 0644 "$DIR/loose.yaml"
+	CRONQ_JOBS_DIR="$DIR" cq validate
+	assert_status 0
 	wait_api /jobs/loose '*"version":1*'
 	# Logged once, not on every reload.
 	kill -HUP "$(cat "$T/agentd.pid")"
@@ -302,4 +310,20 @@ job() { # NAME SCHEDULE COMMAND
 	[[ "$output" == *'"unchanged":0'* ]]
 	run api PUT /jobs '{"delete":["zz"]}'
 	[[ "$output" == *'delete: no job named \"zz\"'* ]]
+}
+
+@test "daemon: a file present at start drives jobs, @reboot included" {
+	{ echo 'jobs:'; job boot "@reboot" "echo booted >$T/booted"
+	  job later "0 0 1 1 *" "echo later"; } >"$DIR/boot.yaml"
+	start
+	for _ in $(seq 100); do
+		[ -s "$T/booted" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$T/booted")" = booted ]
+	run api GET /jobs/later
+	[[ "$output" == *'"next_run":"'*'-01-01T00:00:00Z"'* ]]
+	# A file job can still be triggered by hand: it is the file's spec.
+	run api POST /jobs/later/trigger
+	[[ "$output" == *'"trigger":"manual"'* ]]
 }
