@@ -208,8 +208,11 @@ top_draw_row(
 	int i, x = 0;
 
 	strlcpy(cell[COL_NAME], j->name, sizeof cell[0]);
-	snprintf(
-	    cell[COL_SCHED], sizeof cell[0], "%s (%s)", j->schedule, j->human);
+	if (strcmp(j->schedule, "manual") == 0)
+		strlcpy(cell[COL_SCHED], "manual only", sizeof cell[0]);
+	else
+		snprintf(cell[COL_SCHED], sizeof cell[0], "%s (%s)",
+		    j->schedule, j->human);
 	top_fmt_clock(cell[COL_NEXT], sizeof cell[0], j->next_run, now);
 	if (j->next_run >= 0)
 		top_fmt_span(cell[COL_LEFT], sizeof cell[0], j->next_run - now);
