@@ -230,6 +230,22 @@ top_model_job_event(struct top_model *m, const cJSON *job)
 }
 
 void
+top_model_remove(struct top_model *m, const char *name)
+{
+	size_t i;
+	int found;
+
+	i = top_model_index(m, name, &found);
+	if (!found)
+		return;
+	top_job_free(m->jobs[i]);
+	memmove(
+	    m->jobs + i, m->jobs + i + 1, (m->njobs - i - 1) * sizeof *m->jobs);
+	m->njobs--;
+	m->dirty = 1;
+}
+
+void
 top_model_clear_runs(struct top_model *m, int active_only)
 {
 	size_t i;

@@ -3,8 +3,10 @@
  * cronq top: the loop, the connection and the terminal. The loop waits
  * once for keys, signals and the event stream together (the stream's
  * descriptors through libcurl's multi interface), applies what came, and
- * draws. Nothing polls: /status is asked every few seconds for the
- * uptime, and a full reload every TOP_FULL_MS only as a safety net.
+ * draws. Nothing polls: /status is read once per connection (the
+ * uptime counts here), and all jobs are reloaded only as a safety net,
+ * at least TOP_FULL_MS apart and further when a reload is slow (10,000
+ * jobs take the daemon seconds), so the screen never stalls often.
  * Every way out (q, an error, SIGINT, SIGTERM, SIGHUP) restores the
  * terminal before anything is printed.
  */
@@ -29,8 +31,8 @@
 #include "top.h"
 #include "xmalloc.h"
 
-#define TOP_STATUS_MS 5000 /* uptime and version */
 #define TOP_FULL_MS 15000  /* the safety-net reload of jobs and runs */
+#define TOP_FULL_FACTOR 30 /* reload no more than 1/30 of the time */
 #define TOP_RETRY_MS 1000  /* reconnect attempts while disconnected */
 #define TOP_RUN_PAGES 10   /* pages of 1000 runs read for the 24h counts */
 
@@ -143,6 +145,7 @@ static int
 top_reload_jobs(struct top *t)
 {
 	static const char *const active[] = { "queued", "running", "retrying" };
+	int64_t start = top_now_ms(), gap;
 	char path[64];
 	cJSON *r;
 	size_t i;
@@ -160,8 +163,11 @@ top_reload_jobs(struct top *t)
 		top_model_load_runs(t->m, r, 0);
 		cJSON_Delete(r);
 	}
-	t->full_ms = top_now_ms() + TOP_FULL_MS;
+	t->full_cost_ms = top_now_ms() - start;
+	gap = t->full_cost_ms * TOP_FULL_FACTOR;
+	t->full_ms = top_now_ms() + (gap > TOP_FULL_MS ? gap : TOP_FULL_MS);
 	t->jobs_ms = 0;
+	t->ncheck = 0;
 	t->redraw = 1;
 	return 0;
 }
@@ -205,8 +211,50 @@ top_reload_status(struct top *t)
 		return -1;
 	top_model_status(t->m, r);
 	cJSON_Delete(r);
-	t->status_ms = top_now_ms() + TOP_STATUS_MS;
 	return 0;
+}
+
+/* Notes a job to look up; too many at once make one reload instead. */
+static void
+top_check_add(struct top *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->ncheck; i++) {
+		if (strcmp(t->check[i], name) == 0)
+			return;
+	}
+	if (t->ncheck < TOP_CHECK_MAX)
+		strlcpy(t->check[t->ncheck++], name, sizeof t->check[0]);
+	else if (t->jobs_ms == 0)
+		t->jobs_ms = top_now_ms() + 1000;
+}
+
+/* Looks up the jobs events named: a 404 means the job was deleted. */
+static void
+top_check_jobs(struct top *t)
+{
+	char path[CQ_NAME_MAX * 3 + 16], *name, *cause;
+	cJSON *r;
+	long status;
+	int rc;
+
+	while (t->ncheck > 0 && t->connected) {
+		name = client_escape(t->check[--t->ncheck]);
+		snprintf(path, sizeof path, "/jobs/%s", name);
+		free(name);
+		rc = client_call(t->c, "GET", path, NULL, &r, &status, &cause);
+		if (rc == CQ_EXIT_OK)
+			cJSON_Delete(r);
+		else {
+			if (status == 404)
+				top_model_remove(t->m, t->check[t->ncheck]);
+			else if (rc == CQ_EXIT_UNREACHABLE)
+				t->connected = 0;
+			free(cause);
+		}
+		t->redraw = 1;
+	}
 }
 
 static void
@@ -223,9 +271,7 @@ top_on_event(const char *type, const char *id, const char *data, void *arg)
 		top_model_run_event(t->m, o, (int64_t)time(NULL));
 	else if (strcmp(type, "job") == 0) {
 		top_model_job_event(t->m, o);
-		/* A deleted job looks like any other change: reload soon. */
-		if (t->jobs_ms == 0)
-			t->jobs_ms = top_now_ms() + 1000;
+		top_check_add(t, print_str(o, "name", ""));
 	}
 	job = strcmp(type, "run") == 0 ? print_str(o, "job", "")
 	                               : print_str(o, "name", "");
@@ -313,8 +359,8 @@ top_tick(struct top *t)
 	}
 	if (now >= t->full_ms || (t->jobs_ms != 0 && now >= t->jobs_ms))
 		top_reload_jobs(t);
-	if (t->connected && now >= t->status_ms)
-		top_reload_status(t);
+	if (t->connected && t->ncheck > 0)
+		top_check_jobs(t);
 	if (t->connected && t->detail_ms != 0 && now >= t->detail_ms)
 		top_detail_fetch(t);
 }

@@ -23,6 +23,7 @@ struct cli_opts;
 #define TOP_TREND 8 /* outcomes kept per job for the trend column */
 #define TOP_FILTER_MAX 64
 #define TOP_STATE_MAX 12
+#define TOP_CHECK_MAX 16 /* job events looked up one by one */
 
 enum top_sort {
 	TOP_SORT_NAME,
@@ -96,6 +97,7 @@ struct top_job *top_model_find(const struct top_model *m, const char *name);
 void top_model_status(struct top_model *m, const cJSON *st);
 void top_model_load_jobs(struct top_model *m, const cJSON *jobs);
 void top_model_job_event(struct top_model *m, const cJSON *job);
+void top_model_remove(struct top_model *m, const char *name);
 void top_model_clear_runs(struct top_model *m, int active_only);
 int64_t top_model_load_runs(
     struct top_model *m, const cJSON *runs, int64_t since);
@@ -131,11 +133,15 @@ struct top {
 	struct client_feed *feed;
 	struct top_model *m;
 	int connected;
-	char why[256];     /* why the daemon is not reachable */
-	int64_t retry_ms;  /* when to reconnect */
-	int64_t status_ms; /* when to ask for /status again */
-	int64_t full_ms;   /* when the safety-net reload is due */
-	int64_t jobs_ms;   /* a job changed: reload jobs then (0: no) */
+	char why[256];        /* why the daemon is not reachable */
+	int64_t retry_ms;     /* when to reconnect */
+	int64_t full_ms;      /* when the safety-net reload is due */
+	int64_t jobs_ms;      /* too many jobs changed: reload then (0: no) */
+	int64_t full_cost_ms; /* how long the last reload took */
+	/* Jobs an event named: each is looked up, since a deleted job's
+	 * event reads like any other change. */
+	char check[TOP_CHECK_MAX][CQ_NAME_MAX + 1];
+	size_t ncheck;
 
 	int color;
 	int quit;

@@ -18,10 +18,12 @@ setup() {
 	export CRONQ_SOCKET="$BATS_TEST_TMPDIR/s.sock"
 	TMUX_L="cqtop-$$-$BATS_TEST_NUMBER"
 	AGENTD_PID=
+	SOCAT_PID=
 }
 
 teardown() {
 	tmux -L "$TMUX_L" kill-server 2>/dev/null || true
+	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null || true
 	if [ -n "$AGENTD_PID" ]; then
 		kill "$AGENTD_PID" 2>/dev/null || true
 		wait "$AGENTD_PID" 2>/dev/null || true
@@ -215,4 +217,31 @@ job_field() {
 	wait_screen "^top-exited-143"
 	# The alternate screen is gone: the shell's own lines show again.
 	[ "$(tmux -L "$TMUX_L" display -p '#{alternate_on}')" = 0 ]
+}
+
+@test "top works over --host, and a deleted job leaves the list" {
+	command -v socat >/dev/null || skip "needs socat"
+	start_agentd
+	"$CRONQ" add slow -- sleep 30 >/dev/null
+	"$CRONQ" add gone -s "0 3 * * *" -- true >/dev/null
+	port=$((20000 + RANDOM % 20000))
+	socat TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork \
+		UNIX-CONNECT:"$CRONQ_SOCKET" &
+	SOCAT_PID=$!
+	for _ in $(seq 50); do
+		"$CRONQ" --host "http://127.0.0.1:$port" status >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	tmux -L "$TMUX_L" new-session -d -x 160 -y 40 -e TZ=UTC \
+		"$CRONQ --host http://127.0.0.1:$port top; sleep 60"
+	wait_screen "at http://127.0.0.1:$port"
+	wait_screen "^gone "
+	"$CRONQ" trigger slow >/dev/null
+	wait_screen "^slow .* running "
+	"$CRONQ" rm gone >/dev/null
+	for _ in $(seq 60); do
+		screen | grep -q "^gone " || break
+		sleep 0.05
+	done
+	! screen | grep -q "^gone "
 }
