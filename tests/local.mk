@@ -69,7 +69,8 @@ CLI_TESTS = \
 	tests/cli/next.bats \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
-	tests/cli/cli.bats
+	tests/cli/cli.bats \
+	tests/cli/field.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
