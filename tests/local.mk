@@ -71,7 +71,7 @@ CLI_TESTS = \
 	tests/cli/daemon.bats \
 	tests/cli/cli.bats \
 	tests/cli/field.bats
-EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
 if HAVE_BATS
