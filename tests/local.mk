@@ -70,8 +70,9 @@ CLI_TESTS = \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
 	tests/cli/cli.bats \
-	tests/cli/top.bats
-EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+	tests/cli/top.bats \
+	tests/cli/field.bats
+EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
 if HAVE_BATS
