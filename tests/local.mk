@@ -74,6 +74,8 @@ CLI_TESTS = \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
 	tests/cli/cli.bats \
+	tests/cli/top.bats \
+	tests/cli/field.bats \
 	tests/cli/files.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
