@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "agentd.h"
+#include "queue.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -652,6 +653,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(o, "queued",
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
 	cJSON_AddArrayToObject(o, "problems");
+	queue_status(ad->queue, o);
 	*out = o;
 	return 0;
 }
