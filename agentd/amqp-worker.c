@@ -21,6 +21,7 @@
 
 #include "amqp-int.h"
 #include "log.h"
+#include "output.h"
 #include "xmalloc.h"
 
 static struct amqp_wrun **
@@ -189,31 +190,52 @@ amqp_worker_delivery(struct amqp_q *aq, const amqp_envelope_t *env)
 	job_free(job);
 }
 
-/* The last AMQP_TAIL_BYTES of run ID's log; caller frees. */
+/* Keeps the newest AMQP_TAIL_BYTES of rendered text. */
+struct tail {
+	char buf[AMQP_TAIL_BYTES + 1];
+	size_t len;
+};
+
+static int
+tail_sink(void *arg, const void *p, size_t len)
+{
+	struct tail *t = arg;
+	size_t keep;
+
+	if (len >= AMQP_TAIL_BYTES) {
+		memcpy(t->buf, (const char *)p + len - AMQP_TAIL_BYTES,
+		    AMQP_TAIL_BYTES);
+		t->len = AMQP_TAIL_BYTES;
+		return 0;
+	}
+	if (t->len + len > AMQP_TAIL_BYTES) {
+		keep = AMQP_TAIL_BYTES - len;
+		memmove(t->buf, t->buf + t->len - keep, keep);
+		t->len = keep;
+	}
+	memcpy(t->buf + t->len, p, len);
+	t->len += len;
+	return 0;
+}
+
+/* The last AMQP_TAIL_BYTES of run ID's output as text; caller frees. */
 static char *
 read_tail(struct agentd *ad, int64_t id)
 {
-	struct stat sb;
-	char *path, *buf;
-	ssize_t n = 0;
-	off_t off;
-	int fd;
+	struct tail *t;
+	char *path, *cause = NULL, *out;
 
 	xasprintf(&path, "%s/%lld.log", ad->log_dir, (long long)id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	buf = xcalloc(1, AMQP_TAIL_BYTES + 1);
-	if (fd == -1)
-		return buf;
-	if (fstat(fd, &sb) == 0) {
-		off = sb.st_size > AMQP_TAIL_BYTES
-		    ? sb.st_size - AMQP_TAIL_BYTES
-		    : 0;
-		n = pread(fd, buf, AMQP_TAIL_BYTES, off);
+	t = xcalloc(1, sizeof *t);
+	if (output_render(path, 0, tail_sink, t, NULL, &cause) == -1) {
+		free(cause);
+		t->len = 0;
 	}
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	free(path);
+	t->buf[t->len] = '\0';
+	out = xstrdup(t->buf);
+	free(t);
+	return out;
 }
 
 int

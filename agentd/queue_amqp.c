@@ -24,6 +24,7 @@
 
 #include "amqp-int.h"
 #include "log.h"
+#include "output.h"
 #include "xmalloc.h"
 
 /* role all runs both sides, each with its own connections. */
@@ -291,15 +292,17 @@ suspect_clear(struct amqp_q *aq, int64_t id)
 static void
 write_tail(struct agentd *ad, int64_t id, const char *tail)
 {
-	char *path;
-	int fd;
+	struct output *o;
+	char *path, *cause = NULL;
 
 	xasprintf(&path, "%s/%lld.log", ad->log_dir, (long long)id);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, tail, strlen(tail)) == -1)
-		log_warn("amqp: cannot write %s", path);
-	if (fd != -1)
-		close(fd);
+	if ((o = output_open(path, OUTPUT_CAP_MIN, &cause)) == NULL) {
+		log_warnx("amqp: %s", cause);
+		free(cause);
+	} else {
+		output_write(o, OUTPUT_STDOUT, tail, strlen(tail));
+		output_close(o);
+	}
 	free(path);
 }
 

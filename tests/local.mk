@@ -72,6 +72,16 @@ CLI_TESTS = \
 	tests/cli/cli.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
+# cronq over RabbitMQ against a private rabbitmq-server (about a minute,
+# most of it the broker starting twice): `make check-amqp`, which
+# scripts/check runs after `make check`.
+AMQP_TESTS = tests/amqp/amqp.bats
+EXTRA_DIST += $(AMQP_TESTS) tests/amqp/broker.bash
+check-amqp: all
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(AMQP_TESTS)' \
+	    TEST_SUITE_LOG=test-suite-amqp.log
+.PHONY: check-amqp
+
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
 if HAVE_BATS
 TESTS += $(CLI_TESTS)
