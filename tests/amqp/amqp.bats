@@ -181,3 +181,19 @@ three_agents() {
 	echo "# failover gap: $((first - killed))s" >&3
 	[ $((first - killed)) -le 5 ]
 }
+
+@test "bad queue settings and options get one-line errors" {
+	printf 'queue:\n  backend: kafka\n' >"$T/bad.yaml"
+	run "$CRONQ_AGENTD" -f --state-dir "$T/x" --config "$T/bad.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'queue.backend: expected local or amqp, not "kafka"'* ]]
+	printf 'queue:\n  backend: amqp\n' >"$T/bad.yaml"
+	run "$CRONQ_AGENTD" -f --state-dir "$T/x" --config "$T/bad.yaml"
+	[[ "$output" == *'queue.url: required with backend amqp'* ]]
+	run "$CRONQ_AGENTD" -f --state-dir "$T/x" --role worker
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'--role worker needs a shared queue'* ]]
+	run "$CRONQ_AGENTD" -f --state-dir "$T/x" --label GPU
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'--label: "GPU" is not a label'* ]]
+}
