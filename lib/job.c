@@ -719,8 +719,8 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 	} else if (strcmp(k, "description") == 0)
 		return get_string(jp, e, &job->description, 1);
 	else if (strcmp(k, "labels") == 0) {
-		if (job_labels_from_json(e, &job->labels, &job->nlabels,
-		        &msg) == -1) {
+		if (job_labels_from_json(
+		        e, &job->labels, &job->nlabels, &msg) == -1) {
 			jp_fail(jp, "%s", msg);
 			free(msg);
 			return -1;
