@@ -29,6 +29,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "log.h"
+#include "queue.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -57,7 +58,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
 	    "[--socket path] [--config file] [--max-running n] "
-	    "[--jobs-dir dir]\n");
+	    "[--jobs-dir dir]\n"
+	    "                    [--role all|scheduler|worker] "
+	    "[--label label] [--name name]\n");
 	exit(2);
 }
 
@@ -95,9 +98,11 @@ config_load(struct agentd *ad, const char *file)
 			    p.problem_mark.line + 1, p.problem);
 			break;
 		}
-		if (ev.type == YAML_MAPPING_START_EVENT)
-			depth++;
-		else if (ev.type == YAML_MAPPING_END_EVENT)
+		if (ev.type == YAML_MAPPING_START_EVENT) {
+			/* A nested mapping (queue:) is queue.c's to read. */
+			if (depth++ == 1 && !want_key)
+				want_key = 1;
+		} else if (ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
 		else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
 			const char *s = (const char *)ev.data.scalar.value;
@@ -421,14 +426,20 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-running", required_argument, NULL, 'm' },
 		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
-	int ch, fg = 0, verbose = 0, max_running = -1;
-	char *end;
+	const char *name = NULL;
+	int ch, fg = 0, verbose = 0, max_running = -1, role;
+	struct queue_config qcfg;
+	char *end, *cause = NULL;
 
 	memset(&d, 0, sizeof d);
+	queue_config_init(&qcfg);
 	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': /* the house spelling (STYLE.md 4.6) */
@@ -461,6 +472,32 @@ main(int argc, char **argv)
 				usage();
 			}
 			break;
+		case 'R':
+			if ((role = queue_role_parse(optarg)) == -1) {
+				fprintf(stderr,
+				    "cronq-agentd: --role: expected all, "
+				    "scheduler or worker, not \"%s\"\n",
+				    optarg);
+				usage();
+			}
+			qcfg.role = (enum queue_role)role;
+			break;
+		case 'L':
+			if (queue_config_add_label(&qcfg, optarg, &cause) ==
+			    -1) {
+				fprintf(stderr, "cronq-agentd: %s\n", cause);
+				usage();
+			}
+			break;
+		case 'N':
+			if (*optarg == '\0' || strlen(optarg) >= 64) {
+				fprintf(stderr,
+				    "cronq-agentd: --name: expected 1 to 63 "
+				    "characters\n");
+				usage();
+			}
+			name = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -471,8 +508,29 @@ main(int argc, char **argv)
 	set_paths(ad, state_dir, socket, config);
 	make_dir(ad->state_dir);
 	make_dir(ad->log_dir);
-	d.lockfd = lock_state_dir(ad->state_dir);
 	log_init(fg, verbose, "cronq-agentd");
+	if (queue_config_load(&qcfg, ad->config_path, &cause) == -1) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	ad->settings.max_running = 64;
+	if (max_running >= 0)
+		ad->settings.max_running = max_running;
+	if (name != NULL)
+		strlcpy(ad->host, name, sizeof ad->host);
+	else if (gethostname(ad->host, sizeof ad->host) == -1)
+		strlcpy(ad->host, "localhost", sizeof ad->host);
+	/*
+	 * Before the state directory's lock: a standby scheduler waits here
+	 * for the broker's lock, then takes over the (shared) state.
+	 */
+	if ((ad->loop = loop_create()) == NULL)
+		fatal("cannot set up the event loop");
+	if ((ad->queue = queue_create(ad, &qcfg, &cause)) == NULL) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	d.lockfd = lock_state_dir(ad->state_dir);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("cannot daemonize");
 	write_pid(d.lockfd);
@@ -486,12 +544,10 @@ main(int argc, char **argv)
 	ad->tz = tz_find(NULL, NULL);
 	ad->started_at = agentd_now();
 	read_boot_id(ad);
-	if (gethostname(ad->host, sizeof ad->host) == -1)
-		strlcpy(ad->host, "localhost", sizeof ad->host);
 	if (child_become_subreaper() == -1)
 		log_warn("agentd: cannot become a subreaper");
 
-	if ((ad->loop = loop_create()) == NULL || setup_fds(&d) == -1)
+	if (setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");
 	start_parts(&d);
 	log_notice("agentd: started pid=%d state_dir=%s socket=%s",
@@ -502,6 +558,7 @@ main(int argc, char **argv)
 		fatal("event loop failed");
 	sd_notify(0, "STOPPING=1");
 	files_stop(ad);
+	queue_free(ad->queue);
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);

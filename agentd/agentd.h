@@ -22,6 +22,7 @@ struct store;
 struct scheduler;
 struct supervisor;
 struct files;
+struct queue;
 
 enum run_state {
 	RUN_QUEUED,
@@ -149,6 +150,7 @@ struct agentd {
 	struct scheduler *sched;
 	struct supervisor *sup;
 	struct files *files; /* NULL without a jobs directory */
+	struct queue *queue; /* where due runs go (queue.h); NULL = local */
 
 	char *state_dir;
 	char *jobs_dir;
@@ -407,5 +409,16 @@ int supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why);
 void supervisor_shutdown(struct supervisor *sup, int64_t grace);
 int supervisor_count_running(struct supervisor *sup);
 int supervisor_count_queued(struct supervisor *sup);
+/*
+ * For the queue backends (queue.h). A worker starts RUN of JOB (both
+ * borrowed) now, whatever the limits: the broker's prefetch bounds them.
+ */
+void supervisor_start_job(struct supervisor *sup, const struct run *run,
+    const struct job *job, int64_t now);
+/* The scheduler records RUN as a worker reported it. */
+void supervisor_record(struct supervisor *sup, const struct run *run);
+/* ... and queues the next attempt of the failed RUN if its job allows. */
+void supervisor_retry(struct supervisor *sup, const struct run *run,
+    int64_t now);
 
 #endif

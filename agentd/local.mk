@@ -40,14 +40,17 @@ AGENTD_CORE_SOURCES = \
 	agentd/supervisor.c \
 	agentd/ops.c \
 	agentd/files.c \
-	agentd/ops-bulk.c
+	agentd/ops-bulk.c \
+	agentd/queue.c agentd/queue.h agentd/queue_local.c \
+	agentd/queue_amqp.c agentd/amqp-worker.c agentd/amqp-int.h \
+	agentd/amqp-conn.c agentd/amqp-conn.h
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
 agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(BSD_LIBS)
+	$(AMQP_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

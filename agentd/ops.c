@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "agentd.h"
+#include "queue.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -696,6 +697,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(
 	    o, "max_running", ad->settings.max_running);
 	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
+	queue_status(ad->queue, o);
 	*out = o;
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "log.h"
+#include "queue.h"
 #include "xmalloc.h"
 
 enum stop_why { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT };
@@ -95,6 +96,10 @@ run_changed(struct supervisor *sup, const struct run *run)
 {
 	cJSON *o;
 
+	/* A worker's runs are recorded by the scheduler (queue_amqp.c). */
+	if (!run_state_final(run->state) &&
+	    queue_report(sup->ad->queue, run, 0, 0) == 1)
+		return;
 	if (store_run_update(sup->ad->store, run) == -1)
 		log_warn(
 		    "supervisor: cannot save run=%lld", (long long)run->id);
@@ -180,6 +185,18 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	    r.job, (long long)r.id, r.attempt, (long long)(r.not_before - now));
 	pending_add(sup, &r);
 	run_changed(sup, &r);
+}
+
+/* RUN of JOB ended: record it (or report it) and retry when RETRY. */
+static void
+run_ended(struct supervisor *sup, const struct job *job, const struct run *run,
+    int retry, int64_t now)
+{
+	if (queue_report(sup->ad->queue, run, 1, retry) == 1)
+		return;
+	run_changed(sup, run);
+	if (retry)
+		retry_maybe(sup, job, run, now);
 }
 
 /* 1 if the code of a failed exit should be retried under JOB's retry_on. */
@@ -298,9 +315,7 @@ child_gone(int fd, uint32_t events, void *arg)
 	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
 	    sr->run.exit_code, sr->run.signal,
 	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
-	run_changed(sup, &sr->run);
-	if (retry)
-		retry_maybe(sup, sr->job, &sr->run, now);
+	run_ended(sup, sr->job, &sr->run, retry, now);
 	srun_free(sr);
 }
 
@@ -476,8 +491,7 @@ fail:
 	log_warnx("supervisor: run failed to start job=%s run=%lld: %s",
 	    sr->run.job, (long long)sr->run.id, cause);
 	free(cause);
-	run_changed(sup, &sr->run);
-	retry_maybe(sup, sr->job, &sr->run, now);
+	run_ended(sup, sr->job, &sr->run, 1, now);
 	srun_free(sr);
 }
 
@@ -514,12 +528,47 @@ pending_cancel(
 	srun_free(sr);
 }
 
+/*
+ * Hands every due pending run to the remote queue backend, oldest first,
+ * until the backend cannot take more (the broker is away).
+ */
+static int
+dispatch_remote(struct supervisor *sup, int64_t now)
+{
+	struct srun **pp, *sr;
+	int taken = 0;
+
+	pp = &sup->pending;
+	while ((sr = *pp) != NULL && !sup->ad->stopping &&
+	    queue_ready(sup->ad->queue)) {
+		if (sr->run.not_before > now) {
+			pp = &sr->next;
+			continue;
+		}
+		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
+		if (sr->job != NULL &&
+		    queue_take(sup->ad->queue, &sr->run, sr->job, now) == -1)
+			break;
+		*pp = sr->next;
+		sup->npending--;
+		if (sr->job == NULL) {
+			pending_cancel(sup, sr, "the job was deleted", now);
+			continue;
+		}
+		srun_free(sr);
+		taken++;
+	}
+	return taken;
+}
+
 int
 supervisor_dispatch(struct supervisor *sup, int64_t now)
 {
 	struct srun **pp, *sr;
 	int started = 0, max = sup->ad->settings.max_running;
 
+	if (queue_remote(sup->ad->queue))
+		return dispatch_remote(sup, now);
 	pp = &sup->pending;
 	while ((sr = *pp) != NULL) {
 		if (sup->ad->stopping || (max > 0 && sup->nrunning >= max))
@@ -555,8 +604,11 @@ supervisor_next_due(struct supervisor *sup)
 	struct srun *sr;
 	int64_t best = INT64_MAX;
 
+	if (!queue_ready(sup->ad->queue))
+		return INT64_MAX;
 	if (sup->ad->settings.max_running > 0 &&
-	    sup->nrunning >= sup->ad->settings.max_running)
+	    sup->nrunning >= sup->ad->settings.max_running &&
+	    !queue_remote(sup->ad->queue))
 		return INT64_MAX;
 	for (sr = sup->pending; sr != NULL; sr = sr->next) {
 		if (sr->run.not_before < best &&
@@ -707,6 +759,9 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 			pending_add(sup, &runs[i]);
 		free(runs);
 	}
+	/* Runs on worker agents go on; they report to whoever schedules. */
+	if (queue_remote(sup->ad->queue))
+		return 0;
 	if (store_run_list_state(sup->ad->store, RUN_RUNNING, &runs, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -732,4 +787,33 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 	}
 	free(runs);
 	return 0;
+}
+
+void
+supervisor_start_job(struct supervisor *sup, const struct run *run,
+    const struct job *job, int64_t now)
+{
+	struct srun *sr;
+
+	sr = xcalloc(1, sizeof *sr);
+	sr->run = *run;
+	sr->sup = sup;
+	sr->job = job_dup(job);
+	srun_start(sup, sr, now);
+}
+
+void
+supervisor_record(struct supervisor *sup, const struct run *run)
+{
+	run_changed(sup, run);
+}
+
+void
+supervisor_retry(struct supervisor *sup, const struct run *run, int64_t now)
+{
+	struct job *job;
+
+	job = store_job_load(sup->ad->store, run->job_id);
+	retry_maybe(sup, job, run, now);
+	job_free(job);
 }

@@ -153,6 +153,9 @@ job_to_json(const struct job *job, int spec)
 	cJSON_AddBoolToObject(o, "paused", job->paused);
 	cJSON_AddStringToObject(
 	    o, "description", job->description != NULL ? job->description : "");
+	if (job->nlabels > 0)
+		cJSON_AddItemToObject(o, "labels",
+		    job_labels_to_json(job->labels, job->nlabels));
 	if (spec)
 		return o;
 	cJSON_AddStringToObject(

@@ -102,6 +102,7 @@ job_free(struct job *job)
 	free(job->retry_on);
 	free(job->on_exit);
 	free(job->description);
+	job_labels_free(job->labels, job->nlabels);
 	free(job->origin);
 	free(job);
 }
@@ -177,6 +178,7 @@ job_dup(const struct job *job)
 	d->retry_on = mem_dup(job->retry_on, job->nretry_on, sizeof(int));
 	d->on_exit = mem_dup(job->on_exit, job->non_exit, sizeof *job->on_exit);
 	d->description = dup_or_null(job->description);
+	d->labels = job_labels_dup(job->labels, job->nlabels);
 	d->origin = dup_or_null(job->origin);
 	return d;
 }
@@ -623,6 +625,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 {
 	static _Thread_local char field[64];
 	const char *k = e->string;
+	char *msg;
 	int64_t n;
 	int x;
 
@@ -715,7 +718,14 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		job->paused = cJSON_IsTrue(e);
 	} else if (strcmp(k, "description") == 0)
 		return get_string(jp, e, &job->description, 1);
-	else if (!is_readonly(k))
+	else if (strcmp(k, "labels") == 0) {
+		if (job_labels_from_json(
+		        e, &job->labels, &job->nlabels, &msg) == -1) {
+			jp_fail(jp, "%s", msg);
+			free(msg);
+			return -1;
+		}
+	} else if (!is_readonly(k))
 		return jp_fail(jp, "unknown field");
 	return 0;
 }

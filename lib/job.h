@@ -104,6 +104,8 @@ struct job {
 	struct job_limits limits;
 	int paused;
 	char *description;
+	char **labels; /* sorted, unique; a worker must carry all of them */
+	size_t nlabels;
 
 	/* Read-only, set by the daemon. */
 	char *origin; /* "api" or a file path */
@@ -148,6 +150,21 @@ int job_validate(struct job *job, const char **field, char **cause);
  * next_run/last_run, which the daemon adds.
  */
 cJSON *job_to_json(const struct job *job, int spec);
+
+/* job-labels.c: the labels a job requires of the worker that runs it. */
+#define JOB_LABEL_MAX 32
+#define JOB_LABELS_MAX 8
+/* 1 if S is a label name: 1 to JOB_LABEL_MAX of [a-z0-9_-]. */
+int job_label_valid(const char *s);
+/*
+ * Replaces *LABELS with the array V, sorted; -1 with *MSG (one line, the
+ * caller's) on a non-array, a bad name, too many or a duplicate.
+ */
+int job_labels_from_json(
+    const cJSON *v, char ***labels, size_t *nlabels, char **msg);
+void job_labels_free(char **labels, size_t n);
+char **job_labels_dup(char *const *labels, size_t n);
+cJSON *job_labels_to_json(char *const *labels, size_t n);
 
 /* The meaning of exit code CODE under the job's on_exit rules. */
 enum job_outcome job_exit_outcome(const struct job *job, int code);

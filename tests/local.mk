@@ -53,7 +53,7 @@ tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
@@ -78,6 +78,16 @@ CLI_TESTS = \
 	tests/cli/field.bats \
 	tests/cli/files.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+
+# cronq over RabbitMQ against a private rabbitmq-server (about a minute,
+# most of it the broker starting twice): `make check-amqp`, which
+# scripts/check runs after `make check`.
+AMQP_TESTS = tests/amqp/amqp.bats
+EXTRA_DIST += $(AMQP_TESTS) tests/amqp/broker.bash
+check-amqp: all
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(AMQP_TESTS)' \
+	    TEST_SUITE_LOG=test-suite-amqp.log
+.PHONY: check-amqp
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
 if HAVE_BATS
