@@ -28,6 +28,7 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "curlloop.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -374,6 +375,8 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
+	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
+		log_warnx("agentd: libcurl failed to start: no http jobs");
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);
@@ -483,6 +486,7 @@ main(int argc, char **argv)
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);
+	curlloop_free(ad->curl);
 	loop_free(ad->loop);
 	log_notice("agentd: stopped");
 	return 0;

@@ -21,6 +21,7 @@
 struct store;
 struct scheduler;
 struct supervisor;
+struct curlloop;
 
 enum run_state {
 	RUN_QUEUED,
@@ -146,6 +147,7 @@ struct agentd {
 	struct store *store;
 	struct scheduler *sched;
 	struct supervisor *sup;
+	struct curlloop *curl; /* http runs and notifications (curlloop.c) */
 
 	char *state_dir;
 	char *db_path;

@@ -38,14 +38,16 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
-	agentd/ops.c
+	agentd/ops.c \
+	agentd/curlloop.c agentd/curlloop.h \
+	agentd/httpjob.c agentd/httpjob.h
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(BSD_LIBS)
+	$(CURL_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

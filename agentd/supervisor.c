@@ -24,6 +24,7 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "httpjob.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -33,6 +34,7 @@ struct srun {
 	struct run run;
 	struct job *job; /* while running */
 	struct child *child;
+	struct httpjob *http; /* kind http: the request in flight */
 	enum stop_why stop;
 	char stop_msg[128];
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
@@ -67,6 +69,7 @@ srun_free(struct srun *sr)
 	if (sr->timer != NULL)
 		loop_timer_cancel(sr->sup->ad->loop, sr->timer);
 	child_free(sr->child);
+	httpjob_free(sr->http);
 	job_free(sr->job);
 	free(sr);
 }
@@ -273,6 +276,22 @@ running_remove(struct supervisor *sup, struct srun *sr)
 	}
 }
 
+/* SR has ended with RETRY from its outcome: record it, maybe retry. */
+static void
+srun_end(struct supervisor *sup, struct srun *sr, int retry, int64_t now)
+{
+	sr->run.finished_at = now;
+	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
+	         "signal=%d http_status=%d elapsed=%.1fs",
+	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
+	    sr->run.exit_code, sr->run.signal, sr->run.http_status,
+	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
+	run_changed(sup, &sr->run);
+	if (retry)
+		retry_maybe(sup, sr->job, &sr->run, now);
+	srun_free(sr);
+}
+
 static void
 child_gone(int fd, uint32_t events, void *arg)
 {
@@ -292,16 +311,46 @@ child_gone(int fd, uint32_t events, void *arg)
 		return;
 	running_remove(sup, sr);
 	retry = run_outcome(sr, &res);
-	sr->run.finished_at = now;
-	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
-	         "signal=%d elapsed=%.1fs",
-	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
-	    sr->run.exit_code, sr->run.signal,
-	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
-	run_changed(sup, &sr->run);
-	if (retry)
-		retry_maybe(sup, sr->job, &sr->run, now);
-	srun_free(sr);
+	srun_end(sup, sr, retry, now);
+}
+
+/* An http run's request is over: its outcome from the status. */
+static void
+http_done(struct httpjob *hj, const struct httpjob_result *res, void *arg)
+{
+	struct srun *sr = arg;
+	struct run *r = &sr->run;
+
+	(void)hj;
+	running_remove(sr->sup, sr);
+	r->http_status = res->status;
+	r->output_bytes = (int64_t)res->output_total;
+	if (res->code == 0 && job_http_status_ok(sr->job, res->status)) {
+		r->state = RUN_SUCCEEDED;
+		snprintf(r->message, sizeof r->message, "HTTP %d", res->status);
+	} else if (res->code == 0) {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message,
+		    "HTTP %d is not an expected status", res->status);
+	} else if (res->timed_out) {
+		r->state = RUN_TIMED_OUT;
+		snprintf(r->message, sizeof r->message, "timed out: %.200s",
+		    res->error);
+	} else {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message, "%s", res->error);
+	}
+	srun_end(sr->sup, sr, r->state != RUN_SUCCEEDED, agentd_now());
+}
+
+/* Stops http run SR at once: there is nothing to wait for. */
+static void
+http_cancel(struct srun *sr, const char *why)
+{
+	running_remove(sr->sup, sr);
+	sr->run.state = RUN_CANCELLED;
+	strlcpy(sr->run.message, why, sizeof sr->run.message);
+	srun_end(sr->sup, sr, 0, agentd_now());
 }
 
 static void
@@ -336,6 +385,10 @@ srun_terminate(struct srun *sr, enum stop_why why)
 
 	if (sr->stop != STOP_NONE)
 		return;
+	if (sr->http != NULL) {
+		http_cancel(sr, sr->stop_msg);
+		return;
+	}
 	sr->stop = why;
 	if (sr->timer != NULL)
 		loop_timer_cancel(loop, sr->timer);
@@ -444,20 +497,28 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 	char *cause = NULL;
 
 	sr->run.started_at = now;
-	if (sr->job->kind != JOB_COMMAND) {
-		cause = xstrdup("http jobs are not run by this daemon yet");
-		goto fail;
-	}
-	if (srun_spawn(sup, sr, &cause) == -1)
+	if (sr->job->kind == JOB_HTTP) {
+		sr->http = httpjob_start(
+		    sup->ad, sr->job, sr->run.id, http_done, sr, &cause);
+		if (sr->http == NULL)
+			goto fail;
+	} else if (srun_spawn(sup, sr, &cause) == -1)
 		goto fail;
 	sr->run.state = RUN_RUNNING;
-	sr->run.pid = child_pid(sr->child);
+	if (sr->child != NULL)
+		sr->run.pid = child_pid(sr->child);
 	strlcpy(sr->run.boot_id, sup->ad->boot_id, sizeof sr->run.boot_id);
 	sr->started_ms = loop_now_ms();
-	loop_add_fd(loop, child_pidfd(sr->child), EPOLLIN, child_gone, sr);
-	loop_add_fd(loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
-	loop_add_fd(loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
-	if (sr->job->timeout > 0)
+	if (sr->child != NULL) {
+		loop_add_fd(
+		    loop, child_pidfd(sr->child), EPOLLIN, child_gone, sr);
+		loop_add_fd(
+		    loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
+		loop_add_fd(
+		    loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
+	}
+	/* An http run's timeout is the request's own (httpjob.c). */
+	if (sr->job->timeout > 0 && sr->child != NULL)
 		sr->timer = loop_timer_add(loop,
 		    sr->started_ms + sr->job->timeout * 1000, timed_out, sr);
 	sr->next = sup->running;
@@ -630,7 +691,13 @@ wait_children(struct supervisor *sup, int64_t ms)
 void
 supervisor_shutdown(struct supervisor *sup, int64_t grace)
 {
-	struct srun *sr;
+	struct srun *sr, *next;
+
+	for (sr = sup->running; sr != NULL; sr = next) {
+		next = sr->next;
+		if (sr->http != NULL)
+			http_cancel(sr, "stopped at daemon shutdown");
+	}
 
 	for (sr = sup->running; sr != NULL; sr = sr->next) {
 		sr->stop = STOP_CANCEL;

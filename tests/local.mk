@@ -52,7 +52,7 @@ tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(CURL_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
