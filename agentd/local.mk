@@ -11,6 +11,8 @@ GATEWAY_SRC = \
 	agentd/handlers-jobs.c \
 	agentd/handlers-runs.c \
 	agentd/handlers-legacy.c \
+	agentd/handlers-groups.c \
+	agentd/handlers-notify.c \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS)
@@ -40,7 +42,10 @@ AGENTD_CORE_SOURCES = \
 	agentd/supervisor.c \
 	agentd/ops.c \
 	agentd/curlloop.c agentd/curlloop.h \
-	agentd/httpjob.c agentd/httpjob.h
+	agentd/httpjob.c agentd/httpjob.h \
+	agentd/groups.c \
+	agentd/notify.c agentd/notify.h \
+	agentd/store-notify.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
 agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)

@@ -25,6 +25,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "httpjob.h"
+#include "notify.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -39,6 +40,7 @@ struct srun {
 	char stop_msg[128];
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
 	int64_t started_ms;
+	char group[CQ_NAME_MAX + 1]; /* "" until it waits for its group */
 	struct supervisor *sup;
 	struct srun *next;
 };
@@ -148,16 +150,17 @@ retry_delay(const struct job *job, int attempt)
 
 /*
  * Queues the next attempt after the failed run FAILED of JOB when the
- * policy allows: attempts are bounded by 1 + retries (BUG-25).
+ * policy allows: attempts are bounded by 1 + retries (BUG-25). Returns 1
+ * if it did.
  */
-static void
+static int
 retry_maybe(struct supervisor *sup, const struct job *job,
     const struct run *failed, int64_t now)
 {
 	struct run r;
 
 	if (job == NULL || failed->attempt >= 1 + job->retries)
-		return;
+		return 0;
 	r = *failed;
 	r.id = 0;
 	r.attempt = failed->attempt + 1;
@@ -176,13 +179,14 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	if (store_run_insert(sup->ad->store, &r) == -1) {
 		log_warn("supervisor: cannot queue a retry of run=%lld",
 		    (long long)failed->id);
-		return;
+		return 0;
 	}
 	log_info("supervisor: retry queued job=%s run=%lld attempt=%d "
 	         "delay=%llds",
 	    r.job, (long long)r.id, r.attempt, (long long)(r.not_before - now));
 	pending_add(sup, &r);
 	run_changed(sup, &r);
+	return 1;
 }
 
 /* 1 if the code of a failed exit should be retried under JOB's retry_on. */
@@ -288,7 +292,8 @@ srun_end(struct supervisor *sup, struct srun *sr, int retry, int64_t now)
 	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
 	run_changed(sup, &sr->run);
 	if (retry)
-		retry_maybe(sup, sr->job, &sr->run, now);
+		retry = retry_maybe(sup, sr->job, &sr->run, now);
+	notify_run_ended(sup->ad, sr->job, &sr->run, !retry);
 	srun_free(sr);
 }
 
@@ -528,6 +533,7 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 	    sr->run.job, (long long)sr->run.id, sr->run.attempt,
 	    (int)sr->run.pid);
 	run_changed(sup, &sr->run);
+	notify_run_started(sup->ad, sr->job, &sr->run);
 	return;
 
 fail:
@@ -538,7 +544,8 @@ fail:
 	    sr->run.job, (long long)sr->run.id, cause);
 	free(cause);
 	run_changed(sup, &sr->run);
-	retry_maybe(sup, sr->job, &sr->run, now);
+	notify_run_ended(sup->ad, sr->job, &sr->run,
+	    !retry_maybe(sup, sr->job, &sr->run, now));
 	srun_free(sr);
 }
 
@@ -576,6 +583,78 @@ pending_cancel(
 }
 
 int
+supervisor_group_running(struct supervisor *sup, const char *name)
+{
+	struct srun *sr;
+	int n = 0;
+
+	for (sr = sup->running; sr != NULL; sr = sr->next) {
+		if (sr->job != NULL && sr->job->group != NULL &&
+		    strcmp(sr->job->group, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+int
+supervisor_group_queued(struct supervisor *sup, const char *name)
+{
+	struct srun *sr;
+	int n = 0;
+
+	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		if (strcmp(sr->group, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* 1 if SR (its job loaded) must wait for a place in its group. */
+static int
+group_full(struct supervisor *sup, struct srun *sr)
+{
+	return sr->job->group != NULL &&
+	    supervisor_group_running(sup, sr->job->group) >=
+	    groups_limit(sup->ad, sr->job->group);
+}
+
+/*
+ * SR waits for its group: the first time, say so in the decision log and
+ * the run's message. Pending runs are kept in id order, so the group's
+ * places go to its runs first come, first served.
+ */
+static void
+group_hold(struct supervisor *sup, struct srun *sr, int64_t now)
+{
+	struct decision d;
+	int limit;
+
+	if (sr->group[0] != '\0')
+		return;
+	strlcpy(sr->group, sr->job->group, sizeof sr->group);
+	limit = groups_limit(sup->ad, sr->group);
+	memset(&d, 0, sizeof d);
+	d.job_id = sr->run.job_id;
+	strlcpy(d.job, sr->run.job, sizeof d.job);
+	d.slot = sr->run.scheduled_at != 0 ? sr->run.scheduled_at : now;
+	d.decided_at = now;
+	d.outcome = DECISION_HELD_BY_GROUP;
+	d.run_id = sr->run.id;
+	snprintf(d.detail, sizeof d.detail,
+	    "group %s is at its limit of %d running; run %lld waits in the "
+	    "queue",
+	    sr->group, limit, (long long)sr->run.id);
+	if (store_decision_add(sup->ad->store, &d) == -1)
+		log_warnx("supervisor: cannot record a decision of job=%s",
+		    sr->run.job);
+	snprintf(sr->run.message, sizeof sr->run.message,
+	    "held by group %s (limit %d)", sr->group, limit);
+	log_info("supervisor: run held job=%s run=%lld group=%s limit=%d",
+	    sr->run.job, (long long)sr->run.id, sr->group, limit);
+	run_changed(sup, &sr->run);
+}
+
+int
 supervisor_dispatch(struct supervisor *sup, int64_t now)
 {
 	struct srun **pp, *sr;
@@ -598,6 +677,15 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 			pp = &sr->next;
 			continue;
 		}
+		if (sr->job != NULL && group_full(sup, sr)) {
+			group_hold(sup, sr, now);
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
+		if (sr->group[0] != '\0')
+			sr->run.message[0] = '\0';
 		*pp = sr->next;
 		sup->npending--;
 		if (sr->job == NULL) {
@@ -620,6 +708,11 @@ supervisor_next_due(struct supervisor *sup)
 	    sup->nrunning >= sup->ad->settings.max_running)
 		return INT64_MAX;
 	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		/* Held by its group: the end of a run wakes it. */
+		if (sr->group[0] != '\0' &&
+		    supervisor_group_running(sup, sr->group) >=
+		        groups_limit(sup->ad, sr->group))
+			continue;
 		if (sr->run.not_before < best &&
 		    !job_is_running(sup, sr->run.job_id, NULL))
 			best = sr->run.not_before;
@@ -794,7 +887,8 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 		    (long long)runs[i].id);
 		run_changed(sup, &runs[i]);
 		job = store_job_load(sup->ad->store, runs[i].job_id);
-		retry_maybe(sup, job, &runs[i], now);
+		notify_run_ended(sup->ad, job, &runs[i],
+		    !retry_maybe(sup, job, &runs[i], now));
 		job_free(job);
 	}
 	free(runs);
