@@ -27,6 +27,7 @@ UNIT_TESTS = \
 	tests/unit/test-child \
 	tests/unit/test-output \
 	tests/unit/test-job \
+	tests/unit/test-job-ext \
 	tests/unit/test-store \
 	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
@@ -56,6 +57,9 @@ DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(CURL_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_job_ext_SOURCES = tests/unit/test-job-ext.c
+tests_unit_test_job_ext_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_job_ext_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
@@ -98,6 +102,7 @@ SAN_TESTS = \
 	tests/unit/san/test-child.san \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
+	tests/unit/san/test-job-ext.san \
 	tests/unit/san/test-store.san \
 	tests/unit/san/test-scheduler.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
@@ -130,6 +135,10 @@ tests_unit_san_test_job_san_SOURCES = $(tests_unit_test_job_SOURCES)
 tests_unit_san_test_job_san_CFLAGS = $(tests_unit_test_job_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_job_ext_san_SOURCES = $(tests_unit_test_job_ext_SOURCES)
+tests_unit_san_test_job_ext_san_CFLAGS = $(tests_unit_test_job_ext_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
 tests_unit_san_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
 tests_unit_san_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_store_san_LDFLAGS = $(SAN_FLAGS)
