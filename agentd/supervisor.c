@@ -668,6 +668,13 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 			pp = &sr->next;
 			continue;
 		}
+		/* Still held: its group is full, no need to load the job. */
+		if (sr->group[0] != '\0' &&
+		    supervisor_group_running(sup, sr->group) >=
+		        groups_limit(sup->ad, sr->group)) {
+			pp = &sr->next;
+			continue;
+		}
 		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
 		if (sr->job != NULL && sr->job->concurrency != JOB_ALLOW &&
 		    job_is_running(sup, sr->run.job_id, NULL)) {

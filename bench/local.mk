@@ -11,3 +11,9 @@ EXTRA_DIST += bench/compare bench/package.json bench/peers
 # the npm peers into bench/node_modules and python3-croniter when root.
 bench: bench/cron-bench$(EXEEXT)
 	$(PYTHON3) $(srcdir)/bench/compare --cronq bench/cron-bench$(EXEEXT)
+
+# HTTP jobs per second against a loopback server (bench/README.md).
+EXTRA_DIST += bench/http-jobs
+.PHONY: bench-http
+bench-http: cronq-agentd$(EXEEXT)
+	$(PYTHON3) $(srcdir)/bench/http-jobs --agentd ./cronq-agentd$(EXEEXT)
