@@ -75,4 +75,7 @@ extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;
 /* cmd-status.c */
 extern const struct cli_cmd cmd_status, cmd_version;
 
+/* top/top.c */
+extern const struct cli_cmd cmd_top;
+
 #endif

@@ -37,6 +37,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_why,
 	&cmd_next,
 	&cmd_status,
+	&cmd_top,
 	&cmd_version,
 };
 

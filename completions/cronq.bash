@@ -23,7 +23,7 @@ _cronq()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="add rm ls show pause resume history trigger stop runs logs why next status version help"
+	local commands="add rm ls show pause resume history trigger stop runs logs why next status top version help"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in

@@ -1,7 +1,7 @@
 # fish completion for cronq(1)
 # SPDX-License-Identifier: ISC
 
-set -l cronq_cmds add rm ls show pause resume history trigger stop runs logs why next status version help
+set -l cronq_cmds add rm ls show pause resume history trigger stop runs logs why next status top version help
 
 function __cronq_jobs
     cronq --json ls 2>/dev/null | string match -rg '^\s*"name":\s*"([^"]*)"'
@@ -30,6 +30,11 @@ complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a logs -d 'P
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a why -d 'Explain schedule slots'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a next -d 'Next fire times'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a status -d 'Summarise the daemon'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a top -d 'Watch and steer the daemon live'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s b -d 'Plain listing'
+complete -c cronq -n '__fish_seen_subcommand_from top' -l no-color -d 'No colours'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s d -r -d 'Seconds between listings'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s n -r -d 'Number of listings'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a version -d 'Print the versions'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a help -d 'Show a command\'s usage'
 

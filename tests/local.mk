@@ -74,8 +74,10 @@ CLI_TESTS = \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
 	tests/cli/cli.bats \
+	tests/cli/top.bats \
+	tests/cli/field.bats \
 	tests/cli/httpjobs.bats
-EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh
 EXTRA_DIST += tests/httpd.py
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
