@@ -28,8 +28,11 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "curlloop.h"
 #include "log.h"
+#include "notify.h"
 #include "queue.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -74,6 +77,29 @@ clock_offset(void)
 	return (int64_t)rt.tv_sec - (int64_t)mt.tv_sec;
 }
 
+/* One scalar of agentd.yaml's `groups:` map: a name, then its limit. */
+static void
+config_group(struct agentd *ad, const char *file, char *gkey, size_t len,
+    int is_key, const char *s)
+{
+	char *end;
+	long v;
+
+	if (is_key) {
+		strlcpy(gkey, s, len);
+		return;
+	}
+	v = strtol(s, &end, 10);
+	if (!util_valid_name(gkey) || *s == '\0' || *end != '\0' || v < 1 ||
+	    v > 100000) {
+		log_warnx("config: %s: groups: \"%s: %s\" is not a group name "
+		          "with a limit of 1 or more",
+		    file, gkey, s);
+		return;
+	}
+	groups_config_set(ad->groups, gkey, (int)v);
+}
+
 /* Reads the settings of FILE (agentd.yaml); a missing file is fine. */
 static void
 config_load(struct agentd *ad, const char *file)
@@ -81,8 +107,8 @@ config_load(struct agentd *ad, const char *file)
 	yaml_parser_t p;
 	yaml_event_t ev;
 	FILE *f;
-	char key[64] = "";
-	int depth = 0, done = 0, want_key = 1;
+	char key[64] = "", gkey[64] = "";
+	int depth = 0, done = 0, want_key = 1, in_groups = 0, gwant = 1;
 	long v;
 
 	if ((f = fopen(file, "r")) == NULL) {
@@ -90,6 +116,7 @@ config_load(struct agentd *ad, const char *file)
 			log_warn("config: cannot read %s", file);
 		return;
 	}
+	groups_config_reset(ad->groups);
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, f);
 	while (!done) {
@@ -99,12 +126,23 @@ config_load(struct agentd *ad, const char *file)
 			break;
 		}
 		if (ev.type == YAML_MAPPING_START_EVENT) {
-			/* A nested mapping (queue:) is queue.c's to read. */
-			if (depth++ == 1 && !want_key)
-				want_key = 1;
+			/* A map as a value: groups is read here, queue by queue.c. */
+			if (++depth == 2) {
+				in_groups = strcmp(key, "groups") == 0;
+				if (!in_groups && strcmp(key, "queue") != 0)
+					log_warnx("config: %s: unknown key "
+					          "\"%s\"",
+					    file, key);
+				want_key = gwant = 1;
+			}
 		} else if (ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
-		else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
+		else if (ev.type == YAML_SCALAR_EVENT && depth == 2 &&
+		    in_groups) {
+			config_group(ad, file, gkey, sizeof gkey, gwant,
+			    (const char *)ev.data.scalar.value);
+			gwant = !gwant;
+		} else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
 			const char *s = (const char *)ev.data.scalar.value;
 
 			if (want_key)
@@ -386,11 +424,14 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
+	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
+		log_warnx("agentd: libcurl failed to start: no http jobs");
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);
 	if (store_setting_set(ad->store, "boot_id", ad->boot_id) == -1)
 		fatalx("cannot write to %s", ad->db_path);
+	ad->notifier = notifier_create(ad);
 	ad->sched = scheduler_create(ad);
 	ad->sup = supervisor_create(ad);
 	if (supervisor_recover(ad->sup, now) == -1)
@@ -538,6 +579,7 @@ main(int argc, char **argv)
 	ad->settings.retention_days = 30;
 	ad->settings.retention_runs = 1000;
 	ad->settings.max_running = 64;
+	ad->groups = groups_create();
 	config_load(ad, ad->config_path);
 	if (max_running >= 0)
 		ad->settings.max_running = max_running;
@@ -562,6 +604,9 @@ main(int argc, char **argv)
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);
+	notifier_free(ad->notifier);
+	curlloop_free(ad->curl);
+	groups_free(ad->groups);
 	loop_free(ad->loop);
 	log_notice("agentd: stopped");
 	return 0;

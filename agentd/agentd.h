@@ -23,6 +23,9 @@ struct scheduler;
 struct supervisor;
 struct files;
 struct queue;
+struct curlloop;
+struct groups;
+struct notifier;
 
 enum run_state {
 	RUN_QUEUED,
@@ -91,7 +94,8 @@ enum decision_outcome {
 	DECISION_DST_MOVED,
 	DECISION_DST_SKIPPED,
 	DECISION_REPLACED,
-	DECISION_EXPIRED
+	DECISION_EXPIRED,
+	DECISION_HELD_BY_GROUP /* waits for a free place in its group */
 };
 
 struct decision {
@@ -151,6 +155,9 @@ struct agentd {
 	struct supervisor *sup;
 	struct files *files; /* NULL without a jobs directory */
 	struct queue *queue; /* where due runs go (queue.h); NULL = local */
+	struct curlloop *curl; /* http runs and notifications (curlloop.c) */
+	struct groups *groups;     /* concurrency group limits (groups.c) */
+	struct notifier *notifier; /* notification deliveries (notify.c) */
 
 	char *state_dir;
 	char *jobs_dir;
@@ -354,6 +361,30 @@ int store_prune(struct store *st, int64_t before, int keep,
     void (*cb)(int64_t id, void *arg), void *arg);
 int store_schema_version(struct store *st);
 
+/* store-notify.c: one row per notification delivery attempt. */
+struct notify_row {
+	int64_t id;
+	int64_t run_id; /* 0: none (a missed slot) */
+	int64_t job_id;
+	char job[CQ_NAME_MAX + 1];
+	uid_t owner;
+	int target; /* index in the job's notify list */
+	char kind[16];
+	char dest[512]; /* the URL or the command */
+	char event[16];
+	int attempt;
+	char status[16]; /* "delivered" or "failed" */
+	int code;        /* HTTP status or exit code; -1 none */
+	char error[256];
+	int64_t created_at;
+	int64_t duration_ms;
+};
+int store_notify_add(struct store *st, struct notify_row *row);
+/* Rows of RUN_ID (or, RUN_ID 0, of OWNER's job JOB), oldest first, as
+ * JSON {"notifications": [...]}; at most LIMIT. */
+int store_notify_list(struct store *st, int64_t run_id, const char *job,
+    uid_t owner, int limit, cJSON **out);
+
 /* scheduler.c: when schedules fire. Time is passed in, never read. */
 struct scheduler *scheduler_create(struct agentd *ad);
 void scheduler_free(struct scheduler *s);
@@ -420,5 +451,29 @@ void supervisor_record(struct supervisor *sup, const struct run *run);
 /* ... and queues the next attempt of the failed RUN if its job allows. */
 void supervisor_retry(struct supervisor *sup, const struct run *run,
     int64_t now);
+
+/* Runs of group NAME running now, and waiting in the queue. */
+int supervisor_group_running(struct supervisor *sup, const char *name);
+int supervisor_group_queued(struct supervisor *sup, const char *name);
+
+/*
+ * groups.c: concurrency group limits. A limit set through the API (kept
+ * in the store) wins over agentd.yaml's `groups:`; a group named by a job
+ * but limited nowhere allows one run at a time.
+ */
+#define GROUP_DEFAULT_LIMIT 1
+struct groups *groups_create(void);
+void groups_free(struct groups *g);
+/* agentd.yaml: forget the file's limits before reading it again. */
+void groups_config_reset(struct groups *g);
+void groups_config_set(struct groups *g, const char *name, int limit);
+/* The limit in force for group NAME. */
+int groups_limit(struct agentd *ad, const char *name);
+/* API: LIMIT >= 1 sets NAME's limit, 0 removes the API's; 0 or -1. */
+int groups_api_set(struct agentd *ad, const char *name, int limit);
+/* {"groups": [{"name", "limit", "source", "running", "queued"}]}. */
+cJSON *groups_to_json(struct agentd *ad);
+/* One group as groups_to_json shows it. */
+cJSON *groups_one_json(struct agentd *ad, const char *name);
 
 #endif

@@ -221,6 +221,15 @@ void handle_run_get(struct api_request *, struct api_response *);
 void handle_run_stop(struct api_request *, struct api_response *);
 void handle_run_log(struct api_request *, struct api_response *);
 
+/* handlers-groups.c */
+void handle_groups_list(struct api_request *, struct api_response *);
+void handle_group_get(struct api_request *, struct api_response *);
+void handle_group_put(struct api_request *, struct api_response *);
+void handle_group_delete(struct api_request *, struct api_response *);
+/* handlers-notify.c */
+void handle_run_notifications(struct api_request *, struct api_response *);
+void handle_job_notifications(struct api_request *, struct api_response *);
+
 void handle_legacy_schedule(struct api_request *, struct api_response *);
 void handle_legacy_status(struct api_request *, struct api_response *);
 void handle_legacy_trigger(struct api_request *, struct api_response *);

@@ -20,6 +20,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "notify.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -559,6 +560,7 @@ sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
 		    "run %lld is still active", (long long)active);
 		log_info("scheduler: slot skipped job=%s run=%lld still active",
 		    job->name, (long long)active);
+		notify_missed(s->ad, job, &d);
 		return store_fire(
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 	} else if (!overlap_check)
@@ -652,6 +654,7 @@ sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx, int64_t first,
 		    "%lld missed slots beyond catchup_max %d not run",
 		    (long long)(missed - k), max);
 		store_fire(s->ad->store, NULL, &d, -1, 0, 0);
+		notify_missed(s->ad, sj->job, &d);
 	}
 	for (i = k - 1; i >= 0; i--) {
 		if (sched_fire(s, sj, idx, slots[i], missed, 0, now) == 1)
@@ -702,6 +705,7 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 		log_notice("scheduler: missed slots skipped job=%s missed=%lld",
 		    job->name, (long long)missed);
+		notify_missed(s->ad, job, &d);
 		break;
 	case JOB_CATCHUP_ONCE:
 		fired = sched_fire(s, sj, idx, latest, missed, 1, now);

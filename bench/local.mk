@@ -37,3 +37,9 @@ bench-daemon: cronq-agentd$(EXEEXT) $(BENCH_DAEMON_PROGS)
 	$(PYTHON3) $(srcdir)/bench/daemon/run --agentd ./cronq-agentd$(EXEEXT) \
 	    --bindir bench/daemon --json bench/daemon/results.json $(BENCH_ARGS)
 CLEANFILES += bench/daemon/results.json
+
+# HTTP jobs per second against a loopback server (bench/README.md).
+EXTRA_DIST += bench/http-jobs
+.PHONY: bench-http
+bench-http: cronq-agentd$(EXEEXT)
+	$(PYTHON3) $(srcdir)/bench/http-jobs --agentd ./cronq-agentd$(EXEEXT)

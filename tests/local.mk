@@ -28,6 +28,7 @@ UNIT_TESTS = \
 	tests/unit/test-output \
 	tests/unit/test-job \
 	tests/unit/test-jobfile \
+	tests/unit/test-job-ext \
 	tests/unit/test-store \
 	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
@@ -53,13 +54,16 @@ tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS) $(CURL_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 tests_unit_test_jobfile_SOURCES = tests/unit/test-jobfile.c
 tests_unit_test_jobfile_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_jobfile_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_job_ext_SOURCES = tests/unit/test-job-ext.c
+tests_unit_test_job_ext_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_job_ext_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
@@ -76,8 +80,10 @@ CLI_TESTS = \
 	tests/cli/cli.bats \
 	tests/cli/top.bats \
 	tests/cli/field.bats \
-	tests/cli/files.bats
+	tests/cli/files.bats \
+	tests/cli/httpjobs.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+EXTRA_DIST += tests/httpd.py
 
 # cronq over RabbitMQ against a private rabbitmq-server (about a minute,
 # most of it the broker starting twice): `make check-amqp`, which
@@ -114,6 +120,7 @@ SAN_TESTS = \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
 	tests/unit/san/test-jobfile.san \
+	tests/unit/san/test-job-ext.san \
 	tests/unit/san/test-store.san \
 	tests/unit/san/test-scheduler.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
@@ -150,6 +157,10 @@ tests_unit_san_test_jobfile_san_SOURCES = $(tests_unit_test_jobfile_SOURCES)
 tests_unit_san_test_jobfile_san_CFLAGS = $(tests_unit_test_jobfile_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_jobfile_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_jobfile_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_job_ext_san_SOURCES = $(tests_unit_test_job_ext_SOURCES)
+tests_unit_san_test_job_ext_san_CFLAGS = $(tests_unit_test_job_ext_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
 tests_unit_san_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
 tests_unit_san_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_store_san_LDFLAGS = $(SAN_FLAGS)
