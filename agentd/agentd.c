@@ -27,8 +27,12 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "curlloop.h"
 #include "log.h"
 #include "remote.h"
+#include "notify.h"
+#include "queue.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -56,7 +60,10 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
-	    "[--socket path] [--config file] [--max-running n]\n");
+	    "[--socket path] [--config file] [--max-running n] "
+	    "[--jobs-dir dir]\n"
+	    "                    [--role all|scheduler|worker] "
+	    "[--label label] [--name name]\n");
 	exit(2);
 }
 
@@ -143,8 +150,8 @@ housekeeping(struct daemon *d, int64_t now)
 	    ad->settings.retention_runs, prune_log, ad);
 	if (n > 0)
 		log_info("agentd: retention pruned runs=%d", n);
-	n = store_audit_prune(ad->store,
-	    now - (int64_t)ad->settings.retention_days * 86400);
+	n = store_audit_prune(
+	    ad->store, now - (int64_t)ad->settings.retention_days * 86400);
 	if (n > 0)
 		log_info("agentd: retention pruned audit=%d", n);
 }
@@ -254,6 +261,7 @@ on_signal(int fd, uint32_t events, void *arg)
 			return;
 		case SIGHUP:
 			reload_config(&d->ad);
+			files_reload(&d->ad);
 			break;
 		case SIGCHLD:
 			child_reap_orphans();
@@ -333,15 +341,28 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
+	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
+		log_warnx("agentd: libcurl failed to start: no http jobs");
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);
 	if (store_setting_set(ad->store, "boot_id", ad->boot_id) == -1)
 		fatalx("cannot write to %s", ad->db_path);
+	ad->notifier = notifier_create(ad);
 	ad->sched = scheduler_create(ad);
 	ad->sup = supervisor_create(ad);
 	if (supervisor_recover(ad->sup, now) == -1)
 		fatalx("cannot recover the runs of %s", ad->db_path);
+	/* Before the first load, so that @reboot jobs of a new file fire. */
+	if (ad->jobs_dir == NULL) {
+		if (ad->root)
+			ad->jobs_dir = xstrdup(SYSCONFDIR "/cronq.d");
+		else {
+			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);
+			make_dir(ad->jobs_dir);
+		}
+	}
+	files_start(ad, ad->jobs_dir);
 	if (scheduler_load(ad->sched, now) == -1)
 		fatalx("cannot load the jobs of %s", ad->db_path);
 	scheduler_boot(ad->sched, now);
@@ -362,14 +383,21 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-running", required_argument, NULL, 'm' },
+		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
-	int ch, fg = 0, verbose = 0, max_running = -1;
+	const char *name = NULL;
+	int ch, fg = 0, verbose = 0, max_running = -1, role;
+	struct queue_config qcfg;
 	char *end, *cause = NULL;
 
 	memset(&d, 0, sizeof d);
+	queue_config_init(&qcfg);
 	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': /* the house spelling (STYLE.md 4.6) */
@@ -388,6 +416,9 @@ main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'J':
+			ad->jobs_dir = xstrdup(optarg);
+			break;
 		case 'm':
 			max_running = (int)strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' ||
@@ -398,6 +429,32 @@ main(int argc, char **argv)
 				    optarg);
 				usage();
 			}
+			break;
+		case 'R':
+			if ((role = queue_role_parse(optarg)) == -1) {
+				fprintf(stderr,
+				    "cronq-agentd: --role: expected all, "
+				    "scheduler or worker, not \"%s\"\n",
+				    optarg);
+				usage();
+			}
+			qcfg.role = (enum queue_role)role;
+			break;
+		case 'L':
+			if (queue_config_add_label(&qcfg, optarg, &cause) ==
+			    -1) {
+				fprintf(stderr, "cronq-agentd: %s\n", cause);
+				usage();
+			}
+			break;
+		case 'N':
+			if (*optarg == '\0' || strlen(optarg) >= 64) {
+				fprintf(stderr,
+				    "cronq-agentd: --name: expected 1 to 63 "
+				    "characters\n");
+				usage();
+			}
+			name = optarg;
 			break;
 		default:
 			usage();
@@ -411,14 +468,35 @@ main(int argc, char **argv)
 	ad->settings.retention_days = 30;
 	ad->settings.retention_runs = 1000;
 	ad->settings.max_running = 64;
+	ad->groups = groups_create();
 	if (config_load(ad, ad->config_path, &cause) == -1) {
 		fprintf(stderr, "cronq-agentd: %s\n", cause);
 		exit(1);
 	}
 	make_dir(ad->state_dir);
 	make_dir(ad->log_dir);
-	d.lockfd = lock_state_dir(ad->state_dir);
 	log_init(fg, verbose, "cronq-agentd");
+	if (queue_config_load(&qcfg, ad->config_path, &cause) == -1) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	if (max_running >= 0)
+		ad->settings.max_running = max_running;
+	if (name != NULL)
+		strlcpy(ad->host, name, sizeof ad->host);
+	else if (gethostname(ad->host, sizeof ad->host) == -1)
+		strlcpy(ad->host, "localhost", sizeof ad->host);
+	/*
+	 * Before the state directory's lock: a standby scheduler waits here
+	 * for the broker's lock, then takes over the (shared) state.
+	 */
+	if ((ad->loop = loop_create()) == NULL)
+		fatal("cannot set up the event loop");
+	if ((ad->queue = queue_create(ad, &qcfg, &cause)) == NULL) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	d.lockfd = lock_state_dir(ad->state_dir);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("cannot daemonize");
 	write_pid(d.lockfd);
@@ -428,12 +506,10 @@ main(int argc, char **argv)
 	ad->tz = tz_find(NULL, NULL);
 	ad->started_at = agentd_now();
 	read_boot_id(ad);
-	if (gethostname(ad->host, sizeof ad->host) == -1)
-		strlcpy(ad->host, "localhost", sizeof ad->host);
 	if (child_become_subreaper() == -1)
 		log_warn("agentd: cannot become a subreaper");
 
-	if ((ad->loop = loop_create()) == NULL || setup_fds(&d) == -1)
+	if (setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");
 	start_parts(&d);
 	log_notice("agentd: started pid=%d state_dir=%s socket=%s",
@@ -443,9 +519,14 @@ main(int argc, char **argv)
 	if (loop_run(ad->loop) == -1)
 		fatal("event loop failed");
 	sd_notify(0, "STOPPING=1");
+	files_stop(ad);
+	queue_free(ad->queue);
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);
+	notifier_free(ad->notifier);
+	curlloop_free(ad->curl);
+	groups_free(ad->groups);
 	loop_free(ad->loop);
 	log_notice("agentd: stopped");
 	return 0;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * agentd.yaml: limits, retention, the TCP listeners, the JWT issuer and
- * the rate limits. The file is read whole (libyaml's document API) so
- * every error names file:line:column, and it is applied only when all of
- * it is valid: a bad reload leaves the running settings alone. Key and
- * secret files are refused when group or others may read them.
+ * agentd.yaml: limits, retention, the jobs directory, concurrency
+ * groups, the TCP listeners, the JWT issuer and the rate limits (the
+ * queue: section is queue.c's). The file is read whole (libyaml's document API)
+ * so every error names file:line:column, and it is applied only when all of it
+ * is valid: a bad reload leaves the running settings alone. Key and secret
+ * files are refused when group or others may read them.
  */
 #include "config.h"
 
@@ -30,11 +31,19 @@
 #define CONFIG_KEY_MAX (64 * 1024) /* a JWT key or secret file */
 
 /* The reading of one file. */
+struct config_group {
+	char name[CQ_NAME_MAX + 1];
+	int limit;
+};
+
 struct config_read {
 	const char *file;
 	yaml_document_t *doc;
 	struct agentd_settings settings;
 	struct agentd_config *cfg;
+	char *jobs_dir;
+	struct config_group *groups; /* `groups:`, applied when all is valid */
+	size_t ngroups;
 	char *cause;
 };
 
@@ -456,6 +465,29 @@ config_rates_member(
 	return -1;
 }
 
+/* `groups: {name: limit}`: concurrency group limits (groups.c). */
+static int
+config_group_member(
+    struct config_read *r, const char *key, yaml_node_t *v, void *arg)
+{
+	struct config_group *g;
+	long n;
+
+	(void)arg;
+	if (!util_valid_name(key))
+		return config_fail(r, v,
+		    "groups: \"%s\" is not a group name (1-64 of A-Z a-z 0-9 "
+		    ". _ -)",
+		    key);
+	if (config_int(r, v, key, 1, 100000, &n) == -1)
+		return -1;
+	r->groups = xreallocarray(r->groups, r->ngroups + 1, sizeof *r->groups);
+	g = &r->groups[r->ngroups++];
+	strlcpy(g->name, key, sizeof g->name);
+	g->limit = (int)n;
+	return 0;
+}
+
 static int
 config_top_member(
     struct config_read *r, const char *key, yaml_node_t *v, void *arg)
@@ -481,6 +513,21 @@ config_top_member(
 		r->settings.retention_runs = (int)n;
 		return 0;
 	}
+	if (strcmp(key, "jobs_dir") == 0) {
+		if (config_string(r, v, key, &r->jobs_dir) == -1)
+			return -1;
+		if (r->jobs_dir[0] != '/')
+			return config_fail(
+			    r, v, "jobs_dir must be an absolute path");
+		return 0;
+	}
+	if (strcmp(key, "groups") == 0)
+		return config_map(r, v, key, config_group_member, NULL);
+	/* queue.c reads and checks its own section. */
+	if (strcmp(key, "queue") == 0)
+		return v->type == YAML_MAPPING_NODE
+		    ? 0
+		    : config_fail(r, v, "\"queue\" must be a mapping");
 	if (strcmp(key, "listen") == 0)
 		return config_listen(r, v);
 	if (strcmp(key, "auth") == 0)
@@ -560,6 +607,7 @@ config_load(struct agentd *ad, const char *file, char **cause)
 {
 	struct config_read r;
 	FILE *f;
+	size_t i;
 
 	memset(&r, 0, sizeof r);
 	r.file = file;
@@ -574,6 +622,8 @@ config_load(struct agentd *ad, const char *file, char **cause)
 		if (config_parse(&r, f) == -1) {
 			fclose(f);
 			config_free(r.cfg);
+			free(r.jobs_dir);
+			free(r.groups);
 			*cause = r.cause;
 			return -1;
 		}
@@ -582,5 +632,17 @@ config_load(struct agentd *ad, const char *file, char **cause)
 	ad->settings = r.settings;
 	config_free(ad->config);
 	ad->config = r.cfg;
+	/* Read at start only: --jobs-dir wins, and a reload keeps it. */
+	if (ad->jobs_dir == NULL)
+		ad->jobs_dir = r.jobs_dir;
+	else
+		free(r.jobs_dir);
+	if (ad->groups != NULL) {
+		groups_config_reset(ad->groups);
+		for (i = 0; i < r.ngroups; i++)
+			groups_config_set(
+			    ad->groups, r.groups[i].name, r.groups[i].limit);
+	}
+	free(r.groups);
 	return 0;
 }

@@ -14,6 +14,8 @@ GATEWAY_SRC = \
 	agentd/handlers-admin.c \
 	agentd/gateway-remote.c \
 	agentd/gateway-listen.c agentd/gateway-int.h \
+	agentd/handlers-groups.c \
+	agentd/handlers-notify.c \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
@@ -43,14 +45,25 @@ AGENTD_CORE_SOURCES = \
 	agentd/supervisor.c \
 	agentd/ops.c \
 	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
-	agentd/store-auth.c
+	agentd/store-auth.c \
+	agentd/files.c \
+	agentd/ops-bulk.c \
+	agentd/queue.c agentd/queue.h agentd/queue_local.c \
+	agentd/queue_amqp.c agentd/amqp-worker.c agentd/amqp-int.h \
+	agentd/amqp-conn.c agentd/amqp-conn.h \
+	agentd/curlloop.c agentd/curlloop.h \
+	agentd/httpjob.c agentd/httpjob.h \
+	agentd/groups.c \
+	agentd/notify.c agentd/notify.h \
+	agentd/store-notify.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JWT_CFLAGS) \
+	$(NETTLE_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(BSD_LIBS)
+	$(AMQP_LIBS) $(CURL_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

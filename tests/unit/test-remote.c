@@ -93,7 +93,10 @@ test_config_values(void **state)
 	    "  - {address: '::1', port: 8443, cert: /x.pem, key: %s}\n"
 	    "  - {address: 127.0.0.2, port: 8080, insecure_http: true}\n"
 	    "rate_limits:\n"
-	    "  trigger: {per_minute: 6, burst: 2}\n",
+	    "  trigger: {per_minute: 6, burst: 2}\n"
+	    "jobs_dir: /srv/cronq.d\n"
+	    "groups: {db-heavy: 2}\n"
+	    "queue: {backend: local}\n",
 	    key);
 	assert_null(load(&ad, text));
 	assert_int_equal(ad.settings.max_running, 4);
@@ -107,6 +110,8 @@ test_config_values(void **state)
 	/* Untouched buckets keep their defaults. */
 	assert_true(ad.config->rates[RATE_READ].burst == 100);
 	assert_false(ad.config->jwt.enabled);
+	assert_string_equal(ad.jobs_dir, "/srv/cronq.d");
+	free(ad.jobs_dir);
 	config_free(ad.config);
 }
 
@@ -136,6 +141,10 @@ test_config_refusals(void **state)
 	assert_cause(&ad, "auth:\n  jwt: {algorithm: PS256}\n",
 	    "agentd.yaml:2:20: algorithm must be HS256, RS256 or ES256");
 	assert_cause(&ad, "key: [\n", "agentd.yaml:2:1: ");
+	assert_cause(&ad, "groups: {db: many}\n",
+	    "agentd.yaml:1:14: \"db\" must be a whole number");
+	assert_cause(&ad, "jobs_dir: relative\n",
+	    "agentd.yaml:1:11: jobs_dir must be an absolute path");
 	open_key = write_file("open.secret", "s3cret\n", 0640);
 	snprintf(text, sizeof text, "auth:\n  jwt:\n    secret_file: %s\n",
 	    open_key);
