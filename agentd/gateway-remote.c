@@ -194,7 +194,7 @@ gateway_authenticate(struct gateway *gw, struct api_request *req,
 	struct agentd *ad = req->ad;
 	const struct rate_conf *fail = &ad->config->rates[RATE_AUTH_FAIL];
 	struct auth_result res;
-	char *cause = NULL;
+	char *cause = NULL, path[256];
 	int wait;
 
 	if (authz == NULL) {
@@ -226,8 +226,9 @@ gateway_authenticate(struct gateway *gw, struct api_request *req,
 	}
 	ratelimit_take(gateway_ratelimit(gw), RATE_AUTH_FAIL, req->source, fail,
 	    loop_now_ms());
-	log_info("gateway: authentication failed source=%s path=%s: %s",
-	    req->source, req->path, cause);
+	util_escape(path, sizeof path, req->path);
+	log_info("gateway: authentication failed source=%s path=\"%s\": %s",
+	    req->source, path, cause);
 	gateway_unauthorized(resp, 0, cause);
 	free(cause);
 	return -1;
@@ -299,6 +300,7 @@ gateway_audit(struct gateway *gw, struct api_request *req,
     const struct api_response *resp)
 {
 	struct audit_row a;
+	char path[256];
 	const cJSON *task;
 	cJSON *body;
 	int denied =
@@ -323,8 +325,10 @@ gateway_audit(struct gateway *gw, struct api_request *req,
 	a.path = req->path;
 	a.status = resp->status;
 	gateway_audit_subject(req, resp, &a.job, &a.run);
-	if (store_audit_add(req->ad->store, &a) == -1)
+	if (store_audit_add(req->ad->store, &a) == -1) {
+		util_escape(path, sizeof path, req->path);
 		log_warnx("gateway: cannot write the audit record "
-		          "method=%s path=%s",
-		    req->method, req->path);
+		          "method=%s path=\"%s\"",
+		    req->method, path);
+	}
 }

@@ -491,7 +491,7 @@ gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
 	struct gateway *gw = c->gw;
 	struct api_request req;
 	struct api_response resp;
-	char scratch[PATH_MAX], allow[64];
+	char scratch[PATH_MAX], allow[64], logpath[256];
 	int route;
 	enum action_class class;
 	enum MHD_Result ret;
@@ -516,8 +516,9 @@ gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
 		gateway_handle(c, &req, &resp, route, allow);
 	req.body = c->len > 0 ? c->body : NULL;
 	gateway_audit(gw, &req, &resp);
-	log_debug("gateway: %s %s who=%s source=%s status=%d", method, url,
-	    req.who[0] != '\0' ? req.who : "anonymous", req.source,
+	util_escape(logpath, sizeof logpath, url);
+	log_debug("gateway: %s \"%s\" who=%s source=%s status=%d", method,
+	    logpath, req.who[0] != '\0' ? req.who : "anonymous", req.source,
 	    resp.status);
 	ret = gateway_queue(c, route, &resp);
 	gateway_response_clear(&resp);
