@@ -43,3 +43,18 @@ EXTRA_DIST += bench/http-jobs
 .PHONY: bench-http
 bench-http: cronq-agentd$(EXEEXT)
 	$(PYTHON3) $(srcdir)/bench/http-jobs --agentd ./cronq-agentd$(EXEEXT)
+
+# The remote-control benchmark (issue 5): cronq-agentd over TLS with a
+# token and over its socket, each beside a bare libmicrohttpd server, with
+# wrk and bench/daemon/loadgen. See bench/README.md "Remote control".
+EXTRA_PROGRAMS += bench/remote/mhd-tls-bare
+bench_remote_mhd_tls_bare_SOURCES = bench/remote/mhd-tls-bare.c
+bench_remote_mhd_tls_bare_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS)
+bench_remote_mhd_tls_bare_LDADD = $(MHD_LIBS)
+EXTRA_DIST += bench/remote/run
+.PHONY: bench-remote
+bench-remote: cronq-agentd$(EXEEXT) bench/remote/mhd-tls-bare \
+	bench/daemon/mhd-bare bench/daemon/loadgen
+	$(PYTHON3) $(srcdir)/bench/remote/run --agentd ./cronq-agentd$(EXEEXT) \
+	    --bindir bench $(BENCH_ARGS)
+CLEANFILES += bench/remote/mhd-tls-bare$(EXEEXT)
