@@ -29,6 +29,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "log.h"
+#include "sandbox.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -105,7 +106,11 @@ config_load(struct agentd *ad, const char *file)
 				strlcpy(key, s, sizeof key);
 			else {
 				v = strtol(s, NULL, 10);
-				if (strcmp(key, "max_running") == 0 && v >= 0)
+				if (strcmp(key, "cgroup_root") == 0)
+					strlcpy(ad->settings.cgroup_root, s,
+					    sizeof ad->settings.cgroup_root);
+				else if (strcmp(key, "max_running") == 0 &&
+				    v >= 0)
 					ad->settings.max_running = (int)v;
 				else if (strcmp(key, "retention_days") == 0 &&
 				    v > 0)
@@ -469,6 +474,9 @@ main(int argc, char **argv)
 		strlcpy(ad->host, "localhost", sizeof ad->host);
 	if (child_become_subreaper() == -1)
 		log_warn("agentd: cannot become a subreaper");
+	sandbox_init(ad->settings.cgroup_root[0] != '\0'
+	        ? ad->settings.cgroup_root
+	        : NULL);
 
 	if ((ad->loop = loop_create()) == NULL || setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");

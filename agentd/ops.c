@@ -19,6 +19,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "sandbox.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -71,6 +72,8 @@ ops_run_to_json(const struct run *r)
 	cJSON_AddStringToObject(o, "host", r->host);
 	cJSON_AddNumberToObject(o, "missed_count", (double)r->missed_count);
 	cJSON_AddStringToObject(o, "message", r->message);
+	add_int_or_null(o, "cpu_usec", r->cpu_usec, r->cpu_usec == 0);
+	add_int_or_null(o, "peak_memory", r->peak_memory, r->peak_memory == 0);
 	return o;
 }
 
@@ -143,7 +146,14 @@ job_check_user(
     struct agentd *ad, const struct job *job, struct agentd_error *err)
 {
 	struct passwd *pw;
+	const char *field = NULL;
+	char *cause = NULL;
 
+	if (sandbox_check_job(job, &field, &cause) == -1) {
+		agentd_error_set(err, AGENTD_INVALID, field, "%s", cause);
+		free(cause);
+		return -1;
+	}
 	if (job->user == NULL)
 		return 0;
 	if ((pw = getpwnam(job->user)) == NULL) {
@@ -652,6 +662,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(o, "queued",
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
 	cJSON_AddArrayToObject(o, "problems");
+	sandbox_status(o);
 	*out = o;
 	return 0;
 }

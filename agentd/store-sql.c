@@ -40,6 +40,8 @@ const char *const store_migrations[] = {
 	" outcome TEXT NOT NULL, run_id INTEGER, detail TEXT,"
 	" decided_at INTEGER NOT NULL);"
 	"CREATE INDEX decisions_job ON decisions (job_id, id);",
+	"ALTER TABLE runs ADD COLUMN cpu_usec INTEGER;"
+	"ALTER TABLE runs ADD COLUMN peak_memory INTEGER;",
 };
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];
@@ -51,7 +53,8 @@ const size_t store_nmigrations =
 	"id, job_id, job, owner, attempt, first_run_id, trigger, "             \
 	"schedule, scheduled_at, queued_at, not_before, started_at, "          \
 	"finished_at, pid, exit_code, signal, http_status, state, "            \
-	"output_bytes, triggered_by, host, missed_count, boot_id, message"
+	"output_bytes, triggered_by, host, missed_count, boot_id, message, "   \
+	"cpu_usec, peak_memory"
 #define FINAL_STATES                                                           \
 	"('succeeded', 'failed', 'timed_out', 'cancelled', "                   \
 	"'lost', 'skipped')"
@@ -90,9 +93,10 @@ const char *const store_sql[STMT_COUNT] = {
 	    " first_run_id, trigger, schedule, scheduled_at, queued_at,"
 	    " not_before, started_at, finished_at, pid, exit_code, signal,"
 	    " http_status, state, output_bytes, triggered_by, host,"
-	    " missed_count, boot_id, message) VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
+	    " missed_count, boot_id, message, cpu_usec, peak_memory)"
+	    " VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	    " ?21, ?22, ?23, ?24)",
+	    " ?21, ?22, ?23, ?24, ?25, ?26)",
 	[STMT_RUN_UPDATE] =
 	    "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
 	    " attempt = ?5, first_run_id = ?6, trigger = ?7, schedule = ?8,"
@@ -100,7 +104,8 @@ const char *const store_sql[STMT_COUNT] = {
 	    " started_at = ?12, finished_at = ?13, pid = ?14, exit_code = ?15,"
 	    " signal = ?16, http_status = ?17, state = ?18, output_bytes = ?19,"
 	    " triggered_by = ?20, host = ?21, missed_count = ?22,"
-	    " boot_id = ?23, message = ?24 WHERE id = ?1",
+	    " boot_id = ?23, message = ?24, cpu_usec = ?25,"
+	    " peak_memory = ?26 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
 	[STMT_RUN_LIST] =
 	    "SELECT " RUN_COLS " FROM runs"

@@ -25,6 +25,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "log.h"
+#include "sandbox.h"
 #include "xmalloc.h"
 
 enum stop_why { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT };
@@ -33,6 +34,7 @@ struct srun {
 	struct run run;
 	struct job *job; /* while running */
 	struct child *child;
+	struct sandbox_run sbx; /* its isolation, kept until it ends */
 	enum stop_why stop;
 	char stop_msg[128];
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
@@ -67,6 +69,7 @@ srun_free(struct srun *sr)
 	if (sr->timer != NULL)
 		loop_timer_cancel(sr->sup->ad->loop, sr->timer);
 	child_free(sr->child);
+	sandbox_run_free(&sr->sbx);
 	job_free(sr->job);
 	free(sr);
 }
@@ -168,6 +171,7 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	r.exit_code = -1;
 	r.signal = r.http_status = 0;
 	r.output_bytes = 0;
+	r.cpu_usec = r.peak_memory = 0;
 	r.state = RUN_RETRYING;
 	r.message[0] = '\0';
 	if (store_run_insert(sup->ad->store, &r) == -1) {
@@ -216,6 +220,16 @@ run_outcome(struct srun *sr, const struct child_result *res)
 		r->state = RUN_TIMED_OUT;
 		snprintf(r->message, sizeof r->message, "timed out after %llds",
 		    (long long)sr->job->timeout);
+		return sr->job->nretry_on == 0;
+	}
+	if (!res->exited && sandbox_run_seccomp_killed(&sr->sbx, res->signal)) {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message,
+		    "killed by the seccomp filter (SIGSYS): a denied system "
+		    "call (sandbox.seccomp)");
+		log_warnx("supervisor: seccomp killed job=%s run=%lld: it made "
+		          "a system call its sandbox denies",
+		    sr->run.job, (long long)sr->run.id);
 		return sr->job->nretry_on == 0;
 	}
 	if (!res->exited) {
@@ -273,6 +287,25 @@ running_remove(struct supervisor *sup, struct srun *sr)
 	}
 }
 
+/*
+ * CPU time and peak memory: the cgroup leaf's figures count every process
+ * of the run; without one, what wait4 reports for the main process and
+ * the children it waited for.
+ */
+static void
+run_usage(struct srun *sr, const struct child_result *res)
+{
+	int64_t cpu, peak;
+
+	sandbox_run_finish(&sr->sbx, &cpu, &peak);
+	if (cpu < 0)
+		cpu = (int64_t)(res->user_usec + res->sys_usec);
+	if (peak < 0)
+		peak = (int64_t)res->maxrss_kb * 1024;
+	sr->run.cpu_usec = cpu;
+	sr->run.peak_memory = peak;
+}
+
 static void
 child_gone(int fd, uint32_t events, void *arg)
 {
@@ -291,6 +324,7 @@ child_gone(int fd, uint32_t events, void *arg)
 	if (child_reap(sr->child, &res) == -1)
 		return;
 	running_remove(sup, sr);
+	run_usage(sr, &res);
 	retry = run_outcome(sr, &res);
 	sr->run.finished_at = now;
 	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
@@ -364,13 +398,30 @@ spec_user(struct supervisor *sup, const struct job *job,
 	struct passwd *pw;
 	uid_t uid;
 
-	if (!sup->ad->root)
-		uid = getuid();
-	else if (job->owner != 0 || job->user == NULL)
-		uid = job->owner;
-	else {
+	uid = sup->ad->root ? job->owner : getuid();
+	if (job->user != NULL) {
 		if ((pw = getpwnam(job->user)) == NULL) {
-			xasprintf(cause, "unknown user \"%s\"", job->user);
+			xasprintf(
+			    cause, "user: no user named \"%s\"", job->user);
+			return -1;
+		}
+		/*
+		 * Checked when the job was saved, but the password database
+		 * may have changed since: never run as someone else.
+		 */
+		if (sup->ad->root && job->owner != 0 &&
+		    pw->pw_uid != job->owner) {
+			xasprintf(cause,
+			    "user: jobs of uid %u run as that uid, "
+			    "not as \"%s\"",
+			    (unsigned)job->owner, job->user);
+			return -1;
+		}
+		if (!sup->ad->root && pw->pw_uid != uid) {
+			xasprintf(cause,
+			    "user: this daemon runs as uid %u and "
+			    "cannot run jobs as \"%s\"",
+			    (unsigned)uid, job->user);
 			return -1;
 		}
 		uid = pw->pw_uid;
@@ -406,6 +457,9 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	memset(&spec, 0, sizeof spec);
 	if (spec_user(sup, job, &spec, cause) == -1)
 		return -1;
+	if (sandbox_run_prepare(&sr->sbx, job, sr->run.id, cause) == -1)
+		return -1;
+	spec.sandbox = &sr->sbx.cs;
 	spec.run_id = sr->run.id;
 	spec.job = job->name;
 	spec.attempt = sr->run.attempt;

@@ -7,6 +7,7 @@ lib_libcronq_a_SOURCES = \
 	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
 	lib/job.c lib/job-json.c lib/job.h \
+	lib/job-sandbox.c lib/job-sandbox.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h
 lib_libcronq_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)

@@ -52,7 +52,7 @@ tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
@@ -69,7 +69,8 @@ CLI_TESTS = \
 	tests/cli/next.bats \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
-	tests/cli/cli.bats
+	tests/cli/cli.bats \
+	tests/cli/sandbox.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
