@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-cronexpr \
 	tests/unit/test-util \
 	tests/unit/test-child \
+	tests/unit/test-sandbox \
 	tests/unit/test-output \
 	tests/unit/test-job \
 	tests/unit/test-store \
@@ -47,6 +48,10 @@ tests_unit_test_util_LDADD = $(UNIT_LDADD)
 tests_unit_test_child_SOURCES = tests/unit/test-child.c
 tests_unit_test_child_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c
+tests_unit_test_sandbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_sandbox_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(CJSON_LIBS) $(SECCOMP_LIBS)
 tests_unit_test_output_SOURCES = tests/unit/test-output.c
 tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
@@ -95,6 +100,7 @@ SAN_TESTS = \
 	tests/unit/san/test-cronexpr.san \
 	tests/unit/san/test-util.san \
 	tests/unit/san/test-child.san \
+	tests/unit/san/test-sandbox.san \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
 	tests/unit/san/test-store.san \
@@ -121,6 +127,11 @@ tests_unit_san_test_child_san_SOURCES = $(tests_unit_test_child_SOURCES)
 tests_unit_san_test_child_san_CFLAGS = $(tests_unit_test_child_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_child_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_child_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_san_test_sandbox_san_SOURCES = $(tests_unit_test_sandbox_SOURCES)
+tests_unit_san_test_sandbox_san_CFLAGS = $(tests_unit_test_sandbox_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_sandbox_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_sandbox_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) \
+	$(CJSON_LIBS) $(SECCOMP_LIBS)
 tests_unit_san_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
 tests_unit_san_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_output_san_LDFLAGS = $(SAN_FLAGS)
