@@ -43,7 +43,7 @@ struct sandbox_run {
 	void *prog;   /* struct sock_fprog */
 	void *filter; /* its instructions */
 	char *cg_path;
-	int cg_kill_action; /* 1 when the filter kills (SIGSYS) */
+	int seccomp_kills; /* 1 when the filter kills (SIGSYS) */
 };
 
 /*
