@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <sys/vfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -176,6 +177,31 @@ cg_controllers(const char *base)
 	}
 }
 
+/*
+ * Removes the empty leaves a daemon that died left behind. rmdir fails on
+ * a leaf that still has processes, so another daemon's live runs under
+ * the same parent are never touched.
+ */
+static void
+cg_sweep(void)
+{
+	struct dirent *de;
+	char *p;
+	DIR *d;
+
+	if ((d = opendir(sandbox_caps.cg_parent)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "run-", 4) != 0)
+			continue;
+		xasprintf(&p, "%s/%s", sandbox_caps.cg_parent, de->d_name);
+		if (rmdir(p) == 0)
+			log_debug("sandbox: removed stale cgroup %s", p);
+		free(p);
+	}
+	closedir(d);
+}
+
 void
 sandbox_cgroup_init(const char *root)
 {
@@ -204,6 +230,7 @@ sandbox_cgroup_init(const char *root)
 		goto off;
 	}
 	sandbox_caps.cgroup = 1;
+	cg_sweep();
 	cg_controllers(base);
 	free(base);
 	log_info("sandbox: run cgroups under %s", sandbox_caps.cg_parent);

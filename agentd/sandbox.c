@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -504,6 +505,53 @@ sandbox_run_prepare(
 	    mounts_build(sr, sb, cause) == -1)
 		return -1;
 	return sandbox_cgroup_create(sr, sb, run_id, cause);
+}
+
+/* Parses one kmsg record; the call's name if it is PID's seccomp kill. */
+static char *
+culprit_of(const char *rec, pid_t pid)
+{
+	char want[32];
+	const char *p;
+	unsigned int arch;
+	int nr;
+
+	if (strstr(rec, "type=1326") == NULL)
+		return NULL;
+	snprintf(want, sizeof want, " pid=%ld ", (long)pid);
+	if (strstr(rec, want) == NULL || (p = strstr(rec, " arch=")) == NULL ||
+	    sscanf(p, " arch=%x", &arch) != 1 ||
+	    (p = strstr(rec, " syscall=")) == NULL ||
+	    sscanf(p, " syscall=%d", &nr) != 1)
+		return NULL;
+	return seccomp_syscall_resolve_num_arch(arch, nr);
+}
+
+char *
+sandbox_seccomp_culprit(pid_t pid)
+{
+	char buf[8192], *name = NULL, *found;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return NULL;
+	/* One record per read; the last match is the newest. */
+	for (;;) {
+		n = read(fd, buf, sizeof buf - 1);
+		if (n == -1 && errno == EPIPE)
+			continue; /* overwritten while we read */
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		if ((found = culprit_of(buf, pid)) != NULL) {
+			free(name);
+			name = found;
+		}
+	}
+	close(fd);
+	return name;
 }
 
 int

@@ -66,6 +66,13 @@ void sandbox_run_free(struct sandbox_run *sr);
 /* 1 if a run killed by SIGSYS died of this run's seccomp filter. */
 int sandbox_run_seccomp_killed(const struct sandbox_run *sr, int sig);
 
+/*
+ * The name of the system call the filter killed process PID for, from the
+ * kernel's audit record in /dev/kmsg (caller frees), or NULL when the
+ * record cannot be read (not root, audit sent elsewhere, rate-limited).
+ */
+char *sandbox_seccomp_culprit(pid_t pid);
+
 /* The built-in deny list, NULL-terminated (for docs and tests). */
 extern const char *const sandbox_deny_list[];
 

@@ -201,6 +201,30 @@ retry_code(const struct job *job, int code)
 	return 0;
 }
 
+/* SR's main process died of its seccomp filter: say which call, if known. */
+static int
+run_seccomp_killed(struct srun *sr)
+{
+	struct run *r = &sr->run;
+	char *name;
+
+	name = sandbox_seccomp_culprit(r->pid);
+	r->state = RUN_FAILED;
+	if (name != NULL)
+		snprintf(r->message, sizeof r->message,
+		    "killed by the seccomp filter (SIGSYS): system call %s is "
+		    "denied (sandbox.seccomp)",
+		    name);
+	else
+		snprintf(r->message, sizeof r->message,
+		    "killed by the seccomp filter (SIGSYS): a denied system "
+		    "call (sandbox.seccomp)");
+	log_warnx("supervisor: seccomp killed job=%s run=%lld syscall=%s",
+	    r->job, (long long)r->id, name != NULL ? name : "unknown");
+	free(name);
+	return sr->job->nretry_on == 0;
+}
+
 /* Decides the final state of SR from how its child ended. */
 static int
 run_outcome(struct srun *sr, const struct child_result *res)
@@ -222,16 +246,8 @@ run_outcome(struct srun *sr, const struct child_result *res)
 		    (long long)sr->job->timeout);
 		return sr->job->nretry_on == 0;
 	}
-	if (!res->exited && sandbox_run_seccomp_killed(&sr->sbx, res->signal)) {
-		r->state = RUN_FAILED;
-		snprintf(r->message, sizeof r->message,
-		    "killed by the seccomp filter (SIGSYS): a denied system "
-		    "call (sandbox.seccomp)");
-		log_warnx("supervisor: seccomp killed job=%s run=%lld: it made "
-		          "a system call its sandbox denies",
-		    sr->run.job, (long long)sr->run.id);
-		return sr->job->nretry_on == 0;
-	}
+	if (!res->exited && sandbox_run_seccomp_killed(&sr->sbx, res->signal))
+		return run_seccomp_killed(sr);
 	if (!res->exited) {
 		r->state = RUN_FAILED;
 		snprintf(r->message, sizeof r->message, "killed by signal %d",

@@ -184,6 +184,10 @@ run_job() {
 	[ "$state" = failed ]
 	[[ "$message" == *"seccomp filter (SIGSYS)"* ]] || { echo "$message"; false; }
 	grep -q "seccomp killed job=scmkill" "$T/agentd.out"
+	# The kernel's audit record names the call, where it reaches kmsg.
+	if dmesg 2>/dev/null | grep -q 'type=1326'; then
+		[[ "$message" == *"system call unshare is denied"* ]] || { echo "$message"; false; }
+	fi
 }
 
 @test "a seccomp allow entry takes a call off the default list" {
