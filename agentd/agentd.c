@@ -28,8 +28,12 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "curlloop.h"
 #include "log.h"
 #include "sandbox.h"
+#include "notify.h"
+#include "queue.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Housekeeping (retention) runs at most this often. */
@@ -57,7 +61,10 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
-	    "[--socket path] [--config file] [--max-running n]\n");
+	    "[--socket path] [--config file] [--max-running n] "
+	    "[--jobs-dir dir]\n"
+	    "                    [--role all|scheduler|worker] "
+	    "[--label label] [--name name]\n");
 	exit(2);
 }
 
@@ -71,6 +78,29 @@ clock_offset(void)
 	return (int64_t)rt.tv_sec - (int64_t)mt.tv_sec;
 }
 
+/* One scalar of agentd.yaml's `groups:` map: a name, then its limit. */
+static void
+config_group(struct agentd *ad, const char *file, char *gkey, size_t len,
+    int is_key, const char *s)
+{
+	char *end;
+	long v;
+
+	if (is_key) {
+		strlcpy(gkey, s, len);
+		return;
+	}
+	v = strtol(s, &end, 10);
+	if (!util_valid_name(gkey) || *s == '\0' || *end != '\0' || v < 1 ||
+	    v > 100000) {
+		log_warnx("config: %s: groups: \"%s: %s\" is not a group name "
+		          "with a limit of 1 or more",
+		    file, gkey, s);
+		return;
+	}
+	groups_config_set(ad->groups, gkey, (int)v);
+}
+
 /* Reads the settings of FILE (agentd.yaml); a missing file is fine. */
 static void
 config_load(struct agentd *ad, const char *file)
@@ -78,8 +108,8 @@ config_load(struct agentd *ad, const char *file)
 	yaml_parser_t p;
 	yaml_event_t ev;
 	FILE *f;
-	char key[64] = "";
-	int depth = 0, done = 0, want_key = 1;
+	char key[64] = "", gkey[64] = "";
+	int depth = 0, done = 0, want_key = 1, in_groups = 0, gwant = 1;
 	long v;
 
 	if ((f = fopen(file, "r")) == NULL) {
@@ -87,6 +117,7 @@ config_load(struct agentd *ad, const char *file)
 			log_warn("config: cannot read %s", file);
 		return;
 	}
+	groups_config_reset(ad->groups);
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, f);
 	while (!done) {
@@ -95,11 +126,24 @@ config_load(struct agentd *ad, const char *file)
 			    p.problem_mark.line + 1, p.problem);
 			break;
 		}
-		if (ev.type == YAML_MAPPING_START_EVENT)
-			depth++;
-		else if (ev.type == YAML_MAPPING_END_EVENT)
+		if (ev.type == YAML_MAPPING_START_EVENT) {
+			/* A map as a value: groups is read here, queue by queue.c. */
+			if (++depth == 2) {
+				in_groups = strcmp(key, "groups") == 0;
+				if (!in_groups && strcmp(key, "queue") != 0)
+					log_warnx("config: %s: unknown key "
+					          "\"%s\"",
+					    file, key);
+				want_key = gwant = 1;
+			}
+		} else if (ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
-		else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
+		else if (ev.type == YAML_SCALAR_EVENT && depth == 2 &&
+		    in_groups) {
+			config_group(ad, file, gkey, sizeof gkey, gwant,
+			    (const char *)ev.data.scalar.value);
+			gwant = !gwant;
+		} else if (ev.type == YAML_SCALAR_EVENT && depth == 1) {
 			const char *s = (const char *)ev.data.scalar.value;
 
 			if (want_key)
@@ -109,7 +153,11 @@ config_load(struct agentd *ad, const char *file)
 				if (strcmp(key, "cgroup_root") == 0)
 					strlcpy(ad->settings.cgroup_root, s,
 					    sizeof ad->settings.cgroup_root);
-				else if (strcmp(key, "max_running") == 0 &&
+				else if (strcmp(key, "jobs_dir") == 0) {
+					/* Read at start only: --jobs-dir wins. */
+					if (ad->jobs_dir == NULL && *s == '/')
+						ad->jobs_dir = xstrdup(s);
+				} else if (strcmp(key, "max_running") == 0 &&
 				    v >= 0)
 					ad->settings.max_running = (int)v;
 				else if (strcmp(key, "retention_days") == 0 &&
@@ -300,6 +348,7 @@ on_signal(int fd, uint32_t events, void *arg)
 			config_load(&d->ad, d->ad.config_path);
 			log_notice("agentd: configuration reloaded from %s",
 			    d->ad.config_path);
+			files_reload(&d->ad);
 			break;
 		case SIGCHLD:
 			child_reap_orphans();
@@ -379,15 +428,28 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
+	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
+		log_warnx("agentd: libcurl failed to start: no http jobs");
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);
 	if (store_setting_set(ad->store, "boot_id", ad->boot_id) == -1)
 		fatalx("cannot write to %s", ad->db_path);
+	ad->notifier = notifier_create(ad);
 	ad->sched = scheduler_create(ad);
 	ad->sup = supervisor_create(ad);
 	if (supervisor_recover(ad->sup, now) == -1)
 		fatalx("cannot recover the runs of %s", ad->db_path);
+	/* Before the first load, so that @reboot jobs of a new file fire. */
+	if (ad->jobs_dir == NULL) {
+		if (ad->root)
+			ad->jobs_dir = xstrdup(SYSCONFDIR "/cronq.d");
+		else {
+			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);
+			make_dir(ad->jobs_dir);
+		}
+	}
+	files_start(ad, ad->jobs_dir);
 	if (scheduler_load(ad->sched, now) == -1)
 		fatalx("cannot load the jobs of %s", ad->db_path);
 	scheduler_boot(ad->sched, now);
@@ -408,14 +470,21 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "max-running", required_argument, NULL, 'm' },
+		{ "jobs-dir", required_argument, NULL, 'J' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
-	int ch, fg = 0, verbose = 0, max_running = -1;
-	char *end;
+	const char *name = NULL;
+	int ch, fg = 0, verbose = 0, max_running = -1, role;
+	struct queue_config qcfg;
+	char *end, *cause = NULL;
 
 	memset(&d, 0, sizeof d);
+	queue_config_init(&qcfg);
 	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': /* the house spelling (STYLE.md 4.6) */
@@ -434,6 +503,9 @@ main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'J':
+			ad->jobs_dir = xstrdup(optarg);
+			break;
 		case 'm':
 			max_running = (int)strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' ||
@@ -445,6 +517,32 @@ main(int argc, char **argv)
 				usage();
 			}
 			break;
+		case 'R':
+			if ((role = queue_role_parse(optarg)) == -1) {
+				fprintf(stderr,
+				    "cronq-agentd: --role: expected all, "
+				    "scheduler or worker, not \"%s\"\n",
+				    optarg);
+				usage();
+			}
+			qcfg.role = (enum queue_role)role;
+			break;
+		case 'L':
+			if (queue_config_add_label(&qcfg, optarg, &cause) ==
+			    -1) {
+				fprintf(stderr, "cronq-agentd: %s\n", cause);
+				usage();
+			}
+			break;
+		case 'N':
+			if (*optarg == '\0' || strlen(optarg) >= 64) {
+				fprintf(stderr,
+				    "cronq-agentd: --name: expected 1 to 63 "
+				    "characters\n");
+				usage();
+			}
+			name = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -455,8 +553,29 @@ main(int argc, char **argv)
 	set_paths(ad, state_dir, socket, config);
 	make_dir(ad->state_dir);
 	make_dir(ad->log_dir);
-	d.lockfd = lock_state_dir(ad->state_dir);
 	log_init(fg, verbose, "cronq-agentd");
+	if (queue_config_load(&qcfg, ad->config_path, &cause) == -1) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	ad->settings.max_running = 64;
+	if (max_running >= 0)
+		ad->settings.max_running = max_running;
+	if (name != NULL)
+		strlcpy(ad->host, name, sizeof ad->host);
+	else if (gethostname(ad->host, sizeof ad->host) == -1)
+		strlcpy(ad->host, "localhost", sizeof ad->host);
+	/*
+	 * Before the state directory's lock: a standby scheduler waits here
+	 * for the broker's lock, then takes over the (shared) state.
+	 */
+	if ((ad->loop = loop_create()) == NULL)
+		fatal("cannot set up the event loop");
+	if ((ad->queue = queue_create(ad, &qcfg, &cause)) == NULL) {
+		fprintf(stderr, "cronq-agentd: %s\n", cause);
+		exit(1);
+	}
+	d.lockfd = lock_state_dir(ad->state_dir);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("cannot daemonize");
 	write_pid(d.lockfd);
@@ -464,21 +583,20 @@ main(int argc, char **argv)
 	ad->settings.retention_days = 30;
 	ad->settings.retention_runs = 1000;
 	ad->settings.max_running = 64;
+	ad->groups = groups_create();
 	config_load(ad, ad->config_path);
 	if (max_running >= 0)
 		ad->settings.max_running = max_running;
 	ad->tz = tz_find(NULL, NULL);
 	ad->started_at = agentd_now();
 	read_boot_id(ad);
-	if (gethostname(ad->host, sizeof ad->host) == -1)
-		strlcpy(ad->host, "localhost", sizeof ad->host);
 	if (child_become_subreaper() == -1)
 		log_warn("agentd: cannot become a subreaper");
 	sandbox_init(ad->settings.cgroup_root[0] != '\0'
 	        ? ad->settings.cgroup_root
 	        : NULL);
 
-	if ((ad->loop = loop_create()) == NULL || setup_fds(&d) == -1)
+	if (setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");
 	start_parts(&d);
 	log_notice("agentd: started pid=%d state_dir=%s socket=%s",
@@ -488,9 +606,14 @@ main(int argc, char **argv)
 	if (loop_run(ad->loop) == -1)
 		fatal("event loop failed");
 	sd_notify(0, "STOPPING=1");
+	files_stop(ad);
+	queue_free(ad->queue);
 	store_close(ad->store);
 	scheduler_free(ad->sched);
 	supervisor_free(ad->sup);
+	notifier_free(ad->notifier);
+	curlloop_free(ad->curl);
+	groups_free(ad->groups);
 	loop_free(ad->loop);
 	log_notice("agentd: stopped");
 	return 0;

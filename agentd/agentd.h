@@ -21,6 +21,11 @@
 struct store;
 struct scheduler;
 struct supervisor;
+struct files;
+struct queue;
+struct curlloop;
+struct groups;
+struct notifier;
 
 enum run_state {
 	RUN_QUEUED,
@@ -91,7 +96,8 @@ enum decision_outcome {
 	DECISION_DST_MOVED,
 	DECISION_DST_SKIPPED,
 	DECISION_REPLACED,
-	DECISION_EXPIRED
+	DECISION_EXPIRED,
+	DECISION_HELD_BY_GROUP /* waits for a free place in its group */
 };
 
 struct decision {
@@ -126,6 +132,7 @@ struct agentd_error {
 struct principal {
 	uid_t uid;
 	int admin;
+	int detach; /* ?detach=1: may change a job from a file (it becomes api) */
 };
 
 /*
@@ -149,8 +156,14 @@ struct agentd {
 	struct store *store;
 	struct scheduler *sched;
 	struct supervisor *sup;
+	struct files *files; /* NULL without a jobs directory */
+	struct queue *queue; /* where due runs go (queue.h); NULL = local */
+	struct curlloop *curl; /* http runs and notifications (curlloop.c) */
+	struct groups *groups;     /* concurrency group limits (groups.c) */
+	struct notifier *notifier; /* notification deliveries (notify.c) */
 
 	char *state_dir;
+	char *jobs_dir;
 	char *db_path;
 	char *log_dir; /* state_dir/logs: RUNID.log */
 	char *socket_path;
@@ -241,12 +254,36 @@ int ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
  */
 int ops_run_log(struct agentd *ad, const struct principal *p, int64_t id,
     char **path, int *live, struct agentd_error *err);
+/*
+ * Checks that P may change OLD (a job from a file only with detach; OLD's
+ * origin then becomes api) and that JOB may run as its user. Either may
+ * be NULL.
+ */
+int ops_job_check(struct agentd *ad, const struct principal *p,
+    struct job *old, const struct job *job, struct agentd_error *err);
+/*
+ * ops-bulk.c, PUT /jobs: BODY {"jobs": [...], "delete": [names]} creates,
+ * replaces and deletes P's jobs in one transaction: all of it or none.
+ * *out = {"changed": [jobs], "deleted": [names], "unchanged": N}.
+ */
+int ops_jobs_apply(struct agentd *ad, const struct principal *p,
+    const cJSON *body, cJSON **out, struct agentd_error *err);
 /* GET /status without "socket"-independent parts missing. */
 int ops_status(struct agentd *ad, const struct principal *p, cJSON **out);
 /* Objects as the API shows them; caller frees. */
 cJSON *ops_run_to_json(const struct run *run);
 cJSON *ops_decision_to_json(const struct decision *d);
 cJSON *ops_job_to_json(struct agentd *ad, const struct job *job);
+
+/*
+ * files.c: jobs from the job-file directory. files_start watches DIR and
+ * loads it; files_reload reads it again (SIGHUP); files_problems appends
+ * each current error (a string) to ARR for GET /status.
+ */
+int files_start(struct agentd *ad, const char *dir);
+void files_reload(struct agentd *ad);
+void files_problems(struct agentd *ad, cJSON *arr);
+void files_stop(struct agentd *ad);
 
 /* store.c: the only file that speaks SQL. */
 /* Opens (creating and migrating) the database at PATH. NULL + *cause. */
@@ -327,6 +364,30 @@ int store_prune(struct store *st, int64_t before, int keep,
     void (*cb)(int64_t id, void *arg), void *arg);
 int store_schema_version(struct store *st);
 
+/* store-notify.c: one row per notification delivery attempt. */
+struct notify_row {
+	int64_t id;
+	int64_t run_id; /* 0: none (a missed slot) */
+	int64_t job_id;
+	char job[CQ_NAME_MAX + 1];
+	uid_t owner;
+	int target; /* index in the job's notify list */
+	char kind[16];
+	char dest[512]; /* the URL or the command */
+	char event[16];
+	int attempt;
+	char status[16]; /* "delivered" or "failed" */
+	int code;        /* HTTP status or exit code; -1 none */
+	char error[256];
+	int64_t created_at;
+	int64_t duration_ms;
+};
+int store_notify_add(struct store *st, struct notify_row *row);
+/* Rows of RUN_ID (or, RUN_ID 0, of OWNER's job JOB), oldest first, as
+ * JSON {"notifications": [...]}; at most LIMIT. */
+int store_notify_list(struct store *st, int64_t run_id, const char *job,
+    uid_t owner, int limit, cJSON **out);
+
 /* scheduler.c: when schedules fire. Time is passed in, never read. */
 struct scheduler *scheduler_create(struct agentd *ad);
 void scheduler_free(struct scheduler *s);
@@ -382,5 +443,40 @@ int supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why);
 void supervisor_shutdown(struct supervisor *sup, int64_t grace);
 int supervisor_count_running(struct supervisor *sup);
 int supervisor_count_queued(struct supervisor *sup);
+/*
+ * For the queue backends (queue.h). A worker starts RUN of JOB (both
+ * borrowed) now, whatever the limits: the broker's prefetch bounds them.
+ */
+void supervisor_start_job(struct supervisor *sup, const struct run *run,
+    const struct job *job, int64_t now);
+/* The scheduler records RUN as a worker reported it. */
+void supervisor_record(struct supervisor *sup, const struct run *run);
+/* ... and queues the next attempt of the failed RUN if its job allows. */
+void supervisor_retry(struct supervisor *sup, const struct run *run,
+    int64_t now);
+
+/* Runs of group NAME running now, and waiting in the queue. */
+int supervisor_group_running(struct supervisor *sup, const char *name);
+int supervisor_group_queued(struct supervisor *sup, const char *name);
+
+/*
+ * groups.c: concurrency group limits. A limit set through the API (kept
+ * in the store) wins over agentd.yaml's `groups:`; a group named by a job
+ * but limited nowhere allows one run at a time.
+ */
+#define GROUP_DEFAULT_LIMIT 1
+struct groups *groups_create(void);
+void groups_free(struct groups *g);
+/* agentd.yaml: forget the file's limits before reading it again. */
+void groups_config_reset(struct groups *g);
+void groups_config_set(struct groups *g, const char *name, int limit);
+/* The limit in force for group NAME. */
+int groups_limit(struct agentd *ad, const char *name);
+/* API: LIMIT >= 1 sets NAME's limit, 0 removes the API's; 0 or -1. */
+int groups_api_set(struct agentd *ad, const char *name, int limit);
+/* {"groups": [{"name", "limit", "source", "running", "queued"}]}. */
+cJSON *groups_to_json(struct agentd *ad);
+/* One group as groups_to_json shows it. */
+cJSON *groups_one_json(struct agentd *ad, const char *name);
 
 #endif

@@ -255,7 +255,9 @@ child_build_env(
 			goto fail;
 		}
 		klen = eq - *e;
-		if (strncmp(*e, "CRONQ_", 6) == 0) {
+		/* CRONQ_NOTIFY_*: a notify command's, from notify.c. */
+		if (strncmp(*e, "CRONQ_", 6) == 0 &&
+		    strncmp(*e, "CRONQ_NOTIFY_", 13) != 0) {
 			xasprintf(cause,
 			    "env %.*s: names starting CRONQ_ are "
 			    "reserved",

@@ -204,6 +204,7 @@ void handle_events(struct api_request *, struct api_response *);
 
 void handle_jobs_list(struct api_request *, struct api_response *);
 void handle_jobs_create(struct api_request *, struct api_response *);
+void handle_jobs_apply(struct api_request *, struct api_response *);
 void handle_job_get(struct api_request *, struct api_response *);
 void handle_job_put(struct api_request *, struct api_response *);
 void handle_job_patch(struct api_request *, struct api_response *);
@@ -219,6 +220,15 @@ void handle_runs_list(struct api_request *, struct api_response *);
 void handle_run_get(struct api_request *, struct api_response *);
 void handle_run_stop(struct api_request *, struct api_response *);
 void handle_run_log(struct api_request *, struct api_response *);
+
+/* handlers-groups.c */
+void handle_groups_list(struct api_request *, struct api_response *);
+void handle_group_get(struct api_request *, struct api_response *);
+void handle_group_put(struct api_request *, struct api_response *);
+void handle_group_delete(struct api_request *, struct api_response *);
+/* handlers-notify.c */
+void handle_run_notifications(struct api_request *, struct api_response *);
+void handle_job_notifications(struct api_request *, struct api_response *);
 
 void handle_legacy_schedule(struct api_request *, struct api_response *);
 void handle_legacy_status(struct api_request *, struct api_response *);

@@ -17,6 +17,19 @@
 #include "util.h"
 
 static const char *const no_params[] = { NULL };
+static const char *const detach_params[] = { "detach", NULL };
+
+/* ?detach=1: the caller may change a job that came from a job file. */
+static int
+jobs_detach(struct api_request *req, struct api_response *resp)
+{
+	int64_t v = 0;
+
+	if (api_param_int(req, "detach", 0, 1, &v, resp) == -1)
+		return -1;
+	req->principal.detach = (int)v;
+	return 0;
+}
 
 /* Job names in paths: a bad one cannot exist, so it is simply absent. */
 static int
@@ -64,6 +77,23 @@ handle_jobs_create(struct api_request *req, struct api_response *resp)
 }
 
 void
+handle_jobs_apply(struct api_request *req, struct api_response *resp)
+{
+	struct agentd_error err;
+	cJSON *body, *out = NULL;
+	int rc;
+
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
+	    api_body_object(req, 0, &body, resp) == -1)
+		return;
+	memset(&err, 0, sizeof err);
+	rc = ops_jobs_apply(req->ad, &req->principal, body, &out, &err);
+	cJSON_Delete(body);
+	api_ops_result(resp, rc, 200, out, &err);
+}
+
+void
 handle_job_get(struct api_request *req, struct api_response *resp)
 {
 	struct agentd_error err;
@@ -105,7 +135,8 @@ handle_job_put(struct api_request *req, struct api_response *resp)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
@@ -127,7 +158,8 @@ handle_job_patch(struct api_request *req, struct api_response *resp)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
@@ -149,7 +181,8 @@ handle_job_delete(struct api_request *req, struct api_response *resp)
 	cJSON *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1)
 		return;
 	memset(&err, 0, sizeof err);
@@ -200,7 +233,8 @@ jobs_pause(struct api_request *req, struct api_response *resp, int paused)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;
@@ -254,7 +288,8 @@ handle_job_rollback(struct api_request *req, struct api_response *resp)
 	int64_t version = 0;
 	int rc;
 
-	if (api_params_check(req, no_params, resp) == -1 ||
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;

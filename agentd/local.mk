@@ -11,6 +11,8 @@ GATEWAY_SRC = \
 	agentd/handlers-jobs.c \
 	agentd/handlers-runs.c \
 	agentd/handlers-legacy.c \
+	agentd/handlers-groups.c \
+	agentd/handlers-notify.c \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS)
@@ -40,14 +42,24 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c \
-	agentd/ops.c
+	agentd/ops.c \
+	agentd/files.c \
+	agentd/ops-bulk.c \
+	agentd/queue.c agentd/queue.h agentd/queue_local.c \
+	agentd/queue_amqp.c agentd/amqp-worker.c agentd/amqp-int.h \
+	agentd/amqp-conn.c agentd/amqp-conn.h \
+	agentd/curlloop.c agentd/curlloop.h \
+	agentd/httpjob.c agentd/httpjob.h \
+	agentd/groups.c \
+	agentd/notify.c agentd/notify.h \
+	agentd/store-notify.c
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS)
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(SECCOMP_LIBS) $(BSD_LIBS)
+	$(SECCOMP_LIBS) $(AMQP_LIBS) $(CURL_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

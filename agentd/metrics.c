@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "gateway.h"
+#include "queue.h"
 #include "xmalloc.h"
 
 #define METRICS_SEEN 1024 /* recently counted run ids, against doubles */
@@ -126,4 +127,5 @@ metrics_write(struct metrics *m, struct agentd *ad, FILE *out)
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0,
 	    ad->sup != NULL ? supervisor_count_running(ad->sup) : 0,
 	    (long long)ad->started_at);
+	queue_metrics(ad->queue, out);
 }

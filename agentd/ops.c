@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "agentd.h"
+#include "queue.h"
 #include "log.h"
 #include "sandbox.h"
 #include "util.h"
@@ -113,6 +114,28 @@ ops_job_to_json(struct agentd *ad, const struct job *job)
 	} else
 		cJSON_AddNullToObject(o, "last_run");
 	return o;
+}
+
+/*
+ * Jobs from a job file belong to the file: the API changes them only when
+ * asked to detach them (?detach=1), and then they are the API's.
+ */
+static int
+job_check_origin(const struct principal *p, struct job *job,
+    struct agentd_error *err)
+{
+	if (job->origin == NULL || job->origin[0] != '/')
+		return 0;
+	if (!p->detach) {
+		agentd_error_set(err, AGENTD_CONFLICT, NULL,
+		    "job \"%s\" comes from %s: edit that file, or add "
+		    "?detach=1 to manage it through the API from now on",
+		    job->name, job->origin);
+		return -1;
+	}
+	free(job->origin);
+	job->origin = xstrdup("api");
+	return 0;
 }
 
 /* The job NAME as P may see it; NULL with *err (not_found) otherwise. */
@@ -265,6 +288,8 @@ ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
 			    "job \"%s\" already exists", job->name);
 			goto out;
 		}
+		if (job_check_origin(p, old, err) == -1)
+			goto out;
 		job_keep_identity(job, old);
 		rc = job_save(ad, p, job, "replace", out, err);
 		goto out;
@@ -300,6 +325,10 @@ ops_job_replace(struct agentd *ad, const struct principal *p, const char *name,
 
 	if ((old = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
+	if (job_check_origin(p, old, err) == -1) {
+		job_free(old);
+		return -1;
+	}
 	n = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (n != NULL &&
 	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
@@ -338,6 +367,10 @@ ops_job_patch(struct agentd *ad, const struct principal *p, const char *name,
 
 	if ((old = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
+	if (job_check_origin(p, old, err) == -1) {
+		job_free(old);
+		return -1;
+	}
 	n = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (n != NULL &&
 	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
@@ -365,6 +398,10 @@ ops_job_delete(struct agentd *ad, const struct principal *p, const char *name,
 
 	if ((job = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
+	if (job_check_origin(p, job, err) == -1) {
+		job_free(job);
+		return -1;
+	}
 	by_text(p, by, sizeof by);
 	if (store_job_delete(ad->store, job, by, agentd_now()) == -1) {
 		agentd_error_set(err, AGENTD_INTERNAL, NULL,
@@ -460,12 +497,14 @@ ops_job_rollback(struct agentd *ad, const struct principal *p, const char *name,
 		job_free(old);
 		return -1;
 	}
-	if (old != NULL) {
+	if (old != NULL && job_check_origin(p, old, err) == -1)
+		rc = -1;
+	else if (old != NULL) {
 		job_keep_identity(job, old);
 		rc = job_save(ad, p, job, "rollback", out, err);
 	} else {
 		/* A deleted job comes back as a new row with its history. */
-		struct principal as = { owner, 0 };
+		struct principal as = { owner, 0, 0 };
 
 		spec = job_to_json(job, 1);
 		rc = ops_job_create(ad, &as, spec, 0, out, &created, err);
@@ -485,6 +524,10 @@ ops_job_pause(struct agentd *ad, const struct principal *p, const char *name,
 
 	if ((job = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
+	if (job_check_origin(p, job, err) == -1) {
+		job_free(job);
+		return -1;
+	}
 	job->paused = paused;
 	rc = job_save(ad, p, job, paused ? "pause" : "resume", out, err);
 	job_free(job);
@@ -661,8 +704,21 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	    ad->sup != NULL ? supervisor_count_running(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "queued",
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
-	cJSON_AddArrayToObject(o, "problems");
+	cJSON_AddNumberToObject(
+	    o, "max_running", ad->settings.max_running);
+	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
+	queue_status(ad->queue, o);
 	sandbox_status(o);
 	*out = o;
 	return 0;
+}
+
+/* For ops-bulk.c: the same checks every single-job operation makes. */
+int
+ops_job_check(struct agentd *ad, const struct principal *p, struct job *old,
+    const struct job *job, struct agentd_error *err)
+{
+	if (old != NULL && job_check_origin(p, old, err) == -1)
+		return -1;
+	return job != NULL ? job_check_user(ad, job, err) : 0;
 }

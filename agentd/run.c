@@ -15,7 +15,7 @@ static const char *trigger_names[] = { "schedule", "manual", "catchup",
 	"retry" };
 static const char *outcome_names[] = { "fired", "skipped_overlap", "paused",
 	"outside_catchup", "caught_up", "dst_moved", "dst_skipped", "replaced",
-	"expired" };
+	"expired", "held_by_group" };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 

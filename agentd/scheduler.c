@@ -20,6 +20,7 @@
 
 #include "agentd.h"
 #include "log.h"
+#include "notify.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -52,7 +53,14 @@ struct heap_entry {
 struct scheduler {
 	struct agentd *ad;
 	struct sjob **jobs;
-	size_t njobs;
+	size_t njobs, jobscap;
+	/*
+	 * Job id to position in jobs (plus one; 0 = empty): open addressing
+	 * with linear probing, at most half full. Every heap pop and every
+	 * API read of next_run looks a job up; a scan was O(jobs) each.
+	 */
+	size_t *index;
+	size_t indexcap; /* a power of two */
 	struct heap_entry *heap;
 	size_t nheap, heapcap;
 	uint32_t gen;
@@ -108,19 +116,101 @@ heap_pop(struct scheduler *s)
 	}
 }
 
-static struct sjob *
-sjob_find(struct scheduler *s, int64_t id, size_t *pos)
+static size_t
+index_home(const struct scheduler *s, int64_t id)
+{
+	/* Fibonacci hashing: ids are sequential, spread them. */
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 32) &
+	    (s->indexcap - 1);
+}
+
+/* The slot holding ID, or the empty slot where it would go. */
+static size_t
+index_slot(const struct scheduler *s, int64_t id)
+{
+	size_t i = index_home(s, id);
+
+	while (s->index[i] != 0 && s->jobs[s->index[i] - 1]->job->id != id)
+		i = (i + 1) & (s->indexcap - 1);
+	return i;
+}
+
+static void
+index_rebuild(struct scheduler *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->njobs; i++) {
-		if (s->jobs[i]->job->id == id) {
-			if (pos != NULL)
-				*pos = i;
-			return s->jobs[i];
-		}
+	s->indexcap = 64;
+	while (s->indexcap < 2 * (s->njobs + 1))
+		s->indexcap *= 2;
+	free(s->index);
+	s->index = xcalloc(s->indexcap, sizeof *s->index);
+	for (i = 0; i < s->njobs; i++)
+		s->index[index_slot(s, s->jobs[i]->job->id)] = i + 1;
+}
+
+/* Empties SLOT, moving later entries of its probe run back into it. */
+static void
+index_delete(struct scheduler *s, size_t slot)
+{
+	size_t mask = s->indexcap - 1, i = slot, j = slot, k;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (s->index[j] == 0)
+			break;
+		k = index_home(s, s->jobs[s->index[j] - 1]->job->id);
+		/* An entry whose home lies cyclically in (i, j] stays. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		s->index[i] = s->index[j];
+		i = j;
 	}
-	return NULL;
+	s->index[i] = 0;
+}
+
+static struct sjob *
+sjob_find(struct scheduler *s, int64_t id, size_t *pos)
+{
+	size_t slot;
+
+	if (s->index == NULL)
+		return NULL;
+	slot = index_slot(s, id);
+	if (s->index[slot] == 0)
+		return NULL;
+	if (pos != NULL)
+		*pos = s->index[slot] - 1;
+	return s->jobs[s->index[slot] - 1];
+}
+
+/* Appends SJ to the jobs and the index. */
+static void
+sjob_add(struct scheduler *s, struct sjob *sj)
+{
+	if (s->njobs == s->jobscap) {
+		s->jobscap = s->jobscap < 64 ? 64 : s->jobscap * 2;
+		s->jobs = xreallocarray(s->jobs, s->jobscap, sizeof *s->jobs);
+	}
+	s->jobs[s->njobs++] = sj;
+	if (2 * (s->njobs + 1) > s->indexcap)
+		index_rebuild(s);
+	else
+		s->index[index_slot(s, sj->job->id)] = s->njobs;
+}
+
+/* Takes the job at POS out of the jobs and the index (not freed). */
+static void
+sjob_remove(struct scheduler *s, size_t pos)
+{
+	struct sjob *last;
+
+	index_delete(s, index_slot(s, s->jobs[pos]->job->id));
+	last = s->jobs[--s->njobs];
+	if (pos != s->njobs) {
+		s->jobs[pos] = last;
+		s->index[index_slot(s, last->job->id)] = pos + 1;
+	}
 }
 
 static void
@@ -169,6 +259,7 @@ scheduler_free(struct scheduler *s)
 	for (i = 0; i < s->njobs; i++)
 		sjob_free(s->jobs[i]);
 	free(s->jobs);
+	free(s->index);
 	free(s->heap);
 	free(s);
 }
@@ -255,18 +346,23 @@ scheduler_load(struct scheduler *s, int64_t now)
 		sjob_free(s->jobs[i]);
 	free(s->jobs);
 	s->jobs = NULL;
-	s->njobs = 0;
+	s->njobs = s->jobscap = 0;
 	s->nheap = 0;
-	if (store_job_list(s->ad->store, 0, 1, &jobs, &n) == -1)
+	if (store_job_list(s->ad->store, 0, 1, &jobs, &n) == -1) {
+		index_rebuild(s);
 		return -1;
-	s->jobs = xcalloc(n + 1, sizeof *s->jobs);
+	}
+	s->jobscap = n + 1;
+	s->jobs = xcalloc(s->jobscap, sizeof *s->jobs);
 	for (i = 0; i < n; i++) {
 		sj = xcalloc(1, sizeof *sj);
 		sj->job = jobs[i];
 		s->jobs[s->njobs++] = sj;
-		sjob_schedule(s, sj, now);
 	}
 	free(jobs);
+	index_rebuild(s);
+	for (i = 0; i < s->njobs; i++)
+		sjob_schedule(s, s->jobs[i], now);
 	return 0;
 }
 
@@ -279,15 +375,14 @@ scheduler_job_changed(
 
 	sj = sjob_find(s, job_id, &pos);
 	if (sj != NULL) {
+		sjob_remove(s, pos);
 		sjob_free(sj);
-		s->jobs[pos] = s->jobs[--s->njobs];
 	}
 	if (job == NULL)
 		return;
 	sj = xcalloc(1, sizeof *sj);
 	sj->job = job_dup(job);
-	s->jobs = xreallocarray(s->jobs, s->njobs + 1, sizeof *s->jobs);
-	s->jobs[s->njobs++] = sj;
+	sjob_add(s, sj);
 	sjob_schedule(s, sj, now);
 }
 
@@ -465,6 +560,7 @@ sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
 		    "run %lld is still active", (long long)active);
 		log_info("scheduler: slot skipped job=%s run=%lld still active",
 		    job->name, (long long)active);
+		notify_missed(s->ad, job, &d);
 		return store_fire(
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 	} else if (!overlap_check)
@@ -558,6 +654,7 @@ sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx, int64_t first,
 		    "%lld missed slots beyond catchup_max %d not run",
 		    (long long)(missed - k), max);
 		store_fire(s->ad->store, NULL, &d, -1, 0, 0);
+		notify_missed(s->ad, sj->job, &d);
 	}
 	for (i = k - 1; i >= 0; i--) {
 		if (sched_fire(s, sj, idx, slots[i], missed, 0, now) == 1)
@@ -608,6 +705,7 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 		log_notice("scheduler: missed slots skipped job=%s missed=%lld",
 		    job->name, (long long)missed);
+		notify_missed(s->ad, job, &d);
 		break;
 	case JOB_CATCHUP_ONCE:
 		fired = sched_fire(s, sj, idx, latest, missed, 1, now);

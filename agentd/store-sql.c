@@ -40,6 +40,16 @@ const char *const store_migrations[] = {
 	" outcome TEXT NOT NULL, run_id INTEGER, detail TEXT,"
 	" decided_at INTEGER NOT NULL);"
 	"CREATE INDEX decisions_job ON decisions (job_id, id);",
+	/* Notification delivery attempts (store-notify.c). */
+	"CREATE TABLE notifications (id INTEGER PRIMARY KEY,"
+	" run_id INTEGER, job_id INTEGER NOT NULL, job TEXT NOT NULL,"
+	" owner INTEGER NOT NULL, target INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" dest TEXT NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,"
+	" status TEXT NOT NULL, code INTEGER, error TEXT,"
+	" created_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
+	"CREATE INDEX notifications_run ON notifications (run_id, id);"
+	"CREATE INDEX notifications_job ON notifications (owner, job, id);",
+	/* What a run used (sandbox.c, supervisor.c). */
 	"ALTER TABLE runs ADD COLUMN cpu_usec INTEGER;"
 	"ALTER TABLE runs ADD COLUMN peak_memory INTEGER;",
 };

@@ -50,7 +50,8 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
 	int in_group;    /* the lazy group transaction is open */
-	int in_explicit; /* store_begin was called */
+	int in_explicit; /* store_begin was called: its nesting depth */
+	int doomed;      /* an inner level rolled back: the outer must */
 };
 
 /* store.c */

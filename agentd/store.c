@@ -119,27 +119,50 @@ store_flush(struct store *st)
 	return exec_sql(st, "COMMIT");
 }
 
+/*
+ * Explicit transactions nest: only the outermost begins and commits, and
+ * an inner rollback makes the outermost roll back too (a job file applied
+ * as one transaction around several job changes).
+ */
 int
 store_begin(struct store *st)
 {
+	if (st->in_explicit > 0) {
+		st->in_explicit++;
+		return 0;
+	}
 	if (store_flush(st) == -1)
 		return -1;
 	if (exec_sql(st, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	st->in_explicit = 1;
+	st->doomed = 0;
 	return 0;
 }
 
 int
 store_commit(struct store *st)
 {
+	if (st->in_explicit > 1) {
+		st->in_explicit--;
+		return st->doomed ? -1 : 0;
+	}
 	st->in_explicit = 0;
+	if (st->doomed) {
+		exec_sql(st, "ROLLBACK");
+		return -1;
+	}
 	return exec_sql(st, "COMMIT");
 }
 
 void
 store_rollback(struct store *st)
 {
+	if (st->in_explicit > 1) {
+		st->in_explicit--;
+		st->doomed = 1;
+		return;
+	}
 	st->in_explicit = 0;
 	exec_sql(st, "ROLLBACK");
 }

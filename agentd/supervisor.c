@@ -24,8 +24,11 @@
 
 #include "agentd.h"
 #include "child.h"
+#include "httpjob.h"
+#include "notify.h"
 #include "log.h"
 #include "sandbox.h"
+#include "queue.h"
 #include "xmalloc.h"
 
 enum stop_why { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT };
@@ -35,10 +38,12 @@ struct srun {
 	struct job *job; /* while running */
 	struct child *child;
 	struct sandbox_run sbx; /* its isolation, kept until it ends */
+	struct httpjob *http; /* kind http: the request in flight */
 	enum stop_why stop;
 	char stop_msg[128];
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
 	int64_t started_ms;
+	char group[CQ_NAME_MAX + 1]; /* "" until it waits for its group */
 	struct supervisor *sup;
 	struct srun *next;
 };
@@ -70,6 +75,7 @@ srun_free(struct srun *sr)
 		loop_timer_cancel(sr->sup->ad->loop, sr->timer);
 	child_free(sr->child);
 	sandbox_run_free(&sr->sbx);
+	httpjob_free(sr->http);
 	job_free(sr->job);
 	free(sr);
 }
@@ -98,6 +104,10 @@ run_changed(struct supervisor *sup, const struct run *run)
 {
 	cJSON *o;
 
+	/* A worker's runs are recorded by the scheduler (queue_amqp.c). */
+	if (!run_state_final(run->state) &&
+	    queue_report(sup->ad->queue, run, 0, 0) == 1)
+		return;
 	if (store_run_update(sup->ad->store, run) == -1)
 		log_warn(
 		    "supervisor: cannot save run=%lld", (long long)run->id);
@@ -148,16 +158,17 @@ retry_delay(const struct job *job, int attempt)
 
 /*
  * Queues the next attempt after the failed run FAILED of JOB when the
- * policy allows: attempts are bounded by 1 + retries (BUG-25).
+ * policy allows: attempts are bounded by 1 + retries (BUG-25). Returns 1
+ * if it did.
  */
-static void
+static int
 retry_maybe(struct supervisor *sup, const struct job *job,
     const struct run *failed, int64_t now)
 {
 	struct run r;
 
 	if (job == NULL || failed->attempt >= 1 + job->retries)
-		return;
+		return 0;
 	r = *failed;
 	r.id = 0;
 	r.attempt = failed->attempt + 1;
@@ -177,13 +188,27 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	if (store_run_insert(sup->ad->store, &r) == -1) {
 		log_warn("supervisor: cannot queue a retry of run=%lld",
 		    (long long)failed->id);
-		return;
+		return 0;
 	}
 	log_info("supervisor: retry queued job=%s run=%lld attempt=%d "
 	         "delay=%llds",
 	    r.job, (long long)r.id, r.attempt, (long long)(r.not_before - now));
 	pending_add(sup, &r);
 	run_changed(sup, &r);
+	return 1;
+}
+
+/* RUN of JOB ended: record it (or report it) and retry when RETRY. */
+static void
+run_ended(struct supervisor *sup, const struct job *job, const struct run *run,
+    int retry, int64_t now)
+{
+	if (queue_report(sup->ad->queue, run, 1, retry) == 1)
+		return;
+	run_changed(sup, run);
+	if (retry)
+		retry = retry_maybe(sup, job, run, now);
+	notify_run_ended(sup->ad, job, run, !retry);
 }
 
 /* 1 if the code of a failed exit should be retried under JOB's retry_on. */
@@ -322,6 +347,20 @@ run_usage(struct srun *sr, const struct child_result *res)
 	sr->run.peak_memory = peak;
 }
 
+/* SR has ended with RETRY from its outcome: record it, maybe retry. */
+static void
+srun_end(struct supervisor *sup, struct srun *sr, int retry, int64_t now)
+{
+	sr->run.finished_at = now;
+	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
+	         "signal=%d http_status=%d elapsed=%.1fs",
+	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
+	    sr->run.exit_code, sr->run.signal, sr->run.http_status,
+	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
+	run_ended(sup, sr->job, &sr->run, retry, now);
+	srun_free(sr);
+}
+
 static void
 child_gone(int fd, uint32_t events, void *arg)
 {
@@ -342,16 +381,46 @@ child_gone(int fd, uint32_t events, void *arg)
 	running_remove(sup, sr);
 	run_usage(sr, &res);
 	retry = run_outcome(sr, &res);
-	sr->run.finished_at = now;
-	log_info("supervisor: run exited job=%s run=%lld state=%s status=%d "
-	         "signal=%d elapsed=%.1fs",
-	    sr->run.job, (long long)sr->run.id, run_state_name(sr->run.state),
-	    sr->run.exit_code, sr->run.signal,
-	    (double)(loop_now_ms() - sr->started_ms) / 1000.0);
-	run_changed(sup, &sr->run);
-	if (retry)
-		retry_maybe(sup, sr->job, &sr->run, now);
-	srun_free(sr);
+	srun_end(sup, sr, retry, now);
+}
+
+/* An http run's request is over: its outcome from the status. */
+static void
+http_done(struct httpjob *hj, const struct httpjob_result *res, void *arg)
+{
+	struct srun *sr = arg;
+	struct run *r = &sr->run;
+
+	(void)hj;
+	running_remove(sr->sup, sr);
+	r->http_status = res->status;
+	r->output_bytes = (int64_t)res->output_total;
+	if (res->code == 0 && job_http_status_ok(sr->job, res->status)) {
+		r->state = RUN_SUCCEEDED;
+		snprintf(r->message, sizeof r->message, "HTTP %d", res->status);
+	} else if (res->code == 0) {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message,
+		    "HTTP %d is not an expected status", res->status);
+	} else if (res->timed_out) {
+		r->state = RUN_TIMED_OUT;
+		snprintf(r->message, sizeof r->message, "timed out: %.200s",
+		    res->error);
+	} else {
+		r->state = RUN_FAILED;
+		snprintf(r->message, sizeof r->message, "%s", res->error);
+	}
+	srun_end(sr->sup, sr, r->state != RUN_SUCCEEDED, agentd_now());
+}
+
+/* Stops http run SR at once: there is nothing to wait for. */
+static void
+http_cancel(struct srun *sr, const char *why)
+{
+	running_remove(sr->sup, sr);
+	sr->run.state = RUN_CANCELLED;
+	strlcpy(sr->run.message, why, sizeof sr->run.message);
+	srun_end(sr->sup, sr, 0, agentd_now());
 }
 
 static void
@@ -386,6 +455,10 @@ srun_terminate(struct srun *sr, enum stop_why why)
 
 	if (sr->stop != STOP_NONE)
 		return;
+	if (sr->http != NULL) {
+		http_cancel(sr, sr->stop_msg);
+		return;
+	}
 	sr->stop = why;
 	if (sr->timer != NULL)
 		loop_timer_cancel(loop, sr->timer);
@@ -514,20 +587,28 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 	char *cause = NULL;
 
 	sr->run.started_at = now;
-	if (sr->job->kind != JOB_COMMAND) {
-		cause = xstrdup("http jobs are not run by this daemon yet");
-		goto fail;
-	}
-	if (srun_spawn(sup, sr, &cause) == -1)
+	if (sr->job->kind == JOB_HTTP) {
+		sr->http = httpjob_start(
+		    sup->ad, sr->job, sr->run.id, http_done, sr, &cause);
+		if (sr->http == NULL)
+			goto fail;
+	} else if (srun_spawn(sup, sr, &cause) == -1)
 		goto fail;
 	sr->run.state = RUN_RUNNING;
-	sr->run.pid = child_pid(sr->child);
+	if (sr->child != NULL)
+		sr->run.pid = child_pid(sr->child);
 	strlcpy(sr->run.boot_id, sup->ad->boot_id, sizeof sr->run.boot_id);
 	sr->started_ms = loop_now_ms();
-	loop_add_fd(loop, child_pidfd(sr->child), EPOLLIN, child_gone, sr);
-	loop_add_fd(loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
-	loop_add_fd(loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
-	if (sr->job->timeout > 0)
+	if (sr->child != NULL) {
+		loop_add_fd(
+		    loop, child_pidfd(sr->child), EPOLLIN, child_gone, sr);
+		loop_add_fd(
+		    loop, child_out_fd(sr->child), EPOLLIN, child_output, sr);
+		loop_add_fd(
+		    loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
+	}
+	/* An http run's timeout is the request's own (httpjob.c). */
+	if (sr->job->timeout > 0 && sr->child != NULL)
 		sr->timer = loop_timer_add(loop,
 		    sr->started_ms + sr->job->timeout * 1000, timed_out, sr);
 	sr->next = sup->running;
@@ -537,6 +618,7 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 	    sr->run.job, (long long)sr->run.id, sr->run.attempt,
 	    (int)sr->run.pid);
 	run_changed(sup, &sr->run);
+	notify_run_started(sup->ad, sr->job, &sr->run);
 	return;
 
 fail:
@@ -546,8 +628,7 @@ fail:
 	log_warnx("supervisor: run failed to start job=%s run=%lld: %s",
 	    sr->run.job, (long long)sr->run.id, cause);
 	free(cause);
-	run_changed(sup, &sr->run);
-	retry_maybe(sup, sr->job, &sr->run, now);
+	run_ended(sup, sr->job, &sr->run, 1, now);
 	srun_free(sr);
 }
 
@@ -584,17 +665,131 @@ pending_cancel(
 	srun_free(sr);
 }
 
+/*
+ * Hands every due pending run to the remote queue backend, oldest first,
+ * until the backend cannot take more (the broker is away).
+ */
+static int
+dispatch_remote(struct supervisor *sup, int64_t now)
+{
+	struct srun **pp, *sr;
+	int taken = 0;
+
+	pp = &sup->pending;
+	while ((sr = *pp) != NULL && !sup->ad->stopping &&
+	    queue_ready(sup->ad->queue)) {
+		if (sr->run.not_before > now) {
+			pp = &sr->next;
+			continue;
+		}
+		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
+		if (sr->job != NULL &&
+		    queue_take(sup->ad->queue, &sr->run, sr->job, now) == -1)
+			break;
+		*pp = sr->next;
+		sup->npending--;
+		if (sr->job == NULL) {
+			pending_cancel(sup, sr, "the job was deleted", now);
+			continue;
+		}
+		srun_free(sr);
+		taken++;
+	}
+	return taken;
+}
+
+int
+supervisor_group_running(struct supervisor *sup, const char *name)
+{
+	struct srun *sr;
+	int n = 0;
+
+	for (sr = sup->running; sr != NULL; sr = sr->next) {
+		if (sr->job != NULL && sr->job->group != NULL &&
+		    strcmp(sr->job->group, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+int
+supervisor_group_queued(struct supervisor *sup, const char *name)
+{
+	struct srun *sr;
+	int n = 0;
+
+	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		if (strcmp(sr->group, name) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* 1 if SR (its job loaded) must wait for a place in its group. */
+static int
+group_full(struct supervisor *sup, struct srun *sr)
+{
+	return sr->job->group != NULL &&
+	    supervisor_group_running(sup, sr->job->group) >=
+	    groups_limit(sup->ad, sr->job->group);
+}
+
+/*
+ * SR waits for its group: the first time, say so in the decision log and
+ * the run's message. Pending runs are kept in id order, so the group's
+ * places go to its runs first come, first served.
+ */
+static void
+group_hold(struct supervisor *sup, struct srun *sr, int64_t now)
+{
+	struct decision d;
+	int limit;
+
+	if (sr->group[0] != '\0')
+		return;
+	strlcpy(sr->group, sr->job->group, sizeof sr->group);
+	limit = groups_limit(sup->ad, sr->group);
+	memset(&d, 0, sizeof d);
+	d.job_id = sr->run.job_id;
+	strlcpy(d.job, sr->run.job, sizeof d.job);
+	d.slot = sr->run.scheduled_at != 0 ? sr->run.scheduled_at : now;
+	d.decided_at = now;
+	d.outcome = DECISION_HELD_BY_GROUP;
+	d.run_id = sr->run.id;
+	snprintf(d.detail, sizeof d.detail,
+	    "group %s is at its limit of %d running; run %lld waits in the "
+	    "queue",
+	    sr->group, limit, (long long)sr->run.id);
+	if (store_decision_add(sup->ad->store, &d) == -1)
+		log_warnx("supervisor: cannot record a decision of job=%s",
+		    sr->run.job);
+	snprintf(sr->run.message, sizeof sr->run.message,
+	    "held by group %s (limit %d)", sr->group, limit);
+	log_info("supervisor: run held job=%s run=%lld group=%s limit=%d",
+	    sr->run.job, (long long)sr->run.id, sr->group, limit);
+	run_changed(sup, &sr->run);
+}
+
 int
 supervisor_dispatch(struct supervisor *sup, int64_t now)
 {
 	struct srun **pp, *sr;
 	int started = 0, max = sup->ad->settings.max_running;
 
+	if (queue_remote(sup->ad->queue))
+		return dispatch_remote(sup, now);
 	pp = &sup->pending;
 	while ((sr = *pp) != NULL) {
 		if (sup->ad->stopping || (max > 0 && sup->nrunning >= max))
 			break;
 		if (sr->run.not_before > now) {
+			pp = &sr->next;
+			continue;
+		}
+		/* Still held: its group is full, no need to load the job. */
+		if (sr->group[0] != '\0' &&
+		    supervisor_group_running(sup, sr->group) >=
+		        groups_limit(sup->ad, sr->group)) {
 			pp = &sr->next;
 			continue;
 		}
@@ -607,6 +802,15 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 			pp = &sr->next;
 			continue;
 		}
+		if (sr->job != NULL && group_full(sup, sr)) {
+			group_hold(sup, sr, now);
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
+		if (sr->group[0] != '\0')
+			sr->run.message[0] = '\0';
 		*pp = sr->next;
 		sup->npending--;
 		if (sr->job == NULL) {
@@ -625,10 +829,18 @@ supervisor_next_due(struct supervisor *sup)
 	struct srun *sr;
 	int64_t best = INT64_MAX;
 
+	if (!queue_ready(sup->ad->queue))
+		return INT64_MAX;
 	if (sup->ad->settings.max_running > 0 &&
-	    sup->nrunning >= sup->ad->settings.max_running)
+	    sup->nrunning >= sup->ad->settings.max_running &&
+	    !queue_remote(sup->ad->queue))
 		return INT64_MAX;
 	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		/* Held by its group: the end of a run wakes it. */
+		if (sr->group[0] != '\0' &&
+		    supervisor_group_running(sup, sr->group) >=
+		        groups_limit(sup->ad, sr->group))
+			continue;
 		if (sr->run.not_before < best &&
 		    !job_is_running(sup, sr->run.job_id, NULL))
 			best = sr->run.not_before;
@@ -700,7 +912,13 @@ wait_children(struct supervisor *sup, int64_t ms)
 void
 supervisor_shutdown(struct supervisor *sup, int64_t grace)
 {
-	struct srun *sr;
+	struct srun *sr, *next;
+
+	for (sr = sup->running; sr != NULL; sr = next) {
+		next = sr->next;
+		if (sr->http != NULL)
+			http_cancel(sr, "stopped at daemon shutdown");
+	}
 
 	for (sr = sup->running; sr != NULL; sr = sr->next) {
 		sr->stop = STOP_CANCEL;
@@ -777,6 +995,9 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 			pending_add(sup, &runs[i]);
 		free(runs);
 	}
+	/* Runs on worker agents go on; they report to whoever schedules. */
+	if (queue_remote(sup->ad->queue))
+		return 0;
 	if (store_run_list_state(sup->ad->store, RUN_RUNNING, &runs, &n) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -797,9 +1018,39 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 		    (long long)runs[i].id);
 		run_changed(sup, &runs[i]);
 		job = store_job_load(sup->ad->store, runs[i].job_id);
-		retry_maybe(sup, job, &runs[i], now);
+		notify_run_ended(sup->ad, job, &runs[i],
+		    !retry_maybe(sup, job, &runs[i], now));
 		job_free(job);
 	}
 	free(runs);
 	return 0;
+}
+
+void
+supervisor_start_job(struct supervisor *sup, const struct run *run,
+    const struct job *job, int64_t now)
+{
+	struct srun *sr;
+
+	sr = xcalloc(1, sizeof *sr);
+	sr->run = *run;
+	sr->sup = sup;
+	sr->job = job_dup(job);
+	srun_start(sup, sr, now);
+}
+
+void
+supervisor_record(struct supervisor *sup, const struct run *run)
+{
+	run_changed(sup, run);
+}
+
+void
+supervisor_retry(struct supervisor *sup, const struct run *run, int64_t now)
+{
+	struct job *job;
+
+	job = store_job_load(sup->ad->store, run->job_id);
+	retry_maybe(sup, job, run, now);
+	job_free(job);
 }

@@ -4,8 +4,8 @@
  * cronexpr_next() calls, each step fed the previous fire time, and prints
  * the best rate over several repetitions with every chain's last fire time
  * so the script can compare them with the peers' (the scripts in
- * bench/peers print the same lines). Reads no clock but CLOCK_MONOTONIC and does no I/O inside
- * the timed loop.
+ * bench/peers print the same lines). Reads no clock but CLOCK_MONOTONIC and
+ * does no I/O inside the timed loop.
  */
 #include "config.h"
 

@@ -12,6 +12,37 @@ EXTRA_DIST += bench/compare bench/package.json bench/peers
 bench: bench/cron-bench$(EXEEXT)
 	$(PYTHON3) $(srcdir)/bench/compare --cronq bench/cron-bench$(EXEEXT)
 
+# The daemon's benchmark (issue 3): small C baselines and a load generator
+# beside bench/daemon/run, which starts real daemons and prints the table
+# of bench/README.md "Daemon (issue 3)". make bench-daemon BENCH_ARGS=--quick
+# checks the script in a minute.
+BENCH_DAEMON_PROGS = bench/daemon/stamp bench/daemon/spawn-bare \
+	bench/daemon/mhd-bare bench/daemon/loadgen
+EXTRA_PROGRAMS += $(BENCH_DAEMON_PROGS)
+bench_daemon_stamp_SOURCES = bench/daemon/stamp.c
+# Static: nothing (no dynamic loader) runs between exec and its clock read.
+bench_daemon_stamp_LDFLAGS = -static
+bench_daemon_spawn_bare_SOURCES = bench/daemon/spawn-bare.c
+bench_daemon_mhd_bare_SOURCES = bench/daemon/mhd-bare.c
+bench_daemon_mhd_bare_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS)
+bench_daemon_mhd_bare_LDADD = $(MHD_LIBS)
+bench_daemon_loadgen_SOURCES = bench/daemon/loadgen.c
+bench_daemon_loadgen_LDADD = $(BSD_LIBS)
+CLEANFILES += $(BENCH_DAEMON_PROGS)
+EXTRA_DIST += bench/daemon/run
+BENCH_ARGS =
+
+.PHONY: bench-daemon
+bench-daemon: cronq-agentd$(EXEEXT) $(BENCH_DAEMON_PROGS)
+	$(PYTHON3) $(srcdir)/bench/daemon/run --agentd ./cronq-agentd$(EXEEXT) \
+	    --bindir bench/daemon --json bench/daemon/results.json $(BENCH_ARGS)
+CLEANFILES += bench/daemon/results.json
+
+# HTTP jobs per second against a loopback server (bench/README.md).
+EXTRA_DIST += bench/http-jobs
+.PHONY: bench-http
+bench-http: cronq-agentd$(EXEEXT)
+	$(PYTHON3) $(srcdir)/bench/http-jobs --agentd ./cronq-agentd$(EXEEXT)
 # The cost of the run sandbox (issue 6): make bench-sandbox, as root for
 # the namespaces; BENCH_CGROUP_ROOT names a cgroup2 directory for leaves.
 EXTRA_PROGRAMS += bench/sandbox-bench

@@ -66,6 +66,17 @@ int print_badopt(const struct cli_cmd *cmd, int ch, char **argv);
 extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_show, cmd_pause,
     cmd_resume, cmd_history;
 
+/* cmd-files.c */
+extern const struct cli_cmd cmd_validate, cmd_rollback, cmd_import;
+
+/* cmd-edit.c */
+extern const struct cli_cmd cmd_edit;
+/* The job-file directory cronq validate reads: $CRONQ_JOBS_DIR or the
+ * system one. */
+const char *cli_jobs_dir(void);
+/* cronq add -f PATH: each job of a YAML file (or one bare job). */
+int cli_add_file(const struct cli_opts *opts, const char *path, int replace);
+
 /* cmd-next.c */
 extern const struct cli_cmd cmd_next;
 
@@ -74,5 +85,8 @@ extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;
 
 /* cmd-status.c */
 extern const struct cli_cmd cmd_status, cmd_version;
+
+/* top/top.c */
+extern const struct cli_cmd cmd_top;
 
 #endif

@@ -18,6 +18,8 @@
 #include "xmalloc.h"
 
 static int cmd_add_exec(const struct cli_opts *, int, char **);
+/* cronq add -f: the file given, read after the options. */
+static const char *add_file;
 static int cmd_rm_exec(const struct cli_opts *, int, char **);
 static int cmd_ls_exec(const struct cli_opts *, int, char **);
 static int cmd_show_exec(const struct cli_opts *, int, char **);
@@ -139,9 +141,8 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		*replace = 1;
 		break;
 	case 'f':
-		return cli_usage(&cmd_add,
-		    "-f FILE (a job in YAML) is not supported yet; it comes "
-		    "with job files in a later release");
+		add_file = arg;
+		return -1;
 	}
 	return -1;
 }
@@ -198,6 +199,13 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (rc != -1)
 		goto out;
+	if (add_file != NULL) {
+		if (name != NULL || optind < argc)
+			rc = cli_usage(&cmd_add, "-f FILE takes no NAME");
+		else
+			rc = cli_add_file(opts, add_file, replace);
+		goto out;
+	}
 	if (name == NULL && optind < argc)
 		name = argv[optind++];
 	if (name == NULL) {

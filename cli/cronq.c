@@ -30,6 +30,10 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_pause,
 	&cmd_resume,
 	&cmd_history,
+	&cmd_edit,
+	&cmd_rollback,
+	&cmd_validate,
+	&cmd_import,
 	&cmd_trigger,
 	&cmd_stop,
 	&cmd_runs,
@@ -37,6 +41,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_why,
 	&cmd_next,
 	&cmd_status,
+	&cmd_top,
 	&cmd_version,
 };
 

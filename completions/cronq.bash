@@ -23,7 +23,7 @@ _cronq()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="add rm ls show pause resume history trigger stop runs logs why next status version help"
+	local commands="add rm ls show pause resume history rollback edit validate import trigger stop runs logs why next status top version help"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -56,11 +56,21 @@ _cronq()
 		--tz | --timezone)
 			COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur"))
 			return ;;
+		-f | --file) _filedir '@(yaml|yml)'; return ;;
 		-s | --schedule | --timeout | --retries | --env | -e) return ;;
 		esac
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --help" -- "$cur"))
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--file --schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --help" -- "$cur"))
 		;;
-	rm | show | pause | resume | history)
+	validate)
+		[[ $prev == --dir ]] && { _filedir -d; return; }
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--dir --help" -- "$cur")) ||
+			_filedir '@(yaml|yml)'
+		;;
+	import)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--system --help" -- "$cur")) ||
+			_filedir
+		;;
+	rm | show | pause | resume | history | rollback | edit)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
 		;;

@@ -1,7 +1,7 @@
 # fish completion for cronq(1)
 # SPDX-License-Identifier: ISC
 
-set -l cronq_cmds add rm ls show pause resume history trigger stop runs logs why next status version help
+set -l cronq_cmds add rm ls show pause resume history rollback edit validate import trigger stop runs logs why next status top version help
 
 function __cronq_jobs
     cronq --json ls 2>/dev/null | string match -rg '^\s*"name":\s*"([^"]*)"'
@@ -23,6 +23,13 @@ complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a show -d 'S
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a pause -d 'Stop scheduling a job'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a resume -d 'Schedule a paused job again'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a history -d 'List versions of a job'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a rollback -d 'Restore an earlier version of a job'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a edit -d 'Edit your jobs as YAML'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a validate -d 'Check job files offline'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a import -d 'Turn a crontab into a job file'
+complete -c cronq -n "__fish_seen_subcommand_from validate" -l dir -r -a '(__fish_complete_directories)' -d 'Job directory'
+complete -c cronq -n "__fish_seen_subcommand_from import" -l system -d 'System crontab format'
+complete -c cronq -n "__fish_seen_subcommand_from add" -s f -l file -r -d 'A job in YAML'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a trigger -d 'Start a run now'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a stop -d 'Stop a run'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a runs -d 'List runs'
@@ -30,10 +37,15 @@ complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a logs -d 'P
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a why -d 'Explain schedule slots'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a next -d 'Next fire times'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a status -d 'Summarise the daemon'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a top -d 'Watch and steer the daemon live'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s b -d 'Plain listing'
+complete -c cronq -n '__fish_seen_subcommand_from top' -l no-color -d 'No colours'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s d -r -d 'Seconds between listings'
+complete -c cronq -n '__fish_seen_subcommand_from top' -s n -r -d 'Number of listings'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a version -d 'Print the versions'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a help -d 'Show a command\'s usage'
 
-complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history trigger logs runs why" -a '(__cronq_jobs)'
+complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history rollback edit trigger logs runs why" -a '(__cronq_jobs)'
 complete -c cronq -n "__fish_seen_subcommand_from help" -a "$cronq_cmds"
 
 complete -c cronq -n "__fish_seen_subcommand_from add" -l replace -d 'Replace a job of that name'

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,10 +174,9 @@ client_write(char *p, size_t size, size_t nmemb, void *arg)
 
 /* Resets the handle and sets what every request shares. */
 static void
-client_prepare(struct client *c, const char *method, const char *path,
-    const char *body, struct client_body *b, int streaming)
+client_prepare(struct client *c, CURL *h, char *errbuf, const char *method,
+    const char *path, const char *body, struct client_body *b, int streaming)
 {
-	CURL *h = c->curl;
 	char *url;
 
 	curl_easy_reset(h);
@@ -200,7 +200,7 @@ client_prepare(struct client *c, const char *method, const char *path,
 #endif
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CLIENT_CONNECT_TIMEOUT);
 	if (!streaming)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, CLIENT_TIMEOUT);
@@ -214,22 +214,22 @@ client_prepare(struct client *c, const char *method, const char *path,
 		curl_easy_setopt(
 		    h, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
 	}
-	c->errbuf[0] = '\0';
+	errbuf[0] = '\0';
 }
 
-/* Words for a transfer that got no answer. */
+/* Words for a transfer on H that got no answer. */
 static char *
-client_unreachable(struct client *c, CURLcode res)
+client_unreachable(struct client *c, CURL *h, const char *errbuf, CURLcode res)
 {
 	long oserr = 0;
 	const char *why;
 	char *cause;
 
-	curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	if (res == CURLE_COULDNT_CONNECT && oserr != 0)
 		why = strerror((int)oserr);
-	else if (c->errbuf[0] != '\0')
-		why = c->errbuf;
+	else if (errbuf[0] != '\0')
+		why = errbuf;
 	else
 		why = curl_easy_strerror(res);
 	xasprintf(&cause, "cannot reach cronq-agentd at %s: %s", c->where, why);
@@ -270,7 +270,8 @@ client_perform(struct client *c, const char *method, const char *path,
 	b->c = c;
 	b->out = out;
 	*status = 0;
-	client_prepare(c, method, path, body, b, out != NULL);
+	client_prepare(
+	    c, c->curl, c->errbuf, method, path, body, b, out != NULL);
 	errno = 0;
 	res = curl_easy_perform(c->curl);
 	if (b->write_failed) {
@@ -284,7 +285,7 @@ client_perform(struct client *c, const char *method, const char *path,
 		return CQ_EXIT_FAIL;
 	}
 	if (res != CURLE_OK) {
-		*cause = client_unreachable(c, res);
+		*cause = client_unreachable(c, c->curl, c->errbuf, res);
 		return CQ_EXIT_UNREACHABLE;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
@@ -333,4 +334,221 @@ client_stream(struct client *c, const char *path, FILE *out, char **cause)
 	rc = client_perform(c, "GET", path, NULL, out, &b, &st, cause);
 	free(b.data);
 	return rc;
+}
+
+/*
+ * The event feed: GET PATH on its own easy handle inside a multi handle,
+ * so the caller's loop can wait on it together with its own descriptors.
+ * Server-Sent Events are cut into (type, id, data) here; a comment line
+ * (the daemon's heartbeat) only proves the stream alive.
+ */
+#define CLIENT_FEED_LINE_MAX (4UL * 1024 * 1024)
+#define CLIENT_FEED_IDLE 45L /* seconds without a byte: the peer is gone */
+
+struct client_feed {
+	struct client *c;
+	CURL *easy;
+	CURLM *multi;
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+	client_event_cb cb;
+	void *arg;
+	int ok;                  /* the answer is a 2xx event stream */
+	struct client_body err;  /* the body of an error answer */
+	struct client_body line; /* the line being received */
+	struct client_body data; /* the data lines of the event so far */
+	char type[64];
+	char id[32];
+	int done;
+	int rc;
+	char *cause;
+};
+
+/* Dispatches the event gathered so far, when it has data. */
+static void
+client_feed_dispatch(struct client_feed *f)
+{
+	if (f->data.len > 0) {
+		if (f->data.data[f->data.len - 1] == '\n')
+			f->data.data[--f->data.len] = '\0';
+		f->cb(f->type[0] != '\0' ? f->type : "message", f->id,
+		    f->data.data, f->arg);
+	}
+	f->data.len = 0;
+	f->type[0] = '\0';
+}
+
+/* Handles one line of the stream (without its end of line). */
+static void
+client_feed_line(struct client_feed *f, char *line)
+{
+	char *v;
+
+	if (*line == '\0') {
+		client_feed_dispatch(f);
+		return;
+	}
+	if (*line == ':')
+		return;
+	if ((v = strchr(line, ':')) != NULL) {
+		*v++ = '\0';
+		if (*v == ' ')
+			v++;
+	} else
+		v = line + strlen(line);
+	if (strcmp(line, "event") == 0)
+		strlcpy(f->type, v, sizeof f->type);
+	else if (strcmp(line, "id") == 0)
+		strlcpy(f->id, v, sizeof f->id);
+	else if (strcmp(line, "data") == 0) {
+		if (client_keep(&f->data, v, strlen(v)) == -1 ||
+		    client_keep(&f->data, "\n", 1) == -1)
+			f->data.len = 0;
+	}
+}
+
+static size_t
+client_feed_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct client_feed *f = arg;
+	size_t n = size * nmemb, i, start = 0;
+	long code = 0;
+
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code > 299)
+		return client_keep(&f->err, p, n) == -1 ? 0 : n;
+	f->ok = 1;
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (client_keep(&f->line, p + start, i - start) == -1)
+			return 0;
+		if (f->line.len > 0 && f->line.data[f->line.len - 1] == '\r')
+			f->line.data[--f->line.len] = '\0';
+		client_feed_line(f, f->line.data);
+		f->line.len = 0;
+		start = i + 1;
+	}
+	if (start < n && client_keep(&f->line, p + start, n - start) == -1)
+		return 0;
+	if (f->line.len > CLIENT_FEED_LINE_MAX)
+		return 0;
+	return n;
+}
+
+struct client_feed *
+client_feed_start(struct client *c, const char *path, const char *last_id,
+    client_event_cb cb, void *arg, char **cause)
+{
+	struct client_feed *f;
+	struct curl_slist *s;
+	char *h;
+
+	f = xcalloc(1, sizeof *f);
+	f->c = c;
+	f->cb = cb;
+	f->arg = arg;
+	f->easy = curl_easy_init();
+	f->multi = curl_multi_init();
+	if (f->easy == NULL || f->multi == NULL) {
+		*cause = xstrdup("cannot initialise libcurl");
+		client_feed_free(f);
+		return NULL;
+	}
+	client_prepare(c, f->easy, f->errbuf, "GET", path, NULL, NULL, 1);
+	for (s = c->headers; s != NULL; s = s->next) {
+		if (strncmp(s->data, "Accept:", 7) != 0)
+			f->headers = curl_slist_append(f->headers, s->data);
+	}
+	f->headers = curl_slist_append(f->headers, "Accept: text/event-stream");
+	if (last_id != NULL && *last_id != '\0') {
+		xasprintf(&h, "Last-Event-ID: %s", last_id);
+		f->headers = curl_slist_append(f->headers, h);
+		free(h);
+	}
+	curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, f->headers);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, client_feed_write);
+	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	/* The daemon sends a comment every 15 s; silence means it is gone. */
+	curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_TIME, CLIENT_FEED_IDLE);
+	curl_multi_add_handle(f->multi, f->easy);
+	return f;
+}
+
+/* Notes how the transfer ended, once. */
+static void
+client_feed_finish(struct client_feed *f, CURLcode res)
+{
+	long status = 0;
+
+	f->done = 1;
+	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (res != CURLE_OK && !(f->ok && res == CURLE_WRITE_ERROR)) {
+		f->rc = CQ_EXIT_UNREACHABLE;
+		f->cause = client_unreachable(f->c, f->easy, f->errbuf, res);
+	} else if (status < 200 || status > 299)
+		f->rc = client_error(status, f->err.data, &f->cause);
+	else {
+		f->rc = CQ_EXIT_UNREACHABLE;
+		xasprintf(&f->cause,
+		    "cronq-agentd at %s closed the event stream", f->c->where);
+	}
+}
+
+int
+client_feed_wait(
+    struct client_feed *f, struct pollfd *fds, int nfds, int timeout_ms)
+{
+	struct curl_waitfd wfd[8];
+	CURLMsg *m;
+	int i, running, left;
+
+	if (f->done) {
+		if (poll(fds, (nfds_t)nfds, timeout_ms) == -1 && errno != EINTR)
+			return -1;
+		return 0;
+	}
+	if (nfds > (int)(sizeof wfd / sizeof wfd[0]))
+		nfds = (int)(sizeof wfd / sizeof wfd[0]);
+	for (i = 0; i < nfds; i++) {
+		wfd[i].fd = fds[i].fd;
+		wfd[i].events = (short)fds[i].events;
+		wfd[i].revents = 0;
+	}
+	if (curl_multi_wait(f->multi, wfd, (unsigned)nfds, timeout_ms, NULL) !=
+	    CURLM_OK)
+		return -1;
+	for (i = 0; i < nfds; i++)
+		fds[i].revents = (short)wfd[i].revents;
+	curl_multi_perform(f->multi, &running);
+	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+		if (m->msg == CURLMSG_DONE)
+			client_feed_finish(f, m->data.result);
+	}
+	return f->done ? 0 : 1;
+}
+
+int
+client_feed_result(const struct client_feed *f, char **cause)
+{
+	*cause = f->cause != NULL ? xstrdup(f->cause) : NULL;
+	return f->rc;
+}
+
+void
+client_feed_free(struct client_feed *f)
+{
+	if (f == NULL)
+		return;
+	if (f->multi != NULL && f->easy != NULL)
+		curl_multi_remove_handle(f->multi, f->easy);
+	curl_easy_cleanup(f->easy);
+	curl_multi_cleanup(f->multi);
+	curl_slist_free_all(f->headers);
+	free(f->err.data);
+	free(f->line.data);
+	free(f->data.data);
+	free(f->cause);
+	free(f);
 }

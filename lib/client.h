@@ -8,6 +8,7 @@
 #ifndef CLIENT_H
 #define CLIENT_H
 
+#include <poll.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -52,6 +53,45 @@ int client_call(struct client *c, const char *method, const char *path,
  * chunk, so a followed log reads live). Returns as client_call().
  */
 int client_stream(struct client *c, const char *path, FILE *out, char **cause);
+
+/*
+ * A Server-Sent Events stream (GET /events) read alongside the caller's
+ * own descriptors, so a screen loop can wait on keys and events at once.
+ * It uses its own connection; client_call() stays usable meanwhile.
+ */
+struct client_feed;
+
+/* One event: TYPE ("message" when the frame names none), its ID ("" when
+ * none) and DATA (the data lines joined by newlines), all borrowed. */
+typedef void (*client_event_cb)(
+    const char *type, const char *id, const char *data, void *arg);
+
+/*
+ * Starts GET PATH (as client_call() names paths) asking for an event
+ * stream, resuming after LAST_ID when it is not NULL. Nothing is sent
+ * until client_feed_wait(). Returns NULL with *cause set (caller frees)
+ * when libcurl cannot be set up.
+ */
+struct client_feed *client_feed_start(struct client *c, const char *path,
+    const char *last_id, client_event_cb cb, void *arg, char **cause);
+
+/*
+ * Waits at most TIMEOUT_MS for the stream or for one of the NFDS
+ * descriptors in FDS (their revents are set, as poll(2) does), then moves
+ * the transfer on, calling the callback for each whole event. Returns 1
+ * while the stream is open, 0 once it has ended (see client_feed_result),
+ * -1 if waiting failed.
+ */
+int client_feed_wait(
+    struct client_feed *f, struct pollfd *fds, int nfds, int timeout_ms);
+
+/*
+ * Why an ended stream ended, as a cq_exit value with *cause set (caller
+ * frees): the daemon's error answer, or CQ_EXIT_UNREACHABLE when it could
+ * not be reached or went away.
+ */
+int client_feed_result(const struct client_feed *f, char **cause);
+void client_feed_free(struct client_feed *f);
 
 /* Escapes S for one path segment; caller frees. */
 char *client_escape(const char *s);

@@ -59,24 +59,6 @@ add_limits(cJSON *o, const struct job_limits *l)
 }
 
 static void
-add_http(cJSON *o, const struct job_http *h)
-{
-	cJSON *ho;
-
-	ho = cJSON_AddObjectToObject(o, "http");
-	if (h->method != NULL)
-		cJSON_AddStringToObject(ho, "method", h->method);
-	if (h->url != NULL)
-		cJSON_AddStringToObject(ho, "url", h->url);
-	cJSON_AddItemToObject(
-	    ho, "headers", env_to_json(h->headers, h->nheaders));
-	if (h->body != NULL)
-		cJSON_AddStringToObject(ho, "body", h->body);
-	if (h->expect_status != 0)
-		cJSON_AddNumberToObject(ho, "expect_status", h->expect_status);
-}
-
-static void
 add_policy(cJSON *o, const struct job *job)
 {
 	cJSON *a, *d;
@@ -138,8 +120,7 @@ job_to_json(const struct job *job, int spec)
 			cJSON_AddItemToArray(
 			    a, cJSON_CreateString(job->argv[i]));
 	}
-	if (job->kind == JOB_HTTP)
-		add_http(o, &job->http);
+	job_ext_to_json(o, job);
 	if (job->user != NULL)
 		cJSON_AddStringToObject(o, "user", job->user);
 	if (job->workdir != NULL)
@@ -154,6 +135,9 @@ job_to_json(const struct job *job, int spec)
 	cJSON_AddBoolToObject(o, "paused", job->paused);
 	cJSON_AddStringToObject(
 	    o, "description", job->description != NULL ? job->description : "");
+	if (job->nlabels > 0)
+		cJSON_AddItemToObject(o, "labels",
+		    job_labels_to_json(job->labels, job->nlabels));
 	if (spec)
 		return o;
 	cJSON_AddStringToObject(

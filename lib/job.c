@@ -93,10 +93,7 @@ job_free(struct job *job)
 	free(job->timezone);
 	free(job->command);
 	strv_free(job->argv, job->argc);
-	free(job->http.method);
-	free(job->http.url);
-	env_free(job->http.headers, job->http.nheaders);
-	free(job->http.body);
+	job_ext_free(job);
 	free(job->user);
 	free(job->workdir);
 	env_free(job->env, job->nenv);
@@ -104,6 +101,7 @@ job_free(struct job *job)
 	free(job->on_exit);
 	job_sandbox_clear(&job->sandbox);
 	free(job->description);
+	job_labels_free(job->labels, job->nlabels);
 	free(job->origin);
 	free(job);
 }
@@ -169,10 +167,7 @@ job_dup(const struct job *job)
 	d->timezone = dup_or_null(job->timezone);
 	d->command = dup_or_null(job->command);
 	d->argv = strv_dup(job->argv, job->argc);
-	d->http.method = dup_or_null(job->http.method);
-	d->http.url = dup_or_null(job->http.url);
-	d->http.headers = env_dup(job->http.headers, job->http.nheaders);
-	d->http.body = dup_or_null(job->http.body);
+	job_ext_dup(d, job);
 	d->user = dup_or_null(job->user);
 	d->workdir = dup_or_null(job->workdir);
 	d->env = env_dup(job->env, job->nenv);
@@ -180,6 +175,7 @@ job_dup(const struct job *job)
 	d->on_exit = mem_dup(job->on_exit, job->non_exit, sizeof *job->on_exit);
 	job_sandbox_copy(&d->sandbox, &job->sandbox);
 	d->description = dup_or_null(job->description);
+	d->labels = job_labels_dup(job->labels, job->nlabels);
 	d->origin = dup_or_null(job->origin);
 	return d;
 }
@@ -571,44 +567,6 @@ get_limits(struct jp *jp, struct job *job, const cJSON *v)
 }
 
 static int
-get_http(struct jp *jp, struct job *job, const cJSON *v)
-{
-	const cJSON *e;
-	static _Thread_local char field[48];
-	int64_t status;
-
-	if (!cJSON_IsObject(v))
-		return jp_fail(jp, "expected an object");
-	cJSON_ArrayForEach(e, v)
-	{
-		snprintf(field, sizeof field, "http.%.30s", e->string);
-		jp->field = field;
-		if (strcmp(e->string, "method") == 0) {
-			if (get_string(jp, e, &job->http.method, 0) == -1)
-				return -1;
-		} else if (strcmp(e->string, "url") == 0) {
-			if (get_string(jp, e, &job->http.url, 0) == -1)
-				return -1;
-		} else if (strcmp(e->string, "body") == 0) {
-			if (get_string(jp, e, &job->http.body, 1) == -1)
-				return -1;
-		} else if (strcmp(e->string, "headers") == 0) {
-			if (get_env(jp, e, &job->http.headers,
-			        &job->http.nheaders, 0) == -1)
-				return -1;
-		} else if (strcmp(e->string, "expect_status") == 0) {
-			if (get_int(jp, e, 0, 599, &status) == -1)
-				return -1;
-			job->http.expect_status = (int)status;
-		} else {
-			jp->field = "http";
-			return jp_fail(jp, "unknown key \"%s\"", e->string);
-		}
-	}
-	return 0;
-}
-
-static int
 is_readonly(const char *key)
 {
 	size_t i;
@@ -626,6 +584,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 {
 	static _Thread_local char field[64];
 	const char *k = e->string;
+	char *msg;
 	int64_t n;
 	int x;
 
@@ -653,8 +612,6 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		job->kind = (enum job_kind)x;
 	} else if (strcmp(k, "command") == 0)
 		return get_command(jp, job, e);
-	else if (strcmp(k, "http") == 0)
-		return get_http(jp, job, e);
 	else if (strcmp(k, "user") == 0) {
 		if (cJSON_IsNull(e)) {
 			free(job->user);
@@ -721,6 +678,15 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		job->paused = cJSON_IsTrue(e);
 	} else if (strcmp(k, "description") == 0)
 		return get_string(jp, e, &job->description, 1);
+	else if (strcmp(k, "labels") == 0) {
+		if (job_labels_from_json(
+		        e, &job->labels, &job->nlabels, &msg) == -1) {
+			jp_fail(jp, "%s", msg);
+			free(msg);
+			return -1;
+		}
+	} else if ((x = job_ext_field(job, e, &jp->field, jp->cause)) != 0)
+		return x < 0 ? -1 : 0;
 	else if (!is_readonly(k))
 		return jp_fail(jp, "unknown field");
 	return 0;
@@ -756,10 +722,8 @@ job_validate(struct job *job, const char **field, char **cause)
 		jp.field = "command";
 		goto fail_msg;
 	}
-	if (job->kind == JOB_HTTP && job->http.url == NULL) {
-		jp.field = "http.url";
-		goto fail_msg;
-	}
+	if (job_ext_validate(job, field, cause) == -1)
+		return -1;
 	if (job->retry_backoff_max < job->retry_backoff) {
 		jp.field = "retry_backoff_max";
 		jp_fail(&jp, "must not be less than retry_backoff");

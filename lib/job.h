@@ -52,6 +52,12 @@ struct job_limits {
 	int64_t core;  /* bytes */
 };
 
+/* An accepted range of HTTP statuses, both ends included. */
+struct job_status_range {
+	int lo;
+	int hi;
+};
+
 /* The `http` kind (DESIGN.md section 3): one request made by the daemon. */
 struct job_http {
 	char *method; /* "GET" by default */
@@ -59,7 +65,30 @@ struct job_http {
 	struct job_env *headers;
 	size_t nheaders;
 	char *body;
-	int expect_status; /* 0: any 2xx */
+	struct job_status_range *expect; /* none: any 2xx */
+	size_t nexpect;
+	int insecure_tls;     /* 1: skip TLS peer and host verification */
+	int follow_redirects; /* 1: follow up to 10 redirects */
+};
+
+enum job_notify_kind { NOTIFY_WEBHOOK, NOTIFY_COMMAND, NOTIFY_PING };
+
+/* The events of a notify target's `on` list, as bits. */
+#define NOTIFY_ON_FAILURE 0x01
+#define NOTIFY_ON_SUCCESS 0x02
+#define NOTIFY_ON_MISSED 0x04
+#define NOTIFY_ON_LATE 0x08
+#define NOTIFY_ON_LONG_RUNNING 0x10
+#define NOTIFY_ON_START 0x20 /* pings only; never written in `on` */
+
+/* One `notify:` target. */
+struct job_notify {
+	enum job_notify_kind kind;
+	char *url;       /* webhook and ping */
+	char *command;   /* command: run with /bin/sh -c */
+	unsigned on;     /* NOTIFY_ON_* */
+	int64_t timeout; /* seconds per delivery attempt */
+	int retries;     /* further attempts after a failed one */
 };
 
 struct job {
@@ -96,6 +125,7 @@ struct job {
 	size_t non_exit;
 
 	enum job_concurrency concurrency;
+	char *group; /* concurrency group, or NULL */
 	enum job_catchup catchup;
 	int catchup_max;
 	int64_t jitter;
@@ -106,6 +136,13 @@ struct job {
 	struct job_sandbox sandbox;
 	int paused;
 	char *description;
+	char **labels; /* sorted, unique; a worker must carry all of them */
+	size_t nlabels;
+
+	struct job_notify *notify;
+	size_t nnotify;
+	int64_t late_after;        /* seconds; 0: never late */
+	int64_t expected_duration; /* seconds; 0: never long-running */
 
 	/* Read-only, set by the daemon. */
 	char *origin; /* "api" or a file path */
@@ -151,8 +188,41 @@ int job_validate(struct job *job, const char **field, char **cause);
  */
 cJSON *job_to_json(const struct job *job, int spec);
 
+/* job-labels.c: the labels a job requires of the worker that runs it. */
+#define JOB_LABEL_MAX 32
+#define JOB_LABELS_MAX 8
+/* 1 if S is a label name: 1 to JOB_LABEL_MAX of [a-z0-9_-]. */
+int job_label_valid(const char *s);
+/*
+ * Replaces *LABELS with the array V, sorted; -1 with *MSG (one line, the
+ * caller's) on a non-array, a bad name, too many or a duplicate.
+ */
+int job_labels_from_json(
+    const cJSON *v, char ***labels, size_t *nlabels, char **msg);
+void job_labels_free(char **labels, size_t n);
+char **job_labels_dup(char *const *labels, size_t n);
+cJSON *job_labels_to_json(char *const *labels, size_t n);
+
 /* The meaning of exit code CODE under the job's on_exit rules. */
 enum job_outcome job_exit_outcome(const struct job *job, int code);
+
+/*
+ * job-ext.c: the fields of the http kind, concurrency groups and
+ * notifications. job_ext_field reads field E when it is one of them:
+ * 1 when it did, 0 when E is not its field, -1 with *field and *cause as
+ * job_from_json. The others keep job.c's struct in step.
+ */
+int job_ext_field(
+    struct job *job, const cJSON *e, const char **field, char **cause);
+int job_ext_validate(const struct job *job, const char **field, char **cause);
+void job_ext_free(struct job *job);
+void job_ext_dup(struct job *d, const struct job *job);
+void job_ext_to_json(cJSON *o, const struct job *job);
+/* 1 if STATUS is one JOB's http.expect_status accepts. */
+int job_http_status_ok(const struct job *job, int status);
+/* The name of notify event bit BIT ("failure", ...). */
+const char *job_notify_event_name(unsigned bit);
+const char *job_notify_kind_name(enum job_notify_kind k);
 
 /* Names of enum values, as in the API ("forbid", "once", "retry", ...). */
 const char *job_outcome_name(enum job_outcome o);

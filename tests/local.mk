@@ -17,7 +17,7 @@ AM_TESTS_ENVIRONMENT = \
 	CRONQ_AGENTD='$(abs_top_builddir)/cronq-agentd'; export CRONQ_AGENTD;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-UNIT_LDADD = lib/libcronq.a $(CMOCKA_LIBS) $(BSD_LIBS)
+UNIT_LDADD = lib/libcronq.a $(CMOCKA_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 
 UNIT_TESTS = \
 	tests/unit/test-civil \
@@ -28,6 +28,8 @@ UNIT_TESTS = \
 	tests/unit/test-sandbox \
 	tests/unit/test-output \
 	tests/unit/test-job \
+	tests/unit/test-jobfile \
+	tests/unit/test-job-ext \
 	tests/unit/test-store \
 	tests/unit/test-scheduler
 check_PROGRAMS += $(UNIT_TESTS)
@@ -51,16 +53,23 @@ tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c
 tests_unit_test_sandbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_sandbox_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
-	$(CJSON_LIBS) $(SECCOMP_LIBS)
+	$(DAEMON_UNIT_LIBS)
 tests_unit_test_output_SOURCES = tests/unit/test-output.c
 tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS) $(CURL_LIBS) \
+	$(SECCOMP_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_jobfile_SOURCES = tests/unit/test-jobfile.c
+tests_unit_test_jobfile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobfile_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
+tests_unit_test_job_ext_SOURCES = tests/unit/test-job-ext.c
+tests_unit_test_job_ext_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_job_ext_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(DAEMON_UNIT_CFLAGS)
 tests_unit_test_store_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
@@ -75,8 +84,23 @@ CLI_TESTS = \
 	tests/cli/api.bats \
 	tests/cli/daemon.bats \
 	tests/cli/cli.bats \
+	tests/cli/top.bats \
+	tests/cli/field.bats \
+	tests/cli/files.bats \
+	tests/cli/httpjobs.bats \
 	tests/cli/sandbox.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
+EXTRA_DIST += tests/httpd.py
+
+# cronq over RabbitMQ against a private rabbitmq-server (about a minute,
+# most of it the broker starting twice): `make check-amqp`, which
+# scripts/check runs after `make check`.
+AMQP_TESTS = tests/amqp/amqp.bats
+EXTRA_DIST += $(AMQP_TESTS) tests/amqp/broker.bash
+check-amqp: all
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(AMQP_TESTS)' \
+	    TEST_SUITE_LOG=test-suite-amqp.log
+.PHONY: check-amqp
 
 TESTS += $(UNIT_TESTS) tests/cron-cases.sh
 if HAVE_BATS
@@ -103,10 +127,12 @@ SAN_TESTS = \
 	tests/unit/san/test-sandbox.san \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
+	tests/unit/san/test-jobfile.san \
+	tests/unit/san/test-job-ext.san \
 	tests/unit/san/test-store.san \
 	tests/unit/san/test-scheduler.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
-SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(BSD_LIBS)
+SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
 tests_unit_san_test_civil_san_CFLAGS = $(tests_unit_test_civil_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_civil_san_LDFLAGS = $(SAN_FLAGS)
@@ -131,7 +157,7 @@ tests_unit_san_test_sandbox_san_SOURCES = $(tests_unit_test_sandbox_SOURCES)
 tests_unit_san_test_sandbox_san_CFLAGS = $(tests_unit_test_sandbox_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_sandbox_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_sandbox_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) \
-	$(CJSON_LIBS) $(SECCOMP_LIBS)
+	$(DAEMON_UNIT_LIBS)
 tests_unit_san_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
 tests_unit_san_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_output_san_LDFLAGS = $(SAN_FLAGS)
@@ -140,6 +166,14 @@ tests_unit_san_test_job_san_SOURCES = $(tests_unit_test_job_SOURCES)
 tests_unit_san_test_job_san_CFLAGS = $(tests_unit_test_job_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_job_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_jobfile_san_SOURCES = $(tests_unit_test_jobfile_SOURCES)
+tests_unit_san_test_jobfile_san_CFLAGS = $(tests_unit_test_jobfile_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_jobfile_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_jobfile_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
+tests_unit_san_test_job_ext_san_SOURCES = $(tests_unit_test_job_ext_SOURCES)
+tests_unit_san_test_job_ext_san_CFLAGS = $(tests_unit_test_job_ext_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_job_ext_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
 tests_unit_san_test_store_san_SOURCES = $(tests_unit_test_store_SOURCES)
 tests_unit_san_test_store_san_CFLAGS = $(tests_unit_test_store_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_store_san_LDFLAGS = $(SAN_FLAGS)
@@ -160,13 +194,20 @@ check-asan: lib/libcronq-san.a agentd/libagentd-san.a $(SAN_TESTS)
 FUZZ_SECONDS = 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/lib -I$(top_builddir)
-fuzz: tests/fuzz/fuzz-cronexpr
-	mkdir -p tests/fuzz/corpus-cronexpr
+fuzz: tests/fuzz/fuzz-cronexpr tests/fuzz/fuzz-jobfile
+	mkdir -p tests/fuzz/corpus-cronexpr tests/fuzz/corpus-jobfile
 	./tests/fuzz/fuzz-cronexpr -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=256 tests/fuzz/corpus-cronexpr $(top_srcdir)/tests/fuzz/seeds-cronexpr
+	./tests/fuzz/fuzz-jobfile -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -timeout=10 tests/fuzz/corpus-jobfile $(top_srcdir)/tests/fuzz/seeds-jobfile
 tests/fuzz/fuzz-cronexpr: $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c $(lib_libcronq_a_SOURCES)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(BSD_CFLAGS) -o $@ $(top_srcdir)/tests/fuzz/fuzz-cronexpr.c \
-	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) $(BSD_LIBS)
+	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) \
+	    $(CURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(BSD_LIBS)
+tests/fuzz/fuzz-jobfile: $(top_srcdir)/tests/fuzz/fuzz-jobfile.c $(lib_libcronq_a_SOURCES)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(BSD_CFLAGS) -o $@ $(top_srcdir)/tests/fuzz/fuzz-jobfile.c \
+	    $(addprefix $(top_srcdir)/,$(filter %.c,$(lib_libcronq_a_SOURCES))) \
+	    $(CURL_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 .PHONY: fuzz
 EXTRA_DIST += tests/fuzz
-CLEANFILES += tests/fuzz/fuzz-cronexpr
+CLEANFILES += tests/fuzz/fuzz-cronexpr tests/fuzz/fuzz-jobfile

@@ -85,10 +85,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "${stderr_lines[0]}" = 'cronq: unknown command "frobnicate"; see cronq --help' ]
 }
 
-@test "add -f says job files come later" {
-	run --separate-stderr "$CRONQ" add -f jobs.yaml
-	[ "$status" -eq 2 ]
-	[ "${stderr_lines[0]}" = "cronq: add: -f FILE (a job in YAML) is not supported yet; it comes with job files in a later release" ]
+@test "add -f checks the YAML job before reaching the daemon" {
+	run --separate-stderr "$CRONQ" add -f "$BATS_TEST_TMPDIR/none.yaml"
+	[ "$status" -eq 5 ]
+	[[ "${stderr_lines[0]}" == *"none.yaml: cannot read: No such file or directory" ]]
+	printf 'name: x\nschedule: @daily\ncommand: true\n' >"$BATS_TEST_TMPDIR/j.yaml"
+	run --separate-stderr "$CRONQ" add -f "$BATS_TEST_TMPDIR/j.yaml"
+	[ "$status" -eq 5 ]
+	[[ "${stderr_lines[0]}" == *'j.yaml:2:11: schedule: quote this value ("@daily"): YAML reads a leading @ or ` as reserved' ]]
 }
 
 @test "help goes to stdout with exit 0" {

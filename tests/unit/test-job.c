@@ -197,6 +197,13 @@ static const struct {
 	{ "{\"name\": \"a b\", \"command\": \"x\"}", "name", "[A-Za-z0-9._-]" },
 	{ "{\"name\": \"a\", \"comand\": \"x\"}", "comand", "unknown field" },
 	{ "{\"name\": \"a\"}", "command", "is required" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": \"gpu\"}",
+	    "labels", "expected an array" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": [\"GPU\"]}",
+	    "labels", "element 0: expected a label" },
+	{ "{\"name\": \"a\", \"command\": \"x\", "
+	  "\"labels\": [\"gpu\", \"gpu\"]}",
+	    "labels", "\"gpu\" is given twice" },
 	{ "{\"name\": \"a\", \"command\": \"\"}", "command", "empty" },
 	{ "{\"name\": \"a\", \"command\": 3}", "command", "string" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"schedules\": [\"61 * * * *\"]}",
@@ -293,6 +300,38 @@ test_errors_name_the_field(void **state)
 	}
 }
 
+/* Labels come back sorted and survive the spec round trip (the store's). */
+static void
+test_labels(void **state)
+{
+	struct job *job, *again, *dup;
+	const char *field;
+	char *cause, *text;
+	cJSON *o;
+
+	(void)state;
+	job = parse("{\"name\": \"a\", \"command\": \"x\", "
+	            "\"labels\": [\"ssd\", \"gpu\"]}",
+	    NULL, &field, &cause);
+	assert_non_null(job);
+	assert_int_equal(job->nlabels, 2);
+	assert_string_equal(job->labels[0], "gpu");
+	assert_string_equal(job->labels[1], "ssd");
+	o = job_to_json(job, 1);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	again = parse(text, NULL, &field, &cause);
+	free(text);
+	assert_non_null(again);
+	assert_int_equal(again->nlabels, 2);
+	assert_string_equal(again->labels[1], "ssd");
+	dup = job_dup(again);
+	assert_string_equal(dup->labels[0], "gpu");
+	job_free(dup);
+	job_free(again);
+	job_free(job);
+}
+
 static void
 test_not_an_object(void **state)
 {
@@ -319,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_patch_keeps_base),
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_not_an_object),
+		cmocka_unit_test(test_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

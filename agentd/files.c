@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Jobs from the job-file directory (cronq.d(5)). The directory is watched
+ * with inotify and read again on SIGHUP; each file is applied as one store
+ * transaction, so a file with any error changes nothing and its jobs keep
+ * running as before. Errors are logged once per change and kept for
+ * GET /status. A removed file removes its jobs; their runs finish.
+ */
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "agentd.h"
+#include "jobfile.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Events settle this long before the directory is read again. */
+#define FILES_SETTLE_MS 100
+
+struct files {
+	struct agentd *ad;
+	char *dir;
+	int ifd;
+	struct loop_timer *timer;
+	char **problems; /* every current error, in file order */
+	size_t nproblems;
+};
+
+static void
+problems_clear(struct files *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nproblems; i++)
+		free(f->problems[i]);
+	free(f->problems);
+	f->problems = NULL;
+	f->nproblems = 0;
+}
+
+/* Keeps MSG for /status; logs it only if it is new since the last pass. */
+static void
+problem(struct files *f, char **old, size_t nold, const char *msg)
+{
+	size_t i;
+	int seen = 0;
+
+	for (i = 0; i < nold; i++)
+		seen |= strcmp(old[i], msg) == 0;
+	if (!seen)
+		log_warnx("files: %s", msg);
+	f->problems =
+	    xreallocarray(f->problems, f->nproblems + 1, sizeof *f->problems);
+	f->problems[f->nproblems++] = xstrdup(msg);
+}
+
+static int
+same_spec(const struct job *a, const struct job *b)
+{
+	cJSON *ja = job_to_json(a, 1), *jb = job_to_json(b, 1);
+	int same = cJSON_Compare(ja, jb, 1);
+
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	return same;
+}
+
+/*
+ * Makes the stored jobs of origin PATH be exactly JOBS, in one
+ * transaction. Returns 0, or -1 with *cause set (nothing changed).
+ */
+static int
+apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
+    char **cause)
+{
+	struct agentd *ad = f->ad;
+	struct job **have = NULL, *old, **changed = NULL;
+	size_t nhave = 0, nchanged = 0, i, k;
+	uid_t owner = geteuid();
+	int64_t now = agentd_now(), *gone = NULL;
+	size_t ngone = 0;
+	char by[300];
+	int rc = -1, found;
+
+	snprintf(by, sizeof by, "file:%s", path);
+	for (i = 0; i < njobs; i++) {
+		old = store_job_find(ad->store, owner, jobs[i]->name);
+		if (old != NULL && strcmp(old->origin, path) != 0) {
+			xasprintf(cause,
+			    "%s: name: job \"%s\" already exists (from %s); "
+			    "rename one of them",
+			    path, jobs[i]->name,
+			    strcmp(old->origin, "api") == 0 ? "the API"
+			                                    : old->origin);
+			job_free(old);
+			return -1;
+		}
+		job_free(old);
+	}
+	if (store_job_list(ad->store, owner, 0, &have, &nhave) == -1 ||
+	    store_begin(ad->store) == -1) {
+		xasprintf(cause, "%s: cannot read the store", path);
+		store_job_list_free(have, nhave);
+		return -1;
+	}
+	changed = xcalloc(njobs + 1, sizeof *changed);
+	gone = xcalloc(nhave + 1, sizeof *gone);
+	for (i = 0; i < njobs; i++) {
+		struct job *j = jobs[i];
+
+		j->owner = owner;
+		free(j->origin);
+		j->origin = xstrdup(path);
+		old = NULL;
+		for (k = 0; k < nhave; k++) {
+			if (strcmp(have[k]->name, j->name) == 0)
+				old = have[k];
+		}
+		if (old == NULL) {
+			if (store_job_insert(ad->store, j, "create", by, now) ==
+			    -1)
+				goto fail;
+		} else {
+			if (same_spec(old, j))
+				continue;
+			j->id = old->id;
+			j->version = old->version;
+			j->created_at = old->created_at;
+			if (store_job_update(ad->store, j, "file", by, now) ==
+			    -1)
+				goto fail;
+		}
+		changed[nchanged++] = j;
+	}
+	for (k = 0; k < nhave; k++) {
+		if (strcmp(have[k]->origin, path) != 0)
+			continue;
+		found = 0;
+		for (i = 0; i < njobs; i++)
+			found |= strcmp(have[k]->name, jobs[i]->name) == 0;
+		if (found)
+			continue;
+		if (store_job_delete(ad->store, have[k], by, now) == -1)
+			goto fail;
+		gone[ngone++] = have[k]->id;
+	}
+	if (store_commit(ad->store) == -1) {
+		xasprintf(cause, "%s: cannot save its jobs", path);
+		goto out;
+	}
+	for (i = 0; i < nchanged; i++) {
+		if (ad->sched != NULL)
+			scheduler_job_changed(
+			    ad->sched, changed[i]->id, changed[i], now);
+		log_notice("files: job %s from %s version=%lld",
+		    changed[i]->name, path, (long long)changed[i]->version);
+	}
+	for (i = 0; i < ngone; i++) {
+		if (ad->sched != NULL)
+			scheduler_job_changed(ad->sched, gone[i], NULL, now);
+		log_notice("files: job id=%lld removed with %s",
+		    (long long)gone[i], path);
+	}
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(ad->store);
+	xasprintf(cause, "%s: cannot save its jobs", path);
+out:
+	free(changed);
+	free(gone);
+	store_job_list_free(have, nhave);
+	return rc;
+}
+
+/* Origins of stored jobs that are files no longer in the directory. */
+static void
+remove_missing(
+    struct files *f, char **paths, size_t npaths, char **old, size_t nold)
+{
+	struct job **have = NULL;
+	size_t nhave = 0, i, k;
+	char *cause = NULL;
+	int found;
+
+	if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) == -1)
+		return;
+	for (i = 0; i < nhave; i++) {
+		if (have[i]->origin[0] != '/')
+			continue;
+		found = 0;
+		for (k = 0; k < npaths; k++)
+			found |= strcmp(paths[k], have[i]->origin) == 0;
+		if (found)
+			continue;
+		/* Gone: apply an empty file (one transaction per file). */
+		if (apply(f, have[i]->origin, NULL, 0, &cause) == -1) {
+			problem(f, old, nold, cause);
+			free(cause);
+			cause = NULL;
+		}
+		/* apply removed all of that origin: refresh the list. */
+		store_job_list_free(have, nhave);
+		if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) ==
+		    -1)
+			return;
+		i = (size_t)-1;
+	}
+	store_job_list_free(have, nhave);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+files_reload(struct agentd *ad)
+{
+	struct files *f = ad->files;
+	struct jobfile *jf;
+	struct dirent *de;
+	char **paths = NULL, **old, *cause = NULL;
+	size_t npaths = 0, nold, i, k;
+	DIR *d;
+
+	if (f == NULL)
+		return;
+	old = f->problems;
+	nold = f->nproblems;
+	f->problems = NULL;
+	f->nproblems = 0;
+	if ((d = opendir(f->dir)) == NULL) {
+		if (errno != ENOENT) {
+			xasprintf(&cause, "%s: cannot read: %s", f->dir,
+			    strerror(errno));
+			problem(f, old, nold, cause);
+			free(cause);
+			goto done;
+		}
+	} else {
+		while ((de = readdir(d)) != NULL) {
+			if (!jobfile_name_ok(de->d_name))
+				continue;
+			paths = xreallocarray(paths, npaths + 1, sizeof *paths);
+			xasprintf(
+			    &paths[npaths++], "%s/%s", f->dir, de->d_name);
+		}
+		closedir(d);
+	}
+	qsort(paths, npaths, sizeof *paths, cmp_str);
+	for (i = 0; i < npaths; i++) {
+		if (jobfile_check_owner(paths[i], geteuid(), &cause) == -1) {
+			problem(f, old, nold, cause);
+			free(cause);
+			continue;
+		}
+		jf = jobfile_load(paths[i], 0);
+		for (k = 0; k < jf->nerrors; k++)
+			problem(f, old, nold, jf->errors[k]);
+		if (jf->nerrors == 0 &&
+		    apply(f, paths[i], jf->jobs, jf->njobs, &cause) == -1) {
+			problem(f, old, nold, cause);
+			free(cause);
+		}
+		jobfile_free(jf);
+	}
+	remove_missing(f, paths, npaths, old, nold);
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+done:
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	if (store_flush(ad->store) == -1)
+		log_warnx("files: store commit failed");
+}
+
+static void
+on_settled(void *arg)
+{
+	struct files *f = arg;
+
+	f->timer = NULL;
+	files_reload(f->ad);
+}
+
+static void
+on_inotify(int fd, uint32_t events, void *arg)
+{
+	struct files *f = arg;
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	(void)events;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	if (f->timer == NULL)
+		f->timer = loop_timer_add(f->ad->loop,
+		    loop_now_ms() + FILES_SETTLE_MS, on_settled, f);
+}
+
+int
+files_start(struct agentd *ad, const char *dir)
+{
+	struct files *f;
+
+	f = xcalloc(1, sizeof *f);
+	f->ad = ad;
+	f->dir = xstrdup(dir);
+	ad->files = f;
+	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (f->ifd == -1 ||
+	    inotify_add_watch(f->ifd, dir,
+	        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+	            IN_CREATE | IN_ATTRIB) == -1)
+		log_warn("files: cannot watch %s (SIGHUP still reloads)", dir);
+	else if (loop_add_fd(ad->loop, f->ifd, EPOLLIN, on_inotify, f) == -1)
+		log_warn("files: cannot watch %s", dir);
+	log_info("files: jobs directory %s", dir);
+	files_reload(ad);
+	return 0;
+}
+
+void
+files_problems(struct agentd *ad, cJSON *arr)
+{
+	size_t i;
+
+	if (ad->files == NULL)
+		return;
+	for (i = 0; i < ad->files->nproblems; i++)
+		cJSON_AddItemToArray(
+		    arr, cJSON_CreateString(ad->files->problems[i]));
+}
+
+void
+files_stop(struct agentd *ad)
+{
+	struct files *f = ad->files;
+
+	if (f == NULL)
+		return;
+	if (f->timer != NULL)
+		loop_timer_cancel(ad->loop, f->timer);
+	if (f->ifd != -1) {
+		loop_del_fd(ad->loop, f->ifd);
+		close(f->ifd);
+	}
+	problems_clear(f);
+	free(f->dir);
+	free(f);
+	ad->files = NULL;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * PUT /jobs: many job changes as one store transaction, for `cronq edit`.
+ * Everything is parsed and checked before the store is touched, so a bad
+ * job anywhere leaves every job as it was.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "agentd.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct change {
+	struct job *job; /* the new spec; NULL for a delete */
+	struct job *old; /* the stored job, or NULL for a create */
+	int detached;    /* OLD came from a file and is now the API's */
+};
+
+static void
+changes_free(struct change *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		job_free(c[i].job);
+		job_free(c[i].old);
+	}
+	free(c);
+}
+
+static int
+same_spec(const struct job *a, const struct job *b)
+{
+	cJSON *ja = job_to_json(a, 1), *jb = job_to_json(b, 1);
+	int same = cJSON_Compare(ja, jb, 1);
+
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	return same;
+}
+
+/* Parses and checks BODY into *CH; -1 with *err. */
+static int
+plan(struct agentd *ad, const struct principal *p, const cJSON *body,
+    struct change **ch, size_t *n, struct agentd_error *err)
+{
+	const cJSON *jobs, *del, *e;
+	const char *field = NULL;
+	char *cause = NULL;
+	struct change *c;
+	size_t i = 0, k;
+
+	jobs = cJSON_GetObjectItemCaseSensitive(body, "jobs");
+	del = cJSON_GetObjectItemCaseSensitive(body, "delete");
+	cJSON_ArrayForEach(e, body)
+	{
+		if (strcmp(e->string, "jobs") != 0 &&
+		    strcmp(e->string, "delete") != 0) {
+			agentd_error_set(err, AGENTD_INVALID, e->string,
+			    "%s: unknown field (expected jobs and delete)",
+			    e->string);
+			return -1;
+		}
+	}
+	if ((jobs != NULL && !cJSON_IsArray(jobs)) ||
+	    (del != NULL && !cJSON_IsArray(del))) {
+		agentd_error_set(err, AGENTD_INVALID, NULL,
+		    "jobs and delete must be arrays");
+		return -1;
+	}
+	c = xcalloc((size_t)cJSON_GetArraySize(jobs) +
+	        (size_t)cJSON_GetArraySize(del) + 1,
+	    sizeof *c);
+	*ch = c;
+	cJSON_ArrayForEach(e, jobs)
+	{
+		if ((c[i].job = job_from_json(e, NULL, &field, &cause)) ==
+		    NULL) {
+			agentd_error_set(err, AGENTD_INVALID, field,
+			    "jobs[%zu]: %s", i, cause);
+			free(cause);
+			*n = i + 1;
+			return -1;
+		}
+		c[i].job->owner = p->uid;
+		c[i].old = store_job_find(ad->store, p->uid, c[i].job->name);
+		*n = ++i;
+	}
+	cJSON_ArrayForEach(e, del)
+	{
+		if (!cJSON_IsString(e)) {
+			agentd_error_set(err, AGENTD_INVALID, "delete",
+			    "delete: expected job names");
+			return -1;
+		}
+		c[i].old = store_job_find(ad->store, p->uid, e->valuestring);
+		*n = ++i;
+		if (c[i - 1].old == NULL) {
+			agentd_error_set(err, AGENTD_NOT_FOUND, "delete",
+			    "delete: no job named \"%s\"", e->valuestring);
+			return -1;
+		}
+	}
+	for (i = 0; i < *n; i++) {
+		const char *name =
+		    c[i].job != NULL ? c[i].job->name : c[i].old->name;
+
+		for (k = 0; k < i; k++) {
+			const char *other =
+			    c[k].job != NULL ? c[k].job->name : c[k].old->name;
+
+			if (strcmp(name, other) == 0) {
+				agentd_error_set(err, AGENTD_INVALID, "name",
+				    "job \"%s\" appears twice", name);
+				return -1;
+			}
+		}
+		c[i].detached = c[i].old != NULL && c[i].old->origin[0] == '/';
+		if (ops_job_check(ad, p, c[i].old, c[i].job, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ops_jobs_apply(struct agentd *ad, const struct principal *p, const cJSON *body,
+    cJSON **out, struct agentd_error *err)
+{
+	struct change *c = NULL;
+	cJSON *changed, *deleted;
+	size_t n = 0, i;
+	char by[32];
+	int64_t now = agentd_now();
+	int unchanged = 0, rc;
+
+	if (plan(ad, p, body, &c, &n, err) == -1) {
+		changes_free(c, n);
+		return -1;
+	}
+	snprintf(by, sizeof by, "uid:%u", (unsigned)p->uid);
+	if (store_begin(ad->store) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		struct job *j = c[i].job, *old = c[i].old;
+
+		if (j == NULL)
+			rc = store_job_delete(ad->store, old, by, now);
+		else if (old == NULL)
+			rc = store_job_insert(ad->store, j, "create", by, now);
+		else if (same_spec(old, j) && !c[i].detached) {
+			unchanged++;
+			job_free(c[i].job);
+			c[i].job = NULL;
+			job_free(c[i].old);
+			c[i].old = NULL;
+			continue;
+		} else {
+			j->id = old->id;
+			j->version = old->version;
+			j->created_at = old->created_at;
+			free(j->origin);
+			j->origin = xstrdup(old->origin);
+			rc = store_job_update(ad->store, j, "replace", by, now);
+		}
+		if (rc == -1) {
+			store_rollback(ad->store);
+			goto fail;
+		}
+	}
+	if (store_commit(ad->store) == -1)
+		goto fail;
+	*out = cJSON_CreateObject();
+	changed = cJSON_AddArrayToObject(*out, "changed");
+	deleted = cJSON_AddArrayToObject(*out, "deleted");
+	for (i = 0; i < n; i++) {
+		if (c[i].job == NULL && c[i].old == NULL)
+			continue;
+		if (ad->sched != NULL)
+			scheduler_job_changed(ad->sched,
+			    c[i].job != NULL ? c[i].job->id : c[i].old->id,
+			    c[i].job, now);
+		if (c[i].job != NULL) {
+			cJSON *o = ops_job_to_json(ad, c[i].job);
+
+			agentd_emit(ad, "job", c[i].job->owner, o);
+			cJSON_AddItemToArray(changed, o);
+		} else
+			cJSON_AddItemToArray(
+			    deleted, cJSON_CreateString(c[i].old->name));
+		log_notice("ops: job %s job=%s owner=%u (bulk)",
+		    c[i].job != NULL ? "saved" : "deleted",
+		    c[i].job != NULL ? c[i].job->name : c[i].old->name,
+		    (unsigned)p->uid);
+	}
+	cJSON_AddNumberToObject(*out, "unchanged", unchanged);
+	changes_free(c, n);
+	return 0;
+fail:
+	agentd_error_set(err,
+	    errno == EEXIST ? AGENTD_CONFLICT : AGENTD_INTERNAL, NULL,
+	    "cannot save the jobs; nothing was changed");
+	changes_free(c, n);
+	return -1;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Job files from the command line: `cronq validate` checks them offline
+ * (no daemon), `cronq add -f` sends one job written in YAML, and
+ * `cronq rollback` brings back an earlier version of a job.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "client.h"
+#include "cronexpr.h"
+#include "jobfile.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static int cmd_validate_exec(const struct cli_opts *, int, char **);
+static int cmd_rollback_exec(const struct cli_opts *, int, char **);
+
+const struct cli_cmd cmd_validate = { "validate",
+	"validate [--dir DIR] [FILE ...]",
+	"check job files offline and show when each job fires next",
+	cmd_validate_exec };
+const struct cli_cmd cmd_rollback = { "rollback", "rollback NAME [VERSION]",
+	"restore an earlier version of a job (or a removed job)",
+	cmd_rollback_exec };
+
+const char *
+cli_jobs_dir(void)
+{
+	const char *env = getenv("CRONQ_JOBS_DIR");
+
+	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/cronq.d";
+}
+
+/* Prints each job of JF with the next fire of its first schedules. */
+static void
+print_next(const struct jobfile *jf, int64_t now)
+{
+	const struct job *job;
+	char when[64];
+	int64_t next, best;
+	size_t i, k;
+	int reboot;
+
+	for (i = 0; i < jf->njobs; i++) {
+		job = jf->jobs[i];
+		best = 0;
+		reboot = 0;
+		for (k = 0; k < job->nschedules; k++) {
+			reboot |= job->exprs[k].kind == CRON_REBOOT;
+			if (cronexpr_next(&job->exprs[k], job->tz, now, &next,
+			        NULL) == 0 &&
+			    (best == 0 || next < best))
+				best = next;
+		}
+		if (best != 0)
+			util_format_time(when, sizeof when, best, job->tz);
+		else
+			strlcpy(when,
+			    job->nschedules == 0 ? "only when triggered"
+			                         : "never (no next time)",
+			    sizeof when);
+		printf("%s: %s: next %s\n", jf->path, job->name, when);
+	}
+}
+
+/* Validates PATH; CHECK_OWNER: refuse it as the daemon would. */
+static int
+validate_one(const char *path, int check_owner, int64_t now)
+{
+	struct jobfile *jf;
+	char *cause = NULL;
+	size_t i;
+	int bad;
+
+	if (check_owner && jobfile_check_owner(path, geteuid(), &cause) == -1) {
+		printf("%s\n", cause);
+		free(cause);
+		return 1;
+	}
+	jf = jobfile_load(path, 0);
+	for (i = 0; i < jf->nerrors; i++)
+		printf("%s\n", jf->errors[i]);
+	print_next(jf, now);
+	bad = jf->nerrors > 0;
+	jobfile_free(jf);
+	return bad;
+}
+
+static int
+names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+validate_dir(const char *dir, int64_t now, int *nfiles)
+{
+	struct dirent *de;
+	char **names = NULL, *path;
+	size_t n = 0, i;
+	int bad = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		cli_error("cannot open %s: %m", dir);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!jobfile_name_ok(de->d_name))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, names_cmp);
+	for (i = 0; i < n; i++) {
+		xasprintf(&path, "%s/%s", dir, names[i]);
+		bad += validate_one(path, 1, now);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	*nfiles = (int)n;
+	return bad;
+}
+
+static int
+cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "dir", required_argument,
+		                                      NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *dir = NULL;
+	int ch, bad = 0, nfiles = 0, i;
+	int64_t now = (int64_t)time(NULL);
+
+	(void)opts;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":d:h", longopts, NULL)) != -1) {
+		if (ch == 'd')
+			dir = optarg;
+		else if (ch == 'h')
+			return print_usage(&cmd_validate);
+		else
+			return print_badopt(&cmd_validate, ch, argv);
+	}
+	if (optind == argc) {
+		bad = validate_dir(
+		    dir != NULL ? dir : cli_jobs_dir(), now, &nfiles);
+		if (bad == -1)
+			return CQ_EXIT_FAIL;
+	} else {
+		if (dir != NULL)
+			return cli_usage(
+			    &cmd_validate, "give --dir or files, not both");
+		for (i = optind; i < argc; i++)
+			bad += validate_one(argv[i], 0, now);
+		nfiles = argc - optind;
+	}
+	if (bad > 0) {
+		fprintf(stderr, "cronq: %d of %d file%s invalid\n", bad, nfiles,
+		    nfiles == 1 ? "" : "s");
+		return CQ_EXIT_INVALID;
+	}
+	return CQ_EXIT_OK;
+}
+
+int
+cli_add_file(const struct cli_opts *opts, const char *path, int replace)
+{
+	struct jobfile *jf;
+	struct client *c;
+	cJSON *body, *resp = NULL;
+	size_t i;
+	int rc = CQ_EXIT_OK;
+
+	jf = jobfile_load(path, JOBFILE_ONE_JOB);
+	for (i = 0; i < jf->nerrors; i++)
+		fprintf(stderr, "%s\n", jf->errors[i]);
+	if (jf->nerrors > 0) {
+		jobfile_free(jf);
+		return CQ_EXIT_INVALID;
+	}
+	if ((c = cli_connect(opts, &rc)) == NULL) {
+		jobfile_free(jf);
+		return rc;
+	}
+	for (i = 0; i < jf->njobs && rc == CQ_EXIT_OK; i++) {
+		body = job_to_json(jf->jobs[i], 1);
+		rc = cli_api(c, "POST", replace ? "/jobs?replace=1" : "/jobs",
+		    body, &resp, "add job \"%s\"", jf->jobs[i]->name);
+		if (rc == CQ_EXIT_OK && opts->json)
+			print_json(resp);
+		cJSON_Delete(resp);
+		resp = NULL;
+		cJSON_Delete(body);
+	}
+	client_free(c);
+	jobfile_free(jf);
+	return rc;
+}
+
+static int
+cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	struct client *c;
+	cJSON *body, *resp = NULL;
+	const char *name;
+	long long version = 0, n;
+	char *end, *path;
+	int rc;
+
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+		return print_usage(&cmd_rollback);
+	if (argc < 2 || argc > 3)
+		return cli_usage(&cmd_rollback, "expected NAME [VERSION]");
+	name = argv[1];
+	if (argc == 3) {
+		version = strtoll(argv[2], &end, 10);
+		if (*argv[2] == '\0' || *end != '\0' || version < 1)
+			return cli_usage(&cmd_rollback,
+			    "version \"%s\": expected a number from 1",
+			    argv[2]);
+	}
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	xasprintf(&path, "/jobs/%s/rollback", name);
+	body = cJSON_CreateObject();
+	if (version > 0)
+		cJSON_AddNumberToObject(body, "version", (double)version);
+	rc =
+	    cli_api(c, "POST", path, body, &resp, "roll back job \"%s\"", name);
+	if (rc == CQ_EXIT_OK) {
+		if (opts->json)
+			print_json(resp);
+		else if (print_int(resp, "version", &n) == 0)
+			printf("%s: now version %lld\n", name, n);
+	}
+	cJSON_Delete(resp);
+	cJSON_Delete(body);
+	free(path);
+	client_free(c);
+	return rc;
+}

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The screen of cronq top, htop's way: a header of meters, the jobs
+ * panel (only the visible rows are drawn, so 10,000 jobs cost what 30
+ * do), the pane of the selected job, a status line and a bar of keys. It
+ * only reads the model. Without colours (NO_COLOR, --no-color, a terminal
+ * without them) the same places use bold, dim and reverse.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "cli.h"
+#include "client.h"
+#include "top.h"
+
+enum top_pair {
+	TOP_PAIR_HEAD = 1,
+	TOP_PAIR_RUN,
+	TOP_PAIR_FAIL,
+	TOP_PAIR_PAUSE,
+	TOP_PAIR_METER,
+	TOP_PAIR_KEY
+};
+
+static int top_color;
+
+void
+top_draw_init(struct top *t)
+{
+	top_color = t->color;
+	if (!top_color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(TOP_PAIR_HEAD, COLOR_BLACK, COLOR_GREEN);
+	init_pair(TOP_PAIR_RUN, COLOR_GREEN, -1);
+	init_pair(TOP_PAIR_FAIL, COLOR_RED, -1);
+	init_pair(TOP_PAIR_PAUSE, COLOR_YELLOW, -1);
+	init_pair(TOP_PAIR_METER, COLOR_CYAN, -1);
+	init_pair(TOP_PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
+}
+
+/* An attribute: the colour pair when colours are on, else FALLBACK. */
+static attr_t
+top_attr(enum top_pair p, attr_t fallback)
+{
+	return top_color ? COLOR_PAIR(p) : fallback;
+}
+
+/* Writes S at (Y, X), cut to W columns and padded to W when PAD. */
+static void
+top_put(int y, int x, int w, const char *s, int pad)
+{
+	int n;
+
+	if (w <= 0 || x >= COLS)
+		return;
+	if (x + w > COLS)
+		w = COLS - x;
+	n = (int)strlen(s);
+	mvaddnstr(y, x, s, n < w ? n : w);
+	if (pad)
+		for (; n < w; n++)
+			addch(' ');
+}
+
+static void
+top_draw_header(struct top *t, int64_t now)
+{
+	struct top_model *m = t->m;
+	struct top_counts k;
+	char line[512], a[32], b[32], clock[16];
+	int bar, fill, i;
+	long max;
+
+	top_model_counts(m, now, &k);
+	top_fmt_span(a, sizeof a, m->started_at >= 0 ? now - m->started_at : 0);
+	top_fmt_clock(clock, sizeof clock, now, now);
+	snprintf(line, sizeof line, "cronq-agentd %s  up %s  at %s",
+	    m->version[0] ? m->version : "?", a, client_where(t->c));
+	attron(A_BOLD);
+	top_put(0, 0, COLS, line, 1);
+	attroff(A_BOLD);
+	if (!t->connected) {
+		snprintf(line, sizeof line, "disconnected, retrying%s%s",
+		    t->why[0] ? ": " : "", t->why);
+		attron(top_attr(TOP_PAIR_FAIL, A_REVERSE) | A_BOLD);
+		top_put(0, COLS / 3, COLS - COLS / 3 - 9, line, 0);
+		attroff(top_attr(TOP_PAIR_FAIL, A_REVERSE) | A_BOLD);
+	}
+	top_put(0, COLS - 8, 8, clock, 0);
+
+	snprintf(line, sizeof line,
+	    "Jobs: %zu active, %zu paused, %zu failing   Runs: %zu running, "
+	    "%zu queued   Load ",
+	    k.active, k.paused, k.failing, k.running, k.queued);
+	top_put(1, 0, COLS, line, 1);
+	max = m->max_running;
+	bar = 20;
+	fill = max > 0 ? (int)(((long)k.running * bar + max - 1) / max) : 0;
+	if (fill > bar)
+		fill = bar;
+	move(1, (int)strlen(line));
+	addch('[');
+	attron(top_attr(TOP_PAIR_METER, A_BOLD));
+	for (i = 0; i < bar; i++)
+		addch(i < fill ? '|' : ' ');
+	attroff(top_attr(TOP_PAIR_METER, A_BOLD));
+	if (max > 0)
+		printw("] %zu/%ld", k.running, max);
+	else
+		printw("] %zu/no limit", k.running);
+
+	if (k.next != NULL) {
+		top_fmt_clock(a, sizeof a, k.next->next_run, now);
+		top_fmt_span(b, sizeof b, k.next->next_run - now);
+	}
+	snprintf(line, sizeof line,
+	    "Last 1h: %s%zu runs, %zu failed   24h: %s%zu runs, %zu failed   "
+	    "Next: %s%s%s%s%s",
+	    m->done_partial ? ">=" : "", k.runs_1h, k.failed_1h,
+	    m->done_partial ? ">=" : "", k.runs_24h, k.failed_24h,
+	    k.next ? a : "none", k.next ? " " : "", k.next ? k.next->name : "",
+	    k.next ? " in " : "", k.next ? b : "");
+	top_put(2, 0, COLS, line, 1);
+}
+
+/* The columns, in order; WANT is the width, PRIO which go first. */
+enum top_col {
+	COL_NAME,
+	COL_SCHED,
+	COL_NEXT,
+	COL_LEFT,
+	COL_LAST,
+	COL_RESULT,
+	COL_DUR,
+	COL_TREND,
+	COL_OWNER,
+	COL_COUNT
+};
+
+static const struct {
+	const char *title;
+	int want;
+	int prio; /* lower stays longer on a narrow screen */
+} top_cols[COL_COUNT] = {
+	{ "NAME", 20, 0 },
+	{ "SCHEDULE", 30, 5 },
+	{ "NEXT", 9, 1 },
+	{ "LEFT", 7, 3 },
+	{ "LAST", 9, 4 },
+	{ "RESULT", 11, 2 },
+	{ "DURATION", 8, 6 },
+	{ "TREND", 8, 7 },
+	{ "OWNER", 8, 8 },
+};
+
+/* Chooses widths: columns that do not fit are dropped, lowest first. */
+static void
+top_layout(int *w)
+{
+	int i, total, drop, worst;
+
+	for (i = 0; i < COL_COUNT; i++)
+		w[i] = top_cols[i].want;
+	for (;;) {
+		total = 0;
+		for (i = 0; i < COL_COUNT; i++)
+			total += w[i] ? w[i] + 1 : 0;
+		if (total <= COLS)
+			break;
+		drop = -1;
+		worst = -1;
+		for (i = 0; i < COL_COUNT; i++) {
+			if (w[i] && top_cols[i].prio > worst) {
+				worst = top_cols[i].prio;
+				drop = i;
+			}
+		}
+		if (drop <= 0)
+			break;
+		w[drop] = 0;
+	}
+	/* What is left goes to the schedule, then to the name. */
+	total = 0;
+	for (i = 0; i < COL_COUNT; i++)
+		total += w[i] ? w[i] + 1 : 0;
+	if (COLS > total && w[COL_SCHED]) {
+		w[COL_SCHED] += (COLS - total) / 2;
+		w[COL_NAME] += (COLS - total) - (COLS - total) / 2;
+	} else if (COLS > total)
+		w[COL_NAME] += COLS - total;
+}
+
+static void
+top_draw_row(
+    int y, const int *w, const struct top_job *j, int64_t now, int selected)
+{
+	char cell[COL_COUNT][160];
+	attr_t at = A_NORMAL;
+	int i, x = 0;
+
+	strlcpy(cell[COL_NAME], j->name, sizeof cell[0]);
+	if (strcmp(j->schedule, "manual") == 0)
+		strlcpy(cell[COL_SCHED], "manual only", sizeof cell[0]);
+	else
+		snprintf(cell[COL_SCHED], sizeof cell[0], "%s (%s)",
+		    j->schedule, j->human);
+	top_fmt_clock(cell[COL_NEXT], sizeof cell[0], j->next_run, now);
+	if (j->next_run >= 0)
+		top_fmt_span(cell[COL_LEFT], sizeof cell[0], j->next_run - now);
+	else
+		strlcpy(cell[COL_LEFT], "-", sizeof cell[0]);
+	top_fmt_clock(cell[COL_LAST], sizeof cell[0], j->last_started, now);
+	top_fmt_result(cell[COL_RESULT], sizeof cell[0], j);
+	top_fmt_duration(cell[COL_DUR], sizeof cell[0], j, now);
+	top_fmt_trend(cell[COL_TREND], sizeof cell[0], j);
+	top_fmt_owner(cell[COL_OWNER], sizeof cell[0], j->owner);
+
+	if (strcmp(j->active_state, "running") == 0)
+		at = top_attr(TOP_PAIR_RUN, A_BOLD) | A_BOLD;
+	else if (j->active_state[0] == '\0' && top_state_failed(j->last_state))
+		at = top_attr(TOP_PAIR_FAIL, A_UNDERLINE);
+	else if (j->paused)
+		at = top_attr(TOP_PAIR_PAUSE, A_DIM);
+	if (selected)
+		at |= A_REVERSE;
+	attrset(at);
+	for (i = 0; i < COL_COUNT; i++) {
+		if (w[i] == 0)
+			continue;
+		top_put(y, x, w[i] + 1, cell[i], 1);
+		x += w[i] + 1;
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+top_draw_jobs(struct top *t, int y0, int rows, int64_t now)
+{
+	struct top_model *m = t->m;
+	int w[COL_COUNT], i, x = 0;
+	char title[32];
+	size_t r;
+
+	top_layout(w);
+	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
+	for (i = 0; i < COL_COUNT; i++) {
+		if (w[i] == 0)
+			continue;
+		snprintf(title, sizeof title, "%s%s", top_cols[i].title,
+		    strcmp(top_sort_name(m->sort), top_cols[i].title) == 0
+		        ? (m->reverse ? "^" : "v")
+		        : "");
+		top_put(y0, x, w[i] + 1, title, 1);
+		x += w[i] + 1;
+	}
+	top_put(y0, x, COLS - x, "", 1);
+	attrset(A_NORMAL);
+
+	/* Keep the selection in sight, scrolling as little as needed. */
+	t->rows = rows > 0 ? (size_t)rows : 0;
+	if (t->sel < t->first)
+		t->first = t->sel;
+	if (rows > 0 && t->sel >= t->first + (size_t)rows)
+		t->first = t->sel - (size_t)rows + 1;
+	if (t->first + (size_t)rows > m->nview)
+		t->first =
+		    m->nview > (size_t)rows ? m->nview - (size_t)rows : 0;
+	for (i = 0; i < rows; i++) {
+		r = t->first + (size_t)i;
+		if (r >= m->nview)
+			break;
+		top_draw_row(y0 + 1 + i, w, m->view[r], now, r == t->sel);
+	}
+	if (m->nview == 0)
+		top_put(y0 + 2, 2, COLS - 2,
+		    m->filter[0] ? "no job matches the filter"
+		                 : "no jobs (add one with cronq add)",
+		    0);
+}
+
+/* The last LINES lines of TEXT, one per row from Y. */
+static void
+top_draw_tail(const char *text, int y, int lines)
+{
+	const char *p, *e;
+	char buf[512];
+	int n = 0;
+
+	if (text == NULL || lines <= 0)
+		return;
+	p = text + strlen(text);
+	if (p > text && p[-1] == '\n')
+		p--;
+	while (p > text && n < lines) {
+		p--;
+		if (*p == '\n')
+			n++;
+	}
+	if (*p == '\n')
+		p++;
+	for (n = 0; *p != '\0' && n < lines; n++) {
+		e = strchr(p, '\n');
+		snprintf(buf, sizeof buf, "%.*s",
+		    (int)(e ? e - p : (long)strlen(p)), p);
+		for (char *c = buf; *c; c++)
+			if ((unsigned char)*c < ' ')
+				*c = ' ';
+		top_put(y + n, 1, COLS - 1, buf, 0);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+}
+
+static void
+top_draw_detail(struct top *t, int y0, int h, int64_t now)
+{
+	struct top_job *j = top_model_find(t->m, t->detail_name);
+	const cJSON *o;
+	char line[512], a[32], b[32], c[32];
+	int half = COLS / 2, y, lim;
+	int64_t st, fin;
+
+	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
+	if (j != NULL)
+		snprintf(line, sizeof line, " %s: %s (%s)%s", j->name,
+		    j->schedule, j->human, j->paused ? ", paused" : "");
+	else
+		strlcpy(line, " no job selected", sizeof line);
+	top_put(y0, 0, COLS, line, 1);
+	attrset(A_NORMAL);
+	if (j == NULL || h < 3)
+		return;
+	lim = h > 10 ? 6 : h / 2;
+	attron(A_BOLD);
+	top_put(
+	    y0 + 1, 0, half, "RUN     TRIGGER   STARTED   DURATION RESULT", 0);
+	top_put(
+	    y0 + 1, half, COLS - half, "SLOT      OUTCOME         DETAIL", 0);
+	attroff(A_BOLD);
+	y = y0 + 2;
+	cJSON_ArrayForEach(
+	    o, cJSON_GetObjectItemCaseSensitive(t->detail_runs, "runs"))
+	{
+		if (y >= y0 + 1 + lim)
+			break;
+		st = print_json_time(o, "started_at");
+		fin = print_json_time(o, "finished_at");
+		top_fmt_clock(a, sizeof a, st, now);
+		if (st >= 0)
+			top_fmt_span(b, sizeof b, (fin >= 0 ? fin : now) - st);
+		else
+			strlcpy(b, "-", sizeof b);
+		snprintf(line, sizeof line, "%-7.0f %-9s %-9s %-8s %s",
+		    cJSON_GetNumberValue(
+		        cJSON_GetObjectItemCaseSensitive(o, "id")),
+		    print_str(o, "trigger", "-"), a, b,
+		    print_str(o, "state", "-"));
+		top_put(y++, 0, half - 1, line, 0);
+	}
+	y = y0 + 2;
+	cJSON_ArrayForEach(o,
+	    cJSON_GetObjectItemCaseSensitive(t->detail_decisions, "decisions"))
+	{
+		if (y >= y0 + 1 + lim)
+			break;
+		top_fmt_clock(c, sizeof c, print_json_time(o, "slot"), now);
+		snprintf(line, sizeof line, "%-9s %-15s %s", c,
+		    print_str(o, "outcome", "-"), print_str(o, "detail", ""));
+		top_put(y++, half, COLS - half, line, 0);
+	}
+	y = y0 + 2 + lim;
+	if (y < y0 + h) {
+		snprintf(line, sizeof line, "log of run %lld",
+		    (long long)(j->active_id ? j->active_id : j->last_id));
+		attron(A_BOLD);
+		top_put(y - 1 + 0, 0, COLS,
+		    j->last_id || j->active_id ? line : "no log yet", 1);
+		attroff(A_BOLD);
+		top_draw_tail(t->detail_log, y, y0 + h - y);
+	}
+}
+
+static void
+top_draw_help(void)
+{
+	static const char *const lines[] = {
+		"cronq top keys",
+		"",
+		"  Up, Down, j, K    move (k is stop, as in top)",
+		"  PgUp, PgDn, g, G  page, first, last",
+		"  /                 filter by name (Enter keeps, Esc drops)",
+		"  s, r              next sort column, reverse the order",
+		"  t                 trigger the selected job now",
+		"  k                 stop the selected job's running run",
+		"  p                 pause or resume the selected job",
+		"  l                 show the last log in $PAGER",
+		"  ?                 this help",
+		"  q                 quit",
+		"",
+		"press any key",
+	};
+	int n = (int)(sizeof lines / sizeof lines[0]), i, y, x, w = 62;
+
+	y = (LINES - n - 2) / 2;
+	x = (COLS - w) / 2;
+	if (y < 0)
+		y = 0;
+	if (x < 0)
+		x = 0;
+	for (i = -1; i <= n; i++) {
+		attrset(A_REVERSE);
+		top_put(y + 1 + i, x, w, i >= 0 && i < n ? lines[i] : "", 1);
+	}
+	attrset(A_NORMAL);
+}
+
+static void
+top_draw_footer(struct top *t)
+{
+	static const char *const keys[][2] = { { "t", "Trigger" },
+		{ "k", "Stop" }, { "p", "Pause" }, { "l", "Log" },
+		{ "/", "Filter" }, { "s", "Sort" }, { "?", "Help" },
+		{ "q", "Quit" } };
+	char line[320];
+	size_t i;
+
+	if (t->mode == TOP_MODE_FILTER)
+		snprintf(line, sizeof line, "filter: %s_", t->m->filter);
+	else if (t->msg[0] != '\0' && top_now_ms() < t->msg_until_ms)
+		strlcpy(line, t->msg, sizeof line);
+	else if (t->m->filter[0] != '\0')
+		snprintf(line, sizeof line, "filter: %s (%zu of %zu jobs)",
+		    t->m->filter, t->m->nview, t->m->njobs);
+	else
+		snprintf(line, sizeof line, "%zu jobs, sorted by %s%s",
+		    t->m->njobs, top_sort_name(t->m->sort),
+		    t->m->reverse ? " (reversed)" : "");
+	attron(A_BOLD);
+	top_put(LINES - 2, 0, COLS, line, 1);
+	attroff(A_BOLD);
+	move(LINES - 1, 0);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		attrset(A_BOLD);
+		printw("%s", keys[i][0]);
+		attrset(top_attr(TOP_PAIR_KEY, A_REVERSE));
+		printw("%-8s", keys[i][1]);
+		attrset(A_NORMAL);
+		addch(' ');
+	}
+	clrtoeol();
+}
+
+void
+top_draw(struct top *t)
+{
+	int64_t now = (int64_t)time(NULL);
+	int rows, detail;
+
+	erase();
+	if (LINES < 8 || COLS < 40) {
+		top_put(0, 0, COLS, "cronq top: the window is too small", 0);
+		refresh();
+		return;
+	}
+	top_draw_header(t, now);
+	/* The pane takes a third of a tall screen, nothing of a short one. */
+	detail = LINES >= 20 ? LINES / 3 : 0;
+	if (detail > 16)
+		detail = 16;
+	rows = LINES - 4 - 2 - detail;
+	top_draw_jobs(t, 3, rows, now);
+	if (detail > 0)
+		top_draw_detail(t, 4 + rows, detail, now);
+	top_draw_footer(t);
+	if (t->mode == TOP_MODE_HELP)
+		top_draw_help();
+	refresh();
+	t->redraw = 0;
+}

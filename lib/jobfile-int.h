@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Internals shared by jobfile.c (YAML to a positioned JSON tree) and
+ * jobfile-schema.c (the tree to jobs).
+ */
+#ifndef JOBFILE_INT_H
+#define JOBFILE_INT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <yaml.h>
+
+#include "jobfile.h"
+
+#define JF_PLAIN 0x1 /* an unquoted scalar: RAW holds its text */
+#define JF_ALIAS 0x2 /* reached through an alias */
+
+struct jf_pos {
+	const cJSON *node;
+	int line; /* 1-based */
+	int col;  /* 1-based */
+	unsigned flags;
+	char *raw;
+	int kline; /* a map value: where its key is (0: not a map value) */
+	int kcol;
+};
+
+struct jf_anchor {
+	char *name;
+	cJSON *node;
+};
+
+/* Parsing state of one file. */
+struct jf {
+	struct jobfile *out;
+	const char *text;
+	size_t len;
+	yaml_parser_t *parser;
+	struct jf_pos *pos;
+	size_t npos, cpos;
+	size_t *index; /* open addressing: node pointer to pos index + 1 */
+	size_t nindex; /* slots, a power of two */
+	struct jf_anchor *anchors;
+	size_t nanchors;
+	size_t nodes;
+};
+
+/* Adds "PATH:LINE:COL: message" (AT NULL: 1:1) to the file's errors. */
+void jf_error(struct jf *jf, const struct jf_pos *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Where NODE was written; NULL for nodes made after parsing. */
+const struct jf_pos *jf_pos(const struct jf *jf, const cJSON *node);
+void jf_pos_move(struct jf *jf, const cJSON *old, const cJSON *new);
+cJSON *jf_dup(struct jf *jf, const cJSON *src, const struct jf_pos *at);
+int jf_sexagesimal(const char *s);
+int jf_yaml11_bool(const char *s);
+cJSON *jf_read_document(struct jf *jf, int *failed);
+
+/* jobfile-schema.c: the document's jobs into jf->out. */
+void jf_schema_document(struct jf *jf, cJSON *root, int flags);
+
+#endif

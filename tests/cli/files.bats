@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# Job files (cronq.d(5)): the daemon loading a directory of them, atomic
+# reloads, names and permissions; cronq validate's errors with line:col;
+# cronq import on real crontab formats. The real cronq-agentd, running
+# unprivileged, so its files must be owned by the test's own uid.
+
+load helpers
+
+setup() {
+	T=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/files.XXXXXX")
+	SOCK="$T/agentd.sock"
+	DIR="$T/cronq.d"
+	mkdir "$DIR"
+	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
+	: "${top_srcdir:=${BATS_TEST_DIRNAME}/../..}"
+	export CRONQ_SOCKET="$SOCK"
+	export TZ=UTC
+}
+
+teardown() {
+	if [ -f "$T/agentd.pid" ]; then
+		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
+	fi
+}
+
+start() {
+	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
+	    --jobs-dir "$DIR" "$@" >>"$T/agentd.out" 2>&1 &
+	echo $! >"$T/agentd.pid"
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
+		    return 0
+		sleep 0.1
+	done
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+api() {
+	curl -sS --unix-socket "$SOCK" -X "$1" "http://x/api/v1$2" \
+	    ${3:+--data-binary "$3"}
+}
+
+# wait_api PATH PATTERN: polls GET PATH until its body matches PATTERN.
+wait_api() {
+	local body
+	for _ in $(seq 100); do
+		body=$(api GET "$1")
+		[[ "$body" == $2 ]] && return 0
+		sleep 0.05
+	done
+	echo "GET $1 never matched $2; last: $body" >&2
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+job() { # NAME SCHEDULE COMMAND
+	printf '  - name: %s\n    schedule: "%s"\n    command: "%s"\n' "$@"
+}
+
+@test "validate: every YAML trap is an error with file:line:col" {
+	cd "$T"
+	printf 'jobs:\n  - name: a\n    schedule: */5 * * * *\n    command: x\n' >star.yaml
+	printf 'jobs:\n  - name: a\n    schedule: @daily\n    command: x\n' >at.yaml
+	printf 'jobs:\n  - name: a\n    schedule: 09:00\n    command: x\n' >sexa.yaml
+	printf 'jobs:\n  - name: a\n    schedule: 5\n    command: x\n' >num.yaml
+	printf 'jobs:\n  - name: a\n    schedule: "@daily"\n    command: x\n    paused: no\n' >no.yaml
+	printf 'jobs:\n  - name: a\n    schedule: "@daily"\n    command: x\n    paused: off\n    enabled: true\n' >off.yaml
+	printf 'jobs:\n\t- name: a\n' >tab.yaml
+	printf 'jobs:\n  - name: a\n    name: b\n' >dup.yaml
+	printf 'jobs:\n  - name: a\n    schedule: "@daily"\n    comand: x\n    timeout: 1:30\n' >typo.yaml
+	printf 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n' >bomb.yaml
+	printf 'jobs:\n  - name: a\n    schedule: "0 0 30 2 *"\n    command: x\n' >feb30.yaml
+	cq validate star.yaml
+	assert_status 5
+	assert_lines 'star.yaml:3:15: schedule: quote this value ("*/5 * * * *"): YAML reads a leading * as an alias'
+	cq validate at.yaml
+	assert_lines 'at.yaml:3:15: schedule: quote this value ("@daily"): YAML reads a leading @ or ` as reserved'
+	cq validate sexa.yaml
+	assert_lines 'sexa.yaml:3:15: schedule: 09:00 is not a cron expression (YAML 1.1 reads it as a base-60 number); for a daily time write "M H * * *"'
+	cq validate num.yaml
+	assert_lines 'num.yaml:3:15: schedule: YAML reads 5 as a number, not a cron expression; quote it ("...")'
+	cq validate no.yaml
+	assert_lines 'no.yaml:5:13: paused: write true or false, not no (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)'
+	cq validate off.yaml
+	assert_lines 'off.yaml:5:13: paused: write true or false, not off (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)' \
+	    'off.yaml:6:5: enabled: unknown field; did you mean paused (paused: false)?'
+	cq validate tab.yaml
+	assert_lines 'tab.yaml:2:1: yaml: tab used for indentation; YAML allows only spaces'
+	cq validate dup.yaml
+	assert_lines 'dup.yaml:3:5: name: duplicate key (first at line 2)'
+	cq validate typo.yaml
+	assert_lines 'typo.yaml:4:5: comand: unknown field; did you mean command?' \
+	    'typo.yaml:5:14: timeout: 1:30 is a base-60 number in YAML 1.1; write a duration such as "90s" or "1h30m"'
+	cq validate bomb.yaml
+	assert_lines 'bomb.yaml:5:5: yaml: the document expands to more than 20000 nodes (aliases?)'
+	cq validate feb30.yaml
+	assert_lines 'feb30.yaml:3:15: schedule: day-of-month "30" never occurs in February'
+	# All of them at once: every file's errors, one exit status.
+	cq validate star.yaml no.yaml typo.yaml
+	assert_status 5
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$stderr" = "cronq: 3 of 3 files invalid" ]
+}
+
+@test "validate: literal strings, defaults, the shipped examples" {
+	cd "$T"
+	cat >ok.yaml <<-'EOF'
+	defaults:
+	  timezone: UTC
+	  env: {REGION: NO}
+	jobs:
+	  - name: plain
+	    schedule: 0 0 * * *
+	    command: date +%Y
+	    env: { DEBUG: yes, PORT: 8080 }
+	    limits: {memory: 512M}
+	    timeout: 2h30m
+	EOF
+	cq validate ok.yaml
+	assert_status 0
+	assert_lines 'ok.yaml: plain: next '"$(date -u -d tomorrow +%Y-%m-%d)"'T00:00:00+00:00'
+	cq validate "$top_srcdir"/examples/cronq.d/*.yaml
+	assert_status 0
+	[[ "$output" == *"schedule_generation: next"* ]]
+	[[ "$output" == *"send_notifications: next"* ]]
+	[[ "$output" == *"generate_reports: next"* ]]
+	[[ "$output" == *"sync_member_data: next"* ]]
+	# The literal texts reach the job (through the daemon's own rules).
+	start
+	cp ok.yaml "$DIR/ok.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /jobs/plain '*"REGION":"NO"*'
+	run api GET /jobs/plain
+	[[ "$output" == *'"DEBUG":"yes"'* ]]
+	[[ "$output" == *'"PORT":"8080"'* ]]
+	[[ "$output" == *'"command":"date +%Y"'* ]]
+	[[ "$output" == *'"memory":536870912'* ]]
+	[[ "$output" == *'"timeout":9000'* ]]
+	[[ "$output" == *"\"origin\":\"$DIR/ok.yaml\""* ]]
+}
+
+@test "daemon: a broken edit changes nothing and shows in status" {
+	start
+	{ echo 'jobs:'; job a "0 1 * * *" "echo one"; } >"$DIR/app.yaml"
+	wait_api /jobs/a '*"version":1*'
+	# In place, broken: job a keeps running as version 1.
+	{ echo 'jobs:'; job a "0 2 * * *" "echo two"; echo '    bogus: 1'; } >"$DIR/app.yaml"
+	wait_api /status '*app.yaml:5:5: bogus: unknown field*'
+	run api GET /jobs/a
+	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
+	[[ "$output" == *'"version":1'* ]]
+	cq status
+	[[ "$output" == *"app.yaml:5:5: bogus: unknown field"* ]]
+	# Fixed by renaming a new file over it (how editors and CM save).
+	{ echo 'jobs:'; job a "0 3 * * *" "echo three"; job b "0 4 * * *" "echo b"; } >"$DIR/.app.yaml.tmp"
+	mv "$DIR/.app.yaml.tmp" "$DIR/app.yaml"
+	wait_api /jobs/b '*"version":1*'
+	run api GET /jobs/a
+	[[ "$output" == *'"schedules":["0 3 * * *"]'* ]]
+	[[ "$output" == *'"version":2'* ]]
+	wait_api /status '*"problems":[]*'
+	# The file's change is a version with its diff.
+	cq history a
+	[[ "$output" == *"by file:$DIR/app.yaml"* ]]
+	[[ "$output" == *'schedules: 0 1 * * * -> 0 3 * * *'* ]]
+	# A file job is the file's: the API says which file, unless detached.
+	run api PATCH /jobs/a '{"timeout":5}'
+	[[ "$output" == *"comes from $DIR/app.yaml"* ]]
+	run api PATCH '/jobs/b?detach=1' '{"timeout":5}'
+	[[ "$output" == *'"origin":"api"'* ]]
+	# Removing the file removes its jobs; the detached one stays.
+	rm "$DIR/app.yaml"
+	wait_api /jobs '*"jobs":[{"name":"b"*'
+	run api GET /jobs/a
+	[[ "$output" == *'no job named'* ]]
+	# ...and a removed job can be restored from its history.
+	cq rollback a
+	assert_status 0
+	run api GET /jobs/a
+	[[ "$output" == *'"schedules":["0 3 * * *"]'* ]]
+	[[ "$output" == *'"origin":"api"'* ]]
+}
+
+@test "daemon: editor leftovers ignored, unsafe modes refused" {
+	start
+	{ echo 'jobs:'; job real "@daily" "true"; } >"$DIR/db.example.com.yaml"
+	for f in .app.yaml.swp app.yaml~ app.yaml.dpkg-old app.yaml.rpmnew \
+	    .hidden.yaml app.yaml.bak notes.txt; do
+		{ echo 'jobs:'; job ghost "@daily" "true"; } >"$DIR/$f"
+	done
+	{ echo 'jobs:'; job loose "@daily" "true"; } >"$DIR/loose.yaml"
+	chmod 0666 "$DIR/loose.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /status '*loose.yaml: refused: mode 0666 is writable by others*'
+	run api GET /jobs
+	[[ "$output" == *'"name":"real"'* ]]
+	[[ "$output" != *'"name":"ghost"'* ]]
+	[[ "$output" != *'"name":"loose"'* ]]
+	# validate checks the directory as the daemon does.
+	cq validate --dir "$DIR"
+	assert_status 5
+	[[ "$output" == *"$DIR/loose.yaml: refused: mode 0666 is writable by others; chmod go-w $DIR/loose.yaml"* ]]
+	[[ "$output" == *"db.example.com.yaml: real: next"* ]]
+	[[ "$output" != *ghost* ]]
+	chmod 0644 "$DIR/loose.yaml"
+	CRONQ_JOBS_DIR="$DIR" cq validate
+	assert_status 0
+	wait_api /jobs/loose '*"version":1*'
+	# Logged once, not on every reload.
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /status '*"problems":[]*'
+	[ "$(grep -c 'refused: mode 0666' "$T/agentd.out")" -eq 1 ]
+}
+
+@test "import: Debian, cronie and system crontabs become valid job files" {
+	cd "$T"
+	D="$top_srcdir/tests/data/crontabs"
+	for f in debian-user cronie-user legacy; do
+		cq import "$D/$f.crontab"
+		assert_status 0
+		printf '%s\n' "$output" >"$f.yaml"
+		cq validate "$f.yaml"
+		assert_status 0
+	done
+	cq import --system "$D/system.crontab"
+	printf '%s\n' "$output" >system.yaml
+	cq validate system.yaml
+	assert_status 0
+	[ "$(grep -c 'user: "root"' system.yaml)" -eq 4 ]
+	grep -q 'user: "www-data"' system.yaml
+	grep -q 'MAILTO=ops@example.com not carried over' debian-user.yaml
+	grep -q 'schedule: "@reboot"' debian-user.yaml
+	grep -q 'BACKUP_DIR: "/srv/backup"' debian-user.yaml
+	grep -q 'timezone: "Europe/Berlin"' cronie-user.yaml
+	grep -q 'command: "echo 100% done"' cronie-user.yaml
+	# BUG-22: \% is a literal %, a bare % starts stdin, the last line
+	# without a newline is kept with a warning.
+	grep -q 'command: "touch /tmp/stamp-$(date +%Y%m%d)"' legacy.yaml
+	grep -q "printf '%s\\\\\\\\n' 'first body line' 'second body line' | (mail -s report ops)" legacy.yaml
+	grep -q 'echo last-line' legacy.yaml
+	cq import "$D/legacy.crontab"
+	[[ "$stderr" == *"legacy.crontab:3: the last line had no newline"* ]]
+	[[ "$stderr" == *"legacy.crontab:2: the command was cut at its first unescaped %"* ]]
+	# The fed stdin is what cron would have given the command.
+	cmd=$(sed -n 's/^    command: "\(printf.*\)"$/\1/p' legacy.yaml | sed 's/\\\\/\\/g; s/(mail -s report ops)/cat/')
+	[ "$(sh -c "$cmd")" = "$(printf 'first body line\nsecond body line')" ]
+}
+
+@test "edit: scripted editor, errors re-open, one transaction" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	api POST /jobs '{"name":"b","schedule":"0 2 * * *","command":"echo b"}' >/dev/null
+	{ echo 'jobs:'; job fromfile "@daily" "true"; } >"$DIR/f.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /jobs/fromfile '*"version":1*'
+	# Round 1 saves an error; round 2 sees it on top and fixes the file:
+	# a changed, b removed, c added.
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	n=\$(cat "$T/rounds" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$T/rounds"
+	cp "\$1" "$T/seen.\$n"
+	if [ "\$n" = 0 ]; then
+		printf 'jobs:\n  - name: a\n    schedule: */5 * * * *\n' >"\$1"
+	else
+		printf 'jobs:\n  - name: a\n    schedule: "*/5 * * * *"\n    command: echo a\n  - name: c\n    schedule: "@hourly"\n    command: [echo, c]\n' >"\$1"
+	fi
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit
+	assert_status 0
+	assert_lines '2 jobs saved, 1 deleted'
+	[ "$(cat "$T/rounds")" = 2 ]
+	grep -q 'name: "a"' "$T/seen.0"
+	grep -q 'name: "b"' "$T/seen.0"
+	! grep -q fromfile "$T/seen.0"
+	grep -q '^# error: edit.yaml:3:15: schedule: quote this value' "$T/seen.1"
+	run api GET /jobs
+	[[ "$output" == *'"name":"a"'*'"schedules":["*/5 * * * *"]'* ]]
+	[[ "$output" == *'"name":"c"'* ]]
+	[[ "$output" != *'"name":"b"'* ]]
+	[[ "$output" == *'"name":"fromfile"'* ]]
+	# Saving the same errors again gives up with nothing changed.
+	printf '#!/bin/sh\nprintf "jobs: [\\n" >"$1"\n' >"$T/editor2"
+	chmod +x "$T/editor2"
+	EDITOR="$T/editor2" cq edit a
+	assert_status 5
+	[[ "$stderr" == *"the file still has errors; nothing was changed"* ]]
+	# No edit at all: no request.
+	EDITOR=true cq edit c
+	assert_lines 'no changes'
+	# Editing a file's job is refused with the file named.
+	EDITOR=true cq edit fromfile
+	assert_status 1
+	[[ "$stderr" == *"comes from $DIR/f.yaml"* ]]
+}
+
+@test "PUT /jobs: one bad job changes nothing" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	run api PUT /jobs '{"jobs":[{"name":"a","schedule":"0 9 * * *","command":"x"},{"name":"n","schedule":"61 * * * *","command":"x"}],"delete":[]}'
+	[[ "$output" == *'jobs[1]: schedules: minute \"61\" is outside 0-59'* ]]
+	run api GET /jobs/a
+	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
+	run api GET /jobs/n
+	[[ "$output" == *'no job named'* ]]
+	run api PUT /jobs '{"jobs":[{"name":"n","schedule":"0 3 * * *","command":"x"}],"delete":["a"]}'
+	[[ "$output" == *'"deleted":["a"]'* ]]
+	[[ "$output" == *'"unchanged":0'* ]]
+	run api PUT /jobs '{"delete":["zz"]}'
+	[[ "$output" == *'delete: no job named \"zz\"'* ]]
+}
+
+@test "daemon: a file present at start drives jobs, @reboot included" {
+	{ echo 'jobs:'; job boot "@reboot" "echo booted >$T/booted"
+	  job later "0 0 1 1 *" "echo later"; } >"$DIR/boot.yaml"
+	start
+	for _ in $(seq 100); do
+		[ -s "$T/booted" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$T/booted")" = booted ]
+	run api GET /jobs/later
+	[[ "$output" == *'"next_run":"'*'-01-01T00:00:00Z"'* ]]
+	# A file job can still be triggered by hand: it is the file's spec.
+	run api POST /jobs/later/trigger
+	[[ "$output" == *'"trigger":"manual"'* ]]
+}

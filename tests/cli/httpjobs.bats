@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# HTTP jobs, concurrency groups and notifications against the real daemon
+# on a private state directory, with tests/httpd.py on loopback standing in
+# for the services it calls (it records every request it gets).
+
+setup() {
+	T=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/httpjobs.XXXXXX")
+	SOCK="$T/agentd.sock"
+	DB="$T/state/cronq.db"
+	REQ="$T/requests.jsonl"
+	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
+	HTTPD="${top_srcdir:-$BATS_TEST_DIRNAME/../..}/tests/httpd.py"
+	mkdir -m 700 "$T/state"
+	python3 "$HTTPD" "$REQ" "$T/port" 3>&- &
+	echo $! >"$T/httpd.pid"
+	for _ in $(seq 50); do
+		[ -f "$T/port" ] && break
+		sleep 0.1
+	done
+	PORT=$(cat "$T/port")
+	URL="http://127.0.0.1:$PORT"
+}
+
+teardown() {
+	if [ -f "$T/agentd.pid" ]; then
+		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
+	fi
+	kill "$(cat "$T/httpd.pid")" 2>/dev/null || true
+}
+
+# start: the daemon, waiting (at most 10 s) for its API.
+start() {
+	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
+	    >>"$T/agentd.out" 2>&1 3>&- &
+	echo $! >"$T/agentd.pid"
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
+		    return 0
+		sleep 0.1
+	done
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+api() {
+	curl -sS --unix-socket "$SOCK" -X "$1" "http://x/api/v1$2" \
+	    ${3:+--data-binary "$3"}
+}
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+
+# wait_for QUERY WANT [SECONDS]
+wait_for() {
+	local i
+	for i in $(seq $((${3:-15} * 10))); do
+		[ "$(sql "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "waited for [$1] = $2, got $(sql "$1")" >&2
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+# req FILTER: a jq-less look at the recorded requests (python expression
+# over r, one output line per request that matches).
+req() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if eval(sys.argv[2]):
+        print(eval(sys.argv[3]))' "$REQ" "$1" "$2"
+}
+
+# json EXPR: evaluates EXPR over the JSON object d read from stdin.
+json() {
+	python3 -c 'import json, sys; d = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+@test "http job: method, headers and body sent, body captured, status recorded" {
+	start
+	run api POST /jobs '{"name":"post","kind":"http","http":{"method":"PUT",
+	    "url":"'"$URL"'/thing?body=hello-from-server","headers":{"X-Token":"s3cret"},
+	    "body":"{\"a\":1}","expect_status":["2xx",304]}}'
+	[[ "$output" == *'"expect_status":["2xx",304]'* ]]
+	api POST /jobs/post/trigger
+	wait_for "SELECT state || ' ' || http_status FROM runs WHERE job = 'post'" \
+	    "succeeded 200"
+	[ "$(req 'r["path"] == "/thing"' 'r["method"], r["headers"]["X-Token"], r["body"], r["headers"]["X-Cronq-Job"]')" = \
+	    "('PUT', 's3cret', '{\"a\":1}', 'post')" ]
+	run api GET /runs/1/log
+	[ "$output" = hello-from-server ]
+	[ "$(sql "SELECT output_bytes FROM runs WHERE id = 1")" = 17 ]
+	[ "$(sql "SELECT pid IS NULL FROM runs WHERE id = 1")" = 1 ]
+}
+
+@test "http job failures: unexpected status, connection refused, timeout" {
+	start
+	api POST /jobs '{"name":"e500","kind":"http","http":{"url":"'"$URL"'/x?status=500"}}'
+	api POST /jobs '{"name":"refused","kind":"http","http":{"url":"http://127.0.0.1:1/"}}'
+	api POST /jobs '{"name":"slow","kind":"http","timeout":1,"http":{"url":"'"$URL"'/slow?delay=5"}}'
+	for j in e500 refused slow; do api POST /jobs/$j/trigger >/dev/null; done
+	wait_for "SELECT count(*) FROM runs WHERE finished_at IS NOT NULL" 3
+	[ "$(sql "SELECT state || ' ' || http_status || ' ' || message FROM runs WHERE job = 'e500'")" = \
+	    "failed 500 HTTP 500 is not an expected status" ]
+	[ "$(sql "SELECT state FROM runs WHERE job = 'refused'")" = failed ]
+	[[ "$(sql "SELECT message FROM runs WHERE job = 'refused'")" == *"onnect"* ]]
+	[ "$(sql "SELECT state FROM runs WHERE job = 'slow'")" = timed_out ]
+	[ "$(sql "SELECT finished_at - started_at < 3 FROM runs WHERE job = 'slow'")" = 1 ]
+	id=$(sql "SELECT id FROM runs WHERE job = 'refused'")
+	run api GET "/runs/$id/log"
+	[[ "$output" == "cronq: http: "* ]]
+}
+
+@test "http job: a failed attempt is retried, then succeeds" {
+	start
+	api POST /jobs '{"name":"flaky","kind":"http","retries":2,"retry_backoff":1,
+	    "http":{"url":"'"$URL"'/flaky?fail=1"}}'
+	api POST /jobs/flaky/trigger
+	wait_for "SELECT group_concat(attempt || ':' || state || ':' || http_status, ' ')
+	    FROM runs WHERE job = 'flaky'" "1:failed:503 2:succeeded:200"
+}
+
+@test "http job: stop cancels the request in flight; bad URLs are refused" {
+	start
+	api POST /jobs '{"name":"hang","kind":"http","http":{"url":"'"$URL"'/hang?delay=20"}}'
+	api POST /jobs/hang/trigger
+	wait_for "SELECT state FROM runs WHERE id = 1" running
+	api POST /runs/1/stop
+	wait_for "SELECT state FROM runs WHERE id = 1" cancelled 3
+	run api POST /jobs '{"name":"f","kind":"http","http":{"url":"file:///etc/passwd"}}'
+	[[ "$output" == *'not an http:// or https:// URL'*'"field":"http.url"'* ]]
+	run api POST /jobs '{"name":"f","kind":"http","http":{"url":"'"$URL"'","expect_status":["7xx"]}}'
+	[[ "$output" == *'"field":"http.expect_status"'* ]]
+	run api POST /jobs '{"name":"f","kind":"http","http":{"url":"'"$URL"'","headers":{"A":"b\r\nX: y"}}}'
+	[[ "$output" == *'control characters are not allowed'* ]]
+}
+
+@test "a group of limit 1 runs its jobs one at a time, in queue order" {
+	printf 'groups:\n  db-heavy: 1\n' >"$T/state/agentd.yaml"
+	start
+	for j in a b c; do
+		api POST /jobs '{"name":"'$j'","group":"db-heavy",
+		    "command":"echo '$j' start $(date +%s%N) >>'"$T"'/order; sleep 0.3; echo '$j' end $(date +%s%N) >>'"$T"'/order"}' >/dev/null
+	done
+	for j in a b c; do api POST /jobs/$j/trigger >/dev/null; done
+	wait_for "SELECT count(*) FROM runs WHERE state = 'succeeded'" 3
+	[ "$(cut -d' ' -f1,2 "$T/order" | tr '\n' ' ')" = \
+	    "a start a end b start b end c start c end " ]
+	[ "$(sql "SELECT group_concat(job, ' ') FROM (SELECT job FROM decisions
+	    WHERE outcome = 'held_by_group' ORDER BY id)")" = "b c" ]
+	run api GET /jobs/c/decisions
+	[[ "$output" == *'"outcome":"held_by_group"'*'group db-heavy is at its limit of 1'* ]]
+	run api GET /groups
+	[ "$(echo "$output" | json 'd["groups"][0]')" = \
+	    "{'name': 'db-heavy', 'limit': 1, 'source': 'config', 'running': 0, 'queued': 0}" ]
+	run api PUT /groups/db-heavy '{"limit":2}'
+	[ "$(echo "$output" | json 'd["limit"], d["source"]')" = "(2, 'api')" ]
+	run api PUT /groups/db-heavy '{"limit":0}'
+	[[ "$output" == *'limit: expected an integer 1-100000'* ]]
+}
+
+@test "failure is notified once, after the last retry, with its payload" {
+	start
+	api POST /jobs '{"name":"bad","command":"echo it broke; exit 3","retries":2,
+	    "retry_backoff":1,"notify":[{"kind":"webhook","url":"'"$URL"'/hook"},
+	    {"kind":"ping","url":"'"$URL"'/ping/bad"}]}'
+	api POST /jobs/bad/trigger
+	wait_for "SELECT count(*) FROM notifications WHERE event = 'failure'" 2
+	[ "$(sql "SELECT count(*) FROM runs WHERE job = 'bad'")" = 3 ]
+	[ "$(req 'r["path"] == "/hook"' 'r["method"]')" = POST ]
+	p=$(req 'r["path"] == "/hook"' 'r["body"]')
+	[ "$(echo "$p" | json 'd["event"], d["job"], d["state"], d["exit_code"], d["run"]["attempt"], d["log_tail"]')" = \
+	    "('failure', 'bad', 'failed', 3, 3, 'it broke\\n')" ]
+	# Pings: /start for each of the 3 attempts, /3 once with the log tail.
+	[ "$(req 'r["path"].startswith("/ping/")' 'r["path"]' | sort | uniq -c | tr -s ' ')" = \
+	    "$(printf ' 1 /ping/bad/3\n 3 /ping/bad/start')" ]
+	[ "$(req 'r["path"] == "/ping/bad/3"' 'r["body"]')" = "it broke" ]
+	id=$(sql "SELECT max(id) FROM runs")
+	run api GET "/runs/$id/notifications"
+	[[ "$output" == *'"event":"failure","attempt":1,"status":"delivered","code":200'* ]]
+}
+
+@test "success notifies webhook, ping and a command target with CRONQ_NOTIFY_*" {
+	start
+	api POST /jobs '{"name":"good","command":"echo fine","notify":[
+	    {"kind":"webhook","url":"'"$URL"'/ok","on":["success"]},
+	    {"kind":"ping","url":"'"$URL"'/ping/good/"},
+	    {"kind":"command","command":"env | grep ^CRONQ_NOTIFY_ | sort >'"$T"'/env","on":["success","failure"]}]}'
+	api POST /jobs/good/trigger
+	wait_for "SELECT count(*) FROM notifications WHERE status = 'delivered'" 4
+	[ "$(req 'r["path"] == "/ok"' 'json.loads(r["body"])["event"]')" = success ]
+	[ "$(req 'r["path"].startswith("/ping/")' 'r["path"]' | sort | tr '\n' ' ')" = \
+	    "/ping/good/ /ping/good/start " ]
+	grep -qx 'CRONQ_NOTIFY_EVENT=success' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_JOB=good' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_RUN_ID=1' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_EXIT_CODE=0' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_LOG_TAIL=fine' "$T/env"
+}
+
+@test "missed, late and long_running are notified" {
+	start
+	# A run that outlasts its every-second schedule: the next slots are
+	# skipped (missed) and it runs past expected_duration.
+	api POST /jobs '{"name":"long","schedule":"* * * * * *","command":"sleep 2.5",
+	    "expected_duration":1,"notify":[{"kind":"webhook","url":"'"$URL"'/long",
+	    "on":["missed","long_running"]}]}'
+	wait_for "SELECT count(*) > 0 FROM notifications WHERE event = 'long_running'" 1
+	wait_for "SELECT count(*) > 0 FROM notifications WHERE event = 'missed'" 1
+	api POST /jobs/long/pause >/dev/null
+	[ "$(sql "SELECT count(*) FROM runs r JOIN notifications n ON n.run_id = r.id
+	    WHERE n.event = 'long_running' AND n.created_at < r.finished_at + 0
+	    OR (n.event = 'long_running' AND r.finished_at IS NULL)")" -ge 1 ]
+	[ "$(req 'r["path"] == "/long" and json.loads(r["body"])["event"] == "missed"' \
+	    'json.loads(r["body"])["run"]' | head -1)" = None ]
+	[[ "$(req 'r["path"] == "/long" and json.loads(r["body"])["event"] == "missed"' \
+	    'json.loads(r["body"])["detail"]' | head -1)" == *"still active"* ]]
+	# Late: a scheduled run held about 3 s by its group, late_after 1 s
+	# (run times are whole seconds, so the margin is wide).
+	api POST /jobs '{"name":"blocker","group":"one","command":"sleep 4"}'
+	api POST /jobs/blocker/trigger
+	wait_for "SELECT state FROM runs WHERE job = 'blocker'" running
+	api POST /jobs '{"name":"tardy","group":"one","schedule":"* * * * * *",
+	    "command":"true","late_after":1,"notify":[{"kind":"webhook",
+	    "url":"'"$URL"'/late","on":["late"]}]}'
+	wait_for "SELECT count(*) > 0 FROM notifications WHERE event = 'late'" 1
+	api POST /jobs/tardy/pause >/dev/null
+	[[ "$(req 'r["path"] == "/late"' 'json.loads(r["body"])["detail"]' | head -1)" == \
+	    "started "*"s after its scheduled time (late_after 1s)" ]]
+}
+
+@test "a hanging webhook delays neither other runs nor the scheduler" {
+	start
+	api POST /jobs '{"name":"loud","command":"exit 1","notify":[{"kind":"webhook",
+	    "url":"'"$URL"'/hang?delay=30","timeout":20}]}'
+	api POST /jobs '{"name":"quick","command":"echo quick"}'
+	api POST /jobs '{"name":"web","kind":"http","http":{"url":"'"$URL"'/fast"}}'
+	api POST /jobs/loud/trigger
+	for _ in $(seq 50); do
+		[ "$(req 'r["path"] == "/hang"' 'r["path"]')" = /hang ] && break
+		sleep 0.1
+	done
+	t0=$(date +%s%N)
+	api POST /jobs/quick/trigger
+	api POST /jobs/web/trigger
+	wait_for "SELECT count(*) FROM runs WHERE job IN ('quick', 'web')
+	    AND state = 'succeeded'" 2
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ]
+	# The webhook is still waiting for its answer.
+	[ "$(sql "SELECT count(*) FROM notifications")" = 0 ]
+}

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Job files: YAML in, jobs or errors out. Every error message is checked
+ * whole, with its line and column, because that text is the interface.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "jobfile.h"
+
+static struct jobfile *
+parse(const char *text)
+{
+	return jobfile_parse("t.yaml", text, strlen(text), 0);
+}
+
+/* TEXT must give exactly the errors given, in order, and no jobs. */
+static void
+expect_errors(const char *text, ...)
+{
+	struct jobfile *jf = parse(text);
+	const char *want;
+	size_t i = 0;
+	va_list ap;
+
+	va_start(ap, text);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (i >= jf->nerrors)
+			fail_msg("missing error: %s", want);
+		assert_string_equal(jf->errors[i], want);
+		i++;
+	}
+	va_end(ap);
+	if (i != jf->nerrors)
+		fail_msg("unexpected error: %s", jf->errors[i]);
+	assert_int_equal(jf->njobs, 0);
+	jobfile_free(jf);
+}
+
+static void
+test_full_job(void **state)
+{
+	struct jobfile *jf;
+	struct job *j;
+
+	(void)state;
+	jf = parse("defaults:\n"
+	           "  timezone: Europe/Paris\n"
+	           "  env: {A: '1', REGION: NO}\n"
+	           "  limits: {memory: 512M}\n"
+	           "jobs:\n"
+	           "  - name: gen\n"
+	           "    schedule: 0 0 * * SUN\n"
+	           "    command: [\"/bin/echo\", 5, yes]\n"
+	           "    env: {DEBUG: yes, A: \"2\", EMPTY: }\n"
+	           "    timeout: 2h30m\n"
+	           "    kill_grace: 90\n"
+	           "    retries: 3\n"
+	           "    retry_on: [75]\n"
+	           "    on_exit: {3: skip}\n"
+	           "    umask: 027\n"
+	           "    paused: true\n"
+	           "    limits: {cpu: 5m}\n"
+	           "    dst: {gap: skip}\n"
+	           "  - name: web\n"
+	           "    kind: http\n"
+	           "    schedules: ['@hourly', \"*/5 * * * *\"]\n"
+	           "    timezone: UTC\n"
+	           "    http: {url: 'http://localhost/x', method: POST}\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->njobs, 2);
+	j = jf->jobs[0];
+	assert_string_equal(j->name, "gen");
+	assert_string_equal(j->origin, "t.yaml");
+	assert_string_equal(j->schedules[0], "0 0 * * SUN");
+	assert_string_equal(j->timezone, "Europe/Paris");
+	assert_int_equal(j->argc, 3);
+	assert_string_equal(j->argv[1], "5");
+	assert_string_equal(j->argv[2], "yes");
+	assert_int_equal(j->nenv, 4);
+	assert_string_equal(j->env[0].key, "A");
+	assert_string_equal(j->env[0].value, "2");
+	assert_string_equal(j->env[1].value, "NO");
+	assert_string_equal(j->env[2].value, "yes");
+	assert_string_equal(j->env[3].key, "EMPTY");
+	assert_string_equal(j->env[3].value, "");
+	assert_int_equal(j->timeout, 9000);
+	assert_int_equal(j->kill_grace, 90);
+	assert_int_equal(j->retries, 3);
+	assert_int_equal(j->umask, 027);
+	assert_true(j->paused);
+	assert_int_equal(j->limits.memory, 512 * 1024 * 1024);
+	assert_int_equal(j->limits.cpu, 300);
+	assert_int_equal(j->dst_gap, CRON_GAP_SKIP);
+	assert_int_equal(j->on_exit[0].code, 3);
+	j = jf->jobs[1];
+	assert_int_equal(j->kind, JOB_HTTP);
+	assert_int_equal(j->nschedules, 2);
+	assert_string_equal(j->http.method, "POST");
+	assert_string_equal(j->timezone, "UTC");
+	jobfile_free(jf);
+}
+
+static void
+test_empty_and_one_job(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	jf = parse("");
+	assert_int_equal(jf->nerrors + jf->njobs, 0);
+	jobfile_free(jf);
+	jf = parse("# nothing yet\njobs:\n");
+	assert_int_equal(jf->nerrors + jf->njobs, 0);
+	jobfile_free(jf);
+	jf = jobfile_parse(
+	    "one.yaml", "name: x\ncommand: true\n", 22, JOBFILE_ONE_JOB);
+	assert_int_equal(jf->nerrors, 0);
+	assert_int_equal(jf->njobs, 1);
+	jobfile_free(jf);
+	expect_errors("name: x\ncommand: true\n",
+	    "t.yaml:1:1: name: unknown key (a job file holds jobs: and "
+	    "defaults:)",
+	    "t.yaml:2:1: command: unknown key (a job file holds jobs: and "
+	    "defaults:)",
+	    NULL);
+}
+
+static void
+test_schedule_traps(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  schedule: */5 * * * *\n",
+	    "t.yaml:3:13: schedule: quote this value (\"*/5 * * * *\"): YAML "
+	    "reads a leading * as an alias",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedules:\n  - @daily\n",
+	    "t.yaml:4:5: value: quote this value (\"@daily\"): YAML reads a "
+	    "leading @ or ` as reserved",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: *5 * * * *\n",
+	    "t.yaml:3:13: yaml: *5 is an alias to no anchor; a value "
+	    "starting with * must be quoted",
+	    NULL);
+	expect_errors("x: &s '@daily'\njobs:\n- name: a\n  schedule: *s\n"
+	              "  command: x\n",
+	    "t.yaml:1:1: x: unknown key (a job file holds jobs: and "
+	    "defaults:)",
+	    "t.yaml:4:13: schedule: an alias (*name) is not a schedule; "
+	    "quote the expression",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: true\n  command: x\n",
+	    "t.yaml:3:13: schedule: YAML reads true as a boolean, not a cron "
+	    "expression; quote it (\"...\")",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedules: [\"@daily\", 1.5]\n"
+	              "  command: x\n",
+	    "t.yaml:3:25: schedules: YAML reads 1.5 as a number, not a cron "
+	    "expression; quote it (\"...\")",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: 09:00\n  command: x\n",
+	    "t.yaml:3:13: schedule: 09:00 is not a cron expression (YAML 1.1 "
+	    "reads it as a base-60 number); for a daily time write \"M H * * "
+	    "*\"",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: \"61 * * * *\"\n"
+	              "  command: x\n",
+	    "t.yaml:3:13: schedule: minute \"61\" is outside 0-59", NULL);
+}
+
+static void
+test_yaml11_traps(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  command: x\n  paused: On\n",
+	    "t.yaml:4:11: paused: write true or false, not On (YAML 1.1 "
+	    "would read it as a boolean, YAML 1.2 as a string)",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  paused: 'true'\n",
+	    "t.yaml:4:11: paused: expected true or false", NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  retries: 1:30\n",
+	    "t.yaml:4:12: retries: 1:30 is a base-60 number in YAML 1.1; "
+	    "write a plain number",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  timeout: yes\n",
+	    "t.yaml:4:12: timeout: duration \"yes\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    NULL);
+	expect_errors("jobs:\n\t- name: a\n",
+	    "t.yaml:2:1: yaml: tab used for indentation; YAML allows only "
+	    "spaces",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  command: y\n",
+	    "t.yaml:4:3: command: duplicate key (first at line 3)", NULL);
+	expect_errors("jobs: []\n---\njobs: []\n",
+	    "t.yaml:2:1: yaml: one document per file (a second starts here)",
+	    NULL);
+	expect_errors("jobs:\n- name: !!str a\n",
+	    "t.yaml:2:9: yaml: tags (tag:yaml.org,2002:str) are not "
+	    "supported; quote the value for a string",
+	    NULL);
+	expect_errors("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	              "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	              "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	              "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	              "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+	    "t.yaml:5:8: yaml: the document expands to more than 20000 nodes "
+	    "(aliases?)",
+	    NULL);
+}
+
+static void
+test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_errors("job:\n- name: a\n",
+	    "t.yaml:1:1: job: unknown key; did you mean jobs?", NULL);
+	expect_errors("jobs:\n- name: a\n  comand: x\n  enabled: false\n"
+	              "  cron: x\n  limits: {memroy: 5}\n  http: {uri: x}\n",
+	    "t.yaml:3:3: comand: unknown field; did you mean command?",
+	    "t.yaml:4:3: enabled: unknown field; did you mean paused "
+	    "(paused: false)?",
+	    "t.yaml:5:3: cron: unknown field; did you mean schedule?",
+	    "t.yaml:6:12: limits.memroy: unknown field; did you mean memory?",
+	    "t.yaml:7:10: http.uri: unknown field; did you mean url?", NULL);
+	expect_errors("jobs:\n- name: a\n  xyzzy: 1\n  command: x\n",
+	    "t.yaml:3:3: xyzzy: unknown field", NULL);
+	expect_errors("defaults:\n  name: x\njobs:\n- name: a\n  command: x\n",
+	    "t.yaml:2:9: defaults.name: every job needs its own name", NULL);
+}
+
+static void
+test_field_rules(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n- command: x\n- 5\n",
+	    "t.yaml:2:3: command: is required", "t.yaml:3:3: name: is required",
+	    "t.yaml:4:3: jobs[2]: expected "
+	    "a map of job fields",
+	    NULL);
+	expect_errors("jobs:\n- name: a b\n  command: x\n",
+	    "t.yaml:2:9: name: expected [A-Za-z0-9._-]{1,64}", NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  limits:\n"
+	              "    memory: lots\n",
+	    "t.yaml:5:13: limits.memory: size \"lots\" is not like 512, 64K, "
+	    "512M or 2G",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "- name: a\n  command: y\n",
+	    "t.yaml:4:9: name: job \"a\" is defined twice in this file", NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  timezone: Mars/Base\n",
+	    "t.yaml:4:13: timezone: unknown time zone \"Mars/Base\"", NULL);
+	expect_errors("jobs: {a: 1}\n",
+	    "t.yaml:1:7: jobs: expected a list of jobs (- name: ...)", NULL);
+}
+
+/* A job's list or map replaces a default of another shape whole. */
+static void
+test_defaults_override(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	jf = parse("defaults:\n  retry_on: [3]\n  command: [a, b]\n"
+	           "  env: {A: x}\njobs:\n"
+	           "- name: a\n  retry_on: [75, 76]\n  command: c\n"
+	           "- name: b\n  env: [1]\n");
+	assert_int_equal(jf->nerrors, 1);
+	assert_string_equal(
+	    jf->errors[0], "t.yaml:10:8: env: expected an object of strings");
+	jobfile_free(jf);
+	jf = parse("defaults:\n  retry_on: 3\n  command: [a, b]\njobs:\n"
+	           "- name: a\n  retry_on: [75, 76]\n  command: c\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->jobs[0]->nretry_on, 2);
+	assert_string_equal(jf->jobs[0]->command, "c");
+	assert_null(jf->jobs[0]->argv);
+	jobfile_free(jf);
+}
+
+static void
+test_names(void **state)
+{
+	(void)state;
+	assert_true(jobfile_name_ok("app.yaml"));
+	assert_true(jobfile_name_ok("db.example.com.yml"));
+	assert_false(jobfile_name_ok(".app.yaml"));
+	assert_false(jobfile_name_ok(".app.yaml.swp"));
+	assert_false(jobfile_name_ok("app.yaml~"));
+	assert_false(jobfile_name_ok("app.yaml.dpkg-old"));
+	assert_false(jobfile_name_ok("app.yaml.rpmnew"));
+	assert_false(jobfile_name_ok("app.yaml.bak"));
+	assert_false(jobfile_name_ok("app.tmp.yaml.tmp"));
+	assert_false(jobfile_name_ok("app.json"));
+	assert_false(jobfile_name_ok("#app.yaml#"));
+}
+
+/* What jobfile_write emits parses back to the same jobs. */
+static void
+test_write_round_trip(void **state)
+{
+	struct jobfile *a, *b;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *fp;
+
+	(void)state;
+	a = parse(
+	    "jobs:\n"
+	    "- name: a\n"
+	    "  schedule: '@daily'\n"
+	    "  command: \"printf '%s\\\\n' \\\"x: y\\\" # not a comment\"\n"
+	    "  env: {'K': \"v\\nw\", N: no}\n"
+	    "  limits: {memory: 1G}\n"
+	    "  description: \"\\u00e9t\\u00e9\"\n"
+	    "- name: b\n"
+	    "  schedules: [\"1 * * * *\", \"2 * * * *\"]\n"
+	    "  command: [a, 'b c', '*']\n");
+	assert_int_equal(a->nerrors, 0);
+	fp = open_memstream(&buf, &len);
+	jobfile_write(fp, a->jobs, a->njobs);
+	fclose(fp);
+	b = jobfile_parse("w.yaml", buf, len, 0);
+	if (b->nerrors > 0)
+		fail_msg("%s\n%s", b->errors[0], buf);
+	assert_int_equal(b->njobs, 2);
+	for (i = 0; i < 2; i++) {
+		cJSON *ja = job_to_json(a->jobs[i], 1);
+		cJSON *jb = job_to_json(b->jobs[i], 1);
+
+		assert_true(cJSON_Compare(ja, jb, 1));
+		cJSON_Delete(ja);
+		cJSON_Delete(jb);
+	}
+	free(buf);
+	jobfile_free(a);
+	jobfile_free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_job),
+		cmocka_unit_test(test_empty_and_one_job),
+		cmocka_unit_test(test_schedule_traps),
+		cmocka_unit_test(test_yaml11_traps),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_field_rules),
+		cmocka_unit_test(test_defaults_override),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_write_round_trip),
+	};
+
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
