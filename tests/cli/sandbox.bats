@@ -314,3 +314,25 @@ run_job() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"sandbox:"* ]] || { echo "$output"; false; }
 }
+
+@test "a job file declares a sandbox; a bad value points at its line" {
+	: "${CRONQ:=${top_builddir:-.}/cronq}"
+	cat >"$T/jobs.yaml" <<'YAML'
+jobs:
+  - name: rep
+    command: /bin/true
+    sandbox:
+      nice: 10
+      seccomp: {action: kill, deny: [unshare]}
+      private_tmp: true
+      read_only_paths: [/srv]
+      memory_max: 1G
+      cpu_max: "50%"
+YAML
+	run "$CRONQ" validate "$T/jobs.yaml"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	sed -i 's/nice: 10/nice: 99/' "$T/jobs.yaml"
+	run "$CRONQ" validate "$T/jobs.yaml"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"jobs.yaml:5:13: sandbox.nice: 99 is outside -20-19"* ]] || { echo "$output"; false; }
+}
