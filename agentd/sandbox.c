@@ -119,22 +119,19 @@ sandbox_init(const char *cgroup_root)
 }
 
 static void
-add_problem(cJSON *problems, const char *what, const char *why)
+add_missing(cJSON *list, const char *what, const char *why)
 {
 	char buf[512];
 
-	snprintf(buf, sizeof buf, "sandbox: %s unavailable: %s", what, why);
-	cJSON_AddItemToArray(problems, cJSON_CreateString(buf));
+	snprintf(buf, sizeof buf, "%s: %s", what, why);
+	cJSON_AddItemToArray(list, cJSON_CreateString(buf));
 }
 
 void
 sandbox_status(cJSON *status)
 {
-	cJSON *o, *problems;
+	cJSON *o, *missing;
 
-	problems = cJSON_GetObjectItemCaseSensitive(status, "problems");
-	if (problems == NULL)
-		problems = cJSON_AddArrayToObject(status, "problems");
 	o = cJSON_AddObjectToObject(status, "sandbox");
 	cJSON_AddBoolToObject(o, "root", sandbox_caps.root);
 	cJSON_AddBoolToObject(o, "seccomp", sandbox_caps.seccomp);
@@ -146,16 +143,21 @@ sandbox_status(cJSON *status)
 	cJSON_AddBoolToObject(o, "memory_max", sandbox_caps.memory);
 	cJSON_AddBoolToObject(o, "pids_max", sandbox_caps.pids);
 	cJSON_AddBoolToObject(o, "cpu_max", sandbox_caps.cpu);
+	/*
+	 * Not "problems": a machine without cgroup v2 is not at fault until
+	 * a job asks for a limit, and then that run fails and says so.
+	 */
+	missing = cJSON_AddArrayToObject(o, "unavailable");
 	if (!sandbox_caps.seccomp)
-		add_problem(problems, "seccomp", sandbox_caps.seccomp_why);
+		add_missing(missing, "seccomp", sandbox_caps.seccomp_why);
 	if (!sandbox_caps.ns)
-		add_problem(problems, "namespaces", sandbox_caps.ns_why);
+		add_missing(missing, "namespaces", sandbox_caps.ns_why);
 	if (!sandbox_caps.cgroup)
-		add_problem(problems, "cgroup", sandbox_caps.cg_why);
+		add_missing(missing, "cgroup", sandbox_caps.cg_why);
 	else if (!sandbox_caps.memory || !sandbox_caps.pids ||
 	    !sandbox_caps.cpu)
-		add_problem(
-		    problems, "cgroup controllers", sandbox_caps.ctl_why);
+		add_missing(
+		    missing, "cgroup controllers", sandbox_caps.ctl_why);
 }
 
 /* The first field of SB that needs namespaces, or NULL. */

@@ -23,7 +23,7 @@
  */
 void sandbox_init(const char *cgroup_root);
 
-/* Adds "sandbox" (what is enforced) and its "problems" lines to STATUS. */
+/* Adds "sandbox" to STATUS: what runs can be given, and why not the rest. */
 void sandbox_status(cJSON *status);
 
 /*

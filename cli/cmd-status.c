@@ -53,6 +53,7 @@ status_sandbox(const cJSON *sb)
 	static const char *const names[] = { "seccomp", "namespaces", "cgroup",
 		"memory_max", "pids_max", "cpu_max", NULL };
 	const cJSON *v;
+	char buf[256];
 	int i;
 
 	if (!cJSON_IsObject(sb))
@@ -63,6 +64,12 @@ status_sandbox(const cJSON *sb)
 		printf(" %s%s", cJSON_IsTrue(v) ? "" : "-", names[i]);
 	}
 	printf("\n");
+	cJSON_ArrayForEach(
+	    v, cJSON_GetObjectItemCaseSensitive(sb, "unavailable"))
+	{
+		print_value(buf, sizeof buf, v);
+		printf("  %s\n", buf);
+	}
 }
 
 static int
