@@ -30,6 +30,7 @@
 #include "curlloop.h"
 #include "log.h"
 #include "remote.h"
+#include "sandbox.h"
 #include "notify.h"
 #include "queue.h"
 #include "util.h"
@@ -508,6 +509,9 @@ main(int argc, char **argv)
 	read_boot_id(ad);
 	if (child_become_subreaper() == -1)
 		log_warn("agentd: cannot become a subreaper");
+	sandbox_init(ad->settings.cgroup_root[0] != '\0'
+	        ? ad->settings.cgroup_root
+	        : NULL);
 
 	if (setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");

@@ -73,6 +73,8 @@ struct run {
 	int64_t missed_count;
 	char boot_id[40]; /* the boot it ran in, to tell lost runs */
 	char message[256];
+	int64_t cpu_usec;    /* CPU time of the run's processes, 0 = null */
+	int64_t peak_memory; /* bytes (cgroup peak or max RSS), 0 = null */
 };
 
 /* Filters for store_run_list / ops_run_list; zero/NULL = any. */
@@ -143,9 +145,10 @@ typedef void (*agentd_event_cb)(
     const char *type, uid_t owner, const cJSON *obj, void *arg);
 
 struct agentd_settings {
-	int retention_days; /* runs and logs older than this are pruned */
-	int retention_runs; /* per job */
-	int max_running;    /* global limit on running children */
+	int retention_days;    /* runs and logs older than this are pruned */
+	int retention_runs;    /* per job */
+	int max_running;       /* global limit on running children */
+	char cgroup_root[256]; /* "": the daemon's own cgroup (sandbox.c) */
 };
 
 /* The daemon: one per process, owned by main(). */

@@ -25,13 +25,19 @@ enum child_step {
 	STEP_SETUID,
 	STEP_CHDIR,
 	STEP_NO_NEW_PRIVS,
-	STEP_EXEC
+	STEP_EXEC,
+	STEP_CGROUP,
+	STEP_NICE,
+	STEP_IOPRIO,
+	STEP_UNSHARE,
+	STEP_MOUNT,
+	STEP_SECCOMP
 };
 
 struct child_report {
 	int step;
 	int err;
-	int index; /* which limit for STEP_RLIMIT */
+	int index; /* which limit or mount (STEP_RLIMIT, STEP_MOUNT) */
 };
 
 struct child_rlimit {
@@ -54,6 +60,7 @@ struct child_exec {
 	size_t ngroups;
 	struct child_rlimit limits[6];
 	int nlimits;
+	const struct child_sandbox *sb; /* NULL: none */
 	int fd_in, fd_out, fd_err, fd_report;
 };
 

@@ -42,12 +42,58 @@ struct child {
 	int fd[3];  /* indexed by enum child_stream */
 	int eof[3]; /* stream ended */
 	int reaped;
+	int cgfd; /* the run's cgroup leaf, or -1 */
 	struct output *log;
 	int log_errno;
 	LIST_ENTRY(child) entry;
 };
 
 static int child_sweep_run(int64_t, int);
+
+/* Kills everything in C's cgroup leaf at once; nothing can fork away. */
+static int
+child_cgroup_kill(struct child *c)
+{
+	int fd, rc;
+
+	if (c->cgfd == -1)
+		return -1;
+	fd = openat(c->cgfd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	rc = write(fd, "1", 1) == 1 ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* 1 if C's leaf holds a process other than the main one. */
+static int
+child_cgroup_others(struct child *c)
+{
+	char buf[256], *p, *end;
+	ssize_t n;
+	long pid;
+	int fd, found = 0;
+
+	if (c->cgfd == -1)
+		return 0;
+	fd = openat(c->cgfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf; *p != '\0'; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid != c->pid)
+			found = 1;
+	}
+	return found;
+}
 
 static LIST_HEAD(, child) child_live = LIST_HEAD_INITIALIZER(child_live);
 
@@ -156,10 +202,20 @@ child_spawn(const struct child_spec *spec, char **cause)
 	memset(&x, 0, sizeof x);
 	c = xcalloc(1, sizeof *c);
 	c->pidfd = -1;
+	c->cgfd = -1;
 	for (i = 0; i < 7; i++)
 		fds[i] = -1;
 	if (child_exec_prepare(spec, &x, cause) == -1)
 		goto fail;
+	if (spec->sandbox != NULL && spec->sandbox->cgroup_dir_fd != -1) {
+		c->cgfd =
+		    fcntl(spec->sandbox->cgroup_dir_fd, F_DUPFD_CLOEXEC, 3);
+		if (c->cgfd == -1) {
+			xasprintf(cause, "cannot keep the run's cgroup: %s",
+			    strerror(errno));
+			goto fail;
+		}
+	}
 	if (child_open_fds(fds) == -1) {
 		xasprintf(cause, "cannot create pipes: %s", strerror(errno));
 		goto fail;
@@ -186,6 +242,7 @@ fail:
 		output_close(c->log);
 		unlink(spec->log_path);
 	}
+	child_fd_close(&c->cgfd);
 	free(c);
 	child_exec_free(&x);
 	return NULL;
@@ -272,6 +329,8 @@ child_signal(struct child *c, int sig)
 	 */
 	a = syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
 	b = kill(-c->pid, sig);
+	if (sig == SIGKILL && child_cgroup_kill(c) == 0)
+		b = 0;
 
 	/* Processes that left the group with setsid but came back to us. */
 	child_sweep_run(c->run_id, sig);
@@ -283,7 +342,7 @@ child_reap(struct child *c, struct child_result *res)
 {
 	struct rusage ru;
 	siginfo_t si;
-	int status, w;
+	int status, w, others;
 
 	if (c->reaped) {
 		errno = EINVAL;
@@ -298,7 +357,9 @@ child_reap(struct child *c, struct child_result *res)
 	}
 
 	/* Leftovers die while the zombie leader still holds the group id. */
+	others = child_cgroup_others(c);
 	kill(-c->pid, SIGKILL);
+	child_cgroup_kill(c);
 	do
 		w = wait4(c->pid, &status, 0, &ru);
 	while (w == -1 && errno == EINTR);
@@ -313,7 +374,7 @@ child_reap(struct child *c, struct child_result *res)
 	 * setsid are our children by now (the kernel reparents them before
 	 * the pidfd turns readable), so sweep the ended run's orphans too.
 	 */
-	res->leftovers = kill(-c->pid, 0) == 0;
+	res->leftovers = others || kill(-c->pid, 0) == 0;
 	if (child_sweep_run(-1, SIGKILL) > 0)
 		res->leftovers = 1;
 	if (WIFEXITED(status)) {
@@ -371,6 +432,7 @@ child_free(struct child *c)
 	child_fd_close(&c->fd[CHILD_OUT]);
 	child_fd_close(&c->fd[CHILD_ERR]);
 	child_fd_close(&c->pidfd);
+	child_fd_close(&c->cgfd);
 	output_close(c->log);
 	free(c);
 }

@@ -51,6 +51,35 @@ struct child_limits {
 };
 
 /*
+ * One mount(2) call the child makes in its own mount namespace, in order
+ * (sandbox.c builds the list: make / private, tmpfs on /tmp, read-only
+ * binds). INDEX names the job's path in a failure report.
+ */
+struct child_mount {
+	const char *source;
+	const char *target;
+	const char *fstype;
+	unsigned long flags;
+	const char *data;
+};
+
+/*
+ * The isolation of sandbox.c, prepared in the parent: the child applies it
+ * with system calls only. Everything is borrowed for child_spawn().
+ */
+struct child_sandbox {
+	int nice_set;
+	int nice;
+	int ioprio;        /* the ioprio_set(2) value, or 0 to keep */
+	int unshare_flags; /* CLONE_NEWNS, CLONE_NEWNET */
+	const struct child_mount *mounts;
+	size_t nmounts;
+	const void *seccomp; /* a struct sock_fprog, or NULL */
+	int cgroup_procs_fd; /* the leaf's cgroup.procs, or -1 */
+	int cgroup_dir_fd;   /* the leaf itself (kill, census), or -1 */
+};
+
+/*
  * What to run. Strings are borrowed for the duration of child_spawn() only.
  * Exactly one of command and argv is set. The user fields name who the job
  * runs as; the daemon fills them from the password database. When the
@@ -74,6 +103,7 @@ struct child_spec {
 	const char *shell; /* SHELL; NULL: /bin/sh */
 
 	struct child_limits limits;
+	const struct child_sandbox *sandbox; /* NULL: none */
 
 	const char *log_path; /* the run's log (see output.h) */
 	uint64_t log_cap;     /* bytes, the job's max_output */

@@ -488,6 +488,26 @@ config_group_member(
 	return 0;
 }
 
+/* cgroup_root: the cgroup2 directory under which runs get their leaves. */
+static int
+config_cgroup_root(struct config_read *r, yaml_node_t *v, const char *key)
+{
+	char *s = NULL;
+	size_t n;
+
+	if (config_string(r, v, key, &s) == -1)
+		return -1;
+	if (s[0] != '/') {
+		free(s);
+		return config_fail(r, v, "cgroup_root must be an absolute path");
+	}
+	n = strlcpy(r->settings.cgroup_root, s, sizeof r->settings.cgroup_root);
+	free(s);
+	if (n >= sizeof r->settings.cgroup_root)
+		return config_fail(r, v, "cgroup_root is too long");
+	return 0;
+}
+
 static int
 config_top_member(
     struct config_read *r, const char *key, yaml_node_t *v, void *arg)
@@ -521,6 +541,8 @@ config_top_member(
 			    r, v, "jobs_dir must be an absolute path");
 		return 0;
 	}
+	if (strcmp(key, "cgroup_root") == 0)
+		return config_cgroup_root(r, v, key);
 	if (strcmp(key, "groups") == 0)
 		return config_map(r, v, key, config_group_member, NULL);
 	/* queue.c reads and checks its own section. */

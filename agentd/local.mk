@@ -34,6 +34,8 @@ agentd/openapi-doc.c: $(top_srcdir)/docs/openapi.json
 AGENTD_CORE_SOURCES = \
 	agentd/child.c agentd/child.h \
 	agentd/child-exec.c agentd/child-exec.h \
+	agentd/sandbox.c agentd/sandbox-cgroup.c agentd/sandbox.h \
+	agentd/sandbox-int.h \
 	agentd/output.c agentd/output.h \
 	agentd/agentd.h \
 	agentd/loop.c agentd/loop.h \
@@ -63,7 +65,7 @@ agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JWT_CFLAGS) \
 
 # What the daemon links besides libcronq and libagentd.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(AMQP_LIBS) $(CURL_LIBS) $(BSD_LIBS)
+	$(SECCOMP_LIBS) $(AMQP_LIBS) $(CURL_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

@@ -20,6 +20,7 @@
 #include "agentd.h"
 #include "queue.h"
 #include "log.h"
+#include "sandbox.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -72,6 +73,8 @@ ops_run_to_json(const struct run *r)
 	cJSON_AddStringToObject(o, "host", r->host);
 	cJSON_AddNumberToObject(o, "missed_count", (double)r->missed_count);
 	cJSON_AddStringToObject(o, "message", r->message);
+	add_int_or_null(o, "cpu_usec", r->cpu_usec, r->cpu_usec == 0);
+	add_int_or_null(o, "peak_memory", r->peak_memory, r->peak_memory == 0);
 	return o;
 }
 
@@ -166,7 +169,14 @@ job_check_user(
     struct agentd *ad, const struct job *job, struct agentd_error *err)
 {
 	struct passwd *pw;
+	const char *field = NULL;
+	char *cause = NULL;
 
+	if (sandbox_check_job(job, &field, &cause) == -1) {
+		agentd_error_set(err, AGENTD_INVALID, field, "%s", cause);
+		free(cause);
+		return -1;
+	}
 	if (job->user == NULL)
 		return 0;
 	if ((pw = getpwnam(job->user)) == NULL) {
@@ -698,6 +708,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	    o, "max_running", ad->settings.max_running);
 	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
 	queue_status(ad->queue, o);
+	sandbox_status(o);
 	*out = o;
 	return 0;
 }

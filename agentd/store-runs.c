@@ -44,6 +44,8 @@ bind_run(sqlite3_stmt *s, const struct run *r)
 	sqlite3_bind_int64(s, 22, r->missed_count);
 	store_bind_text(s, 23, r->boot_id);
 	store_bind_text(s, 24, r->message);
+	store_bind_time(s, 25, r->cpu_usec);
+	store_bind_time(s, 26, r->peak_memory);
 }
 
 static void
@@ -81,6 +83,8 @@ run_from_row(sqlite3_stmt *s, struct run *r)
 	r->missed_count = sqlite3_column_int64(s, 21);
 	strlcpy(r->boot_id, store_col_text(s, 22), sizeof r->boot_id);
 	strlcpy(r->message, store_col_text(s, 23), sizeof r->message);
+	r->cpu_usec = sqlite3_column_int64(s, 24);
+	r->peak_memory = sqlite3_column_int64(s, 25);
 }
 
 /* Inserts without opening a transaction: the caller holds one. */

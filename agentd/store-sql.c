@@ -49,6 +49,9 @@ const char *const store_migrations[] = {
 	" created_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
 	"CREATE INDEX notifications_run ON notifications (run_id, id);"
 	"CREATE INDEX notifications_job ON notifications (owner, job, id);",
+	/* What a run used (sandbox.c, supervisor.c). */
+	"ALTER TABLE runs ADD COLUMN cpu_usec INTEGER;"
+	"ALTER TABLE runs ADD COLUMN peak_memory INTEGER;",
 };
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];
@@ -60,7 +63,8 @@ const size_t store_nmigrations =
 	"id, job_id, job, owner, attempt, first_run_id, trigger, "             \
 	"schedule, scheduled_at, queued_at, not_before, started_at, "          \
 	"finished_at, pid, exit_code, signal, http_status, state, "            \
-	"output_bytes, triggered_by, host, missed_count, boot_id, message"
+	"output_bytes, triggered_by, host, missed_count, boot_id, message, "   \
+	"cpu_usec, peak_memory"
 #define FINAL_STATES                                                           \
 	"('succeeded', 'failed', 'timed_out', 'cancelled', "                   \
 	"'lost', 'skipped')"
@@ -99,9 +103,10 @@ const char *const store_sql[STMT_COUNT] = {
 	    " first_run_id, trigger, schedule, scheduled_at, queued_at,"
 	    " not_before, started_at, finished_at, pid, exit_code, signal,"
 	    " http_status, state, output_bytes, triggered_by, host,"
-	    " missed_count, boot_id, message) VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
+	    " missed_count, boot_id, message, cpu_usec, peak_memory)"
+	    " VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	    " ?21, ?22, ?23, ?24)",
+	    " ?21, ?22, ?23, ?24, ?25, ?26)",
 	[STMT_RUN_UPDATE] =
 	    "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
 	    " attempt = ?5, first_run_id = ?6, trigger = ?7, schedule = ?8,"
@@ -109,7 +114,8 @@ const char *const store_sql[STMT_COUNT] = {
 	    " started_at = ?12, finished_at = ?13, pid = ?14, exit_code = ?15,"
 	    " signal = ?16, http_status = ?17, state = ?18, output_bytes = ?19,"
 	    " triggered_by = ?20, host = ?21, missed_count = ?22,"
-	    " boot_id = ?23, message = ?24 WHERE id = ?1",
+	    " boot_id = ?23, message = ?24, cpu_usec = ?25,"
+	    " peak_memory = ?26 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
 	[STMT_RUN_LIST] =
 	    "SELECT " RUN_COLS " FROM runs"

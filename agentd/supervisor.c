@@ -27,6 +27,7 @@
 #include "httpjob.h"
 #include "notify.h"
 #include "log.h"
+#include "sandbox.h"
 #include "queue.h"
 #include "xmalloc.h"
 
@@ -36,6 +37,7 @@ struct srun {
 	struct run run;
 	struct job *job; /* while running */
 	struct child *child;
+	struct sandbox_run sbx; /* its isolation, kept until it ends */
 	struct httpjob *http; /* kind http: the request in flight */
 	enum stop_why stop;
 	char stop_msg[128];
@@ -72,6 +74,7 @@ srun_free(struct srun *sr)
 	if (sr->timer != NULL)
 		loop_timer_cancel(sr->sup->ad->loop, sr->timer);
 	child_free(sr->child);
+	sandbox_run_free(&sr->sbx);
 	httpjob_free(sr->http);
 	job_free(sr->job);
 	free(sr);
@@ -179,6 +182,7 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	r.exit_code = -1;
 	r.signal = r.http_status = 0;
 	r.output_bytes = 0;
+	r.cpu_usec = r.peak_memory = 0;
 	r.state = RUN_RETRYING;
 	r.message[0] = '\0';
 	if (store_run_insert(sup->ad->store, &r) == -1) {
@@ -222,6 +226,30 @@ retry_code(const struct job *job, int code)
 	return 0;
 }
 
+/* SR's main process died of its seccomp filter: say which call, if known. */
+static int
+run_seccomp_killed(struct srun *sr)
+{
+	struct run *r = &sr->run;
+	char *name;
+
+	name = sandbox_seccomp_culprit(r->pid);
+	r->state = RUN_FAILED;
+	if (name != NULL)
+		snprintf(r->message, sizeof r->message,
+		    "killed by the seccomp filter (SIGSYS): system call %s is "
+		    "denied (sandbox.seccomp)",
+		    name);
+	else
+		snprintf(r->message, sizeof r->message,
+		    "killed by the seccomp filter (SIGSYS): a denied system "
+		    "call (sandbox.seccomp)");
+	log_warnx("supervisor: seccomp killed job=%s run=%lld syscall=%s",
+	    r->job, (long long)r->id, name != NULL ? name : "unknown");
+	free(name);
+	return sr->job->nretry_on == 0;
+}
+
 /* Decides the final state of SR from how its child ended. */
 static int
 run_outcome(struct srun *sr, const struct child_result *res)
@@ -243,6 +271,8 @@ run_outcome(struct srun *sr, const struct child_result *res)
 		    (long long)sr->job->timeout);
 		return sr->job->nretry_on == 0;
 	}
+	if (!res->exited && sandbox_run_seccomp_killed(&sr->sbx, res->signal))
+		return run_seccomp_killed(sr);
 	if (!res->exited) {
 		r->state = RUN_FAILED;
 		snprintf(r->message, sizeof r->message, "killed by signal %d",
@@ -298,6 +328,25 @@ running_remove(struct supervisor *sup, struct srun *sr)
 	}
 }
 
+/*
+ * CPU time and peak memory: the cgroup leaf's figures count every process
+ * of the run; without one, what wait4 reports for the main process and
+ * the children it waited for.
+ */
+static void
+run_usage(struct srun *sr, const struct child_result *res)
+{
+	int64_t cpu, peak;
+
+	sandbox_run_finish(&sr->sbx, &cpu, &peak);
+	if (cpu < 0)
+		cpu = (int64_t)(res->user_usec + res->sys_usec);
+	if (peak < 0)
+		peak = (int64_t)res->maxrss_kb * 1024;
+	sr->run.cpu_usec = cpu;
+	sr->run.peak_memory = peak;
+}
+
 /* SR has ended with RETRY from its outcome: record it, maybe retry. */
 static void
 srun_end(struct supervisor *sup, struct srun *sr, int retry, int64_t now)
@@ -330,6 +379,7 @@ child_gone(int fd, uint32_t events, void *arg)
 	if (child_reap(sr->child, &res) == -1)
 		return;
 	running_remove(sup, sr);
+	run_usage(sr, &res);
 	retry = run_outcome(sr, &res);
 	srun_end(sup, sr, retry, now);
 }
@@ -437,13 +487,30 @@ spec_user(struct supervisor *sup, const struct job *job,
 	struct passwd *pw;
 	uid_t uid;
 
-	if (!sup->ad->root)
-		uid = getuid();
-	else if (job->owner != 0 || job->user == NULL)
-		uid = job->owner;
-	else {
+	uid = sup->ad->root ? job->owner : getuid();
+	if (job->user != NULL) {
 		if ((pw = getpwnam(job->user)) == NULL) {
-			xasprintf(cause, "unknown user \"%s\"", job->user);
+			xasprintf(
+			    cause, "user: no user named \"%s\"", job->user);
+			return -1;
+		}
+		/*
+		 * Checked when the job was saved, but the password database
+		 * may have changed since: never run as someone else.
+		 */
+		if (sup->ad->root && job->owner != 0 &&
+		    pw->pw_uid != job->owner) {
+			xasprintf(cause,
+			    "user: jobs of uid %u run as that uid, "
+			    "not as \"%s\"",
+			    (unsigned)job->owner, job->user);
+			return -1;
+		}
+		if (!sup->ad->root && pw->pw_uid != uid) {
+			xasprintf(cause,
+			    "user: this daemon runs as uid %u and "
+			    "cannot run jobs as \"%s\"",
+			    (unsigned)uid, job->user);
 			return -1;
 		}
 		uid = pw->pw_uid;
@@ -479,6 +546,9 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	memset(&spec, 0, sizeof spec);
 	if (spec_user(sup, job, &spec, cause) == -1)
 		return -1;
+	if (sandbox_run_prepare(&sr->sbx, job, sr->run.id, cause) == -1)
+		return -1;
+	spec.sandbox = &sr->sbx.cs;
 	spec.run_id = sr->run.id;
 	spec.job = job->name;
 	spec.attempt = sr->run.attempt;

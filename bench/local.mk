@@ -58,3 +58,17 @@ bench-remote: cronq-agentd$(EXEEXT) bench/remote/mhd-tls-bare \
 	$(PYTHON3) $(srcdir)/bench/remote/run --agentd ./cronq-agentd$(EXEEXT) \
 	    --bindir bench $(BENCH_ARGS)
 CLEANFILES += bench/remote/mhd-tls-bare$(EXEEXT)
+
+# The cost of the run sandbox (issue 6): make bench-sandbox, as root for
+# the namespaces; BENCH_CGROUP_ROOT names a cgroup2 directory for leaves.
+EXTRA_PROGRAMS += bench/sandbox-bench
+bench_sandbox_bench_SOURCES = bench/sandbox-bench.c
+bench_sandbox_bench_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/agentd
+bench_sandbox_bench_LDADD = agentd/libagentd.a lib/libcronq.a $(CJSON_LIBS) \
+	$(SECCOMP_LIBS) $(BSD_LIBS)
+CLEANFILES += bench/sandbox-bench$(EXEEXT)
+BENCH_RUNS = 500
+.PHONY: bench-sandbox
+bench-sandbox: bench/sandbox-bench$(EXEEXT)
+	bench/sandbox-bench$(EXEEXT) -n $(BENCH_RUNS) \
+	    $(if $(BENCH_CGROUP_ROOT),-c $(BENCH_CGROUP_ROOT))

@@ -46,6 +46,32 @@ status_no_args(const struct cli_cmd *cmd, int argc, char **argv)
 	return -1;
 }
 
+/* One line: which isolation features the daemon enforces ("-" if not). */
+static void
+status_sandbox(const cJSON *sb)
+{
+	static const char *const names[] = { "seccomp", "namespaces", "cgroup",
+		"memory_max", "pids_max", "cpu_max", NULL };
+	const cJSON *v;
+	char buf[256];
+	int i;
+
+	if (!cJSON_IsObject(sb))
+		return;
+	printf("sandbox:   ");
+	for (i = 0; names[i] != NULL; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(sb, names[i]);
+		printf(" %s%s", cJSON_IsTrue(v) ? "" : "-", names[i]);
+	}
+	printf("\n");
+	cJSON_ArrayForEach(
+	    v, cJSON_GetObjectItemCaseSensitive(sb, "unavailable"))
+	{
+		print_value(buf, sizeof buf, v);
+		printf("  %s\n", buf);
+	}
+}
+
 static int
 cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -84,6 +110,7 @@ cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 	for (i = 0; counts[i] != NULL; i++)
 		if (print_int(st, counts[i], &n) == 0)
 			printf("%-11s %lld\n", counts[i], n);
+	status_sandbox(cJSON_GetObjectItemCaseSensitive(st, "sandbox"));
 	problems = cJSON_GetObjectItemCaseSensitive(st, "problems");
 	if (cJSON_GetArraySize(problems) == 0)
 		printf("problems:   none\n");

@@ -131,6 +131,7 @@ job_to_json(const struct job *job, int spec)
 	add_policy(o, job);
 	cJSON_AddNumberToObject(o, "max_output", (double)job->max_output);
 	add_limits(o, &job->limits);
+	cJSON_AddItemToObject(o, "sandbox", job_sandbox_to_json(&job->sandbox));
 	cJSON_AddBoolToObject(o, "paused", job->paused);
 	cJSON_AddStringToObject(
 	    o, "description", job->description != NULL ? job->description : "");

@@ -53,6 +53,7 @@ job_create(void)
 	job->max_output = 1048576;
 	job->limits.cpu = job->limits.memory = job->limits.nofile = -1;
 	job->limits.nproc = job->limits.fsize = job->limits.core = -1;
+	job_sandbox_init(&job->sandbox);
 	job->origin = xstrdup("api");
 	job->description = xstrdup("");
 	return job;
@@ -98,6 +99,7 @@ job_free(struct job *job)
 	env_free(job->env, job->nenv);
 	free(job->retry_on);
 	free(job->on_exit);
+	job_sandbox_clear(&job->sandbox);
 	free(job->description);
 	job_labels_free(job->labels, job->nlabels);
 	free(job->origin);
@@ -171,6 +173,7 @@ job_dup(const struct job *job)
 	d->env = env_dup(job->env, job->nenv);
 	d->retry_on = mem_dup(job->retry_on, job->nretry_on, sizeof(int));
 	d->on_exit = mem_dup(job->on_exit, job->non_exit, sizeof *job->on_exit);
+	job_sandbox_copy(&d->sandbox, &job->sandbox);
 	d->description = dup_or_null(job->description);
 	d->labels = job_labels_dup(job->labels, job->nlabels);
 	d->origin = dup_or_null(job->origin);
@@ -666,6 +669,9 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		return get_size(jp, e, &job->max_output);
 	else if (strcmp(k, "limits") == 0)
 		return get_limits(jp, job, e);
+	else if (strcmp(k, "sandbox") == 0)
+		return job_sandbox_parse(
+		    e, &job->sandbox, &jp->field, jp->cause);
 	else if (strcmp(k, "paused") == 0) {
 		if (!cJSON_IsBool(e))
 			return jp_fail(jp, "expected true or false");

@@ -16,6 +16,7 @@
 
 #include "cronexpr.h"
 #include "cronq.h"
+#include "job-sandbox.h"
 #include "tz.h"
 
 enum job_kind { JOB_COMMAND, JOB_HTTP };
@@ -132,6 +133,7 @@ struct job {
 	enum cron_dst_repeat dst_repeat;
 	int64_t max_output;
 	struct job_limits limits;
+	struct job_sandbox sandbox;
 	int paused;
 	char *description;
 	char **labels; /* sorted, unique; a worker must carry all of them */

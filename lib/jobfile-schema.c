@@ -48,6 +48,17 @@ static const struct field limit_fields[] = { { "cpu", F_DUR, NULL },
 	{ "nproc", F_INT, NULL }, { "fsize", F_DUR, NULL },
 	{ "core", F_DUR, NULL }, { NULL, F_STR, NULL } };
 
+static const struct field seccomp_fields[] = { { "default", F_STR, NULL },
+	{ "action", F_STR, NULL }, { "deny", F_CMD, NULL },
+	{ "allow", F_CMD, NULL }, { NULL, F_STR, NULL } };
+static const struct field sandbox_fields[] = { { "nice", F_INT, NULL },
+	{ "ioprio", F_STR, NULL }, { "seccomp", F_SUB, seccomp_fields },
+	{ "private_tmp", F_BOOL, NULL }, { "protect_system", F_BOOL, NULL },
+	{ "network", F_BOOL, NULL }, { "read_only_paths", F_CMD, NULL },
+	{ "read_write_paths", F_CMD, NULL }, { "memory_max", F_DUR, NULL },
+	{ "pids_max", F_INT, NULL }, { "cpu_max", F_DUR, NULL },
+	{ NULL, F_STR, NULL } };
+
 static const struct field job_fields[] = { { "name", F_STR, NULL },
 	{ "schedule", F_SCHED, NULL }, { "schedules", F_SCHED, NULL },
 	{ "timezone", F_STR, NULL }, { "kind", F_STR, NULL },
@@ -61,6 +72,7 @@ static const struct field job_fields[] = { { "name", F_STR, NULL },
 	{ "catchup", F_STR, NULL }, { "catchup_max", F_INT, NULL },
 	{ "jitter", F_DUR, NULL }, { "dst", F_SUB, dst_fields },
 	{ "max_output", F_DUR, NULL }, { "limits", F_SUB, limit_fields },
+	{ "sandbox", F_SUB, sandbox_fields },
 	{ "paused", F_BOOL, NULL }, { "description", F_STR, NULL },
 	{ NULL, F_STR, NULL } };
 

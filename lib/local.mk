@@ -9,6 +9,7 @@ lib_libcronq_a_SOURCES = \
 	lib/job.c lib/job-json.c lib/job-labels.c lib/job-ext.c lib/job.h \
 	lib/jobfile.c lib/jobfile-schema.c lib/jobfile-io.c lib/jobfile.h \
 	lib/jobfile-int.h \
+	lib/job-sandbox.c lib/job-sandbox.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h
 lib_libcronq_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(YAML_CFLAGS)

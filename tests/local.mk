@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-cronexpr \
 	tests/unit/test-util \
 	tests/unit/test-child \
+	tests/unit/test-sandbox \
 	tests/unit/test-output \
 	tests/unit/test-job \
 	tests/unit/test-jobfile \
@@ -50,12 +51,17 @@ tests_unit_test_util_LDADD = $(UNIT_LDADD)
 tests_unit_test_child_SOURCES = tests/unit/test-child.c
 tests_unit_test_child_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_child_LDADD = agentd/libagentd.a $(UNIT_LDADD)
+tests_unit_test_sandbox_SOURCES = tests/unit/test-sandbox.c
+tests_unit_test_sandbox_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
+tests_unit_test_sandbox_LDADD = agentd/libagentd.a $(UNIT_LDADD) \
+	$(DAEMON_UNIT_LIBS)
 tests_unit_test_output_SOURCES = tests/unit/test-output.c
 tests_unit_test_output_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
 tests_unit_test_output_LDADD = agentd/libagentd.a $(UNIT_LDADD)
 # The daemon's own parts (job model, store, scheduler).
 DAEMON_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/agentd
-DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS) $(CURL_LIBS)
+DAEMON_UNIT_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(AMQP_LIBS) $(CURL_LIBS) \
+	$(SECCOMP_LIBS)
 tests_unit_test_job_SOURCES = tests/unit/test-job.c
 tests_unit_test_job_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_job_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
@@ -87,7 +93,8 @@ CLI_TESTS = \
 	tests/cli/field.bats \
 	tests/cli/files.bats \
 	tests/cli/httpjobs.bats \
-	tests/cli/remote.bats
+	tests/cli/remote.bats \
+	tests/cli/sandbox.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 EXTRA_DIST += tests/httpd.py
 
@@ -123,6 +130,7 @@ SAN_TESTS = \
 	tests/unit/san/test-cronexpr.san \
 	tests/unit/san/test-util.san \
 	tests/unit/san/test-child.san \
+	tests/unit/san/test-sandbox.san \
 	tests/unit/san/test-output.san \
 	tests/unit/san/test-job.san \
 	tests/unit/san/test-jobfile.san \
@@ -152,6 +160,11 @@ tests_unit_san_test_child_san_SOURCES = $(tests_unit_test_child_SOURCES)
 tests_unit_san_test_child_san_CFLAGS = $(tests_unit_test_child_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_child_san_LDFLAGS = $(SAN_FLAGS)
 tests_unit_san_test_child_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD)
+tests_unit_san_test_sandbox_san_SOURCES = $(tests_unit_test_sandbox_SOURCES)
+tests_unit_san_test_sandbox_san_CFLAGS = $(tests_unit_test_sandbox_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_sandbox_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_sandbox_san_LDADD = agentd/libagentd-san.a $(SAN_LDADD) \
+	$(DAEMON_UNIT_LIBS)
 tests_unit_san_test_output_san_SOURCES = $(tests_unit_test_output_SOURCES)
 tests_unit_san_test_output_san_CFLAGS = $(tests_unit_test_output_CFLAGS) $(SAN_FLAGS)
 tests_unit_san_test_output_san_LDFLAGS = $(SAN_FLAGS)
