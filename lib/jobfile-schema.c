@@ -28,7 +28,8 @@ enum ftype {
 	F_STRMAP,  /* a map of literal strings (env, headers) */
 	F_INTLIST, /* a list of numbers */
 	F_OUTMAP,  /* on_exit: code to literal outcome */
-	F_SUB      /* a map with its own table */
+	F_SUB,     /* a map with its own table */
+	F_SUBLIST  /* a list of maps sharing one table (notify) */
 };
 
 struct field {
@@ -40,7 +41,12 @@ struct field {
 static const struct field http_fields[] = { { "method", F_STR, NULL },
 	{ "url", F_STR, NULL }, { "headers", F_STRMAP, NULL },
 	{ "body", F_STR, NULL }, { "expect_status", F_INT, NULL },
+	{ "insecure_tls", F_BOOL, NULL }, { "follow_redirects", F_BOOL, NULL },
 	{ NULL, F_STR, NULL } };
+static const struct field notify_fields[] = { { "kind", F_STR, NULL },
+	{ "url", F_STR, NULL }, { "command", F_CMD, NULL },
+	{ "on", F_CMD, NULL }, { "timeout", F_DUR, NULL },
+	{ "retries", F_INT, NULL }, { NULL, F_STR, NULL } };
 static const struct field dst_fields[] = { { "gap", F_STR, NULL },
 	{ "repeat", F_STR, NULL }, { NULL, F_STR, NULL } };
 static const struct field limit_fields[] = { { "cpu", F_DUR, NULL },
@@ -72,7 +78,9 @@ static const struct field job_fields[] = { { "name", F_STR, NULL },
 	{ "catchup", F_STR, NULL }, { "catchup_max", F_INT, NULL },
 	{ "jitter", F_DUR, NULL }, { "dst", F_SUB, dst_fields },
 	{ "max_output", F_DUR, NULL }, { "limits", F_SUB, limit_fields },
-	{ "sandbox", F_SUB, sandbox_fields },
+	{ "sandbox", F_SUB, sandbox_fields }, { "group", F_STR, NULL },
+	{ "labels", F_CMD, NULL }, { "notify", F_SUBLIST, notify_fields },
+	{ "late_after", F_DUR, NULL }, { "expected_duration", F_DUR, NULL },
 	{ "paused", F_BOOL, NULL }, { "description", F_STR, NULL },
 	{ NULL, F_STR, NULL } };
 
@@ -354,6 +362,11 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 		break;
 	case F_SUB:
 		check_map(jf, name, f->sub, n, p);
+		break;
+	case F_SUBLIST:
+		if (!cJSON_IsArray(n))
+			break; /* job_from_json names the type */
+		cJSON_ArrayForEach(e, n) check_map(jf, name, f->sub, e, p);
 		break;
 	}
 }

@@ -327,3 +327,32 @@ job() { # NAME SCHEDULE COMMAND
 	run api POST /jobs/later/trigger
 	[[ "$output" == *'"trigger":"manual"'* ]]
 }
+
+@test "validate: http, group, labels and notify keys of other job kinds" {
+	cat >"$T/ext.yaml" <<'Y'
+jobs:
+  - name: grouped
+    schedule: "*/5 * * * *"
+    command: "echo hi"
+    group: db-heavy
+    labels: [gpu]
+    late_after: 30s
+    expected_duration: 5m
+    notify:
+      - kind: webhook
+        url: "http://127.0.0.1:9/hook"
+        on: [failure, late]
+  - name: web
+    kind: http
+    http:
+      url: "https://example.invalid/ping"
+      expect_status: [200]
+      follow_redirects: true
+Y
+	run "$CRONQ" validate "$T/ext.yaml"
+	[ "$status" -eq 0 ]
+	sed -i 's/kind: webhook/kinde: webhook/' "$T/ext.yaml"
+	run "$CRONQ" validate "$T/ext.yaml"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"ext.yaml:10:9: notify.kinde: unknown field; did you mean kind?"* ]]
+}
