@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include "remote.h"
 #include "sandbox.h"
 #include "notify.h"
+#include "pathnames.h"
 #include "queue.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -56,16 +58,46 @@ struct daemon {
 	int64_t housekeeping; /* wall time of the next retention pass */
 };
 
+static const char usage_line[] =
+    "usage: cronq-agentd [-dfhv] [--state-dir dir] [--socket path] "
+    "[--config file]\n"
+    "                    [--max-running n] [--jobs-dir dir] "
+    "[--role all|scheduler|worker]\n"
+    "                    [--label label]... [--name name] [--version]\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: cronq-agentd [-dfv] [--state-dir dir] "
-	    "[--socket path] [--config file] [--max-running n] "
-	    "[--jobs-dir dir]\n"
-	    "                    [--role all|scheduler|worker] "
-	    "[--label label] [--name name]\n");
+	fputs(usage_line, stderr);
 	exit(2);
+}
+
+static void
+help(void)
+{
+	fputs(usage_line, stdout);
+	fputs(
+	    "\n"
+	    "  -f, -d, --foreground  stay in the foreground, log to stderr\n"
+	    "  -v, --verbose         log debug messages too\n"
+	    "  --state-dir dir       database and run logs (default as "
+	    "root: " CQ_PATH_STATE_DIR ")\n"
+	    "  --socket path         the API socket (default as root: " CQ_PATH_SOCKET
+	    ")\n"
+	    "  --config file         settings (default as root: " CQ_PATH_CONFIG
+	    ")\n"
+	    "  --max-running n       runs at once, 0 for no limit "
+	    "(default 64)\n"
+	    "  --jobs-dir dir        job files (default as root: " CQ_PATH_JOBS_DIR
+	    ")\n"
+	    "  --role role           all, scheduler or worker (with a shared "
+	    "queue)\n"
+	    "  --label label         a label this worker carries "
+	    "(repeatable)\n"
+	    "  --name name           the host name runs show\n"
+	    "See cronq-agentd(8).\n",
+	    stdout);
+	exit(0);
 }
 
 static int64_t
@@ -278,6 +310,133 @@ make_dir(const char *path)
 		fatal("cannot create %s", path);
 }
 
+/*
+ * Creates PATH with MODE and its missing parents with 0755, as mkdir -p
+ * does. Exits with one line naming WHAT, the directory that failed and why.
+ */
+static void
+make_dirs(const char *what, const char *path, mode_t mode)
+{
+	struct stat sb;
+	char *p, *slash;
+	int last;
+
+	p = xstrdup(path);
+	slash = p;
+	do {
+		slash = strchr(slash + 1, '/');
+		last = slash == NULL;
+		if (!last) {
+			*slash = '\0';
+			if (slash == p || slash[-1] == '/') {
+				*slash = '/';
+				continue;
+			}
+		}
+		if (mkdir(p, last ? mode : 0755) == -1 &&
+		    (errno != EEXIST || stat(p, &sb) == -1 ||
+		        !S_ISDIR(sb.st_mode))) {
+			if (errno == EEXIST)
+				errno = ENOTDIR;
+			fprintf(stderr,
+			    "cronq-agentd: %s %s: cannot create %s: %s\n", what,
+			    path, p, strerror(errno));
+			exit(1);
+		}
+		if (!last)
+			*slash = '/';
+	} while (!last);
+	free(p);
+}
+
+/* PATH made absolute against the working directory, which we leave. */
+static char *
+absolute(const char *path)
+{
+	char cwd[4096], *abs;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		fatal("cannot get the working directory");
+	xasprintf(&abs, "%s/%s", cwd, path);
+	return abs;
+}
+
+/*
+ * Forks the daemon. The parent stays until the child listens or fails: the
+ * child's stderr is a pipe to it during start-up, so a failure reads as it
+ * would in the foreground (log.c tees err and crit lines to it; the rest
+ * goes to syslog) and the exit status says whether a daemon runs.
+ * The child ends the start-up with a NUL byte (see report_ready); log text
+ * never holds one.
+ */
+static void
+daemonize(int verbose)
+{
+	char buf[512], *nul;
+	ssize_t n;
+	pid_t pid;
+	int p[2], fd, st;
+
+	fflush(NULL);
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		fatal("cannot daemonize");
+	if (pid == 0) {
+		close(p[0]);
+		signal(SIGPIPE, SIG_IGN);
+		if (setsid() == -1 || chdir("/") == -1 ||
+		    (fd = open("/dev/null", O_RDWR)) == -1)
+			fatal("cannot daemonize");
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(fd);
+		close(p[1]);
+		log_init(0, verbose, "cronq-agentd");
+		log_tee_errors(1);
+		return;
+	}
+	close(p[1]);
+	for (;;) {
+		n = read(p[0], buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		nul = memchr(buf, '\0', (size_t)n);
+		fwrite(buf, 1, nul != NULL ? (size_t)(nul - buf) : (size_t)n,
+		    stderr);
+		if (nul != NULL)
+			_exit(0);
+	}
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st))
+		fprintf(stderr,
+		    "cronq-agentd: the daemon was killed by signal %d "
+		    "during start-up\n",
+		    WTERMSIG(st));
+	_exit(1);
+}
+
+/* Tells the waiting parent that we listen; errors go to syslog only now. */
+static void
+report_ready(int fg)
+{
+	int fd;
+
+	if (fg)
+		return;
+	if (write(STDERR_FILENO, "", 1) != 1)
+		log_debug("agentd: the starting parent is gone");
+	if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	log_tee_errors(0);
+}
+
 /* Fills the paths from the options and who we run as. */
 static void
 set_paths(struct agentd *ad, const char *state_dir, const char *socket,
@@ -292,20 +451,20 @@ set_paths(struct agentd *ad, const char *state_dir, const char *socket,
 		    "not running as root\n");
 		exit(2);
 	}
-	ad->state_dir =
-	    xstrdup(state_dir != NULL ? state_dir : LOCALSTATEDIR "/lib/cronq");
+	ad->state_dir = state_dir != NULL ? absolute(state_dir)
+	                                  : xstrdup(CQ_PATH_STATE_DIR);
 	if (socket != NULL)
-		ad->socket_path = xstrdup(socket);
+		ad->socket_path = absolute(socket);
 	else if (state_dir == NULL)
-		ad->socket_path = xstrdup(RUNSTATEDIR "/cronq/cronq.sock");
+		ad->socket_path = xstrdup(CQ_PATH_SOCKET);
 	else if (xdg != NULL && *xdg != '\0')
 		xasprintf(&ad->socket_path, "%s/cronq.sock", xdg);
 	else
 		xasprintf(&ad->socket_path, "%s/cronq.sock", ad->state_dir);
 	if (config != NULL)
-		ad->config_path = xstrdup(config);
+		ad->config_path = absolute(config);
 	else if (state_dir == NULL)
-		ad->config_path = xstrdup(SYSCONFDIR "/cronq/agentd.yaml");
+		ad->config_path = xstrdup(CQ_PATH_CONFIG);
 	else
 		xasprintf(&ad->config_path, "%s/agentd.yaml", ad->state_dir);
 	xasprintf(&ad->db_path, "%s/cronq.db", ad->state_dir);
@@ -357,7 +516,7 @@ start_parts(struct daemon *d)
 	/* Before the first load, so that @reboot jobs of a new file fire. */
 	if (ad->jobs_dir == NULL) {
 		if (ad->root)
-			ad->jobs_dir = xstrdup(SYSCONFDIR "/cronq.d");
+			ad->jobs_dir = xstrdup(CQ_PATH_JOBS_DIR);
 		else {
 			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);
 			make_dir(ad->jobs_dir);
@@ -388,7 +547,8 @@ main(int argc, char **argv)
 		{ "role", required_argument, NULL, 'R' },
 		{ "label", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 } };
 	struct daemon d;
 	struct agentd *ad = &d.ad;
 	const char *state_dir = NULL, *socket = NULL, *config = NULL;
@@ -418,7 +578,8 @@ main(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'J':
-			ad->jobs_dir = xstrdup(optarg);
+			free(ad->jobs_dir);
+			ad->jobs_dir = absolute(optarg);
 			break;
 		case 'm':
 			max_running = (int)strtol(optarg, &end, 10);
@@ -457,6 +618,12 @@ main(int argc, char **argv)
 			}
 			name = optarg;
 			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("cronq-agentd %s\n", PACKAGE_VERSION);
+			exit(0);
 		default:
 			usage();
 		}
@@ -474,9 +641,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "cronq-agentd: %s\n", cause);
 		exit(1);
 	}
-	make_dir(ad->state_dir);
+	make_dirs("--state-dir", ad->state_dir, 0700);
 	make_dir(ad->log_dir);
-	log_init(fg, verbose, "cronq-agentd");
+	/* As root, without systemd's RuntimeDirectory= to make it. */
+	if (socket == NULL && state_dir == NULL)
+		make_dirs("socket directory", CQ_PATH_RUN_DIR, 0755);
+	/* On stderr until the start-up is over (see daemonize). */
+	log_init(1, verbose, "cronq-agentd");
 	if (queue_config_load(&qcfg, ad->config_path, &cause) == -1) {
 		fprintf(stderr, "cronq-agentd: %s\n", cause);
 		exit(1);
@@ -498,8 +669,8 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	d.lockfd = lock_state_dir(ad->state_dir);
-	if (!fg && daemon(0, 0) == -1)
-		fatal("cannot daemonize");
+	if (!fg)
+		daemonize(verbose);
 	write_pid(d.lockfd);
 
 	if (max_running >= 0)
@@ -516,6 +687,7 @@ main(int argc, char **argv)
 	if (setup_fds(&d) == -1)
 		fatal("cannot set up the event loop");
 	start_parts(&d);
+	report_ready(fg);
 	log_notice("agentd: started pid=%d state_dir=%s socket=%s",
 	    (int)getpid(), ad->state_dir, ad->socket_path);
 	sd_notify(0, "READY=1");

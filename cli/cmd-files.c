@@ -22,6 +22,7 @@
 #include "client.h"
 #include "cronexpr.h"
 #include "jobfile.h"
+#include "pathnames.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -41,7 +42,7 @@ cli_jobs_dir(void)
 {
 	const char *env = getenv("CRONQ_JOBS_DIR");
 
-	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/cronq.d";
+	return env != NULL && *env != '\0' ? env : CQ_PATH_JOBS_DIR;
 }
 
 /* Prints each job of JF with the next fire of its first schedules. */

@@ -1,6 +1,6 @@
 noinst_LIBRARIES += lib/libcronq.a
 lib_libcronq_a_SOURCES = \
-	lib/cronq.h \
+	lib/cronq.h lib/pathnames.h \
 	lib/civil.c lib/civil.h \
 	lib/client.c lib/client.h \
 	lib/tz.c lib/tz-load.c lib/tz-int.h lib/tz.h \

@@ -17,6 +17,7 @@
 
 static int log_foreground = 1;
 static int log_verbose;
+static int log_tee;
 
 void
 log_init(int foreground, int verbose, const char *ident)
@@ -25,6 +26,12 @@ log_init(int foreground, int verbose, const char *ident)
 	log_verbose = verbose;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_CRON);
+}
+
+void
+log_tee_errors(int on)
+{
+	log_tee = on;
 }
 
 int
@@ -66,7 +73,7 @@ log_vwrite(int prio, const char *fmt, va_list ap, int with_errno)
 		n = strlen(msg);
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
-	if (log_foreground) {
+	if (log_foreground || (log_tee && prio <= LOG_ERR)) {
 		struct timespec ts;
 		struct tm tm;
 		char stamp[32];
@@ -74,21 +81,22 @@ log_vwrite(int prio, const char *fmt, va_list ap, int with_errno)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, ts.tv_nsec / 1000000,
-		    log_prio_name(prio), msg);
+		fprintf(stderr, "%s.%03ldZ %s %s\n", stamp,
+		    ts.tv_nsec / 1000000, log_prio_name(prio), msg);
 		fflush(stderr);
-	} else
+	}
+	if (!log_foreground)
 		syslog(prio, "%s", msg);
 	errno = saved;
 }
 
-#define LOG_FN(name, prio, with_errno)                 \
-	void name(const char *fmt, ...)                \
-	{                                              \
-		va_list ap;                            \
-		va_start(ap, fmt);                     \
-		log_vwrite(prio, fmt, ap, with_errno); \
-		va_end(ap);                            \
+#define LOG_FN(name, prio, with_errno)                                         \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vwrite(prio, fmt, ap, with_errno);                         \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_warn, LOG_WARNING, 1)

@@ -3,6 +3,8 @@
 # SIGTERM exits cleanly, and kill -9 in the middle of a burst loses no run.
 # The real cronq-agentd on a private state directory and socket.
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	T=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/daemon.XXXXXX")
 	SOCK="$T/agentd.sock"
@@ -11,9 +13,12 @@ setup() {
 }
 
 teardown() {
-	if [ -f "$T/agentd.pid" ]; then
-		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	fi
+	local f
+	# $T/agentd.pid: started with -f; */agentd.pid: daemons that forked.
+	for f in "$T/agentd.pid" "$T"/*/agentd.pid "$T"/*/*/*/agentd.pid; do
+		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	return 0
 }
 
 # start [ARGS...]: starts the daemon and waits (at most 10 s) for its API.
@@ -105,4 +110,54 @@ wait_for() {
 	[ "$(sql "SELECT count(*) FROM runs WHERE trigger = 'retry'
 	    AND first_run_id IN (SELECT id FROM runs WHERE state = 'lost')")" = 2 ]
 	[ "$(sql "SELECT count(*) FROM runs")" = 8 ]
+}
+
+@test "--help and --version go to stdout and exit 0; a bad option exits 2" {
+	run --separate-stderr "$CRONQ_AGENTD" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == "usage: cronq-agentd [-dfhv] "* ]]
+	[[ "$output" == *"0 for no limit"* ]]
+	[ -z "$stderr" ]
+	run --separate-stderr "$CRONQ_AGENTD" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "cronq-agentd "[0-9]* ]]
+	run --separate-stderr "$CRONQ_AGENTD" --bogus
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"usage: cronq-agentd [-dfhv] "* ]]
+}
+
+@test "--state-dir creates missing parents like mkdir -p" {
+	local agentd
+	agentd=$(realpath "$CRONQ_AGENTD")
+	cd "$T"
+	# Relative: the forked daemon leaves the working directory.
+	run "$agentd" --state-dir new/state/cronq --socket "$SOCK"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a new new/state)" = "755
+755" ]
+	[ "$(stat -c %a new/state/cronq)" = 700 ]
+	[ -s new/state/cronq/cronq.db ]
+	curl -sf --unix-socket "$SOCK" http://x/healthz
+}
+
+@test "a state directory that cannot be made is named with the reason" {
+	: >"$T/file"
+	run "$CRONQ_AGENTD" -f --state-dir "$T/file/state" --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$T/file/state"*"Not a directory"* ]]
+	[ ! -e "$SOCK" ]
+}
+
+@test "without -f: exits 0 once listening; a second daemon on the socket exits 1" {
+	run "$CRONQ_AGENTD" --state-dir "$T/one" --socket "$SOCK"
+	[ "$status" -eq 0 ]
+	# No polling: the daemon listens by the time its parent exits.
+	curl -sf --unix-socket "$SOCK" http://x/healthz
+	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
+	    --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *" crit another daemon listens on $SOCK" ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	# The first one still serves.
+	curl -sf --unix-socket "$SOCK" http://x/healthz
 }
