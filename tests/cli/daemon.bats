@@ -117,6 +117,9 @@ wait_for() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == "usage: cronq-agentd [-dfhv] "* ]]
 	[[ "$output" == *"0 for no limit"* ]]
+	# The root defaults do not follow the configure prefix.
+	[[ "$output" == *"(default as root: /run/cronq/cronq.sock)"* ]]
+	[[ "$output" == *"(default as root: /var/lib/cronq)"* ]]
 	[ -z "$stderr" ]
 	run --separate-stderr "$CRONQ_AGENTD" --version
 	[ "$status" -eq 0 ]
@@ -148,11 +151,13 @@ wait_for() {
 	[ ! -e "$SOCK" ]
 }
 
-@test "without -f: exits 0 once listening; a second daemon on the socket exits 1" {
-	run "$CRONQ_AGENTD" --state-dir "$T/one" --socket "$SOCK"
+@test "without -f: exits 0 once listening; a second one on the socket exits 1" {
+	run "$CRONQ_AGENTD" --state-dir "$T/one" --socket "$SOCK" \
+	    --max-running 0
 	[ "$status" -eq 0 ]
 	# No polling: the daemon listens by the time its parent exits.
-	curl -sf --unix-socket "$SOCK" http://x/healthz
+	run api GET /status
+	[[ "$output" == *'"max_running":0,'* ]]
 	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
 	    --socket "$SOCK"
 	[ "$status" -eq 1 ]
