@@ -32,7 +32,8 @@ const struct cli_cmd cmd_validate = { "validate",
 	"validate [--dir DIR] [FILE ...]",
 	"check job files offline and show when each job fires next",
 	cmd_validate_exec };
-const struct cli_cmd cmd_rollback = { "rollback", "rollback NAME [VERSION]",
+const struct cli_cmd cmd_rollback = { "rollback",
+	"rollback [--detach] NAME [VERSION]",
 	"restore an earlier version of a job (or a removed job)",
 	cmd_rollback_exec };
 
@@ -178,6 +179,14 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 	return CQ_EXIT_OK;
 }
 
+const char *
+cli_add_path(int flags)
+{
+	if (flags & CLI_ADD_DETACH)
+		return "/jobs?replace=1&detach=1";
+	return flags & CLI_ADD_REPLACE ? "/jobs?replace=1" : "/jobs";
+}
+
 int
 cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 {
@@ -200,8 +209,8 @@ cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 	}
 	for (i = 0; i < jf->njobs && rc == CQ_EXIT_OK; i++) {
 		body = job_to_json(jf->jobs[i], 1);
-		rc = cli_api(c, "POST", replace ? "/jobs?replace=1" : "/jobs",
-		    body, &resp, "add job \"%s\"", jf->jobs[i]->name);
+		rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
+		    "add job \"%s\"", jf->jobs[i]->name);
 		if (rc == CQ_EXIT_OK && opts->json)
 			print_json(resp);
 		cJSON_Delete(resp);
@@ -221,11 +230,17 @@ cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
 	const char *name;
 	long long version = 0, n;
 	char *end, *path;
-	int rc;
+	int rc, detach = 0;
 
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		return print_usage(&cmd_rollback);
+	/* --detach first: a job whose file is still there becomes the API's. */
+	if (argc >= 2 && strcmp(argv[1], "--detach") == 0) {
+		detach = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2 || argc > 3)
 		return cli_usage(&cmd_rollback, "expected NAME [VERSION]");
 	name = argv[1];
@@ -238,7 +253,8 @@ cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
-	xasprintf(&path, "/jobs/%s/rollback", name);
+	xasprintf(
+	    &path, "/jobs/%s/rollback%s", name, detach ? "?detach=1" : "");
 	body = cJSON_CreateObject();
 	if (version > 0)
 		cJSON_AddNumberToObject(body, "version", (double)version);

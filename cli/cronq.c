@@ -80,8 +80,9 @@ cli_help(FILE *fp)
 static int
 cli_hint(void)
 {
-	fprintf(stderr, "usage: cronq [OPTIONS] COMMAND [ARGS]; "
-	                "see cronq --help\n");
+	fprintf(stderr,
+	    "usage: cronq [OPTIONS] COMMAND [ARGS]; "
+	    "see cronq --help\n");
 	return CQ_EXIT_USAGE;
 }
 
@@ -322,15 +323,15 @@ main(int argc, char **argv)
 			printf("cronq %s\n", PACKAGE_VERSION);
 			return CQ_EXIT_OK;
 		case ':':
-			cli_error("option \"%s\" needs a value",
-			    argv[optind - 1]);
+			cli_error(
+			    "option \"%s\" needs a value", argv[optind - 1]);
 			return cli_hint();
 		default:
 			if (optopt != 0)
 				cli_error("unknown option \"-%c\"", optopt);
 			else
-				cli_error("unknown option \"%s\"",
-				    argv[optind - 1]);
+				cli_error(
+				    "unknown option \"%s\"", argv[optind - 1]);
 			return cli_hint();
 		}
 	}

@@ -356,3 +356,34 @@ Y
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"ext.yaml:10:9: notify.kinde: unknown field; did you mean kind?"* ]]
 }
+
+@test "--detach lets rm, pause, resume and add --replace change a file job" {
+	{ echo 'jobs:'; job a "0 0 1 1 *" "echo a"; job b "0 0 1 1 *" "echo b"
+	  job c "0 0 1 1 *" "echo c"; } >"$DIR/d.yaml"
+	start
+	wait_api /jobs/c '*"origin":"/*'
+	cq pause a
+	assert_status 1
+	[[ "$stderr" == *'comes from '*'d.yaml: edit that file, or use --detach'* ]]
+	cq pause --detach a
+	assert_status 0
+	wait_api /jobs/a '*"paused":true*"origin":"api"*'
+	cq resume a
+	assert_status 0
+	cq rm b
+	assert_status 1
+	cq rm --detach b
+	assert_status 0
+	cq add c -s '0 1 * * *' -- true
+	assert_status 1
+	cq add --detach c -- true
+	assert_status 2
+	[[ "$stderr" == *'--detach needs --replace'* ]]
+	cq add --replace c -s '0 1 * * *' -- true
+	assert_status 1
+	cq add --replace --detach c -s '0 1 * * *' -- true
+	assert_status 0
+	wait_api /jobs/c '*"origin":"api"*'
+	cq show --detach c
+	assert_status 2
+}
