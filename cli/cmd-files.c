@@ -68,6 +68,8 @@ print_next(const struct jobfile *jf, int64_t now)
 		}
 		if (best != 0)
 			util_format_time(when, sizeof when, best, job->tz);
+		else if (reboot)
+			strlcpy(when, "at daemon start-up", sizeof when);
 		else
 			strlcpy(when,
 			    job->nschedules == 0 ? "only when triggered"

@@ -548,6 +548,16 @@ cmd_history_volatile(const char *key)
 	    strcmp(key, "last_run") == 0;
 }
 
+/* A value of a version as `show` prints it; "-" for an absent one. */
+static void
+cmd_history_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
+{
+	if (v == NULL)
+		strlcpy(buf, "-", len);
+	else
+		cmd_show_value(buf, len, job, v);
+}
+
 /* Prints "  key: old -> new" for each field that differs. */
 static void
 cmd_history_diff(const cJSON *older, const cJSON *newer)
@@ -564,8 +574,8 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		o = cJSON_GetObjectItemCaseSensitive(older, v->string);
 		if (o != NULL && cJSON_Compare(o, v, 1))
 			continue;
-		print_value(a, sizeof a, o);
-		print_value(b, sizeof b, v);
+		cmd_history_value(a, sizeof a, older, o);
+		cmd_show_value(b, sizeof b, newer, v);
 		printf("  %s: %s -> %s\n", v->string, a, b);
 	}
 	cJSON_ArrayForEach(o, older)
@@ -573,7 +583,7 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		if (cmd_history_volatile(o->string) ||
 		    cJSON_GetObjectItemCaseSensitive(newer, o->string) != NULL)
 			continue;
-		print_value(a, sizeof a, o);
+		cmd_show_value(a, sizeof a, older, o);
 		printf("  %s: %s -> -\n", o->string, a);
 	}
 }
