@@ -387,3 +387,22 @@ Y
 	cq show --detach c
 	assert_status 2
 }
+
+@test "validate --json: errors with file, line, col and field; next fires" {
+	cd "$T"
+	{ echo 'jobs:'; job bad "61 * * * *" "true"; } >bad.yaml
+	{ echo 'jobs:'; job boot "@reboot" "true"; job d "0 3 * * *" "true"; } \
+	    >good.yaml
+	cq validate good.yaml
+	assert_status 0
+	[ "${lines[0]}" = "good.yaml: boot: next at daemon start-up" ]
+	cq --json validate bad.yaml good.yaml
+	assert_status 5
+	run python3 -c 'import json,sys
+o=json.loads(sys.argv[1]); b,g=o["files"]
+e=b["errors"][0]
+print(o["invalid"], b["valid"], e["file"], e["line"], e["col"], e["field"], e["message"])
+print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]])' "$output"
+	[ "${lines[0]}" = '1 False bad.yaml 3 15 schedule minute "61" is outside 0-59' ]
+	[ "${lines[1]}" = "True [('boot', 'start-up', True), ('d', 'schedule', False)]" ]
+}
