@@ -86,6 +86,9 @@ int cli_add_file(const struct cli_opts *opts, const char *path, int flags);
 
 /* cmd-next.c */
 extern const struct cli_cmd cmd_next;
+/* Where `cronq help next` and `cronq next -h` send readers for syntax. */
+#define NEXT_SYNTAX_SEE                                                        \
+	"the expression syntax is in cronq.d(5), section CRON EXPRESSIONS"
 
 /* cmd-runs.c */
 extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;

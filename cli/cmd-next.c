@@ -193,7 +193,8 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 			explain = 1;
 			break;
 		case 'h':
-			printf("usage: cronq %s\n", cmd_next.usage);
+			printf("usage: cronq %s\n%s\n", cmd_next.usage,
+			    NEXT_SYNTAX_SEE);
 			return CQ_EXIT_OK;
 		case ':':
 			return cli_usage(

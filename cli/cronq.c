@@ -351,6 +351,8 @@ main(int argc, char **argv)
 			return CQ_EXIT_USAGE;
 		}
 		printf("usage: cronq %s\n%s\n", cmd->usage, cmd->summary);
+		if (cmd == &cmd_next)
+			printf("%s\n", NEXT_SYNTAX_SEE);
 		return CQ_EXIT_OK;
 	}
 	if ((cmd = cli_find(argv[0])) == NULL) {

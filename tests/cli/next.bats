@@ -121,7 +121,13 @@ $usage"
 @test "next: --help and cronq help next print the usage on stdout" {
 	cq next --help
 	assert_status 0
-	assert_lines 'usage: cronq next [--explain] [--tz ZONE] [--from TIME] [-n N] [--] EXPRESSION'
+	assert_lines 'usage: cronq next [--explain] [--tz ZONE] [--from TIME] [-n N] [--] EXPRESSION' \
+	    'the expression syntax is in cronq.d(5), section CRON EXPRESSIONS'
+	cq help next
+	assert_status 0
+	[[ "$output" == *$'\nthe expression syntax is in cronq.d(5), section CRON EXPRESSIONS' ]]
+	# The section exists where it says.
+	grep -q '^\.SH CRON EXPRESSIONS' "${top_srcdir:-$BATS_TEST_DIRNAME/../..}/man/cronq.d.5"
 }
 
 @test "next: without --from it starts now and prints a future time" {
