@@ -59,7 +59,7 @@ handle_jobs_list(struct api_request *req, struct api_response *resp)
 void
 handle_jobs_create(struct api_request *req, struct api_response *resp)
 {
-	static const char *const allowed[] = { "replace", NULL };
+	static const char *const allowed[] = { "replace", "detach", NULL };
 	struct agentd_error err;
 	cJSON *body, *out = NULL;
 	int64_t replace = 0;
@@ -67,6 +67,7 @@ handle_jobs_create(struct api_request *req, struct api_response *resp)
 
 	if (api_params_check(req, allowed, resp) == -1 ||
 	    api_param_int(req, "replace", 0, 1, &replace, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
 	memset(&err, 0, sizeof err);

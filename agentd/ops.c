@@ -128,8 +128,9 @@ job_check_origin(const struct principal *p, struct job *job,
 		return 0;
 	if (!p->detach) {
 		agentd_error_set(err, AGENTD_CONFLICT, NULL,
-		    "job \"%s\" comes from %s: edit that file, or add "
-		    "?detach=1 to manage it through the API from now on",
+		    "job \"%s\" comes from %s: edit that file, or use "
+		    "--detach (API: ?detach=1) to manage it through the "
+		    "API from now on",
 		    job->name, job->origin);
 		return -1;
 	}

@@ -74,11 +74,21 @@ extern const struct cli_cmd cmd_edit;
 /* The job-file directory cronq validate reads: $CRONQ_JOBS_DIR or the
  * system one. */
 const char *cli_jobs_dir(void);
-/* cronq add -f PATH: each job of a YAML file (or one bare job). */
-int cli_add_file(const struct cli_opts *opts, const char *path, int replace);
+/* cronq add flags: --replace, and --detach (a job from a file becomes the
+ * API's). */
+#define CLI_ADD_REPLACE 0x1
+#define CLI_ADD_DETACH 0x2
+/* The POST path for those FLAGS. */
+const char *cli_add_path(int flags);
+/* cronq add -f PATH: each job of a YAML file (or one bare job); FLAGS as
+ * above. */
+int cli_add_file(const struct cli_opts *opts, const char *path, int flags);
 
 /* cmd-next.c */
 extern const struct cli_cmd cmd_next;
+/* Where `cronq help next` and `cronq next -h` send readers for syntax. */
+#define NEXT_SYNTAX_SEE                                                        \
+	"the expression syntax is in cronq.d(5), section CRON EXPRESSIONS"
 
 /* cmd-runs.c */
 extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;

@@ -24,7 +24,7 @@
 
 static int cmd_edit_exec(const struct cli_opts *, int, char **);
 
-const struct cli_cmd cmd_edit = { "edit", "edit [NAME]",
+const struct cli_cmd cmd_edit = { "edit", "edit [--detach] [NAME]",
 	"edit your jobs (or one) as YAML and apply the result at once",
 	cmd_edit_exec };
 
@@ -252,16 +252,23 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	const char *name = NULL;
 	size_t n = 0, i;
 	long long k;
-	int rc, fd;
+	int rc, fd, i_arg, detach = 0;
 	FILE *fp;
 
-	if (argc >= 2 &&
-	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
-		return print_usage(&cmd_edit);
-	if (argc > 2)
-		return cli_usage(&cmd_edit, "at most one job name");
-	if (argc == 2)
-		name = argv[1];
+	for (i_arg = 1; i_arg < argc; i_arg++) {
+		if (strcmp(argv[i_arg], "-h") == 0 ||
+		    strcmp(argv[i_arg], "--help") == 0)
+			return print_usage(&cmd_edit);
+		if (strcmp(argv[i_arg], "--detach") == 0)
+			detach = 1;
+		else if (argv[i_arg][0] == '-')
+			return cli_usage(
+			    &cmd_edit, "unknown option \"%s\"", argv[i_arg]);
+		else if (name != NULL)
+			return cli_usage(&cmd_edit, "at most one job name");
+		else
+			name = argv[i_arg];
+	}
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
 	rc = cli_api(c, "GET", "/jobs", NULL, &resp, "list jobs");
@@ -290,7 +297,8 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 		rc = CQ_EXIT_OK;
 		goto out;
 	}
-	rc = cli_api(c, "PUT", "/jobs", body, &resp, "apply the edited jobs");
+	rc = cli_api(c, "PUT", detach ? "/jobs?detach=1" : "/jobs", body, &resp,
+	    "apply the edited jobs");
 	if (rc == CQ_EXIT_OK && opts->json)
 		print_json(resp);
 	else if (rc == CQ_EXIT_OK) {

@@ -33,7 +33,8 @@ const struct cli_cmd cmd_validate = { "validate",
 	"validate [--dir DIR] [FILE ...]",
 	"check job files offline and show when each job fires next",
 	cmd_validate_exec };
-const struct cli_cmd cmd_rollback = { "rollback", "rollback NAME [VERSION]",
+const struct cli_cmd cmd_rollback = { "rollback",
+	"rollback [--detach] NAME [VERSION]",
 	"restore an earlier version of a job (or a removed job)",
 	cmd_rollback_exec };
 
@@ -45,14 +46,19 @@ cli_jobs_dir(void)
 	return env != NULL && *env != '\0' ? env : CQ_PATH_JOBS_DIR;
 }
 
-/* Prints each job of JF with the next fire of its first schedules. */
+/*
+ * Prints each job of JF with the next fire of its schedules, or adds
+ * {"name", "next", "fires"} to JOBS when that is not NULL.
+ */
 static void
-print_next(const struct jobfile *jf, int64_t now)
+print_next(const struct jobfile *jf, int64_t now, cJSON *jobs)
 {
 	const struct job *job;
+	const char *fires;
 	char when[64];
 	int64_t next, best;
 	size_t i, k;
+	cJSON *o;
 	int reboot;
 
 	for (i = 0; i < jf->njobs; i++) {
@@ -66,37 +72,121 @@ print_next(const struct jobfile *jf, int64_t now)
 			    (best == 0 || next < best))
 				best = next;
 		}
-		if (best != 0)
+		if (best != 0) {
 			util_format_time(when, sizeof when, best, job->tz);
+			fires = "schedule";
+		} else if (reboot) {
+			strlcpy(when, "at daemon start-up", sizeof when);
+			fires = "start-up";
+		} else if (job->nschedules == 0) {
+			strlcpy(when, "only when triggered", sizeof when);
+			fires = "trigger";
+		} else {
+			strlcpy(when, "never (no next time)", sizeof when);
+			fires = "never";
+		}
+		if (jobs == NULL) {
+			printf("%s: %s: next %s\n", jf->path, job->name, when);
+			continue;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", job->name);
+		if (best != 0)
+			cJSON_AddStringToObject(o, "next", when);
 		else
-			strlcpy(when,
-			    job->nschedules == 0 ? "only when triggered"
-			                         : "never (no next time)",
-			    sizeof when);
-		printf("%s: %s: next %s\n", jf->path, job->name, when);
+			cJSON_AddNullToObject(o, "next");
+		cJSON_AddStringToObject(o, "fires", fires);
+		cJSON_AddItemToArray(jobs, o);
 	}
 }
 
-/* Validates PATH; CHECK_OWNER: refuse it as the daemon would. */
-static int
-validate_one(const char *path, int check_owner, int64_t now)
+/*
+ * One error line of a job file, "PATH:LINE:COL: field: message" (or
+ * "PATH: message"), as {"file", "line", "col", "field", "message"}; what a
+ * line lacks is null.
+ */
+static cJSON *
+validate_error_json(const char *path, const char *text)
 {
-	struct jobfile *jf;
+	cJSON *o = cJSON_CreateObject();
+	size_t plen = strlen(path), flen;
+	const char *p = text, *colon;
+	int line, col, used = 0;
+
+	cJSON_AddStringToObject(o, "file", path);
+	if (strncmp(p, path, plen) == 0 && p[plen] == ':')
+		p += plen + 1;
+	if (sscanf(p, "%d:%d:%n", &line, &col, &used) == 2 && used > 0) {
+		cJSON_AddNumberToObject(o, "line", line);
+		cJSON_AddNumberToObject(o, "col", col);
+		p += used;
+	} else {
+		cJSON_AddNullToObject(o, "line");
+		cJSON_AddNullToObject(o, "col");
+	}
+	p += strspn(p, " ");
+	/* A field is one word (jobs[0].name, schedule) before ": ". */
+	colon = strstr(p, ": ");
+	flen = colon != NULL ? (size_t)(colon - p) : 0;
+	if (flen > 0 && strcspn(p, " ") >= flen) {
+		char *field = xstrndup(p, flen);
+
+		cJSON_AddStringToObject(o, "field", field);
+		free(field);
+		p = colon + 2;
+	} else
+		cJSON_AddNullToObject(o, "field");
+	cJSON_AddStringToObject(o, "message", p);
+	return o;
+}
+
+/*
+ * Validates PATH; CHECK_OWNER: refuse it as the daemon would. Prints the
+ * result, or adds {"file", "valid", "errors", "jobs"} to FILES when that
+ * is not NULL. Returns 1 when the file is invalid, else 0.
+ */
+static int
+validate_one(const char *path, int check_owner, int64_t now, cJSON *files)
+{
+	struct jobfile *jf = NULL;
+	cJSON *o = NULL, *errs = NULL, *jobs = NULL;
 	char *cause = NULL;
 	size_t i;
 	int bad;
 
+	if (files != NULL) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "file", path);
+		cJSON_AddItemToArray(files, o);
+		errs = cJSON_CreateArray();
+		jobs = cJSON_CreateArray();
+	}
 	if (check_owner && jobfile_check_owner(path, geteuid(), &cause) == -1) {
-		printf("%s\n", cause);
+		if (errs != NULL)
+			cJSON_AddItemToArray(
+			    errs, validate_error_json(path, cause));
+		else
+			printf("%s\n", cause);
 		free(cause);
-		return 1;
+		bad = 1;
+		goto out;
 	}
 	jf = jobfile_load(path, 0);
 	for (i = 0; i < jf->nerrors; i++)
-		printf("%s\n", jf->errors[i]);
-	print_next(jf, now);
+		if (errs != NULL)
+			cJSON_AddItemToArray(
+			    errs, validate_error_json(path, jf->errors[i]));
+		else
+			printf("%s\n", jf->errors[i]);
+	print_next(jf, now, jobs);
 	bad = jf->nerrors > 0;
 	jobfile_free(jf);
+out:
+	if (o != NULL) {
+		cJSON_AddBoolToObject(o, "valid", !bad);
+		cJSON_AddItemToObject(o, "errors", errs);
+		cJSON_AddItemToObject(o, "jobs", jobs);
+	}
 	return bad;
 }
 
@@ -107,7 +197,7 @@ names_cmp(const void *a, const void *b)
 }
 
 static int
-validate_dir(const char *dir, int64_t now, int *nfiles)
+validate_dir(const char *dir, int64_t now, int *nfiles, cJSON *files)
 {
 	struct dirent *de;
 	char **names = NULL, *path;
@@ -129,7 +219,7 @@ validate_dir(const char *dir, int64_t now, int *nfiles)
 	qsort(names, n, sizeof *names, names_cmp);
 	for (i = 0; i < n; i++) {
 		xasprintf(&path, "%s/%s", dir, names[i]);
-		bad += validate_one(path, 1, now);
+		bad += validate_one(path, 1, now, files);
 		free(path);
 		free(names[i]);
 	}
@@ -147,8 +237,8 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 	const char *dir = NULL;
 	int ch, bad = 0, nfiles = 0, i;
 	int64_t now = (int64_t)time(NULL);
+	cJSON *out = NULL, *files = NULL;
 
-	(void)opts;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:h", longopts, NULL)) != -1) {
 		if (ch == 'd')
@@ -158,18 +248,29 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 		else
 			return print_badopt(&cmd_validate, ch, argv);
 	}
+	if (optind < argc && dir != NULL)
+		return cli_usage(
+		    &cmd_validate, "give --dir or files, not both");
+	if (opts->json) {
+		out = cJSON_CreateObject();
+		files = cJSON_AddArrayToObject(out, "files");
+	}
 	if (optind == argc) {
 		bad = validate_dir(
-		    dir != NULL ? dir : cli_jobs_dir(), now, &nfiles);
-		if (bad == -1)
+		    dir != NULL ? dir : cli_jobs_dir(), now, &nfiles, files);
+		if (bad == -1) {
+			cJSON_Delete(out);
 			return CQ_EXIT_FAIL;
+		}
 	} else {
-		if (dir != NULL)
-			return cli_usage(
-			    &cmd_validate, "give --dir or files, not both");
 		for (i = optind; i < argc; i++)
-			bad += validate_one(argv[i], 0, now);
+			bad += validate_one(argv[i], 0, now, files);
 		nfiles = argc - optind;
+	}
+	if (out != NULL) {
+		cJSON_AddNumberToObject(out, "invalid", bad);
+		print_json(out);
+		cJSON_Delete(out);
 	}
 	if (bad > 0) {
 		fprintf(stderr, "cronq: %d of %d file%s invalid\n", bad, nfiles,
@@ -177,6 +278,14 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 		return CQ_EXIT_INVALID;
 	}
 	return CQ_EXIT_OK;
+}
+
+const char *
+cli_add_path(int flags)
+{
+	if (flags & CLI_ADD_DETACH)
+		return "/jobs?replace=1&detach=1";
+	return flags & CLI_ADD_REPLACE ? "/jobs?replace=1" : "/jobs";
 }
 
 int
@@ -201,8 +310,8 @@ cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 	}
 	for (i = 0; i < jf->njobs && rc == CQ_EXIT_OK; i++) {
 		body = job_to_json(jf->jobs[i], 1);
-		rc = cli_api(c, "POST", replace ? "/jobs?replace=1" : "/jobs",
-		    body, &resp, "add job \"%s\"", jf->jobs[i]->name);
+		rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
+		    "add job \"%s\"", jf->jobs[i]->name);
 		if (rc == CQ_EXIT_OK && opts->json)
 			print_json(resp);
 		cJSON_Delete(resp);
@@ -222,11 +331,17 @@ cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
 	const char *name;
 	long long version = 0, n;
 	char *end, *path;
-	int rc;
+	int rc, detach = 0;
 
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		return print_usage(&cmd_rollback);
+	/* --detach first: a job whose file is still there becomes the API's. */
+	if (argc >= 2 && strcmp(argv[1], "--detach") == 0) {
+		detach = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2 || argc > 3)
 		return cli_usage(&cmd_rollback, "expected NAME [VERSION]");
 	name = argv[1];
@@ -239,7 +354,8 @@ cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
-	xasprintf(&path, "/jobs/%s/rollback", name);
+	xasprintf(
+	    &path, "/jobs/%s/rollback%s", name, detach ? "?detach=1" : "");
 	body = cJSON_CreateObject();
 	if (version > 0)
 		cJSON_AddNumberToObject(body, "version", (double)version);

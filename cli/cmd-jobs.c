@@ -28,33 +28,36 @@ static int cmd_resume_exec(const struct cli_opts *, int, char **);
 static int cmd_history_exec(const struct cli_opts *, int, char **);
 
 const struct cli_cmd cmd_add = { "add",
-	"add [--replace] NAME [-s SCHEDULE ...] [--tz ZONE] [--timeout DUR] "
+	"add [--replace [--detach]] NAME [-s SCHEDULE ...] [--tz ZONE] [--timeout DUR] "
 	"[--retries N] [--concurrency allow|forbid|replace] "
 	"[--catchup skip|once|all] [--user USER] [--env K=V ...] "
 	"[--workdir DIR] [--] COMMAND [ARG ...]",
 	"add a job (no -s: run only when triggered)", cmd_add_exec };
-const struct cli_cmd cmd_rm = { "rm", "rm NAME", "remove a job", cmd_rm_exec };
+const struct cli_cmd cmd_rm = { "rm", "rm [--detach] NAME", "remove a job",
+	cmd_rm_exec };
 const struct cli_cmd cmd_ls = { "ls", "ls",
 	"list jobs with their next and last runs", cmd_ls_exec };
 const struct cli_cmd cmd_show = { "show", "show NAME",
 	"show every field of a job", cmd_show_exec };
-const struct cli_cmd cmd_pause = { "pause", "pause NAME",
+const struct cli_cmd cmd_pause = { "pause", "pause [--detach] NAME",
 	"stop scheduling a job until it is resumed", cmd_pause_exec };
-const struct cli_cmd cmd_resume = { "resume", "resume NAME",
+const struct cli_cmd cmd_resume = { "resume", "resume [--detach] NAME",
 	"schedule a paused job again", cmd_resume_exec };
 const struct cli_cmd cmd_history = { "history", "history NAME",
 	"list a job's versions and what each changed", cmd_history_exec };
 
 /*
- * Parses the options of a command that takes exactly one NAME and none of
- * its own. Returns -1 with NAME set, or the exit status to end with.
+ * Parses the options of a command that takes exactly one NAME and, when
+ * DETACH is not NULL, --detach (set *DETACH to 1). Returns -1 with NAME
+ * set, or the exit status to end with.
  */
 static int
-cmd_jobs_name(
-    const struct cli_cmd *cmd, int argc, char **argv, const char **name)
+cmd_jobs_name(const struct cli_cmd *cmd, int argc, char **argv,
+    const char **name, int *detach)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "detach", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -63,6 +66,12 @@ cmd_jobs_name(
 	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (ch == 'h')
 			return print_usage(cmd);
+		if (ch == 'D' && detach != NULL) {
+			*detach = 1;
+			continue;
+		}
+		if (ch == 'D')
+			return cli_usage(cmd, "unknown option \"--detach\"");
 		return print_badopt(cmd, ch, argv);
 	}
 	if (optind >= argc)
@@ -138,7 +147,10 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		cJSON_AddStringToObject(body, "workdir", arg);
 		break;
 	case 'R':
-		*replace = 1;
+		*replace |= CLI_ADD_REPLACE;
+		break;
+	case 'D':
+		*replace |= CLI_ADD_DETACH;
 		break;
 	case 'f':
 		add_file = arg;
@@ -162,6 +174,7 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "detach", no_argument, NULL, 'D' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -199,6 +212,10 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if (rc != -1)
 		goto out;
+	if (replace == CLI_ADD_DETACH) {
+		rc = cli_usage(&cmd_add, "--detach needs --replace");
+		goto out;
+	}
 	if (add_file != NULL) {
 		if (name != NULL || optind < argc)
 			rc = cli_usage(&cmd_add, "-f FILE takes no NAME");
@@ -237,8 +254,8 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		goto out;
-	rc = cli_api(c, "POST", replace ? "/jobs?replace=1" : "/jobs", body,
-	    &resp, "add job \"%s\"", name);
+	rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
+	    "add job \"%s\"", name);
 	if (rc == CQ_EXIT_OK && opts->json)
 		print_json(resp);
 	client_free(c);
@@ -266,6 +283,7 @@ cmd_jobs_simple(const struct cli_opts *opts, const char *method,
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
 	e = client_escape(name);
+	/* SUFFIX may carry the query (?detach=1) after the path part. */
 	xasprintf(&path, "/jobs/%s%s", e, suffix);
 	rc = cli_api(c, method, path, NULL, resp, "%s job \"%s\"", verb, name);
 	free(path);
@@ -280,14 +298,17 @@ cmd_jobs_act(const struct cli_cmd *cmd, const struct cli_opts *opts, int argc,
 {
 	const char *name;
 	cJSON *resp;
-	int rc;
+	char *path;
+	int rc, detach = 0;
 
-	if ((rc = cmd_jobs_name(cmd, argc, argv, &name)) != -1)
+	if ((rc = cmd_jobs_name(cmd, argc, argv, &name, &detach)) != -1)
 		return rc;
-	rc = cmd_jobs_simple(opts, method, name, suffix, verb, &resp);
+	xasprintf(&path, "%s%s", suffix, detach ? "?detach=1" : "");
+	rc = cmd_jobs_simple(opts, method, name, path, verb, &resp);
 	if (rc == CQ_EXIT_OK && opts->json)
 		print_json(resp);
 	cJSON_Delete(resp);
+	free(path);
 	return rc;
 }
 
@@ -399,7 +420,7 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 	size_t i;
 	int rc, pass;
 
-	if ((rc = cmd_jobs_name(&cmd_show, argc, argv, &name)) != -1)
+	if ((rc = cmd_jobs_name(&cmd_show, argc, argv, &name, NULL)) != -1)
 		return rc;
 	rc = cmd_jobs_simple(opts, "GET", name, "", "show", &job);
 	if (rc != CQ_EXIT_OK || opts->json) {
@@ -527,6 +548,16 @@ cmd_history_volatile(const char *key)
 	    strcmp(key, "last_run") == 0;
 }
 
+/* A value of a version as `show` prints it; "-" for an absent one. */
+static void
+cmd_history_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
+{
+	if (v == NULL)
+		strlcpy(buf, "-", len);
+	else
+		cmd_show_value(buf, len, job, v);
+}
+
 /* Prints "  key: old -> new" for each field that differs. */
 static void
 cmd_history_diff(const cJSON *older, const cJSON *newer)
@@ -543,8 +574,8 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		o = cJSON_GetObjectItemCaseSensitive(older, v->string);
 		if (o != NULL && cJSON_Compare(o, v, 1))
 			continue;
-		print_value(a, sizeof a, o);
-		print_value(b, sizeof b, v);
+		cmd_history_value(a, sizeof a, older, o);
+		cmd_show_value(b, sizeof b, newer, v);
 		printf("  %s: %s -> %s\n", v->string, a, b);
 	}
 	cJSON_ArrayForEach(o, older)
@@ -552,7 +583,7 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		if (cmd_history_volatile(o->string) ||
 		    cJSON_GetObjectItemCaseSensitive(newer, o->string) != NULL)
 			continue;
-		print_value(a, sizeof a, o);
+		cmd_show_value(a, sizeof a, older, o);
 		printf("  %s: %s -> -\n", o->string, a);
 	}
 }
@@ -567,7 +598,7 @@ cmd_history_exec(const struct cli_opts *opts, int argc, char **argv)
 	cJSON *resp;
 	int rc;
 
-	if ((rc = cmd_jobs_name(&cmd_history, argc, argv, &name)) != -1)
+	if ((rc = cmd_jobs_name(&cmd_history, argc, argv, &name, NULL)) != -1)
 		return rc;
 	rc = cmd_jobs_simple(
 	    opts, "GET", name, "/versions", "show history of", &resp);

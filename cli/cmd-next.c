@@ -2,7 +2,8 @@
 /*
  * cronq next: the next fire times of an expression, computed locally with
  * the same engine the daemon uses. Needs no daemon. Output is one RFC 3339
- * time per line and nothing else, so scripts can read it.
+ * time per line and nothing else, so scripts can read it (or with --json an
+ * array of {"time", "notes"}).
  */
 #include "config.h"
 
@@ -31,12 +32,17 @@ const struct cli_cmd cmd_next = {
 	next_exec,
 };
 
-/* The annotation --explain puts after a time. */
-static void
-next_explain(
-    const struct cronexpr *ce, const struct tz *tz, int64_t t, unsigned notes)
+#define NEXT_NOTES_MAX 3
+
+/*
+ * The notes on fire time T (clock changes), each in NOTE[i]; returns how
+ * many. --explain prints them after the time, --json lists them.
+ */
+static int
+next_notes(const struct cronexpr *ce, const struct tz *tz, int64_t t,
+    unsigned notes, char note[NEXT_NOTES_MAX][96])
 {
-	const char *sep = "  # ";
+	int n = 0;
 
 	if (notes & CRON_NOTE_GAP_MOVED) {
 		int64_t w = cronexpr_wall_next(
@@ -45,23 +51,22 @@ next_explain(
 
 		civil_from_seconds(w, &c);
 		if (c.sec != 0)
-			printf("%smoved: %02d:%02d:%02d does not exist "
-			       "(clock change)",
-			    sep, c.hour, c.min, c.sec);
+			snprintf(note[n++], sizeof note[0],
+			    "moved: %02d:%02d:%02d does not exist "
+			    "(clock change)",
+			    c.hour, c.min, c.sec);
 		else
-			printf("%smoved: %02d:%02d does not exist "
-			       "(clock change)",
-			    sep, c.hour, c.min);
-		sep = "; ";
+			snprintf(note[n++], sizeof note[0],
+			    "moved: %02d:%02d does not exist (clock change)",
+			    c.hour, c.min);
 	}
-	if (notes & CRON_NOTE_REPEATED) {
-		printf("%srepeated hour: %s pass", sep,
+	if (notes & CRON_NOTE_REPEATED)
+		snprintf(note[n++], sizeof note[0], "repeated hour: %s pass",
 		    notes & CRON_NOTE_SECOND_PASS ? "second" : "first");
-		sep = "; ";
-	}
 	if (notes & CRON_NOTE_GAP_SKIPPED)
-		printf(
-		    "%sskipped: times in a clock change gap before this", sep);
+		snprintf(note[n++], sizeof note[0],
+		    "skipped: times in a clock change gap before this");
+	return n;
 }
 
 /* Joins the expression words with single spaces. Caller frees. */
@@ -95,30 +100,57 @@ next_count(const char *s, long *n)
 	    : -1;
 }
 
+/*
+ * Prints COUNT fire times from FROM: one per line (with EXPLAIN, their
+ * notes after "  # "), or with JSON an array of {"time", "notes"}.
+ */
 static int
 next_print(const struct cronexpr *ce, const struct tz *tz, int64_t from,
-    long count, int explain, const char *text)
+    long count, int explain, int json, const char *text)
 {
-	char buf[64], esc[128];
+	char buf[64], esc[128], note[NEXT_NOTES_MAX][96];
+	cJSON *arr = NULL, *o, *ns;
 	unsigned notes;
 	int64_t t = from;
 	long i;
+	int k, n, rc = CQ_EXIT_OK;
 
+	if (json)
+		arr = cJSON_CreateArray();
 	for (i = 0; i < count; i++) {
 		if (cronexpr_next(ce, tz, t, &t, &notes) != 0) {
 			util_escape(esc, sizeof esc, text);
 			fflush(stdout);
 			cli_error("next: \"%s\" has no fire time after %s", esc,
 			    i == 0 ? "the start" : "the last one printed");
-			return CQ_EXIT_NONE;
+			rc = CQ_EXIT_NONE;
+			break;
 		}
 		util_format_time(buf, sizeof buf, t, tz);
+		n = explain || json ? next_notes(ce, tz, t, notes, note) : 0;
+		if (json) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "time", buf);
+			ns = cJSON_AddArrayToObject(o, "notes");
+			for (k = 0; k < n; k++)
+				cJSON_AddItemToArray(
+				    ns, cJSON_CreateString(note[k]));
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
 		fputs(buf, stdout);
-		if (explain)
-			next_explain(ce, tz, t, notes);
+		for (k = 0; k < n; k++)
+			printf("%s%s", k == 0 ? "  # " : "; ", note[k]);
 		putchar('\n');
 	}
-	return fflush(stdout) == 0 ? CQ_EXIT_OK : CQ_EXIT_FAIL;
+	/* The times found before a dead end still print, as in text. */
+	if (arr != NULL) {
+		print_json(arr);
+		cJSON_Delete(arr);
+	}
+	if (fflush(stdout) != 0 && rc == CQ_EXIT_OK)
+		rc = CQ_EXIT_FAIL;
+	return rc;
 }
 
 static int
@@ -140,7 +172,6 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 	long count = 1;
 	int ch, explain = 0, rc;
 
-	(void)opts;
 	/* Reinitialise getopt: options may follow the expression words. */
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":hn:", longopts, NULL)) != -1) {
@@ -162,7 +193,8 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 			explain = 1;
 			break;
 		case 'h':
-			printf("usage: cronq %s\n", cmd_next.usage);
+			printf("usage: cronq %s\n%s\n", cmd_next.usage,
+			    NEXT_SYNTAX_SEE);
 			return CQ_EXIT_OK;
 		case ':':
 			return cli_usage(
@@ -205,7 +237,8 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 		    esc, dur);
 		rc = CQ_EXIT_FAIL;
 	} else
-		rc = next_print(&ce, tz, start, count, explain, text);
+		rc = next_print(
+		    &ce, tz, start, count, explain, opts->json, text);
 	free(cause);
 	free(text);
 	return rc;

@@ -186,6 +186,29 @@ runs_describe(char *buf, size_t len, const cJSON *run)
 		snprintf(buf, len, "%s", state);
 }
 
+/*
+ * One stderr line as attempt RUN (id ID) ends and NEXT is due, so stdout
+ * keeps only the run id.
+ */
+static void
+runs_say_retry(const cJSON *run, const cJSON *next, long long id)
+{
+	char what[256], delay[32];
+	long long attempt = 1;
+	int64_t due, ended;
+
+	runs_describe(what, sizeof what, run);
+	print_int(run, "attempt", &attempt);
+	due = print_json_time(next, "not_before");
+	ended = print_json_time(run, "finished_at");
+	if (due > 0 && ended > 0)
+		print_span(delay, sizeof delay, due > ended ? due - ended : 0);
+	else
+		strlcpy(delay, "a moment", sizeof delay);
+	cli_error("run %lld (attempt %lld) %s; retrying in %s", id, attempt,
+	    what, delay);
+}
+
 /* Follows run ID of job NAME through its retries; returns the exit. */
 static int
 runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
@@ -215,6 +238,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		}
 		next = runs_next_attempt(c, name, run, &rc);
 		if (next != NULL) {
+			runs_say_retry(run, next, id);
 			print_int(next, "id", &id);
 			cJSON_Delete(next);
 			grace = 0;
@@ -454,7 +478,10 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 	return rc;
 }
 
-/* The latest run of job NAME, or -1 after saying why there is none. */
+/*
+ * The latest run of job NAME, or -1: with *RC CQ_EXIT_OK when the job has
+ * not run yet (said on stdout), else after the error was printed.
+ */
 static long long
 runs_latest(struct client *c, const char *name, int *rc)
 {
@@ -474,10 +501,19 @@ runs_latest(struct client *c, const char *name, int *rc)
 	runs = cJSON_GetObjectItemCaseSensitive(resp, "runs");
 	if (cJSON_GetArraySize(runs) == 0 ||
 	    print_int(runs->child, "id", &id) == -1) {
-		cli_error("cannot show the log of job \"%s\": it has not run "
-		          "yet",
-		    name);
-		*rc = CQ_EXIT_FAIL;
+		/* Nothing to show is no failure, but a job that does not
+		 * exist is: ask for it so that error is the daemon's. */
+		cJSON_Delete(resp);
+		resp = NULL;
+		esc = client_escape(name);
+		xasprintf(&path, "/jobs/%s", esc);
+		free(esc);
+		*rc = cli_api(c, "GET", path, NULL, &resp,
+		    "show the log of job \"%s\"", name);
+		free(path);
+		if (*rc == CQ_EXIT_OK)
+			printf("job \"%s\" has not run yet: no log to show\n",
+			    name);
 		id = -1;
 	}
 	cJSON_Delete(resp);
@@ -554,11 +590,48 @@ why_words(const char *outcome)
 	return outcome;
 }
 
+/*
+ * The daemon's detail without what why_words already said for OUTCOME
+ * ("paused" and "job is paused"), so a line does not repeat itself.
+ */
+static void
+why_detail(char *buf, size_t len, const char *outcome, const char *detail)
+{
+	static const struct {
+		const char *outcome;
+		const char *said;
+	} r[] = {
+		{ "paused", "job is paused" },
+		{ "fired", "on schedule" },
+		{ "caught_up", "catch-up run" },
+		{ "dst_moved", "on schedule" },
+		{ "dst_moved", "catch-up run" },
+	};
+	const char *p, *rest;
+	size_t i, n;
+
+	strlcpy(buf, detail, len);
+	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (strcmp(outcome, r[i].outcome) != 0 ||
+		    (p = strstr(detail, r[i].said)) == NULL)
+			continue;
+		rest = p + strlen(r[i].said);
+		rest += strspn(rest, ", ");
+		n = (size_t)(p - detail);
+		/* "@reboot: job is paused" keeps "@reboot". */
+		while (*rest == '\0' && n > 0 &&
+		    (detail[n - 1] == ' ' || detail[n - 1] == ':'))
+			n--;
+		snprintf(buf, len, "%.*s%s%s", (int)n, detail,
+		    n > 0 && *rest != '\0' ? " " : "", rest);
+		break;
+	}
+}
+
 static void
 why_print(const cJSON *d)
 {
-	char slot[64], line[1024];
-	const char *detail;
+	char slot[64], line[1024], detail[512];
 	long long run;
 
 	print_time(slot, sizeof slot, print_json_time(d, "slot"));
@@ -567,7 +640,8 @@ why_print(const cJSON *d)
 	if (print_int(d, "run_id", &run) == 0)
 		snprintf(line + strlen(line), sizeof line - strlen(line),
 		    " (run %lld)", run);
-	detail = print_str(d, "detail", "");
+	why_detail(detail, sizeof detail, print_str(d, "outcome", ""),
+	    print_str(d, "detail", ""));
 	if (*detail != '\0')
 		snprintf(line + strlen(line), sizeof line - strlen(line),
 		    "; %s", detail);
@@ -644,7 +718,7 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	if (opts->json)
 		print_json(out);
 	else if (shown == 0)
-		cli_error("job \"%s\" has no schedule decisions recorded%s",
+		printf("job \"%s\" has no schedule decisions recorded%s\n",
 		    name, at >= 0 ? " at or before that time" : "");
 	cJSON_Delete(out);
 	cJSON_Delete(resp);

@@ -76,6 +76,16 @@ cli_help(FILE *fp)
 	    "see cronq(1).\n");
 }
 
+/* The line after a global usage error: where the full help is. */
+static int
+cli_hint(void)
+{
+	fprintf(stderr,
+	    "usage: cronq [OPTIONS] COMMAND [ARGS]; "
+	    "see cronq --help\n");
+	return CQ_EXIT_USAGE;
+}
+
 /* Settings read from the config file; they live until the process ends. */
 struct cli_config {
 	char *socket;
@@ -272,8 +282,10 @@ main(int argc, char **argv)
 	opts.token = getenv("CRONQ_TOKEN");
 	opts.cacert = getenv("CRONQ_CACERT");
 
-	/* "+" stops at the command name so its own options stay its own. */
-	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+	/* "+" stops at the command name so its own options stay its own;
+	 * ":" and opterr = 0 let the messages below be the only ones. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			if (cmdline_host) {
@@ -310,9 +322,17 @@ main(int argc, char **argv)
 		case 'V':
 			printf("cronq %s\n", PACKAGE_VERSION);
 			return CQ_EXIT_OK;
+		case ':':
+			cli_error(
+			    "option \"%s\" needs a value", argv[optind - 1]);
+			return cli_hint();
 		default:
-			cli_help(stderr);
-			return CQ_EXIT_USAGE;
+			if (optopt != 0)
+				cli_error("unknown option \"-%c\"", optopt);
+			else
+				cli_error(
+				    "unknown option \"%s\"", argv[optind - 1]);
+			return cli_hint();
 		}
 	}
 	argc -= optind;
@@ -331,6 +351,8 @@ main(int argc, char **argv)
 			return CQ_EXIT_USAGE;
 		}
 		printf("usage: cronq %s\n%s\n", cmd->usage, cmd->summary);
+		if (cmd == &cmd_next)
+			printf("%s\n", NEXT_SYNTAX_SEE);
 		return CQ_EXIT_OK;
 	}
 	if ((cmd = cli_find(argv[0])) == NULL) {

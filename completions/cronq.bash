@@ -59,7 +59,7 @@ _cronq()
 		-f | --file) _filedir '@(yaml|yml)'; return ;;
 		-s | --schedule | --timeout | --retries | --env | -e) return ;;
 		esac
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--file --schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --help" -- "$cur"))
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--file --schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --detach --help" -- "$cur"))
 		;;
 	validate)
 		[[ $prev == --dir ]] && { _filedir -d; return; }
@@ -70,7 +70,11 @@ _cronq()
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--system --help" -- "$cur")) ||
 			_filedir
 		;;
-	rm | show | pause | resume | history | rollback | edit)
+	rm | pause | resume | rollback | edit)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--detach --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	show | history)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
 		;;

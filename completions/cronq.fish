@@ -60,6 +60,7 @@ complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history r
 complete -c cronq -n "__fish_seen_subcommand_from help" -a "$cronq_cmds"
 
 complete -c cronq -n "__fish_seen_subcommand_from add" -l replace -d 'Replace a job of that name'
+complete -c cronq -n "__fish_seen_subcommand_from add rm pause resume edit rollback" -l detach -d 'Take over a job from a job file'
 complete -c cronq -n "__fish_seen_subcommand_from add" -s s -l schedule -x -d 'Cron expression'
 complete -c cronq -n "__fish_seen_subcommand_from add" -l tz -l timezone -x -d 'Time zone'
 complete -c cronq -n "__fish_seen_subcommand_from add" -l timeout -x -d 'Run time limit'

@@ -32,8 +32,17 @@ UNIT_TESTS = \
 	tests/unit/test-job-ext \
 	tests/unit/test-store \
 	tests/unit/test-scheduler \
-	tests/unit/test-remote
+	tests/unit/test-remote \
+	tests/unit/test-top-model
 check_PROGRAMS += $(UNIT_TESTS)
+
+# cronq top's model, with the CLI files it needs (no curses, no client).
+tests_unit_test_top_model_SOURCES = tests/unit/test-top-model.c \
+	cli/top/top-model.c cli/top/top-text.c cli/print.c cli/msg.c
+tests_unit_test_top_model_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/cli \
+	-I$(top_srcdir)/cli/top
+tests_unit_test_top_model_CFLAGS = $(UNIT_CFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_top_model_LDADD = $(UNIT_LDADD) $(CJSON_LIBS)
 
 tests_unit_test_civil_SOURCES = tests/unit/test-civil.c
 tests_unit_test_civil_CFLAGS = $(UNIT_CFLAGS)
@@ -137,8 +146,14 @@ SAN_TESTS = \
 	tests/unit/san/test-job-ext.san \
 	tests/unit/san/test-store.san \
 	tests/unit/san/test-scheduler.san \
-	tests/unit/san/test-remote.san
+	tests/unit/san/test-remote.san \
+	tests/unit/san/test-top-model.san
 EXTRA_PROGRAMS = $(SAN_TESTS)
+tests_unit_san_test_top_model_san_SOURCES = $(tests_unit_test_top_model_SOURCES)
+tests_unit_san_test_top_model_san_CPPFLAGS = $(tests_unit_test_top_model_CPPFLAGS)
+tests_unit_san_test_top_model_san_CFLAGS = $(tests_unit_test_top_model_CFLAGS) $(SAN_FLAGS)
+tests_unit_san_test_top_model_san_LDFLAGS = $(SAN_FLAGS)
+tests_unit_san_test_top_model_san_LDADD = $(SAN_LDADD) $(CJSON_LIBS)
 SAN_LDADD = lib/libcronq-san.a $(CMOCKA_LIBS) $(YAML_LIBS) $(BSD_LIBS)
 tests_unit_san_test_civil_san_SOURCES = $(tests_unit_test_civil_SOURCES)
 tests_unit_san_test_civil_san_CFLAGS = $(tests_unit_test_civil_CFLAGS) $(SAN_FLAGS)

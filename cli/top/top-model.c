@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "top.h"
+#include "tz.h"
 #include "xmalloc.h"
 
 #define TOP_DAY 86400
@@ -38,6 +39,7 @@ top_job_free(struct top_job *j)
 	if (j == NULL)
 		return;
 	free(j->schedule);
+	free(j->exprs);
 	free(j);
 }
 
@@ -132,6 +134,76 @@ top_model_status(struct top_model *m, const cJSON *st)
 	m->max_running = print_int(st, "max_running", &n) == 0 ? (long)n : -1;
 }
 
+/*
+ * Parses the job's calendar schedules (with its zone and dst policy) so
+ * NEXT can move on locally; @every, @reboot and anything that does not
+ * parse are left to the daemon's updates.
+ */
+static void
+top_job_exprs(struct top_job *j, const cJSON *o)
+{
+	const cJSON *s, *e, *dst;
+	struct cronexpr ce;
+	char *cause = NULL;
+
+	j->nexprs = 0;
+	j->tz = tz_find(print_str(o, "timezone", NULL), &cause);
+	free(cause);
+	cause = NULL;
+	if (j->tz == NULL)
+		return;
+	dst = cJSON_GetObjectItemCaseSensitive(o, "dst");
+	s = cJSON_GetObjectItemCaseSensitive(o, "schedules");
+	j->exprs = xreallocarray(
+	    j->exprs, (size_t)cJSON_GetArraySize(s) + 1, sizeof *j->exprs);
+	cJSON_ArrayForEach(e, s)
+	{
+		if (!cJSON_IsString(e) ||
+		    cronexpr_parse(&ce, e->valuestring, j->name, &cause) ==
+		        -1 ||
+		    ce.kind != CRON_CALENDAR ||
+		    cronexpr_set_dst(&ce, print_str(dst, "gap", "next"),
+		        print_str(dst, "repeat", "first"), &cause) == -1) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		j->exprs[j->nexprs++] = ce;
+	}
+}
+
+void
+top_model_advance(struct top_model *m, int64_t now)
+{
+	int64_t best, t, soonest = INT64_MAX;
+	struct top_job *j;
+	size_t i, k;
+
+	/* Most frames nothing has passed: one comparison, not a scan. */
+	if (m->advance_at != 0 && now < m->advance_at)
+		return;
+	for (i = 0; i < m->njobs; i++) {
+		j = m->jobs[i];
+		if (j->paused || j->next_run < 0 || j->nexprs == 0)
+			continue;
+		if (j->next_run <= now) {
+			best = -1;
+			for (k = 0; k < j->nexprs; k++)
+				if (cronexpr_next(&j->exprs[k], j->tz, now, &t,
+				        NULL) == 0 &&
+				    (best < 0 || t < best))
+					best = t;
+			if (best >= 0) {
+				j->next_run = best;
+				m->dirty = 1;
+			}
+		}
+		if (j->next_run > now && j->next_run < soonest)
+			soonest = j->next_run;
+	}
+	m->advance_at = soonest;
+}
+
 /* Copies the fields of JSON job J into the row. */
 static void
 top_job_set(struct top_job *j, const cJSON *o)
@@ -152,6 +224,7 @@ top_job_set(struct top_job *j, const cJSON *o)
 	j->owner = print_int(o, "owner", &n) == 0 ? (unsigned int)n : 0;
 	j->paused = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "paused"));
 	j->next_run = print_json_time(o, "next_run");
+	top_job_exprs(j, o);
 	lr = cJSON_GetObjectItemCaseSensitive(o, "last_run");
 	if (!cJSON_IsObject(lr))
 		return;
@@ -198,6 +271,7 @@ top_model_upsert(struct top_model *m, const cJSON *o)
 	top_job_set(j, o);
 	j->seen = 1;
 	m->dirty = 1;
+	m->advance_at = 0;
 	return j;
 }
 

@@ -209,6 +209,21 @@ top_fmt_trend(char *buf, size_t len, const struct top_job *j)
 		strlcpy(buf, "-", len);
 }
 
+/*
+ * The SCHEDULE column of the listing: the short reading, or the expression
+ * itself where the reading would lose it (a seconds field, "custom").
+ */
+static const char *
+top_text_schedule(const struct top_job *j)
+{
+	size_t n = strlen(j->human);
+
+	if ((n >= 7 && strcmp(j->human + n - 7, "seconds") == 0) ||
+	    (n >= 6 && strcmp(j->human + n - 6, "custom") == 0))
+		return j->schedule;
+	return j->human;
+}
+
 /* The plain listing: the header's numbers and one line per job. */
 void
 top_text_print(const struct top_model *m, int64_t now, const char *where)
@@ -245,7 +260,8 @@ top_text_print(const struct top_model *m, int64_t now, const char *where)
 		top_fmt_trend(tr, sizeof tr, j);
 		top_fmt_owner(own, sizeof own, j->owner);
 		printf("%-24s %-16s %-9s %-9s %-9s %-12s %-8s %-8s %s\n",
-		    j->name, j->human, next, left, last, res, dur, tr, own);
+		    j->name, top_text_schedule(j), next, left, last, res, dur,
+		    tr, own);
 	}
 	fflush(stdout);
 }

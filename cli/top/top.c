@@ -441,6 +441,7 @@ top_run_screen(struct top *t, int no_color)
 	t->redraw = 1;
 	while (!t->quit && !top_signal) {
 		top_tick(t);
+		top_model_advance(t->m, (int64_t)time(NULL));
 		top_keys_select(t);
 		top_draw(t);
 		top_wait(t);
@@ -478,6 +479,7 @@ top_run_text(struct top *t, int count, int delay)
 				break;
 			continue;
 		}
+		top_model_advance(t->m, (int64_t)time(NULL));
 		top_model_refresh(t->m);
 		top_text_print(t->m, (int64_t)time(NULL), client_where(t->c));
 	}

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cronexpr.h"
 #include "cronq.h"
 
 struct client;
@@ -52,6 +53,11 @@ struct top_job {
 	int64_t active_started;
 	char trend[TOP_TREND + 1]; /* outcome letters, newest first */
 	int seen;                  /* found by the current full load */
+	/* The calendar schedules, to move NEXT on when a slot passes
+	 * before the daemon's update arrives. */
+	struct cronexpr *exprs;
+	size_t nexprs;
+	const struct tz *tz;
 };
 
 /* A finished run of the last 24 hours, for the header's counts. */
@@ -82,7 +88,8 @@ struct top_model {
 
 	char version[32];
 	int64_t started_at;
-	long max_running; /* -1 when the daemon does not say */
+	long max_running;   /* -1 when the daemon does not say */
+	int64_t advance_at; /* the earliest NEXT that may pass; 0: unknown */
 
 	struct top_done *done; /* by finish time, oldest first */
 	size_t ndone;
@@ -103,6 +110,8 @@ int64_t top_model_load_runs(
     struct top_model *m, const cJSON *runs, int64_t since);
 void top_model_run_event(struct top_model *m, const cJSON *run, int64_t now);
 void top_model_refresh(struct top_model *m);
+/* Moves each passed NEXT to its schedules' next fire after NOW. */
+void top_model_advance(struct top_model *m, int64_t now);
 void top_model_counts(
     const struct top_model *m, int64_t now, struct top_counts *out);
 const char *top_sort_name(enum top_sort s);

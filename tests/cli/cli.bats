@@ -83,6 +83,16 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" frobnicate
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = 'cronq: unknown command "frobnicate"; see cronq --help' ]
+
+	# A global option: the reason and a one-line hint, not the help.
+	run --separate-stderr "$CRONQ" --bogus ls
+	[ "$status" -eq 2 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: unknown option "--bogus"' ]
+	[ "${stderr_lines[1]}" = 'usage: cronq [OPTIONS] COMMAND [ARGS]; see cronq --help' ]
+	run --separate-stderr "$CRONQ" --host
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: option "--host" needs a value' ]
 }
 
 @test "add -f checks the YAML job before reaching the daemon" {
@@ -239,7 +249,11 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 		http://localhost/api/v1/jobs >/dev/null
 	run --separate-stderr "$CRONQ" trigger --wait flaky
 	[ "$status" -eq 1 ]
-	[[ "$stderr" =~ ^cronq:\ run\ [0-9]+\ of\ job\ \"flaky\"\ \(attempt\ 2\)\ failed:\ exit\ status\ 4$ ]]
+	[[ "$output" =~ ^[0-9]+$ ]]
+	# One line per attempt as it ends, then the last one's verdict.
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[[ "${stderr_lines[0]}" =~ ^cronq:\ run\ $output\ \(attempt\ 1\)\ failed:\ exit\ status\ 4\;\ retrying\ in\ [0-9]+s$ ]]
+	[[ "${stderr_lines[1]}" =~ ^cronq:\ run\ [0-9]+\ of\ job\ \"flaky\"\ \(attempt\ 2\)\ failed:\ exit\ status\ 4$ ]]
 	run "$CRONQ" runs flaky
 	[ "${#lines[@]}" -eq 3 ]
 	[[ "${lines[1]}" =~ ^[0-9]+\ +flaky\ +2\ +retry\ +failed\ +4\ + ]]
@@ -285,6 +299,45 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "${lines[0]}" =~ ^version\ 2\ \  ]]
 	[ "${lines[1]}" = "  schedules: 0 3 * * * -> 0 4 * * *" ]
 	[[ "${lines[2]}" =~ ^version\ 1\ \  ]]
+
+	# Durations and argv as show prints them.
+	"$CRONQ" add --replace h -s '0 4 * * *' --timeout 600 -- /bin/echo nightly 'a b'
+	run --separate-stderr "$CRONQ" history h
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "  command: true -> /bin/echo nightly 'a b'" ]
+	[ "${lines[2]}" = "  timeout: 0s -> 10min" ]
+}
+
+@test "nothing to show is a line on stdout and exit 0, for why and logs" {
+	start_agentd
+	"$CRONQ" add idle -- true
+	run --separate-stderr "$CRONQ" logs idle
+	[ "$status" -eq 0 ]
+	[ "$output" = 'job "idle" has not run yet: no log to show' ]
+	[ -z "$stderr" ]
+	run --separate-stderr "$CRONQ" why idle
+	[ "$status" -eq 0 ]
+	[ "$output" = 'job "idle" has no schedule decisions recorded' ]
+	[ -z "$stderr" ]
+	# A job that does not exist is still an error.
+	run --separate-stderr "$CRONQ" logs nosuch
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == 'cronq: cannot show the log of job "nosuch": '* ]]
+	run --separate-stderr "$CRONQ" why nosuch
+	[ "$status" -eq 1 ]
+}
+
+@test "why does not repeat the outcome in its detail" {
+	start_agentd
+	"$CRONQ" add every -s '* * * * * *' -- true
+	"$CRONQ" pause every
+	for _ in $(seq 50); do
+		run "$CRONQ" why every
+		[[ "$output" == *skipped* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *"skipped: the job was paused"* ]]
+	[[ "$output" != *"job is paused"* ]]
 }
 
 @test "--json output parses" {

@@ -356,3 +356,53 @@ Y
 	[ "$status" -eq 5 ]
 	[[ "$output" == *"ext.yaml:10:9: notify.kinde: unknown field; did you mean kind?"* ]]
 }
+
+@test "--detach lets rm, pause, resume and add --replace change a file job" {
+	{ echo 'jobs:'; job a "0 0 1 1 *" "echo a"; job b "0 0 1 1 *" "echo b"
+	  job c "0 0 1 1 *" "echo c"; } >"$DIR/d.yaml"
+	start
+	wait_api /jobs/c '*"origin":"/*'
+	cq pause a
+	assert_status 1
+	[[ "$stderr" == *'comes from '*'d.yaml: edit that file, or use --detach'* ]]
+	cq pause --detach a
+	assert_status 0
+	wait_api /jobs/a '*"paused":true*"origin":"api"*'
+	cq resume a
+	assert_status 0
+	cq rm b
+	assert_status 1
+	cq rm --detach b
+	assert_status 0
+	cq add c -s '0 1 * * *' -- true
+	assert_status 1
+	cq add --detach c -- true
+	assert_status 2
+	[[ "$stderr" == *'--detach needs --replace'* ]]
+	cq add --replace c -s '0 1 * * *' -- true
+	assert_status 1
+	cq add --replace --detach c -s '0 1 * * *' -- true
+	assert_status 0
+	wait_api /jobs/c '*"origin":"api"*'
+	cq show --detach c
+	assert_status 2
+}
+
+@test "validate --json: errors with file, line, col and field; next fires" {
+	cd "$T"
+	{ echo 'jobs:'; job bad "61 * * * *" "true"; } >bad.yaml
+	{ echo 'jobs:'; job boot "@reboot" "true"; job d "0 3 * * *" "true"; } \
+	    >good.yaml
+	cq validate good.yaml
+	assert_status 0
+	[ "${lines[0]}" = "good.yaml: boot: next at daemon start-up" ]
+	cq --json validate bad.yaml good.yaml
+	assert_status 5
+	run python3 -c 'import json,sys
+o=json.loads(sys.argv[1]); b,g=o["files"]
+e=b["errors"][0]
+print(o["invalid"], b["valid"], e["file"], e["line"], e["col"], e["field"], e["message"])
+print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]])' "$output"
+	[ "${lines[0]}" = '1 False bad.yaml 3 15 schedule minute "61" is outside 0-59' ]
+	[ "${lines[1]}" = "True [('boot', 'start-up', True), ('d', 'schedule', False)]" ]
+}

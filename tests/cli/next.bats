@@ -121,7 +121,13 @@ $usage"
 @test "next: --help and cronq help next print the usage on stdout" {
 	cq next --help
 	assert_status 0
-	assert_lines 'usage: cronq next [--explain] [--tz ZONE] [--from TIME] [-n N] [--] EXPRESSION'
+	assert_lines 'usage: cronq next [--explain] [--tz ZONE] [--from TIME] [-n N] [--] EXPRESSION' \
+	    'the expression syntax is in cronq.d(5), section CRON EXPRESSIONS'
+	cq help next
+	assert_status 0
+	[[ "$output" == *$'\nthe expression syntax is in cronq.d(5), section CRON EXPRESSIONS' ]]
+	# The section exists where it says.
+	grep -q '^\.SH CRON EXPRESSIONS' "${top_srcdir:-$BATS_TEST_DIRNAME/../..}/man/cronq.d.5"
 }
 
 @test "next: without --from it starts now and prints a future time" {
@@ -137,4 +143,27 @@ $usage"
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^2025-01-01T00:00:00[+-][0-9][0-9]:[0-9][0-9]$ ]] ||
 	    [[ "$output" =~ ^2024-01-01T00:00:00[+-][0-9][0-9]:[0-9][0-9]$ ]]
+}
+
+@test "next --json: an array of times with their notes" {
+	cq --json next --tz Europe/Berlin --from 2026-03-29T00:00:00Z -n 2 \
+	    '30 2 * * *'
+	assert_status 0
+	run python3 -c 'import json,sys
+a=json.loads(sys.argv[1])
+print(a[0]["time"], a[0]["notes"][0]); print(a[1]["time"], len(a[1]["notes"]))' "$output"
+	[ "${lines[0]}" = "2026-03-29T03:00:00+02:00 moved: 02:30 does not exist (clock change)" ]
+	[ "${lines[1]}" = "2026-03-30T02:30:00+02:00 0" ]
+}
+
+@test "next: a rejected expression or zone is exit 1 with one line" {
+	cq next '61 * * * *'
+	assert_status 1
+	assert_stderr 'cronq: next: minute "61" is outside 0-59'
+	cq next '0 0 30 2 *'
+	assert_status 1
+	cq next --tz Mars/Olympus '* * * * *'
+	assert_status 1
+	[ -n "$stderr" ]
+	[ -z "$output" ]
 }

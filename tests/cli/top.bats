@@ -193,6 +193,10 @@ job_field() {
 	[[ "${lines[0]}" == "cronq-agentd "*" at $CRONQ_SOCKET, up "* ]]
 	[ "${lines[1]}" = "jobs: 1 active, 0 paused, 0 failing; runs: 0 running, 0 queued" ]
 	[[ "${lines[4]}" =~ ^backup\ +daily\ 03:00\ +03:00:00\  ]]
+	# A seconds field keeps its expression rather than a vague word.
+	"$CRONQ" add tick -s "*/10 * * * * *" -- true >/dev/null
+	run --separate-stderr "$CRONQ" top -b -n 1
+	[[ "${lines[5]}" =~ ^tick\ +\*/10\ \*\ \*\ \*\ \*\ \*\ + ]]
 	run --separate-stderr "$CRONQ" top -d 0
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = 'cronq: top: -d: expected a whole number of seconds from 1, not "0"' ]
