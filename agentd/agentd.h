@@ -220,6 +220,12 @@ int ops_job_delete(struct agentd *ad, const struct principal *p,
     const char *name, cJSON **out, struct agentd_error *err);
 int ops_job_get(struct agentd *ad, const struct principal *p, const char *name,
     cJSON **out, struct agentd_error *err);
+/*
+ * The same job object printed as the gateway prints ops_job_get's, with a
+ * final newline, in *text (the caller's), without building it in cJSON.
+ */
+int ops_job_get_text(struct agentd *ad, const struct principal *p,
+    const char *name, char **text, size_t *len, struct agentd_error *err);
 /* *out = {"jobs": [...]} sorted by name. */
 int ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
     struct agentd_error *err);
@@ -310,6 +316,13 @@ struct job *store_job_find(struct store *st, uid_t owner, const char *name);
 /* Any owner, the lowest uid first (admins naming a job). */
 struct job *store_job_find_any(struct store *st, const char *name);
 struct job *store_job_load(struct store *st, int64_t id);
+/*
+ * OWNER's job NAME as job_to_json(job, 0) prints it, without the final
+ * '}' so that fields can follow, and its id; the text is borrowed until
+ * the next store call. 0, or -1 when there is no such job.
+ */
+int store_job_text(struct store *st, uid_t owner, const char *name,
+    int64_t *id, const char **text, size_t *len);
 /* All jobs (ANY_OWNER) or OWNER's, sorted by name; caller frees each. */
 int store_job_list(struct store *st, uid_t owner, int any_owner,
     struct job ***jobs, size_t *njobs);
