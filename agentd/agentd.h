@@ -140,6 +140,11 @@ struct principal {
  */
 typedef void (*agentd_event_cb)(
     const char *type, uid_t owner, const cJSON *obj, void *arg);
+/*
+ * The same for a run, handed over as the struct (borrowed): a listener
+ * that keeps events prints them when a client asks, not per change.
+ */
+typedef void (*agentd_run_event_cb)(const struct run *run, void *arg);
 
 struct agentd_settings {
 	int retention_days; /* runs and logs older than this are pruned */
@@ -175,15 +180,20 @@ struct agentd {
 
 	agentd_event_cb event_cb;
 	void *event_arg;
+	agentd_run_event_cb run_event_cb; /* NULL: runs go to event_cb */
 };
 
 /* state.c: helpers on struct agentd shared by every part. */
 /* Wall-clock seconds now; the one place the daemon reads CLOCK_REALTIME. */
 int64_t agentd_now(void);
 void agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg);
+/* Runs then go to CB (same ARG as the event callback's), or NULL. */
+void agentd_set_run_event_cb(struct agentd *ad, agentd_run_event_cb cb);
 /* Tells the gateway's listener (if any) that OBJ of TYPE changed. */
 void agentd_emit(
     struct agentd *ad, const char *type, uid_t owner, const cJSON *obj);
+/* ... that RUN changed; its JSON is built only if the listener wants it. */
+void agentd_emit_run(struct agentd *ad, const struct run *run);
 void agentd_error_set(struct agentd_error *err, enum agentd_errcode code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

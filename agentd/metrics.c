@@ -70,29 +70,38 @@ metrics_run_event(struct metrics *m, const cJSON *run)
 {
 	const cJSON *id, *job, *state;
 	int s;
-	size_t i;
 
 	id = cJSON_GetObjectItemCaseSensitive(run, "id");
 	job = cJSON_GetObjectItemCaseSensitive(run, "job");
 	state = cJSON_GetObjectItemCaseSensitive(run, "state");
 	if (!cJSON_IsNumber(id) || !cJSON_IsString(job) ||
 	    !cJSON_IsString(state) ||
-	    (s = run_state_parse(state->valuestring)) == -1 ||
-	    !run_state_final((enum run_state)s) ||
-	    metrics_seen(m, (int64_t)id->valuedouble))
+	    (s = run_state_parse(state->valuestring)) == -1)
+		return;
+	metrics_run_count(
+	    m, (int64_t)id->valuedouble, job->valuestring, (enum run_state)s);
+}
+
+void
+metrics_run_count(
+    struct metrics *m, int64_t id, const char *job, enum run_state state)
+{
+	const char *outcome = run_state_name(state);
+	size_t i;
+
+	if (!run_state_final(state) || metrics_seen(m, id))
 		return;
 	for (i = 0; i < m->ncounts; i++) {
-		if (strcmp(m->counts[i].job, job->valuestring) == 0 &&
-		    strcmp(m->counts[i].outcome, state->valuestring) == 0) {
+		if (strcmp(m->counts[i].job, job) == 0 &&
+		    strcmp(m->counts[i].outcome, outcome) == 0) {
 			m->counts[i].count++;
 			return;
 		}
 	}
 	m->counts = xreallocarray(m->counts, m->ncounts + 1, sizeof *m->counts);
 	memset(&m->counts[m->ncounts], 0, sizeof *m->counts);
-	strlcpy(m->counts[m->ncounts].job, job->valuestring,
-	    sizeof m->counts[0].job);
-	strlcpy(m->counts[m->ncounts].outcome, state->valuestring,
+	strlcpy(m->counts[m->ncounts].job, job, sizeof m->counts[0].job);
+	strlcpy(m->counts[m->ncounts].outcome, outcome,
 	    sizeof m->counts[0].outcome);
 	m->counts[m->ncounts].count = 1;
 	m->ncounts++;

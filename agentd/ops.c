@@ -628,7 +628,7 @@ ops_job_trigger(struct agentd *ad, const struct principal *p, const char *name,
 		supervisor_enqueue(ad->sup, &run);
 	*out = cJSON_CreateObject();
 	cJSON_AddItemToObject(*out, "run", ops_run_to_json(&run));
-	agentd_emit(ad, "run", run.owner, cJSON_GetObjectItem(*out, "run"));
+	agentd_emit_run(ad, &run);
 	job_free(job);
 	return 0;
 }

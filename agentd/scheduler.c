@@ -479,7 +479,6 @@ scheduler_run_init(struct agentd *ad, struct run *run, const struct job *job,
 static void
 run_queued(struct scheduler *s, const struct run *run)
 {
-	cJSON *o;
 	char buf[32];
 
 	util_format_utc(buf, sizeof buf, run->scheduled_at);
@@ -487,9 +486,7 @@ run_queued(struct scheduler *s, const struct run *run)
 	    (long long)run->id, buf);
 	if (s->ad->sup != NULL)
 		supervisor_enqueue(s->ad->sup, run);
-	o = ops_run_to_json(run);
-	agentd_emit(s->ad, "run", run->owner, o);
-	cJSON_Delete(o);
+	agentd_emit_run(s->ad, run);
 }
 
 /*
