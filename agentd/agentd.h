@@ -435,6 +435,8 @@ void scheduler_run_init(struct agentd *ad, struct run *run,
 int64_t scheduler_next_due(struct scheduler *s);
 /* The next fire of JOB_ID (0 when none), for next_run. */
 int64_t scheduler_job_next(struct scheduler *s, int64_t job_id);
+/* How many jobs it holds: all (ANY_OWNER) or OWNER's. */
+size_t scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner);
 /* @reboot schedules: fire once per boot id. */
 int scheduler_boot(struct scheduler *s, int64_t now);
 

@@ -757,7 +757,14 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON *o;
 	size_t n = 0;
 
-	if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == 0)
+	/*
+	 * The scheduler holds every job that loads, the ones the list
+	 * would count: parsing them all made each status read (clients
+	 * poll it) cost time in proportion to the number of jobs.
+	 */
+	if (ad->sched != NULL)
+		n = scheduler_job_count(ad->sched, p->uid, p->admin);
+	else if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == 0)
 		store_job_list_free(jobs, n);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);

@@ -427,6 +427,20 @@ scheduler_job_next(struct scheduler *s, int64_t job_id)
 	return best;
 }
 
+size_t
+scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner)
+{
+	size_t i, n = 0;
+
+	if (any_owner)
+		return s->njobs;
+	for (i = 0; i < s->njobs; i++) {
+		if (s->jobs[i]->job->owner == owner)
+			n++;
+	}
+	return n;
+}
+
 /* A decision for JOB at SLOT, the detail formatted. */
 static void decision_init(struct decision *d, const struct job *job,
     int64_t slot, enum decision_outcome outcome, int64_t now, const char *fmt,
