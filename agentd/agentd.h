@@ -143,6 +143,11 @@ struct principal {
  */
 typedef void (*agentd_event_cb)(
     const char *type, uid_t owner, const cJSON *obj, void *arg);
+/*
+ * The same for a run, handed over as the struct (borrowed): a listener
+ * that keeps events prints them when a client asks, not per change.
+ */
+typedef void (*agentd_run_event_cb)(const struct run *run, void *arg);
 
 struct agentd_settings {
 	int retention_days;    /* runs and logs older than this are pruned */
@@ -180,15 +185,20 @@ struct agentd {
 
 	agentd_event_cb event_cb;
 	void *event_arg;
+	agentd_run_event_cb run_event_cb; /* NULL: runs go to event_cb */
 };
 
 /* state.c: helpers on struct agentd shared by every part. */
 /* Wall-clock seconds now; the one place the daemon reads CLOCK_REALTIME. */
 int64_t agentd_now(void);
 void agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg);
+/* Runs then go to CB (same ARG as the event callback's), or NULL. */
+void agentd_set_run_event_cb(struct agentd *ad, agentd_run_event_cb cb);
 /* Tells the gateway's listener (if any) that OBJ of TYPE changed. */
 void agentd_emit(
     struct agentd *ad, const char *type, uid_t owner, const cJSON *obj);
+/* ... that RUN changed; its JSON is built only if the listener wants it. */
+void agentd_emit_run(struct agentd *ad, const struct run *run);
 void agentd_error_set(struct agentd_error *err, enum agentd_errcode code,
     const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -225,6 +235,12 @@ int ops_job_delete(struct agentd *ad, const struct principal *p,
     const char *name, cJSON **out, struct agentd_error *err);
 int ops_job_get(struct agentd *ad, const struct principal *p, const char *name,
     cJSON **out, struct agentd_error *err);
+/*
+ * The same job object printed as the gateway prints ops_job_get's, with a
+ * final newline, in *text (the caller's), without building it in cJSON.
+ */
+int ops_job_get_text(struct agentd *ad, const struct principal *p,
+    const char *name, char **text, size_t *len, struct agentd_error *err);
 /* *out = {"jobs": [...]} sorted by name. */
 int ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
     struct agentd_error *err);
@@ -315,6 +331,13 @@ struct job *store_job_find(struct store *st, uid_t owner, const char *name);
 /* Any owner, the lowest uid first (admins naming a job). */
 struct job *store_job_find_any(struct store *st, const char *name);
 struct job *store_job_load(struct store *st, int64_t id);
+/*
+ * OWNER's job NAME as job_to_json(job, 0) prints it, without the final
+ * '}' so that fields can follow, and its id; the text is borrowed until
+ * the next store call. 0, or -1 when there is no such job.
+ */
+int store_job_text(struct store *st, uid_t owner, const char *name,
+    int64_t *id, const char **text, size_t *len);
 /* All jobs (ANY_OWNER) or OWNER's, sorted by name; caller frees each. */
 int store_job_list(struct store *st, uid_t owner, int any_owner,
     struct job ***jobs, size_t *njobs);
@@ -417,6 +440,8 @@ void scheduler_run_init(struct agentd *ad, struct run *run,
 int64_t scheduler_next_due(struct scheduler *s);
 /* The next fire of JOB_ID (0 when none), for next_run. */
 int64_t scheduler_job_next(struct scheduler *s, int64_t job_id);
+/* How many jobs it holds: all (ANY_OWNER) or OWNER's. */
+size_t scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner);
 /* @reboot schedules: fire once per boot id. */
 int scheduler_boot(struct scheduler *s, int64_t now);
 

@@ -31,12 +31,17 @@
 #define GW_PING ": ping\n\n"
 #define GW_BEAT_MS 15000 /* SSE comment so dead clients are noticed */
 
-/* One published event, kept as its whole SSE frame. */
+/*
+ * One published event, kept as its whole SSE frame; a run event keeps the
+ * run instead until a stream first reaches it, so that a daemon nobody
+ * watches never prints one.
+ */
 struct gw_event {
 	uint64_t id;
 	uid_t owner; /* of the job: who may see the event */
 	char *frame;
 	size_t len;
+	struct run *run; /* frame == NULL: the run to print */
 };
 
 struct gw_events {
@@ -88,8 +93,10 @@ gateway_events_free(struct gw_events *e)
 		return;
 	if (e->beat_timer != NULL)
 		loop_timer_cancel(e->loop, e->beat_timer);
-	for (i = 0; i < GW_RING; i++)
+	for (i = 0; i < GW_RING; i++) {
 		free(e->ring[i].frame);
+		free(e->ring[i].run);
+	}
 	if (e->ino_fd != -1) {
 		loop_del_fd(e->loop, e->ino_fd);
 		close(e->ino_fd);
@@ -112,6 +119,8 @@ gateway_publish(
 	e->last++;
 	ev = &e->ring[e->last % GW_RING];
 	free(ev->frame);
+	free(ev->run);
+	ev->run = NULL;
 	ev->id = e->last;
 	ev->owner = owner;
 	ev->len =
@@ -124,6 +133,49 @@ gateway_publish(
 	id = cJSON_GetObjectItemCaseSensitive(data, "id");
 	if (strcmp(type, "run") == 0 && cJSON_IsNumber(id))
 		gateway_wake(gw, API_CHANNEL_LOG, (int64_t)id->valuedouble);
+}
+
+void
+gateway_publish_run(struct gateway *gw, const struct run *run)
+{
+	struct gw_events *e = gateway_events(gw);
+	struct gw_event *ev;
+
+	e->last++;
+	ev = &e->ring[e->last % GW_RING];
+	free(ev->frame);
+	ev->frame = NULL;
+	ev->len = 0;
+	if (ev->run == NULL)
+		ev->run = xmalloc(sizeof *ev->run);
+	*ev->run = *run;
+	ev->id = e->last;
+	ev->owner = run->owner;
+	gateway_wake(gw, API_CHANNEL_EVENTS, 0);
+	/* A run that changed state may have ended: its followers look. */
+	gateway_wake(gw, API_CHANNEL_LOG, run->id);
+}
+
+/* Prints EV's frame if it was kept as a run. */
+static void
+gateway_event_frame(struct gw_event *ev)
+{
+	cJSON *o;
+	char *json;
+
+	if (ev->frame != NULL || ev->run == NULL)
+		return;
+	o = ops_run_to_json(ev->run);
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (json == NULL)
+		fatalx("gateway: out of memory printing an event");
+	ev->len = (size_t)xasprintf(&ev->frame,
+	    "id: %llu\nevent: run\ndata: %s\n\n", (unsigned long long)ev->id,
+	    json);
+	free(json);
+	free(ev->run);
+	ev->run = NULL;
 }
 
 /* Copies what fits of the pending frame; returns the bytes copied. */
@@ -166,8 +218,10 @@ gateway_sse_read(void *arg, char *buf, size_t max)
 	while (s->pending == NULL && s->next <= e->last) {
 		ev = &e->ring[s->next % GW_RING];
 		s->next++;
-		if (s->principal.admin || ev->owner == s->principal.uid)
+		if (s->principal.admin || ev->owner == s->principal.uid) {
+			gateway_event_frame(ev);
 			gateway_sse_set(s, ev->frame, ev->len);
+		}
 	}
 	if (s->pending == NULL && s->beat != e->beat) {
 		s->beat = e->beat;

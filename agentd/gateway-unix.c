@@ -164,6 +164,15 @@ gateway_start_tcp(struct agentd *ad, struct gateway *gw, char **cause)
 	return 0;
 }
 
+static void
+gateway_on_run(const struct run *run, void *arg)
+{
+	struct gateway *gw = arg;
+
+	metrics_run_count(gateway_metrics_get(gw), run);
+	gateway_publish_run(gw, run);
+}
+
 int
 gateway_start(struct agentd *ad, char **cause)
 {
@@ -194,6 +203,7 @@ gateway_start(struct agentd *ad, char **cause)
 	hooked = 1;
 	gateway_current = gw;
 	agentd_set_event_cb(ad, gateway_on_event, gw);
+	agentd_set_run_event_cb(ad, gateway_on_run);
 	log_notice("gateway: listening socket=%s mode=%04o", ad->socket_path,
 	    (unsigned)mode);
 	return 0;
@@ -205,6 +215,7 @@ gateway_stop(struct agentd *ad)
 	if (gateway_current == NULL)
 		return;
 	agentd_set_event_cb(ad, NULL, NULL);
+	agentd_set_run_event_cb(ad, NULL);
 	gateway_free(gateway_current);
 	gateway_current = NULL;
 	if (ad->socket_path != NULL)

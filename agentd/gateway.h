@@ -160,6 +160,8 @@ struct gw_events *gateway_events(struct gateway *gw);
  */
 void gateway_publish(
     struct gateway *gw, const char *type, uid_t owner, const cJSON *data);
+/* The same for RUN (copied), printed only when a stream reaches it. */
+void gateway_publish_run(struct gateway *gw, const struct run *run);
 /* Sets up RESP to stream events after LAST_ID (or from now when NULL)
  * that principal P may see. */
 void gateway_events_stream(struct gateway *gw, const struct principal *p,
@@ -224,6 +226,8 @@ struct metrics *metrics_create(void);
 void metrics_free(struct metrics *m);
 /* Counts the run RUN (as the API shows it) if it just reached its end. */
 void metrics_run_event(struct metrics *m, const cJSON *run);
+/* The same from the daemon's own run row. */
+void metrics_run_count(struct metrics *m, const struct run *run);
 /* Writes the run counters and gauges in Prometheus text format. */
 void metrics_write(struct metrics *m, struct agentd *ad, FILE *out);
 /* Histograms (durations, schedule lag), retries and decisions. */

@@ -98,15 +98,19 @@ void
 handle_job_get(struct api_request *req, struct api_response *resp)
 {
 	struct agentd_error err;
-	cJSON *out = NULL;
-	int rc;
 
 	if (api_params_check(req, no_params, resp) == -1 ||
 	    jobs_name_ok(req->args[0], resp) == -1)
 		return;
 	memset(&err, 0, sizeof err);
-	rc = ops_job_get(req->ad, &req->principal, req->args[0], &out, &err);
-	api_ops_result(resp, rc, 200, out, &err);
+	/* Printed without cJSON: the read clients poll (ops.c). */
+	if (ops_job_get_text(req->ad, &req->principal, req->args[0],
+	        &resp->text, &resp->text_len, &err) == -1) {
+		api_agentd_error(resp, &err);
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json; charset=utf-8";
 }
 
 /* PUT and PATCH: a body naming another job is a mistake, not a rename. */

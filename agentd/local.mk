@@ -42,6 +42,7 @@ AGENTD_CORE_SOURCES = \
 	agentd/run.c \
 	agentd/state.c \
 	agentd/store.c agentd/store-runs.c agentd/store-sql.c \
+	agentd/store-cache.c \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c \

@@ -123,71 +123,78 @@ metrics_time(const cJSON *run, const char *member)
 
 /* A run started: how late after its scheduled fire, once per run. */
 static void
-metrics_run_started(struct metrics *m, const cJSON *run, int64_t id)
+metrics_run_started(struct metrics *m, const struct run *run)
 {
-	const cJSON *trigger = cJSON_GetObjectItemCaseSensitive(run, "trigger");
-	int64_t due = metrics_time(run, "scheduled_at");
-	int64_t started = metrics_time(run, "started_at");
-
-	if (!cJSON_IsString(trigger) || due < 0 || started < 0 ||
-	    (strcmp(trigger->valuestring, "schedule") != 0 &&
-	        strcmp(trigger->valuestring, "catchup") != 0) ||
-	    metrics_seen(m->started, &m->nstarted, id))
+	if ((run->trigger != TRIGGER_SCHEDULE &&
+	        run->trigger != TRIGGER_CATCHUP) ||
+	    run->scheduled_at <= 0 || run->started_at <= 0 ||
+	    metrics_seen(m->started, &m->nstarted, run->id))
 		return;
 	metrics_observe(&m->lag, metrics_lag_le,
-	    (double)(started > due ? started - due : 0));
+	    (double)(run->started_at > run->scheduled_at
+	            ? run->started_at - run->scheduled_at
+	            : 0));
 }
 
 void
-metrics_run_event(struct metrics *m, const cJSON *run)
+metrics_run_event(struct metrics *m, const cJSON *obj)
 {
 	const cJSON *id, *job, *state, *trigger;
-	struct metrics_count *k;
-	int64_t started, finished;
-	int s;
-	size_t i;
+	struct run run;
+	int s, t;
 
-	id = cJSON_GetObjectItemCaseSensitive(run, "id");
-	job = cJSON_GetObjectItemCaseSensitive(run, "job");
-	state = cJSON_GetObjectItemCaseSensitive(run, "state");
-	trigger = cJSON_GetObjectItemCaseSensitive(run, "trigger");
+	id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+	job = cJSON_GetObjectItemCaseSensitive(obj, "job");
+	state = cJSON_GetObjectItemCaseSensitive(obj, "state");
+	trigger = cJSON_GetObjectItemCaseSensitive(obj, "trigger");
 	if (!cJSON_IsNumber(id) || !cJSON_IsString(job) ||
 	    !cJSON_IsString(state) ||
 	    (s = run_state_parse(state->valuestring)) == -1)
 		return;
-	if (s == RUN_RUNNING)
-		metrics_run_started(m, run, (int64_t)id->valuedouble);
-	if (!run_state_final((enum run_state)s) ||
-	    metrics_seen(m->seen, &m->nseen, (int64_t)id->valuedouble))
+	memset(&run, 0, sizeof run);
+	run.id = (int64_t)id->valuedouble;
+	strlcpy(run.job, job->valuestring, sizeof run.job);
+	run.state = (enum run_state)s;
+	t = cJSON_IsString(trigger) ? run_trigger_parse(trigger->valuestring)
+	                            : -1;
+	run.trigger = t == -1 ? TRIGGER_MANUAL : (enum run_trigger)t;
+	run.scheduled_at = metrics_time(obj, "scheduled_at");
+	run.started_at = metrics_time(obj, "started_at");
+	run.finished_at = metrics_time(obj, "finished_at");
+	metrics_run_count(m, &run);
+}
+
+void
+metrics_run_count(struct metrics *m, const struct run *run)
+{
+	const char *outcome = run_state_name(run->state);
+	struct metrics_count *k = NULL;
+	size_t i;
+
+	if (run->state == RUN_RUNNING)
+		metrics_run_started(m, run);
+	if (!run_state_final(run->state) ||
+	    metrics_seen(m->seen, &m->nseen, run->id))
 		return;
-	if (cJSON_IsString(trigger) &&
-	    strcmp(trigger->valuestring, "retry") == 0)
+	if (run->trigger == TRIGGER_RETRY)
 		m->retries++;
-	started = metrics_time(run, "started_at");
-	finished = metrics_time(run, "finished_at");
-	for (i = 0, k = NULL; i < m->ncounts && k == NULL; i++) {
-		if (strcmp(m->counts[i].job, job->valuestring) == 0 &&
-		    strcmp(m->counts[i].outcome, state->valuestring) == 0)
+	for (i = 0; i < m->ncounts && k == NULL; i++) {
+		if (strcmp(m->counts[i].job, run->job) == 0 &&
+		    strcmp(m->counts[i].outcome, outcome) == 0)
 			k = &m->counts[i];
 	}
-	if (k != NULL) {
-		k->count++;
-		if (started >= 0 && finished >= started)
-			metrics_observe(&k->duration, metrics_duration_le,
-			    (double)(finished - started));
-		return;
+	if (k == NULL) {
+		m->counts = xreallocarray(
+		    m->counts, m->ncounts + 1, sizeof *m->counts);
+		k = &m->counts[m->ncounts++];
+		memset(k, 0, sizeof *k);
+		strlcpy(k->job, run->job, sizeof k->job);
+		strlcpy(k->outcome, outcome, sizeof k->outcome);
 	}
-	m->counts = xreallocarray(m->counts, m->ncounts + 1, sizeof *m->counts);
-	memset(&m->counts[m->ncounts], 0, sizeof *m->counts);
-	strlcpy(m->counts[m->ncounts].job, job->valuestring,
-	    sizeof m->counts[0].job);
-	strlcpy(m->counts[m->ncounts].outcome, state->valuestring,
-	    sizeof m->counts[0].outcome);
-	m->counts[m->ncounts].count = 1;
-	if (started >= 0 && finished >= started)
-		metrics_observe(&m->counts[m->ncounts].duration,
-		    metrics_duration_le, (double)(finished - started));
-	m->ncounts++;
+	k->count++;
+	if (run->started_at > 0 && run->finished_at >= run->started_at)
+		metrics_observe(&k->duration, metrics_duration_le,
+		    (double)(run->finished_at - run->started_at));
 }
 
 /* One histogram's series, LABELS ("" or "job=\"x\",") before le. */

@@ -433,6 +433,83 @@ ops_job_get(struct agentd *ad, const struct principal *p, const char *name,
 	return 0;
 }
 
+/* Appends `,"KEY":"TIME"` or `,"KEY":null` at *POS in BUF. */
+static void
+text_time(char *buf, size_t *pos, size_t cap, const char *key, int64_t t)
+{
+	char tb[32];
+
+	if (t == 0) {
+		*pos += (size_t)snprintf(
+		    buf + *pos, cap - *pos, ",\"%s\":null", key);
+		return;
+	}
+	util_format_utc(tb, sizeof tb, t);
+	*pos += (size_t)snprintf(
+	    buf + *pos, cap - *pos, ",\"%s\":\"%s\"", key, tb);
+}
+
+/*
+ * GET /jobs/NAME is the read clients poll: the job's own fields come
+ * printed from the store's cache, and only next_run and last_run, which
+ * change without the job changing, are printed per request, in the order
+ * and form ops_job_to_json gives them.
+ */
+int
+ops_job_get_text(struct agentd *ad, const struct principal *p,
+    const char *name, char **text, size_t *len, struct agentd_error *err)
+{
+	const char *spec;
+	size_t slen, pos, cap;
+	int64_t id;
+	struct run r;
+	cJSON *out;
+	char *buf;
+
+	if (store_job_text(ad->store, p->uid, name, &id, &spec, &slen) == -1) {
+		/* Someone else's job, seen by an admin: the general way. */
+		if (ops_job_get(ad, p, name, &out, err) == -1)
+			return -1;
+		buf = cJSON_PrintUnformatted(out);
+		cJSON_Delete(out);
+		if (buf == NULL)
+			fatalx("ops: out of memory printing a job");
+		slen = strlen(buf);
+		buf = xreallocarray(buf, 1, slen + 2);
+		buf[slen++] = '\n';
+		buf[slen] = '\0';
+		*text = buf;
+		*len = slen;
+		return 0;
+	}
+	cap = slen + 256;
+	buf = xmalloc(cap);
+	memcpy(buf, spec, slen);
+	pos = slen;
+	text_time(buf, &pos, cap, "next_run",
+	    ad->sched != NULL ? scheduler_job_next(ad->sched, id) : 0);
+	if (store_run_last(ad->store, id, &r) == 0) {
+		pos += (size_t)snprintf(buf + pos, cap - pos,
+		    ",\"last_run\":{\"id\":%lld,\"state\":\"%s\"",
+		    (long long)r.id, run_state_name(r.state));
+		if (r.exit_code < 0)
+			pos += (size_t)snprintf(
+			    buf + pos, cap - pos, ",\"exit_code\":null");
+		else
+			pos += (size_t)snprintf(buf + pos, cap - pos,
+			    ",\"exit_code\":%d", r.exit_code);
+		text_time(buf, &pos, cap, "started_at", r.started_at);
+		text_time(buf, &pos, cap, "finished_at", r.finished_at);
+		pos += (size_t)snprintf(buf + pos, cap - pos, "}");
+	} else
+		pos += (size_t)snprintf(
+		    buf + pos, cap - pos, ",\"last_run\":null");
+	pos += (size_t)snprintf(buf + pos, cap - pos, "}\n");
+	*text = buf;
+	*len = pos;
+	return 0;
+}
+
 int
 ops_job_list(struct agentd *ad, const struct principal *p, cJSON **out,
     struct agentd_error *err)
@@ -562,7 +639,7 @@ ops_job_trigger(struct agentd *ad, const struct principal *p, const char *name,
 		supervisor_enqueue(ad->sup, &run);
 	*out = cJSON_CreateObject();
 	cJSON_AddItemToObject(*out, "run", ops_run_to_json(&run));
-	agentd_emit(ad, "run", run.owner, cJSON_GetObjectItem(*out, "run"));
+	agentd_emit_run(ad, &run);
 	job_free(job);
 	return 0;
 }
@@ -691,7 +768,14 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON *o;
 	size_t n = 0;
 
-	if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == 0)
+	/*
+	 * The scheduler holds every job that loads, the ones the list
+	 * would count: parsing them all made each status read (clients
+	 * poll it) cost time in proportion to the number of jobs.
+	 */
+	if (ad->sched != NULL)
+		n = scheduler_job_count(ad->sched, p->uid, p->admin);
+	else if (store_job_list(ad->store, p->uid, p->admin, &jobs, &n) == 0)
 		store_job_list_free(jobs, n);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);

@@ -427,6 +427,20 @@ scheduler_job_next(struct scheduler *s, int64_t job_id)
 	return best;
 }
 
+size_t
+scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner)
+{
+	size_t i, n = 0;
+
+	if (any_owner)
+		return s->njobs;
+	for (i = 0; i < s->njobs; i++) {
+		if (s->jobs[i]->job->owner == owner)
+			n++;
+	}
+	return n;
+}
+
 /* A decision for JOB at SLOT, the detail formatted. */
 static void decision_init(struct decision *d, const struct job *job,
     int64_t slot, enum decision_outcome outcome, int64_t now, const char *fmt,
@@ -479,7 +493,6 @@ scheduler_run_init(struct agentd *ad, struct run *run, const struct job *job,
 static void
 run_queued(struct scheduler *s, const struct run *run)
 {
-	cJSON *o;
 	char buf[32];
 
 	util_format_utc(buf, sizeof buf, run->scheduled_at);
@@ -487,9 +500,7 @@ run_queued(struct scheduler *s, const struct run *run)
 	    (long long)run->id, buf);
 	if (s->ad->sup != NULL)
 		supervisor_enqueue(s->ad->sup, run);
-	o = ops_run_to_json(run);
-	agentd_emit(s->ad, "run", run->owner, o);
-	cJSON_Delete(o);
+	agentd_emit_run(s->ad, run);
 }
 
 /*

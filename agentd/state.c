@@ -30,10 +30,32 @@ agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg)
 }
 
 void
+agentd_set_run_event_cb(struct agentd *ad, agentd_run_event_cb cb)
+{
+	ad->run_event_cb = cb;
+}
+
+void
 agentd_emit(struct agentd *ad, const char *type, uid_t owner, const cJSON *obj)
 {
 	if (ad->event_cb != NULL)
 		ad->event_cb(type, owner, obj, ad->event_arg);
+}
+
+void
+agentd_emit_run(struct agentd *ad, const struct run *run)
+{
+	cJSON *o;
+
+	if (ad->run_event_cb != NULL) {
+		ad->run_event_cb(run, ad->event_arg);
+		return;
+	}
+	if (ad->event_cb == NULL)
+		return;
+	o = ops_run_to_json(run);
+	agentd_emit(ad, "run", run->owner, o);
+	cJSON_Delete(o);
 }
 
 void

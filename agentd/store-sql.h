@@ -6,6 +6,8 @@
 #ifndef STORE_SQL_H
 #define STORE_SQL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +54,7 @@ struct store {
 	int in_group;    /* the lazy group transaction is open */
 	int in_explicit; /* store_begin was called: its nesting depth */
 	int doomed;      /* an inner level rolled back: the outer must */
+	struct store_cache *cache; /* recently loaded jobs (store-cache.c) */
 };
 
 /* store.c */
@@ -61,5 +64,18 @@ int store_write_begin(struct store *st);
 void store_bind_time(sqlite3_stmt *s, int i, int64_t t);
 void store_bind_text(sqlite3_stmt *s, int i, const char *t);
 const char *store_col_text(sqlite3_stmt *s, int i);
+
+/*
+ * store-cache.c: parsed jobs recently loaded. The by_ functions return the
+ * caller's copy or NULL on a miss; add keeps a copy of JOB; forget and
+ * clear drop what a write or a rollback made stale.
+ */
+struct job *store_cache_by_id(struct store *st, int64_t id);
+struct job *store_cache_by_name(
+    struct store *st, uid_t owner, const char *name);
+void store_cache_add(struct store *st, const struct job *job);
+void store_cache_forget(struct store *st, int64_t id);
+void store_cache_clear(struct store *st);
+void store_cache_free(struct store *st);
 
 #endif

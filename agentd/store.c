@@ -150,9 +150,14 @@ store_commit(struct store *st)
 	st->in_explicit = 0;
 	if (st->doomed) {
 		exec_sql(st, "ROLLBACK");
+		store_cache_clear(st);
 		return -1;
 	}
-	return exec_sql(st, "COMMIT");
+	if (exec_sql(st, "COMMIT") == -1) {
+		store_cache_clear(st);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -165,6 +170,7 @@ store_rollback(struct store *st)
 	}
 	st->in_explicit = 0;
 	exec_sql(st, "ROLLBACK");
+	store_cache_clear(st);
 }
 
 int
@@ -265,6 +271,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	store_flush(st);
+	store_cache_free(st);
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
@@ -405,6 +412,7 @@ store_job_update(struct store *st, struct job *job, const char *action,
 
 	if (store_begin(st) == -1)
 		return -1;
+	store_cache_forget(st, job->id);
 	job->version++;
 	job->updated_at = now;
 	if ((s = store_stmt(st, STMT_JOB_UPDATE)) == NULL)
@@ -434,6 +442,7 @@ store_job_delete(struct store *st, struct job *job, const char *by, int64_t now)
 
 	if (store_begin(st) == -1)
 		return -1;
+	store_cache_forget(st, job->id);
 	job->version++;
 	if (version_insert(st, job, "delete", by, now) == -1)
 		goto fail;
@@ -498,12 +507,17 @@ struct job *
 store_job_find(struct store *st, uid_t owner, const char *name)
 {
 	sqlite3_stmt *s;
+	struct job *job;
 
+	if ((job = store_cache_by_name(st, owner, name)) != NULL)
+		return job;
 	if ((s = store_stmt(st, STMT_JOB_FIND)) == NULL)
 		return NULL;
 	sqlite3_bind_int64(s, 1, owner);
 	store_bind_text(s, 2, name);
-	return job_query_one(s);
+	job = job_query_one(s);
+	store_cache_add(st, job);
+	return job;
 }
 
 struct job *
@@ -521,11 +535,16 @@ struct job *
 store_job_load(struct store *st, int64_t id)
 {
 	sqlite3_stmt *s;
+	struct job *job;
 
+	if ((job = store_cache_by_id(st, id)) != NULL)
+		return job;
 	if ((s = store_stmt(st, STMT_JOB_LOAD)) == NULL)
 		return NULL;
 	sqlite3_bind_int64(s, 1, id);
-	return job_query_one(s);
+	job = job_query_one(s);
+	store_cache_add(st, job);
+	return job;
 }
 
 int

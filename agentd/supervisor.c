@@ -102,8 +102,6 @@ supervisor_free(struct supervisor *sup)
 static void
 run_changed(struct supervisor *sup, const struct run *run)
 {
-	cJSON *o;
-
 	/* A worker's runs are recorded by the scheduler (queue_amqp.c). */
 	if (!run_state_final(run->state) &&
 	    queue_report(sup->ad->queue, run, 0, 0) == 1)
@@ -111,9 +109,7 @@ run_changed(struct supervisor *sup, const struct run *run)
 	if (store_run_update(sup->ad->store, run) == -1)
 		log_warn(
 		    "supervisor: cannot save run=%lld", (long long)run->id);
-	o = ops_run_to_json(run);
-	agentd_emit(sup->ad, "run", run->owner, o);
-	cJSON_Delete(o);
+	agentd_emit_run(sup->ad, run);
 }
 
 static void
