@@ -133,7 +133,8 @@ struct agentd_error {
 struct principal {
 	uid_t uid;
 	int admin;
-	int detach; /* ?detach=1: may change a job from a file (it becomes api) */
+	int detach; /* ?detach=1: may change a job from a file (it becomes api)
+	             */
 };
 
 /*
@@ -162,10 +163,10 @@ struct agentd {
 	struct store *store;
 	struct scheduler *sched;
 	struct supervisor *sup;
-	struct files *files; /* NULL without a jobs directory */
-	struct queue *queue; /* where due runs go (queue.h); NULL = local */
+	struct files *files;   /* NULL without a jobs directory */
+	struct queue *queue;   /* where due runs go (queue.h); NULL = local */
 	struct curlloop *curl; /* http runs and notifications (curlloop.c) */
-	struct groups *groups;     /* concurrency group limits (groups.c) */
+	struct groups *groups; /* concurrency group limits (groups.c) */
 	struct notifier *notifier; /* notification deliveries (notify.c) */
 
 	char *state_dir;
@@ -277,8 +278,8 @@ int ops_run_log(struct agentd *ad, const struct principal *p, int64_t id,
  * origin then becomes api) and that JOB may run as its user. Either may
  * be NULL.
  */
-int ops_job_check(struct agentd *ad, const struct principal *p,
-    struct job *old, const struct job *job, struct agentd_error *err);
+int ops_job_check(struct agentd *ad, const struct principal *p, struct job *old,
+    const struct job *job, struct agentd_error *err);
 /*
  * ops-bulk.c, PUT /jobs: BODY {"jobs": [...], "delete": [names]} creates,
  * replaces and deletes P's jobs in one transaction: all of it or none.
@@ -336,8 +337,8 @@ struct job *store_job_load(struct store *st, int64_t id);
  * '}' so that fields can follow, and its id; the text is borrowed until
  * the next store call. 0, or -1 when there is no such job.
  */
-int store_job_text(struct store *st, uid_t owner, const char *name,
-    int64_t *id, const char **text, size_t *len);
+int store_job_text(struct store *st, uid_t owner, const char *name, int64_t *id,
+    const char **text, size_t *len);
 /* All jobs (ANY_OWNER) or OWNER's, sorted by name; caller frees each. */
 int store_job_list(struct store *st, uid_t owner, int any_owner,
     struct job ***jobs, size_t *njobs);
@@ -479,8 +480,8 @@ void supervisor_start_job(struct supervisor *sup, const struct run *run,
 /* The scheduler records RUN as a worker reported it. */
 void supervisor_record(struct supervisor *sup, const struct run *run);
 /* ... and queues the next attempt of the failed RUN if its job allows. */
-void supervisor_retry(struct supervisor *sup, const struct run *run,
-    int64_t now);
+void supervisor_retry(
+    struct supervisor *sup, const struct run *run, int64_t now);
 
 /* Runs of group NAME running now, and waiting in the queue. */
 int supervisor_group_running(struct supervisor *sup, const char *name);

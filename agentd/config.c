@@ -499,7 +499,8 @@ config_cgroup_root(struct config_read *r, yaml_node_t *v, const char *key)
 		return -1;
 	if (s[0] != '/') {
 		free(s);
-		return config_fail(r, v, "cgroup_root must be an absolute path");
+		return config_fail(
+		    r, v, "cgroup_root must be an absolute path");
 	}
 	n = strlcpy(r->settings.cgroup_root, s, sizeof r->settings.cgroup_root);
 	free(s);

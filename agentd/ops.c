@@ -121,8 +121,8 @@ ops_job_to_json(struct agentd *ad, const struct job *job)
  * asked to detach them (?detach=1), and then they are the API's.
  */
 static int
-job_check_origin(const struct principal *p, struct job *job,
-    struct agentd_error *err)
+job_check_origin(
+    const struct principal *p, struct job *job, struct agentd_error *err)
 {
 	if (job->origin == NULL || job->origin[0] != '/')
 		return 0;
@@ -445,8 +445,8 @@ text_time(char *buf, size_t *pos, size_t cap, const char *key, int64_t t)
 		return;
 	}
 	util_format_utc(tb, sizeof tb, t);
-	*pos += (size_t)snprintf(
-	    buf + *pos, cap - *pos, ",\"%s\":\"%s\"", key, tb);
+	*pos +=
+	    (size_t)snprintf(buf + *pos, cap - *pos, ",\"%s\":\"%s\"", key, tb);
 }
 
 /*
@@ -456,8 +456,8 @@ text_time(char *buf, size_t *pos, size_t cap, const char *key, int64_t t)
  * and form ops_job_to_json gives them.
  */
 int
-ops_job_get_text(struct agentd *ad, const struct principal *p,
-    const char *name, char **text, size_t *len, struct agentd_error *err)
+ops_job_get_text(struct agentd *ad, const struct principal *p, const char *name,
+    char **text, size_t *len, struct agentd_error *err)
 {
 	const char *spec;
 	size_t slen, pos, cap;
@@ -789,8 +789,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	    ad->sup != NULL ? supervisor_count_running(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "queued",
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
-	cJSON_AddNumberToObject(
-	    o, "max_running", ad->settings.max_running);
+	cJSON_AddNumberToObject(o, "max_running", ad->settings.max_running);
 	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
 	queue_status(ad->queue, o);
 	sandbox_status(o);

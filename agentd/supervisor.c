@@ -38,7 +38,7 @@ struct srun {
 	struct job *job; /* while running */
 	struct child *child;
 	struct sandbox_run sbx; /* its isolation, kept until it ends */
-	struct httpjob *http; /* kind http: the request in flight */
+	struct httpjob *http;   /* kind http: the request in flight */
 	enum stop_why stop;
 	char stop_msg[128];
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */

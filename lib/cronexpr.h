@@ -21,9 +21,12 @@ enum cron_dst_gap { CRON_GAP_NEXT, CRON_GAP_SKIP };
 enum cron_dst_repeat { CRON_REPEAT_FIRST, CRON_REPEAT_BOTH };
 
 /* Notes on one computed fire time, for --explain and the decision log. */
-#define CRON_NOTE_GAP_MOVED 0x01  /* wall time was in a gap; moved to its end */
-#define CRON_NOTE_REPEATED 0x02   /* wall time occurs twice; this is one pass */
-#define CRON_NOTE_GAP_SKIPPED 0x04 /* slots in a gap were dropped before this */
+/* The wall time was in a gap; the fire moved to the gap's end. */
+#define CRON_NOTE_GAP_MOVED 0x01
+/* The wall time occurs twice; this fire is one pass of it. */
+#define CRON_NOTE_REPEATED 0x02
+/* Slots in a gap were dropped before this fire. */
+#define CRON_NOTE_GAP_SKIPPED 0x04
 #define CRON_NOTE_SECOND_PASS 0x08 /* with REPEATED: the later occurrence */
 
 /* Longest expression text accepted (bytes). */
@@ -35,24 +38,24 @@ enum cron_dst_repeat { CRON_REPEAT_FIRST, CRON_REPEAT_BOTH };
  */
 struct cronexpr {
 	enum cron_kind kind;
-	uint64_t sec;      /* bits 0-59 */
-	uint64_t min;      /* bits 0-59 */
-	uint32_t hour;     /* bits 0-23 */
-	uint32_t dom;      /* bits 1-31 */
-	uint16_t mon;      /* bits 1-12 */
-	uint8_t dow;       /* bits 0-6, Sunday 0 */
-	uint8_t dow_last;  /* weekdays with L (5L: last Friday) */
-	uint8_t dow_nth[7];/* per weekday, bit n-1 for #n (1-5) */
-	uint32_t dom_w;    /* days with W (nearest weekday) */
-	int16_t dom_last;  /* -1 none; else days before the last (L=0, L-3=3) */
-	uint8_t dom_lw;    /* LW: last weekday of the month */
-	uint8_t dom_star;  /* day-of-month text starts with '*' or '?' */
-	uint8_t dow_star;  /* day-of-week text starts with '*' or '?' */
-	uint8_t interval;  /* seconds, minute or hour field starts with '*' */
-	uint8_t has_sec;   /* six-field form */
+	uint64_t sec;       /* bits 0-59 */
+	uint64_t min;       /* bits 0-59 */
+	uint32_t hour;      /* bits 0-23 */
+	uint32_t dom;       /* bits 1-31 */
+	uint16_t mon;       /* bits 1-12 */
+	uint8_t dow;        /* bits 0-6, Sunday 0 */
+	uint8_t dow_last;   /* weekdays with L (5L: last Friday) */
+	uint8_t dow_nth[7]; /* per weekday, bit n-1 for #n (1-5) */
+	uint32_t dom_w;     /* days with W (nearest weekday) */
+	int16_t dom_last; /* -1 none; else days before the last (L=0, L-3=3) */
+	uint8_t dom_lw;   /* LW: last weekday of the month */
+	uint8_t dom_star; /* day-of-month text starts with '*' or '?' */
+	uint8_t dow_star; /* day-of-week text starts with '*' or '?' */
+	uint8_t interval; /* seconds, minute or hour field starts with '*' */
+	uint8_t has_sec;  /* six-field form */
 	enum cron_dst_gap gap;
 	enum cron_dst_repeat repeat;
-	int64_t every;     /* CRON_EVERY: period in seconds */
+	int64_t every; /* CRON_EVERY: period in seconds */
 };
 
 /*
@@ -62,8 +65,8 @@ struct cronexpr {
  * `minute "61" is outside 0-59`. A calendar expression that can never fire
  * is rejected. The DST policy starts as next/first.
  */
-int cronexpr_parse(struct cronexpr *ce, const char *text,
-    const char *hash_key, char **cause);
+int cronexpr_parse(
+    struct cronexpr *ce, const char *text, const char *hash_key, char **cause);
 
 /*
  * The first fire time strictly after AFTER in zone TZ. Returns 0 and sets
@@ -71,8 +74,8 @@ int cronexpr_parse(struct cronexpr *ce, const char *text,
  * expression past every occurrence, @reboot, or @every without anchor).
  * Bounded: never loops without end.
  */
-int cronexpr_next(const struct cronexpr *ce, const struct tz *tz,
-    int64_t after, int64_t *next, unsigned *notes);
+int cronexpr_next(const struct cronexpr *ce, const struct tz *tz, int64_t after,
+    int64_t *next, unsigned *notes);
 
 /* The last fire time strictly before BEFORE; -1 if none. */
 int cronexpr_prev(const struct cronexpr *ce, const struct tz *tz,
@@ -82,8 +85,8 @@ int cronexpr_prev(const struct cronexpr *ce, const struct tz *tz,
  * @every: the first fire strictly after AFTER of the series that starts at
  * ANCHOR (the job's creation or last run) with period ce->every.
  */
-int64_t cronexpr_every_next(const struct cronexpr *ce, int64_t anchor,
-    int64_t after);
+int64_t cronexpr_every_next(
+    const struct cronexpr *ce, int64_t anchor, int64_t after);
 
 /*
  * The first wall time (local civil seconds, see tz.h) at or after WALL
@@ -99,7 +102,7 @@ int64_t cronexpr_wall_next(const struct cronexpr *ce, int64_t wall);
 uint32_t cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1);
 
 /* Parses "dst" policy words: "next"/"skip" and "first"/"both". */
-int cronexpr_set_dst(struct cronexpr *ce, const char *gap,
-    const char *repeat, char **cause);
+int cronexpr_set_dst(
+    struct cronexpr *ce, const char *gap, const char *repeat, char **cause);
 
 #endif

@@ -136,8 +136,8 @@ job_to_json(const struct job *job, int spec)
 	cJSON_AddStringToObject(
 	    o, "description", job->description != NULL ? job->description : "");
 	if (job->nlabels > 0)
-		cJSON_AddItemToObject(o, "labels",
-		    job_labels_to_json(job->labels, job->nlabels));
+		cJSON_AddItemToObject(
+		    o, "labels", job_labels_to_json(job->labels, job->nlabels));
 	if (spec)
 		return o;
 	cJSON_AddStringToObject(

@@ -44,11 +44,9 @@ int tz_resolve(const struct tz *tz, int64_t wall, int64_t out[2]);
  * changes again (both offsets are then the one in force at T). Changes of
  * only isdst or the abbreviation are not offset changes.
  */
-int64_t tz_next_change(const struct tz *tz, int64_t t, int *before,
-    int *after);
+int64_t tz_next_change(const struct tz *tz, int64_t t, int *before, int *after);
 
 /* The last offset change at or before T, or INT64_MIN if none. */
-int64_t tz_prev_change(const struct tz *tz, int64_t t, int *before,
-    int *after);
+int64_t tz_prev_change(const struct tz *tz, int64_t t, int *before, int *after);
 
 #endif

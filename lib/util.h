@@ -23,8 +23,8 @@ void util_format_utc(char *buf, size_t len, int64_t t);
  * "2025-03-09 01:58:00"); a wall time in a gap maps to the gap's end, a
  * repeated one to its first occurrence. Returns 0 or -1 with *cause set.
  */
-int util_parse_time(const char *s, const struct tz *tz, int64_t *out,
-    char **cause);
+int util_parse_time(
+    const char *s, const struct tz *tz, int64_t *out, char **cause);
 
 /* "90s", "5m", "2h30m", "1d", plain seconds "30". Returns 0 or -1. */
 int util_parse_duration(const char *s, int64_t *seconds, char **cause);
