@@ -170,9 +170,9 @@ gateway_event_frame(struct gw_event *ev)
 	cJSON_Delete(o);
 	if (json == NULL)
 		fatalx("gateway: out of memory printing an event");
-	ev->len = (size_t)xasprintf(&ev->frame,
-	    "id: %llu\nevent: run\ndata: %s\n\n", (unsigned long long)ev->id,
-	    json);
+	ev->len =
+	    (size_t)xasprintf(&ev->frame, "id: %llu\nevent: run\ndata: %s\n\n",
+	        (unsigned long long)ev->id, json);
 	free(json);
 	free(ev->run);
 	ev->run = NULL;

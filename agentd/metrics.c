@@ -184,8 +184,8 @@ metrics_run_count(struct metrics *m, const struct run *run)
 			k = &m->counts[i];
 	}
 	if (k == NULL) {
-		m->counts = xreallocarray(
-		    m->counts, m->ncounts + 1, sizeof *m->counts);
+		m->counts =
+		    xreallocarray(m->counts, m->ncounts + 1, sizeof *m->counts);
 		k = &m->counts[m->ncounts++];
 		memset(k, 0, sizeof *k);
 		strlcpy(k->job, run->job, sizeof k->job);
