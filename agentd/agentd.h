@@ -446,7 +446,10 @@ size_t scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner);
 /* @reboot schedules: fire once per boot id. */
 int scheduler_boot(struct scheduler *s, int64_t now);
 
-/* supervisor.c: the run state machine, queue and children. */
+/*
+ * supervisor.c: the run state machine, queue and children; supervisor-end.c:
+ * how runs end (outcomes, retries, lost runs).
+ */
 struct supervisor *supervisor_create(struct agentd *ad);
 void supervisor_free(struct supervisor *sup);
 /* Start-up: runs left running become lost (and retried); queues reload. */

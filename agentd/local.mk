@@ -45,7 +45,7 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-cache.c \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
-	agentd/supervisor.c \
+	agentd/supervisor.c agentd/supervisor-end.c agentd/supervisor-int.h \
 	agentd/ops.c \
 	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
 	agentd/store-auth.c \
