@@ -29,7 +29,9 @@
 #define OUTPUT_F_LINEAR 0x2 /* tail rotated into sequence order */
 
 struct output {
-	int fd;
+	int fd;           /* -1 until the first byte of output */
+	int create_errno; /* why the file could not be created, or 0 */
+	char *path;
 	uint32_t nblocks; /* data blocks in the file */
 	uint32_t head;    /* of which the first HEAD are kept for good */
 	uint64_t cap;
@@ -199,46 +201,84 @@ output_flush_block(struct output *o)
 	return output_pwrite(o->fd, o->blk, OUTPUT_BLOCK, slot * OUTPUT_BLOCK);
 }
 
+/*
+ * Creates the file of O: on the first output, not at output_open, since
+ * most runs print nothing and the API reads a missing log as empty.
+ */
+static int
+output_create(struct output *o)
+{
+	unsigned char zero[OUTPUT_BLOCK];
+	int fd;
+
+	if (o->create_errno != 0) {
+		errno = o->create_errno;
+		return -1;
+	}
+	fd = open(
+	    o->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd == -1) {
+		o->create_errno = errno;
+		return -1;
+	}
+	memset(zero, 0, sizeof zero);
+	o->fd = fd;
+	if (output_pwrite(fd, zero, sizeof zero, 0) == -1 ||
+	    output_write_header(o, 0) == -1) {
+		o->create_errno = errno;
+		close(fd);
+		o->fd = -1;
+		unlink(o->path);
+		errno = o->create_errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* -1 with errno if the directory of PATH takes no new files. */
+static int
+output_dir_check(const char *path)
+{
+	char *dir, *slash;
+	int rc;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	rc = access(slash != NULL ? dir : ".", W_OK | X_OK);
+	free(dir);
+	return rc;
+}
+
 struct output *
 output_open(const char *path, uint64_t cap, char **cause)
 {
 	struct output *o;
-	unsigned char zero[OUTPUT_BLOCK];
 	uint64_t blocks;
-	int fd;
 
 	if (cap < OUTPUT_CAP_MIN)
 		cap = OUTPUT_CAP_MIN;
 	blocks = cap / OUTPUT_BLOCK;
 	if (blocks > UINT32_MAX)
 		blocks = UINT32_MAX;
-	fd = open(
-	    path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd == -1) {
+	/*
+	 * A file left at PATH must not pass for this run's output. A log
+	 * directory that is missing or takes no files is reported here,
+	 * before the run starts, as creating the file here did.
+	 */
+	if (unlink(path) == -1 &&
+	    (errno != ENOENT || output_dir_check(path) == -1)) {
 		xasprintf(
 		    cause, "cannot create log %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	memset(zero, 0, sizeof zero);
-	if (output_pwrite(fd, zero, sizeof zero, 0) == -1) {
-		xasprintf(
-		    cause, "cannot write log %s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
 
 	o = xcalloc(1, sizeof *o);
-	o->fd = fd;
+	o->fd = -1;
+	o->path = xstrdup(path);
 	o->cap = blocks * OUTPUT_BLOCK;
 	o->nblocks = blocks - 1;
 	o->head = o->nblocks / 2;
-	if (output_write_header(o, 0) == -1) {
-		xasprintf(
-		    cause, "cannot write log %s: %s", path, strerror(errno));
-		close(fd);
-		free(o);
-		return NULL;
-	}
 	return o;
 }
 
@@ -250,7 +290,11 @@ output_write(
 	size_t n, room;
 	int rc = 0;
 
+	if (len == 0)
+		return 0;
 	o->total += len;
+	if (o->fd == -1 && output_create(o) == -1)
+		return -1;
 	while (len > 0) {
 		room = OUTPUT_AREA - o->used;
 		if (room <= OUTPUT_REC_HDR) {
@@ -352,6 +396,13 @@ output_close(struct output *o)
 
 	if (o == NULL)
 		return 0;
+	if (o->fd == -1) {
+		/* Nothing was printed (or the file could not be created, which
+		 * output_write reported): no file is the empty log. */
+		free(o->path);
+		free(o);
+		return 0;
+	}
 
 	/* The header calls the tail linear only once the rotation is done. */
 	if (o->used > 0 && output_flush_block(o) == -1) {
@@ -372,6 +423,7 @@ output_close(struct output *o)
 		rc = -1;
 		saved = errno;
 	}
+	free(o->path);
 	free(o);
 	if (rc == -1)
 		errno = saved;

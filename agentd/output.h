@@ -44,9 +44,11 @@ struct output_stats {
 struct output;
 
 /*
- * Creates (truncating) the log at PATH, mode 0640, with a cap of CAP bytes
- * for the whole file; CAP is rounded down to whole blocks and raised to
- * OUTPUT_CAP_MIN. Returns NULL with *cause set (caller frees).
+ * Starts the log at PATH, mode 0640, with a cap of CAP bytes for the whole
+ * file; CAP is rounded down to whole blocks and raised to OUTPUT_CAP_MIN.
+ * A file already at PATH is removed; the new one is created on the first
+ * byte written, so a run that prints nothing leaves no file (read as an
+ * empty log). Returns NULL with *cause set (caller frees).
  */
 struct output *output_open(const char *path, uint64_t cap, char **cause);
 

@@ -37,10 +37,21 @@ struct sched_state {
 	unsigned notes;
 };
 
+/*
+ * What scheduling needs of a job, and no more: with 100,000 jobs a whole
+ * struct job each was most of the daemon's memory. The full job is loaded
+ * (through the store's cache) only when one of its slots comes due.
+ */
 struct sjob {
-	struct job *job;
+	int64_t id;
+	int64_t created_at; /* anchors @every series before the first fire */
+	const struct tz *tz;
+	struct cronexpr *exprs; /* parsed, DST policy applied */
 	struct sched_state *ss; /* one per schedule */
+	uint32_t nschedules;
 	uint32_t gen;
+	uid_t owner;
+	int paused;
 };
 
 struct heap_entry {
@@ -130,7 +141,7 @@ index_slot(const struct scheduler *s, int64_t id)
 {
 	size_t i = index_home(s, id);
 
-	while (s->index[i] != 0 && s->jobs[s->index[i] - 1]->job->id != id)
+	while (s->index[i] != 0 && s->jobs[s->index[i] - 1]->id != id)
 		i = (i + 1) & (s->indexcap - 1);
 	return i;
 }
@@ -146,7 +157,7 @@ index_rebuild(struct scheduler *s)
 	free(s->index);
 	s->index = xcalloc(s->indexcap, sizeof *s->index);
 	for (i = 0; i < s->njobs; i++)
-		s->index[index_slot(s, s->jobs[i]->job->id)] = i + 1;
+		s->index[index_slot(s, s->jobs[i]->id)] = i + 1;
 }
 
 /* Empties SLOT, moving later entries of its probe run back into it. */
@@ -159,7 +170,7 @@ index_delete(struct scheduler *s, size_t slot)
 		j = (j + 1) & mask;
 		if (s->index[j] == 0)
 			break;
-		k = index_home(s, s->jobs[s->index[j] - 1]->job->id);
+		k = index_home(s, s->jobs[s->index[j] - 1]->id);
 		/* An entry whose home lies cyclically in (i, j] stays. */
 		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 			continue;
@@ -196,7 +207,7 @@ sjob_add(struct scheduler *s, struct sjob *sj)
 	if (2 * (s->njobs + 1) > s->indexcap)
 		index_rebuild(s);
 	else
-		s->index[index_slot(s, sj->job->id)] = s->njobs;
+		s->index[index_slot(s, sj->id)] = s->njobs;
 }
 
 /* Takes the job at POS out of the jobs and the index (not freed). */
@@ -205,12 +216,33 @@ sjob_remove(struct scheduler *s, size_t pos)
 {
 	struct sjob *last;
 
-	index_delete(s, index_slot(s, s->jobs[pos]->job->id));
+	index_delete(s, index_slot(s, s->jobs[pos]->id));
 	last = s->jobs[--s->njobs];
 	if (pos != s->njobs) {
 		s->jobs[pos] = last;
-		s->index[index_slot(s, last->job->id)] = pos + 1;
+		s->index[index_slot(s, last->id)] = pos + 1;
 	}
+}
+
+/* The scheduling part of JOB. */
+static struct sjob *
+sjob_create(const struct job *job)
+{
+	struct sjob *sj;
+
+	sj = xcalloc(1, sizeof *sj);
+	sj->id = job->id;
+	sj->created_at = job->created_at;
+	sj->tz = job->tz;
+	sj->nschedules = (uint32_t)job->nschedules;
+	sj->exprs = xcalloc(
+	    job->nschedules > 0 ? job->nschedules : 1, sizeof *sj->exprs);
+	if (job->nschedules > 0)
+		memcpy(
+		    sj->exprs, job->exprs, job->nschedules * sizeof *sj->exprs);
+	sj->owner = job->owner;
+	sj->paused = job->paused;
+	return sj;
 }
 
 static void
@@ -218,7 +250,7 @@ sjob_free(struct sjob *sj)
 {
 	if (sj == NULL)
 		return;
-	job_free(sj->job);
+	free(sj->exprs);
 	free(sj->ss);
 	free(sj);
 }
@@ -268,7 +300,7 @@ scheduler_free(struct scheduler *s)
 static int64_t
 sched_next_after(struct sjob *sj, int idx, int64_t after, unsigned *notes)
 {
-	const struct cronexpr *ce = &sj->job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
 	int64_t next;
 
 	*notes = 0;
@@ -279,12 +311,12 @@ sched_next_after(struct sjob *sj, int idx, int64_t after, unsigned *notes)
 		/* The series is anchored at the last fire (or creation). */
 		return cronexpr_every_next(ce,
 		    sj->ss[idx].last_slot != 0 ? sj->ss[idx].last_slot
-		                               : sj->job->created_at,
+		                               : sj->created_at,
 		    after);
 	case CRON_CALENDAR:
 		break;
 	}
-	if (cronexpr_next(ce, sj->job->tz, after, &next, notes) == -1)
+	if (cronexpr_next(ce, sj->tz, after, &next, notes) == -1)
 		return 0;
 	return next;
 }
@@ -299,7 +331,7 @@ static void
 sched_compute(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 {
 	struct sched_state *ss = &sj->ss[idx];
-	const struct cronexpr *ce = &sj->job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
 	int64_t after;
 
 	if (ss->last_slot == 0)
@@ -313,7 +345,7 @@ sched_compute(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 	}
 	ss->next = sched_next_after(sj, idx, after, &ss->notes);
 	if (ss->next != 0)
-		heap_push(s, ss->next, sj->job->id, idx, sj->gen);
+		heap_push(s, ss->next, sj->id, idx, sj->gen);
 }
 
 static void
@@ -324,13 +356,13 @@ sjob_schedule(struct scheduler *s, struct sjob *sj, int64_t now)
 	size_t i;
 
 	sj->gen = ++s->gen;
-	sj->ss = xcalloc(sj->job->nschedules + 1, sizeof *sj->ss);
-	for (i = 0; i < sj->job->nschedules; i++) {
-		if (store_sched_load(st, sj->job->id, (int)i, &last, &next) ==
-		    0)
+	sj->ss =
+	    xcalloc(sj->nschedules > 0 ? sj->nschedules : 1, sizeof *sj->ss);
+	for (i = 0; i < sj->nschedules; i++) {
+		if (store_sched_load(st, sj->id, (int)i, &last, &next) == 0)
 			sj->ss[i].last_slot = last;
 		else
-			store_sched_save(st, sj->job->id, (int)i, now, 0);
+			store_sched_save(st, sj->id, (int)i, now, 0);
 		sched_compute(s, sj, (int)i, now);
 	}
 }
@@ -355,8 +387,8 @@ scheduler_load(struct scheduler *s, int64_t now)
 	s->jobscap = n + 1;
 	s->jobs = xcalloc(s->jobscap, sizeof *s->jobs);
 	for (i = 0; i < n; i++) {
-		sj = xcalloc(1, sizeof *sj);
-		sj->job = jobs[i];
+		sj = sjob_create(jobs[i]);
+		job_free(jobs[i]);
 		s->jobs[s->njobs++] = sj;
 	}
 	free(jobs);
@@ -380,8 +412,7 @@ scheduler_job_changed(
 	}
 	if (job == NULL)
 		return;
-	sj = xcalloc(1, sizeof *sj);
-	sj->job = job_dup(job);
+	sj = sjob_create(job);
 	sjob_add(s, sj);
 	sjob_schedule(s, sj, now);
 }
@@ -396,7 +427,7 @@ scheduler_clock_stepped(struct scheduler *s, int64_t delta, int64_t now)
 	s->nheap = 0;
 	for (i = 0; i < s->njobs; i++) {
 		s->jobs[i]->gen = ++s->gen;
-		for (k = 0; k < s->jobs[i]->job->nschedules; k++)
+		for (k = 0; k < s->jobs[i]->nschedules; k++)
 			sched_compute(s, s->jobs[i], (int)k, now);
 	}
 }
@@ -418,9 +449,9 @@ scheduler_job_next(struct scheduler *s, int64_t job_id)
 	size_t i;
 
 	sj = sjob_find(s, job_id, NULL);
-	if (sj == NULL || sj->job->paused)
+	if (sj == NULL || sj->paused)
 		return 0;
-	for (i = 0; i < sj->job->nschedules; i++) {
+	for (i = 0; i < sj->nschedules; i++) {
 		if (sj->ss[i].next != 0 && (best == 0 || sj->ss[i].next < best))
 			best = sj->ss[i].next;
 	}
@@ -435,7 +466,7 @@ scheduler_job_count(struct scheduler *s, uid_t owner, int any_owner)
 	if (any_owner)
 		return s->njobs;
 	for (i = 0; i < s->njobs; i++) {
-		if (s->jobs[i]->job->owner == owner)
+		if (s->jobs[i]->owner == owner)
 			n++;
 	}
 	return n;
@@ -546,14 +577,14 @@ sched_overlap(struct scheduler *s, const struct job *job, int64_t *active,
 }
 
 /*
- * Fires schedule IDX of SJ for SLOT, advancing its state to LAST/NEXT in
- * the same transaction. MISSED > 0 makes it a catch-up run.
+ * Fires schedule IDX of SJ (whose full job is JOB) for SLOT, advancing its
+ * state to LAST/NEXT in the same transaction. MISSED > 0 makes it a catch-up
+ * run.
  */
 static int
-sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
-    int64_t missed, int overlap_check, int64_t now)
+sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
+    int64_t slot, int64_t missed, int overlap_check, int64_t now)
 {
-	const struct job *job = sj->job;
 	struct sched_state *ss = &sj->ss[idx];
 	struct decision d;
 	struct run run;
@@ -607,7 +638,7 @@ sched_fire(struct scheduler *s, struct sjob *sj, int idx, int64_t slot,
 static int64_t
 sched_count(struct sjob *sj, int idx, int64_t from, int64_t to)
 {
-	const struct cronexpr *ce = &sj->job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
 	int64_t n = 0, t = from;
 	unsigned notes;
 
@@ -617,7 +648,7 @@ sched_count(struct sjob *sj, int idx, int64_t from, int64_t to)
 		return ce->every > 0 ? (to - from) / ce->every + 1 : 1;
 	while (t != 0 && t <= to && n < SCHED_COUNT_CAP) {
 		n++;
-		if (cronexpr_next(ce, sj->job->tz, t, &t, &notes) == -1)
+		if (cronexpr_next(ce, sj->tz, t, &t, &notes) == -1)
 			break;
 	}
 	return n;
@@ -627,7 +658,7 @@ sched_count(struct sjob *sj, int idx, int64_t from, int64_t to)
 static int64_t
 sched_latest(struct sjob *sj, int idx, int64_t first, int64_t now)
 {
-	const struct cronexpr *ce = &sj->job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
 	int64_t prev;
 	unsigned notes;
 
@@ -635,7 +666,7 @@ sched_latest(struct sjob *sj, int idx, int64_t first, int64_t now)
 		return ce->every > 0
 		    ? first + (now - first) / ce->every * ce->every
 		    : first;
-	if (cronexpr_prev(ce, sj->job->tz, now + 1, &prev, &notes) == -1 ||
+	if (cronexpr_prev(ce, sj->tz, now + 1, &prev, &notes) == -1 ||
 	    prev < first)
 		return first;
 	return prev;
@@ -643,13 +674,13 @@ sched_latest(struct sjob *sj, int idx, int64_t first, int64_t now)
 
 /* Fires up to catchup_max of the latest missed slots, oldest first. */
 static int
-sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx, int64_t first,
-    int64_t latest, int64_t missed, int64_t now)
+sched_catchup_all(struct scheduler *s, struct sjob *sj, const struct job *job,
+    int idx, int64_t first, int64_t latest, int64_t missed, int64_t now)
 {
-	const struct cronexpr *ce = &sj->job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
 	struct decision d;
 	int64_t *slots, t = latest;
-	int k = 0, i, fired = 0, max = sj->job->catchup_max;
+	int k = 0, i, fired = 0, max = job->catchup_max;
 	unsigned notes;
 
 	slots = xcalloc((size_t)max, sizeof *slots);
@@ -657,18 +688,18 @@ sched_catchup_all(struct scheduler *s, struct sjob *sj, int idx, int64_t first,
 		slots[k++] = t;
 		if (ce->kind == CRON_EVERY)
 			t -= ce->every > 0 ? ce->every : (latest - first + 1);
-		else if (cronexpr_prev(ce, sj->job->tz, t, &t, &notes) == -1)
+		else if (cronexpr_prev(ce, sj->tz, t, &t, &notes) == -1)
 			break;
 	}
 	if (missed > k) {
-		decision_init(&d, sj->job, first, DECISION_OUTSIDE_CATCHUP, now,
+		decision_init(&d, job, first, DECISION_OUTSIDE_CATCHUP, now,
 		    "%lld missed slots beyond catchup_max %d not run",
 		    (long long)(missed - k), max);
 		store_fire(s->ad->store, NULL, &d, -1, 0, 0);
-		notify_missed(s->ad, sj->job, &d);
+		notify_missed(s->ad, job, &d);
 	}
 	for (i = k - 1; i >= 0; i--) {
-		if (sched_fire(s, sj, idx, slots[i], missed, 0, now) == 1)
+		if (sched_fire(s, sj, job, idx, slots[i], missed, 0, now) == 1)
 			fired++;
 	}
 	free(slots);
@@ -685,10 +716,10 @@ static int
 sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 {
 	struct sched_state *ss = &sj->ss[idx];
-	const struct job *job = sj->job;
-	const struct cronexpr *ce = &job->exprs[idx];
+	const struct cronexpr *ce = &sj->exprs[idx];
+	struct job *job;
 	struct decision d;
-	enum job_catchup policy = job->catchup;
+	enum job_catchup policy;
 	int64_t first = ss->next, latest, missed;
 	unsigned notes;
 	int fired = 0;
@@ -696,9 +727,18 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 	latest = sched_latest(sj, idx, first, now);
 	ss->last_slot = latest;
 	ss->next = sched_next_after(sj, idx, latest, &notes);
-	if (latest == first && now - first <= SCHED_LATE_GRACE) {
-		fired = sched_fire(s, sj, idx, first, 0, 1, now);
+	if ((job = store_job_load(s->ad->store, sj->id)) == NULL) {
+		/* Advanced all the same, or the slot would come due forever. */
+		log_warn("scheduler: cannot load job %lld, slot not fired",
+		    (long long)sj->id);
 		ss->notes = notes;
+		return 0;
+	}
+	policy = job->catchup;
+	if (latest == first && now - first <= SCHED_LATE_GRACE) {
+		fired = sched_fire(s, sj, job, idx, first, 0, 1, now);
+		ss->notes = notes;
+		job_free(job);
 		return fired;
 	}
 	missed = sched_count(sj, idx, first, latest);
@@ -719,14 +759,15 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		notify_missed(s->ad, job, &d);
 		break;
 	case JOB_CATCHUP_ONCE:
-		fired = sched_fire(s, sj, idx, latest, missed, 1, now);
+		fired = sched_fire(s, sj, job, idx, latest, missed, 1, now);
 		break;
 	case JOB_CATCHUP_ALL:
-		fired =
-		    sched_catchup_all(s, sj, idx, first, latest, missed, now);
+		fired = sched_catchup_all(
+		    s, sj, job, idx, first, latest, missed, now);
 		break;
 	}
 	ss->notes = notes;
+	job_free(job);
 	return fired > 0 ? fired : 0;
 }
 
@@ -743,8 +784,8 @@ scheduler_tick(struct scheduler *s, int64_t now)
 		sj = sjob_find(s, ent.job_id, NULL);
 		n += sched_due(s, sj, ent.idx, now);
 		if (sj->ss[ent.idx].next != 0)
-			heap_push(s, sj->ss[ent.idx].next, sj->job->id, ent.idx,
-			    sj->gen);
+			heap_push(
+			    s, sj->ss[ent.idx].next, sj->id, ent.idx, sj->gen);
 	}
 	s->step = 0;
 	return n;
@@ -755,18 +796,19 @@ scheduler_boot(struct scheduler *s, int64_t now)
 {
 	struct decision d;
 	struct run run;
+	struct sjob *sj;
+	struct job *job;
 	char key[64], *seen;
 	size_t i, k;
 	int n = 0, same;
 
 	for (i = 0; i < s->njobs; i++) {
-		const struct job *job = s->jobs[i]->job;
-
-		for (k = 0; k < job->nschedules; k++) {
-			if (job->exprs[k].kind != CRON_REBOOT)
+		sj = s->jobs[i];
+		for (k = 0; k < sj->nschedules; k++) {
+			if (sj->exprs[k].kind != CRON_REBOOT)
 				continue;
 			snprintf(key, sizeof key, "reboot.%lld.%zu",
-			    (long long)job->id, k);
+			    (long long)sj->id, k);
 			same = 0;
 			if (store_setting_get(s->ad->store, key, &seen) == 0) {
 				same = strcmp(seen, s->ad->boot_id) == 0;
@@ -774,11 +816,19 @@ scheduler_boot(struct scheduler *s, int64_t now)
 			}
 			if (same)
 				continue;
+			if ((job = store_job_load(s->ad->store, sj->id)) ==
+			    NULL) {
+				log_warn("scheduler: cannot load job %lld, "
+				         "@reboot not fired",
+				    (long long)sj->id);
+				continue;
+			}
 			store_setting_set(s->ad->store, key, s->ad->boot_id);
 			if (job->paused) {
 				decision_init(&d, job, now, DECISION_PAUSED,
 				    now, "@reboot: job is paused");
 				store_fire(s->ad->store, NULL, &d, -1, 0, 0);
+				job_free(job);
 				continue;
 			}
 			scheduler_run_init(s->ad, &run, job, TRIGGER_SCHEDULE,
@@ -789,6 +839,7 @@ scheduler_boot(struct scheduler *s, int64_t now)
 				run_queued(s, &run);
 				n++;
 			}
+			job_free(job);
 		}
 	}
 	return n;

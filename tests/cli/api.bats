@@ -317,6 +317,24 @@ wait_run() {
 	expect_error 400 bad_request follow
 }
 
+@test "a run that prints nothing has an empty log and no log file" {
+	api POST /jobs '{"name":"silent","command":"true"}'
+	[ "$code" = 201 ]
+	api POST /jobs/silent/trigger
+	id=$(jv 'd["run"]["id"]')
+	[ "$(wait_run "$id")" = succeeded ]
+	[ ! -e "$T/state/logs/$id.log" ]
+	api GET "/runs/$id/log"
+	[ "$code" = 200 ]
+	grep -qi '^Content-Type: text/plain' "$T/headers"
+	[ -z "$body" ]
+	# Following the finished run ends at once, empty.
+	run curl -sS -N --max-time 10 --unix-socket "$SOCK" \
+	    "http://cronq/api/v1/runs/$id/log?follow=1"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
 @test "events: SSE delivers run events with increasing ids, and replays" {
 	api POST /jobs '{"name":"ev","command":"true"}'
 	[ "$code" = 201 ]

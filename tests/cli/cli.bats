@@ -227,6 +227,24 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "${lines[1]}" =~ \ ago\ +succeeded\ +ok\ +manual$ ]]
 }
 
+@test "logs of a run that printed nothing: empty, exit 0" {
+	start_agentd
+	"$CRONQ" add quiet -- true
+	run --separate-stderr "$CRONQ" trigger --wait quiet
+	[ "$status" -eq 0 ]
+	id=$output
+	# No output, so no log file was ever created.
+	[ ! -e "$BATS_TEST_TMPDIR/state/logs/$id.log" ]
+	run --separate-stderr "$CRONQ" logs "$id"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	run --separate-stderr "$CRONQ" logs quiet
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
 @test "trigger --wait on a failing job exits 1 with the reason" {
 	start_agentd
 	"$CRONQ" add bad -- 'echo oops; exit 3'

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,16 @@ test_errors(void **state)
 	assert_non_null(strstr(cause, "not a cronq log"));
 	free(cause);
 	assert_int_equal(output_close(NULL), 0);
+
+	/* The stale file goes at once; a log nobody writes is never made. */
+	cause = NULL;
+	o = output_open(test_path, 1 << 20, &cause);
+	assert_non_null(o);
+	assert_int_equal(access(test_path, F_OK), -1);
+	assert_int_equal(output_write(o, OUTPUT_STDOUT, "", 0), 0);
+	assert_int_equal(output_close(o), 0);
+	assert_int_equal(access(test_path, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
 }
 
 int

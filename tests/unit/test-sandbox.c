@@ -230,8 +230,11 @@ run_sandboxed(const char *json, struct child_result *res, char **cause)
 	assert_int_equal(poll(&pfd, 1, 20000), 1);
 	assert_int_equal(child_reap(c, res), 0);
 	child_free(c);
-	assert_int_equal(
-	    output_render(test_log, 0, text_sink, &out, NULL, cause), 0);
+	/* A run that printed nothing leaves no file: the empty log. */
+	if (access(test_log, F_OK) == 0)
+		assert_int_equal(
+		    output_render(test_log, 0, text_sink, &out, NULL, cause),
+		    0);
 	if (out == NULL)
 		out = calloc(1, 1);
 out:
