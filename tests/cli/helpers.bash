@@ -39,3 +39,51 @@ assert_stderr() {
 		return 1
 	fi
 }
+
+# The real daemon for the end-to-end files. Each caller sets $T (its
+# private directory), $SOCK (the socket path) and $CRONQ_AGENTD; the
+# daemon keeps its state in $T/state, appends its output to $T/agentd.out
+# and its pid goes to $T/agentd.pid, where tests send it signals.
+
+# agentd_launch [ARGS...]: starts cronq-agentd in the foreground with the
+# extra ARGS and returns at once; agentd_wait says when it is up.
+agentd_launch() {
+	# 3>&-: bats waits for whatever holds its fd 3 open, so a daemon
+	# that kept it would hang the run.
+	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" "$@" \
+	    >>"$T/agentd.out" 2>&1 3>&- &
+	echo $! >"$T/agentd.pid"
+}
+
+# agentd_wait [CURL_ARGS... URL]: waits (at most 10 s) until GET URL
+# answers 2xx, by default /healthz on $SOCK; on time out shows the
+# daemon's output and fails.
+agentd_wait() {
+	if [ $# -eq 0 ]; then
+		set -- --unix-socket "$SOCK" http://cronq/healthz
+	fi
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "$@" && return 0
+		sleep 0.1
+	done
+	cat "$T/agentd.out" >&2
+	return 1
+}
+
+# agentd_start [ARGS...]: agentd_launch ARGS, then agentd_wait.
+agentd_start() {
+	agentd_launch "$@"
+	agentd_wait
+}
+
+# agentd_stop [SIGNAL]: sends SIGNAL (TERM by default) to the daemon of
+# $T/agentd.pid, if one was started, and reaps it. For teardown: never
+# fails.
+agentd_stop() {
+	local pid
+
+	[ -s "$T/agentd.pid" ] || return 0
+	pid=$(cat "$T/agentd.pid")
+	kill "-${1:-TERM}" "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
