@@ -56,16 +56,21 @@ agentd_launch() {
 }
 
 # agentd_wait [CURL_ARGS... URL]: waits (at most 10 s) until GET URL
-# answers 2xx, by default /healthz on $SOCK; on time out shows the
-# daemon's output and fails.
+# answers 2xx, by default /healthz on $SOCK; if it does not, or the
+# daemon exits first, shows the daemon's output and fails.
 agentd_wait() {
+	local pid
+
+	pid=$(cat "$T/agentd.pid")
 	if [ $# -eq 0 ]; then
 		set -- --unix-socket "$SOCK" http://cronq/healthz
 	fi
 	for _ in $(seq 100); do
 		curl -sf -o /dev/null "$@" && return 0
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
+	echo "cronq-agentd (pid $pid) is not up:" >&2
 	cat "$T/agentd.out" >&2
 	return 1
 }
@@ -77,8 +82,8 @@ agentd_start() {
 }
 
 # agentd_stop [SIGNAL]: sends SIGNAL (TERM by default) to the daemon of
-# $T/agentd.pid, if one was started, and reaps it. For teardown: never
-# fails.
+# $T/agentd.pid, if one was started, reaps it and forgets the pid (so a
+# second call cannot hit a reused one). Never fails: fit for teardown.
 agentd_stop() {
 	local pid
 
@@ -86,4 +91,5 @@ agentd_stop() {
 	pid=$(cat "$T/agentd.pid")
 	kill "-${1:-TERM}" "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	rm -f "$T/agentd.pid"
 }
