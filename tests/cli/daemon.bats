@@ -29,22 +29,6 @@ api() {
 	    ${3:+--data-binary "$3"}
 }
 
-# sql QUERY: one value from the daemon's database (WAL: safe to read).
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]: polls until QUERY yields WANT.
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	return 1
-}
-
 @test "a scheduled job runs, decisions are kept, SIGTERM exits 0" {
 	agentd_start
 	run api POST /jobs '{"name":"tick","schedule":"* * * * * *","command":"echo tick"}'

@@ -26,21 +26,6 @@ api() {
 	    ${3:+--data-binary "$3"}
 }
 
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]: polls until QUERY yields WANT.
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	return 1
-}
-
 # run_pids ID: pids of live processes whose environment names run ID.
 run_pids() {
 	grep -lsz "^CRONQ_RUN_ID=$1\$" /proc/[0-9]*/environ |

@@ -93,3 +93,22 @@ agentd_stop() {
 	wait "$pid" 2>/dev/null || true
 	rm -f "$T/agentd.pid"
 }
+
+# sql QUERY: one value from the daemon's database $DB (WAL: safe to read
+# while it runs).
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+
+# wait_for QUERY WANT [SECONDS]: polls (15 s by default) until QUERY
+# yields WANT; else shows the last value and the daemon's output, fails.
+wait_for() {
+	local i
+	for i in $(seq $((${3:-15} * 10))); do
+		[ "$(sql "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "waited for [$1] = $2, got $(sql "$1")" >&2
+	cat "$T/agentd.out" >&2
+	return 1
+}

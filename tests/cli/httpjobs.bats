@@ -33,22 +33,6 @@ api() {
 	    ${3:+--data-binary "$3"}
 }
 
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	cat "$T/agentd.out" >&2
-	return 1
-}
-
 # req FILTER: a jq-less look at the recorded requests (python expression
 # over r, one output line per request that matches).
 req() {
