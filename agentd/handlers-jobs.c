@@ -42,6 +42,20 @@ jobs_name_ok(const char *name, struct api_response *resp)
 	return -1;
 }
 
+/*
+ * The routes that change the job in their path take ?detach only, and a
+ * name that could exist; 0, or -1 with the error response set.
+ */
+static int
+jobs_change_check(struct api_request *req, struct api_response *resp)
+{
+	if (api_params_check(req, detach_params, resp) == -1 ||
+	    jobs_detach(req, resp) == -1 ||
+	    jobs_name_ok(req->args[0], resp) == -1)
+		return -1;
+	return 0;
+}
+
 void
 handle_jobs_list(struct api_request *req, struct api_response *resp)
 {
@@ -133,16 +147,19 @@ jobs_body_name(
 	return 0;
 }
 
-void
-handle_job_put(struct api_request *req, struct api_response *resp)
+/* ops_job_replace or ops_job_patch: the job in the path edited by BODY. */
+typedef int (*jobs_edit_fn)(struct agentd *, const struct principal *,
+    const char *, const cJSON *, cJSON **, struct agentd_error *);
+
+/* PUT and PATCH differ only in what ops.c does with the body. */
+static void
+jobs_edit(struct api_request *req, struct api_response *resp, jobs_edit_fn edit)
 {
 	struct agentd_error err;
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, detach_params, resp) == -1 ||
-	    jobs_detach(req, resp) == -1 ||
-	    jobs_name_ok(req->args[0], resp) == -1 ||
+	if (jobs_change_check(req, resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
 		return;
 	if (jobs_body_name(req, body, resp) == -1) {
@@ -150,33 +167,21 @@ handle_job_put(struct api_request *req, struct api_response *resp)
 		return;
 	}
 	memset(&err, 0, sizeof err);
-	rc = ops_job_replace(
-	    req->ad, &req->principal, req->args[0], body, &out, &err);
+	rc = edit(req->ad, &req->principal, req->args[0], body, &out, &err);
 	cJSON_Delete(body);
 	api_ops_result(resp, rc, 200, out, &err);
 }
 
 void
+handle_job_put(struct api_request *req, struct api_response *resp)
+{
+	jobs_edit(req, resp, ops_job_replace);
+}
+
+void
 handle_job_patch(struct api_request *req, struct api_response *resp)
 {
-	struct agentd_error err;
-	cJSON *body, *out = NULL;
-	int rc;
-
-	if (api_params_check(req, detach_params, resp) == -1 ||
-	    jobs_detach(req, resp) == -1 ||
-	    jobs_name_ok(req->args[0], resp) == -1 ||
-	    api_body_object(req, 0, &body, resp) == -1)
-		return;
-	if (jobs_body_name(req, body, resp) == -1) {
-		cJSON_Delete(body);
-		return;
-	}
-	memset(&err, 0, sizeof err);
-	rc = ops_job_patch(
-	    req->ad, &req->principal, req->args[0], body, &out, &err);
-	cJSON_Delete(body);
-	api_ops_result(resp, rc, 200, out, &err);
+	jobs_edit(req, resp, ops_job_patch);
 }
 
 void
@@ -186,9 +191,7 @@ handle_job_delete(struct api_request *req, struct api_response *resp)
 	cJSON *out = NULL;
 	int rc;
 
-	if (api_params_check(req, detach_params, resp) == -1 ||
-	    jobs_detach(req, resp) == -1 ||
-	    jobs_name_ok(req->args[0], resp) == -1)
+	if (jobs_change_check(req, resp) == -1)
 		return;
 	memset(&err, 0, sizeof err);
 	rc = ops_job_delete(req->ad, &req->principal, req->args[0], &out, &err);
@@ -247,9 +250,7 @@ jobs_pause(struct api_request *req, struct api_response *resp, int paused)
 	cJSON *body, *out = NULL;
 	int rc;
 
-	if (api_params_check(req, detach_params, resp) == -1 ||
-	    jobs_detach(req, resp) == -1 ||
-	    jobs_name_ok(req->args[0], resp) == -1 ||
+	if (jobs_change_check(req, resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;
 	if (body != NULL && cJSON_GetArraySize(body) > 0) {
@@ -302,9 +303,7 @@ handle_job_rollback(struct api_request *req, struct api_response *resp)
 	int64_t version = 0;
 	int rc;
 
-	if (api_params_check(req, detach_params, resp) == -1 ||
-	    jobs_detach(req, resp) == -1 ||
-	    jobs_name_ok(req->args[0], resp) == -1 ||
+	if (jobs_change_check(req, resp) == -1 ||
 	    api_body_object(req, 1, &body, resp) == -1)
 		return;
 	if (body != NULL) {

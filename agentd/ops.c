@@ -155,6 +155,36 @@ job_lookup(struct agentd *ad, const struct principal *p, const char *name,
 	return job;
 }
 
+/*
+ * The job NAME for a change by P: found and, if it came from a job file,
+ * detached (job_check_origin); NULL with *err otherwise.
+ */
+static struct job *
+job_lookup_editable(struct agentd *ad, const struct principal *p,
+    const char *name, struct agentd_error *err)
+{
+	struct job *job;
+
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
+		return NULL;
+	if (job_check_origin(p, job, err) == -1) {
+		job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+/* PUT and PATCH never rename: BODY may only repeat the path's NAME. */
+static int
+body_keeps_name(const cJSON *body, const char *name)
+{
+	const cJSON *n;
+
+	n = cJSON_GetObjectItemCaseSensitive(body, "name");
+	return n == NULL ||
+	    (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0);
+}
+
 static void
 by_text(const struct principal *p, char *buf, size_t len)
 {
@@ -321,24 +351,18 @@ ops_job_replace(struct agentd *ad, const struct principal *p, const char *name,
     const cJSON *body, cJSON **out, struct agentd_error *err)
 {
 	struct job *old, *job;
-	const cJSON *n;
 	int rc;
 
-	if ((old = job_lookup(ad, p, name, err)) == NULL)
+	if ((old = job_lookup_editable(ad, p, name, err)) == NULL)
 		return -1;
-	if (job_check_origin(p, old, err) == -1) {
-		job_free(old);
-		return -1;
-	}
-	n = cJSON_GetObjectItemCaseSensitive(body, "name");
-	if (n != NULL &&
-	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
+	if (!body_keeps_name(body, name)) {
 		agentd_error_set(err, AGENTD_INVALID, "name",
 		    "name: must match the job in the path (\"%s\")", name);
 		job_free(old);
 		return -1;
 	}
-	if ((job = job_parse(ad, body, NULL, err)) == NULL && n == NULL &&
+	if ((job = job_parse(ad, body, NULL, err)) == NULL &&
+	    cJSON_GetObjectItemCaseSensitive(body, "name") == NULL &&
 	    strcmp(err->field, "name") == 0) {
 		/* The body may omit the name: take it from the path. */
 		cJSON *copy = cJSON_Duplicate(body, 1);
@@ -363,18 +387,11 @@ ops_job_patch(struct agentd *ad, const struct principal *p, const char *name,
     const cJSON *body, cJSON **out, struct agentd_error *err)
 {
 	struct job *old, *job;
-	const cJSON *n;
 	int rc;
 
-	if ((old = job_lookup(ad, p, name, err)) == NULL)
+	if ((old = job_lookup_editable(ad, p, name, err)) == NULL)
 		return -1;
-	if (job_check_origin(p, old, err) == -1) {
-		job_free(old);
-		return -1;
-	}
-	n = cJSON_GetObjectItemCaseSensitive(body, "name");
-	if (n != NULL &&
-	    (!cJSON_IsString(n) || strcmp(n->valuestring, name) != 0)) {
+	if (!body_keeps_name(body, name)) {
 		agentd_error_set(err, AGENTD_INVALID, "name",
 		    "name: cannot be changed by PATCH");
 		job_free(old);
@@ -397,12 +414,8 @@ ops_job_delete(struct agentd *ad, const struct principal *p, const char *name,
 	struct job *job;
 	char by[32];
 
-	if ((job = job_lookup(ad, p, name, err)) == NULL)
+	if ((job = job_lookup_editable(ad, p, name, err)) == NULL)
 		return -1;
-	if (job_check_origin(p, job, err) == -1) {
-		job_free(job);
-		return -1;
-	}
 	by_text(p, by, sizeof by);
 	if (store_job_delete(ad->store, job, by, agentd_now()) == -1) {
 		agentd_error_set(err, AGENTD_INTERNAL, NULL,
@@ -600,12 +613,8 @@ ops_job_pause(struct agentd *ad, const struct principal *p, const char *name,
 	struct job *job;
 	int rc;
 
-	if ((job = job_lookup(ad, p, name, err)) == NULL)
+	if ((job = job_lookup_editable(ad, p, name, err)) == NULL)
 		return -1;
-	if (job_check_origin(p, job, err) == -1) {
-		job_free(job);
-		return -1;
-	}
 	job->paused = paused;
 	rc = job_save(ad, p, job, paused ? "pause" : "resume", out, err);
 	job_free(job);

@@ -4,6 +4,8 @@
 # happy path, every error class, keep-alive, the original sketch's four
 # endpoints, logs (whole and followed) and the event stream.
 
+load helpers
+
 setup_file() {
 	# Under /tmp rather than bats' own (mode 0700) directory, so that
 	# another user can reach the socket in the principals test.
@@ -11,22 +13,11 @@ setup_file() {
 	chmod 755 "$T"
 	export T SOCK="$T/agentd.sock"
 	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    >"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	# Wait for the socket to answer (at most 10 s).
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null \
-		    http://cronq/healthz && return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
+	agentd_start
 }
 
 teardown_file() {
-	kill "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	wait 2>/dev/null || true
+	agentd_stop
 	rm -rf "$T"
 }
 

@@ -4,6 +4,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
 	: "${CRONQ:=$top_builddir/cronq}"
 	: "${CRONQ_AGENTD:=$top_builddir/cronq-agentd}"
@@ -14,30 +16,12 @@ setup() {
 	export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$XDG_RUNTIME_DIR"
 	export CRONQ_SOCKET="$BATS_TEST_TMPDIR/s.sock"
-	AGENTD_PID=
+	T=$BATS_TEST_TMPDIR
+	SOCK=$CRONQ_SOCKET
 }
 
 teardown() {
-	if [ -n "$AGENTD_PID" ]; then
-		kill "$AGENTD_PID" 2>/dev/null || true
-		wait "$AGENTD_PID" 2>/dev/null || true
-	fi
-}
-
-# Starts the daemon and waits (at most 10s) for its socket.
-start_agentd() {
-	mkdir -p "$BATS_TEST_TMPDIR/state"
-	"$CRONQ_AGENTD" --foreground --state-dir "$BATS_TEST_TMPDIR/state" \
-		--socket "$CRONQ_SOCKET" 2>"$BATS_TEST_TMPDIR/agentd.log" &
-	AGENTD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$CRONQ_SOCKET" ] && return 0
-		kill -0 "$AGENTD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "cronq-agentd did not open $CRONQ_SOCKET:" >&2
-	cat "$BATS_TEST_TMPDIR/agentd.log" >&2
-	return 1
+	agentd_stop
 }
 
 # Waits (at most 10s) until run $1 is in state $2.
@@ -142,7 +126,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "add, ls, show and rm round trip" {
-	start_agentd
+	agentd_start
 	run --separate-stderr "$CRONQ" add backup -s '0 3 * * *' --timeout 90s -- 'echo hi'
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
@@ -177,7 +161,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "several command words make an argv; none of -s makes a manual job" {
-	start_agentd
+	agentd_start
 	run "$CRONQ" add argv -- printf '%s\n' "a b" c
 	[ "$status" -eq 0 ]
 	run --separate-stderr "$CRONQ" show argv
@@ -189,7 +173,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "adding an existing name fails unless --replace" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add dup -s '@daily' -- true
 	run --separate-stderr "$CRONQ" add dup -s '@hourly' -- true
 	[ "$status" -eq 1 ]
@@ -203,7 +187,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "trigger --wait on a succeeding job exits 0; logs and runs show it" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add ok -- 'echo hello from ok'
 	run --separate-stderr "$CRONQ" trigger --wait ok
 	[ "$status" -eq 0 ]
@@ -246,7 +230,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "trigger --wait on a failing job exits 1 with the reason" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add bad -- 'echo oops; exit 3'
 	run --separate-stderr "$CRONQ" trigger --wait bad
 	[ "$status" -eq 1 ]
@@ -260,7 +244,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "trigger --wait follows retries to the last attempt" {
-	start_agentd
+	agentd_start
 	# No CLI flag sets the backoff, so this job goes in through the API.
 	curl -sf --unix-socket "$CRONQ_SOCKET" -H 'Content-Type: application/json' \
 		-d '{"name":"flaky","command":"exit 4","retries":1,"retry_backoff":1}' \
@@ -278,7 +262,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "stop cancels a running run" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add slow -- 'sleep 30'
 	id=$("$CRONQ" trigger slow)
 	wait_state "$id" running
@@ -288,7 +272,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "pause and resume" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add nightly -s '0 3 * * *' -- true
 	run --separate-stderr "$CRONQ" pause nightly
 	[ "$status" -eq 0 ]
@@ -309,7 +293,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "history shows what each version changed" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add h -s '0 3 * * *' -- true
 	"$CRONQ" add --replace h -s '0 4 * * *' -- true
 	run --separate-stderr "$CRONQ" history h
@@ -327,7 +311,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add idle -- true
 	run --separate-stderr "$CRONQ" logs idle
 	[ "$status" -eq 0 ]
@@ -346,7 +330,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "why does not repeat the outcome in its detail" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add every -s '* * * * * *' -- true
 	"$CRONQ" pause every
 	for _ in $(seq 50); do
@@ -359,7 +343,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "--json output parses" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add j -s '*/5 * * * *' -- true
 	"$CRONQ" trigger --wait j >/dev/null
 	for args in "ls" "show j" "runs" "runs j --limit 1" "status" "version" \
@@ -372,7 +356,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "status summarises the daemon" {
-	start_agentd
+	agentd_start
 	run --separate-stderr "$CRONQ" status
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^version:\ +[0-9] ]]
@@ -381,7 +365,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "the config file names the socket" {
-	start_agentd
+	agentd_start
 	mkdir -p "$HOME/.config/cronq"
 	printf '# mine\nsocket = %s\n' "$CRONQ_SOCKET" >"$HOME/.config/cronq/config"
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
@@ -395,7 +379,8 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 @test "the socket in XDG_RUNTIME_DIR is the default when it exists" {
 	CRONQ_SOCKET="$XDG_RUNTIME_DIR/cronq.sock"
-	start_agentd
+	SOCK=$CRONQ_SOCKET
+	agentd_start
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 0 ]
 }

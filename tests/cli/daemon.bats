@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
 	T=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/daemon.XXXXXX")
 	SOCK="$T/agentd.sock"
@@ -14,25 +16,12 @@ setup() {
 
 teardown() {
 	local f
-	# $T/agentd.pid: started with -f; */agentd.pid: daemons that forked.
-	for f in "$T/agentd.pid" "$T"/*/agentd.pid "$T"/*/*/*/agentd.pid; do
+	agentd_stop KILL
+	# */agentd.pid: daemons that forked, out of agentd_start's reach.
+	for f in "$T"/*/agentd.pid "$T"/*/*/*/agentd.pid; do
 		[ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	return 0
-}
-
-# start [ARGS...]: starts the daemon and waits (at most 10 s) for its API.
-start() {
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" "$@" \
-	    >>"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
-		    return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
 }
 
 api() {
@@ -40,24 +29,8 @@ api() {
 	    ${3:+--data-binary "$3"}
 }
 
-# sql QUERY: one value from the daemon's database (WAL: safe to read).
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]: polls until QUERY yields WANT.
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	return 1
-}
-
 @test "a scheduled job runs, decisions are kept, SIGTERM exits 0" {
-	start
+	agentd_start
 	run api POST /jobs '{"name":"tick","schedule":"* * * * * *","command":"echo tick"}'
 	[[ "$output" == *'"name":"tick"'* ]]
 	wait_for "SELECT count(*) > 0 FROM runs WHERE job = 'tick'
@@ -76,7 +49,7 @@ wait_for() {
 }
 
 @test "a second daemon on the same state directory exits 1 naming the pid" {
-	start
+	agentd_start
 	run "$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$T/other.sock"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"is in use by another cronq-agentd (pid $(cat "$T/agentd.pid"))"* ]]
@@ -84,7 +57,7 @@ wait_for() {
 }
 
 @test "kill -9 during a burst: restart loses nothing and doubles nothing" {
-	start --max-running 2
+	agentd_start --max-running 2
 	api POST /jobs "{\"name\":\"burst\",\"concurrency\":\"allow\",\"retries\":1,\"retry_backoff\":1,\"command\":\"sleep 3\"}"
 	for _ in 1 2 3 4 5 6; do
 		api POST /jobs/burst/trigger >/dev/null
@@ -94,7 +67,7 @@ wait_for() {
 	# Six runs recorded before the crash: two running, four queued.
 	[ "$(sql "SELECT count(*) FROM runs")" = 6 ]
 
-	start --max-running 2
+	agentd_start --max-running 2
 	# The children of the dead daemon were ended, not left running
 	# beside their retries.
 	wait_for "SELECT count(*) FROM runs WHERE state = 'lost'" 2 5

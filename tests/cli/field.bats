@@ -15,44 +15,15 @@ setup() {
 	command -v curl >/dev/null || skip "needs curl"
 }
 
-teardown() {
-	if [ -f "$T/agentd.pid" ]; then
-		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	fi
-}
+load helpers
 
-# start: the daemon in the background, its API up within 10 s.
-start() {
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    >>"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
-		    return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
+teardown() {
+	agentd_stop KILL
 }
 
 api() {
 	curl -sS --unix-socket "$SOCK" -X "$1" "http://x/api/v1$2" \
 	    ${3:+--data-binary "$3"}
-}
-
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]: polls until QUERY yields WANT.
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	return 1
 }
 
 # run_pids ID: pids of live processes whose environment names run ID.
@@ -62,7 +33,7 @@ run_pids() {
 }
 
 @test "BUG-15: forbid skips and records the slots of a long run" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"slow","schedule":"* * * * * *","concurrency":"forbid","command":"sleep 2.7"}' >/dev/null
 	wait_for "SELECT count(*) >= 2 FROM decisions WHERE job = 'slow'
 	    AND outcome = 'skipped_overlap'" 1
@@ -85,7 +56,7 @@ run_pids() {
 }
 
 @test "BUG-17: stop ends the whole tree, setsid and SIGTERM-proof parts too" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"fanout","kill_grace":1,"command":"trap \"\" TERM; sleep 300 & sleep 301 & setsid sleep 302 & wait"}' >/dev/null
 	id=$(api POST /jobs/fanout/trigger | sed 's/.*"run":{"id":\([0-9]*\).*/\1/')
 	wait_for "SELECT state FROM runs WHERE id = $id" running
@@ -106,7 +77,7 @@ run_pids() {
 }
 
 @test "BUG-19: a 200 kB line is captured within the cap, later lines kept" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"noisy","max_output":1048576,"command":"head -c 200000 /dev/zero | tr \"\\0\" x; echo; echo after-long-line; head -c 3000000 /dev/zero"}' >/dev/null
 	id=$(api POST /jobs/noisy/trigger | sed 's/.*"run":{"id":\([0-9]*\).*/\1/')
 	wait_for "SELECT state FROM runs WHERE id = $id" succeeded 30
@@ -124,7 +95,7 @@ run_pids() {
 
 @test "BUG-20: the child's LANG and PATH do not depend on the daemon's" {
 	# The daemon itself starts with a different locale and PATH.
-	LANG=en_US.UTF-8 PATH="/opt/nowhere/bin:$PATH" start
+	LANG=en_US.UTF-8 PATH="/opt/nowhere/bin:$PATH" agentd_start
 	api POST /jobs '{"name":"env-a","command":"printf \"%s|%s\\n\" \"$LANG\" \"$PATH\""}' >/dev/null
 	api POST /jobs '{"name":"env-b","env":{"LANG":"de_DE.UTF-8","PATH":"/opt/tool/bin:/usr/bin:/bin"},"command":"printf \"%s|%s\\n\" \"$LANG\" \"$PATH\""}' >/dev/null
 	a=$(api POST /jobs/env-a/trigger | sed 's/.*"run":{"id":\([0-9]*\).*/\1/')
@@ -142,7 +113,7 @@ run_pids() {
 }
 
 @test "BUG-25: a success is never retried; failures stop after 1 + retries" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"once","retries":1,"command":"exit 0"}' >/dev/null
 	api POST /jobs '{"name":"flaky","retries":2,"retry_backoff":1,"concurrency":"allow","command":"false"}' >/dev/null
 	api POST /jobs/once/trigger >/dev/null

@@ -18,22 +18,12 @@ setup() {
 }
 
 teardown() {
-	if [ -f "$T/agentd.pid" ]; then
-		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	fi
+	agentd_stop KILL
 }
 
+# start [ARGS...]: the daemon on the job directory $DIR, API up.
 start() {
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    --jobs-dir "$DIR" "$@" >>"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
-		    return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
+	agentd_start --jobs-dir "$DIR" "$@"
 }
 
 api() {

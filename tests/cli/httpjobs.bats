@@ -3,6 +3,8 @@
 # on a private state directory, with tests/httpd.py on loopback standing in
 # for the services it calls (it records every request it gets).
 
+load helpers
+
 setup() {
 	T=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/httpjobs.XXXXXX")
 	SOCK="$T/agentd.sock"
@@ -22,45 +24,13 @@ setup() {
 }
 
 teardown() {
-	if [ -f "$T/agentd.pid" ]; then
-		kill -9 "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	fi
+	agentd_stop KILL
 	kill "$(cat "$T/httpd.pid")" 2>/dev/null || true
-}
-
-# start: the daemon, waiting (at most 10 s) for its API.
-start() {
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    >>"$T/agentd.out" 2>&1 3>&- &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null http://x/healthz &&
-		    return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
 }
 
 api() {
 	curl -sS --unix-socket "$SOCK" -X "$1" "http://x/api/v1$2" \
 	    ${3:+--data-binary "$3"}
-}
-
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
-# wait_for QUERY WANT [SECONDS]
-wait_for() {
-	local i
-	for i in $(seq $((${3:-15} * 10))); do
-		[ "$(sql "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "waited for [$1] = $2, got $(sql "$1")" >&2
-	cat "$T/agentd.out" >&2
-	return 1
 }
 
 # req FILTER: a jq-less look at the recorded requests (python expression
@@ -80,7 +50,7 @@ json() {
 }
 
 @test "http job: method, headers and body sent, body captured, status recorded" {
-	start
+	agentd_start
 	run api POST /jobs '{"name":"post","kind":"http","http":{"method":"PUT",
 	    "url":"'"$URL"'/thing?body=hello-from-server","headers":{"X-Token":"s3cret"},
 	    "body":"{\"a\":1}","expect_status":["2xx",304]}}'
@@ -97,7 +67,7 @@ json() {
 }
 
 @test "http job failures: unexpected status, connection refused, timeout" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"e500","kind":"http","http":{"url":"'"$URL"'/x?status=500"}}'
 	api POST /jobs '{"name":"refused","kind":"http","http":{"url":"http://127.0.0.1:1/"}}'
 	api POST /jobs '{"name":"slow","kind":"http","timeout":1,"http":{"url":"'"$URL"'/slow?delay=5"}}'
@@ -115,7 +85,7 @@ json() {
 }
 
 @test "http job: a failed attempt is retried, then succeeds" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"flaky","kind":"http","retries":2,"retry_backoff":1,
 	    "http":{"url":"'"$URL"'/flaky?fail=1"}}'
 	api POST /jobs/flaky/trigger
@@ -124,7 +94,7 @@ json() {
 }
 
 @test "http job: stop cancels the request in flight; bad URLs are refused" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"hang","kind":"http","http":{"url":"'"$URL"'/hang?delay=20"}}'
 	api POST /jobs/hang/trigger
 	wait_for "SELECT state FROM runs WHERE id = 1" running
@@ -140,7 +110,7 @@ json() {
 
 @test "a group of limit 1 runs its jobs one at a time, in queue order" {
 	printf 'groups:\n  db-heavy: 1\n' >"$T/state/agentd.yaml"
-	start
+	agentd_start
 	for j in a b c; do
 		api POST /jobs '{"name":"'$j'","group":"db-heavy",
 		    "command":"echo '$j' start $(date +%s%N) >>'"$T"'/order; sleep 0.3; echo '$j' end $(date +%s%N) >>'"$T"'/order"}' >/dev/null
@@ -163,7 +133,7 @@ json() {
 }
 
 @test "failure is notified once, after the last retry, with its payload" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"bad","command":"echo it broke; exit 3","retries":2,
 	    "retry_backoff":1,"notify":[{"kind":"webhook","url":"'"$URL"'/hook"},
 	    {"kind":"ping","url":"'"$URL"'/ping/bad"}]}'
@@ -184,7 +154,7 @@ json() {
 }
 
 @test "success notifies webhook, ping and a command target with CRONQ_NOTIFY_*" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"good","command":"echo fine","notify":[
 	    {"kind":"webhook","url":"'"$URL"'/ok","on":["success"]},
 	    {"kind":"ping","url":"'"$URL"'/ping/good/"},
@@ -202,7 +172,7 @@ json() {
 }
 
 @test "missed, late and long_running are notified" {
-	start
+	agentd_start
 	# A run that outlasts its every-second schedule: the next slots are
 	# skipped (missed) and it runs past expected_duration.
 	api POST /jobs '{"name":"long","schedule":"* * * * * *","command":"sleep 2.5",
@@ -233,7 +203,7 @@ json() {
 }
 
 @test "a hanging webhook delays neither other runs nor the scheduler" {
-	start
+	agentd_start
 	api POST /jobs '{"name":"loud","command":"exit 1","notify":[{"kind":"webhook",
 	    "url":"'"$URL"'/hang?delay=30","timeout":20}]}'
 	api POST /jobs '{"name":"quick","command":"echo quick"}'

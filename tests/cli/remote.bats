@@ -48,21 +48,12 @@ setup_file() {
 	  trigger: {per_minute: 6, burst: 3}
 	  auth_failures: {per_minute: 3, burst: 25}
 	EOF
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    --config "$T/agentd.yaml" >"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --cacert "$T/ca.pem" -o /dev/null "$URL/healthz" &&
-		    return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
+	agentd_launch --config "$T/agentd.yaml"
+	agentd_wait --cacert "$T/ca.pem" "$URL/healthz"
 }
 
 teardown_file() {
-	kill "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	wait 2>/dev/null || true
+	agentd_stop
 	rm -rf "$T"
 }
 

@@ -5,6 +5,8 @@
 # leaf. Each test that needs what this kernel or container refuses skips
 # with the reason.
 
+load helpers
+
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	T=$(mktemp -d /tmp/cronq-sb.XXXXXX)
@@ -23,22 +25,12 @@ setup_file() {
 		echo "cgroup_root: /sys/fs/cgroup/unified" >"$T/state/agentd.yaml"
 	fi
 	: "${CRONQ_AGENTD:=${top_builddir:-.}/cronq-agentd}"
-	"$CRONQ_AGENTD" -f --state-dir "$T/state" --socket "$SOCK" \
-	    >"$T/agentd.out" 2>&1 &
-	echo $! >"$T/agentd.pid"
-	for _ in $(seq 100); do
-		curl -sf --unix-socket "$SOCK" -o /dev/null \
-		    http://cronq/healthz && return 0
-		sleep 0.1
-	done
-	cat "$T/agentd.out" >&2
-	return 1
+	agentd_start
 }
 
 teardown_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	kill "$(cat "$T/agentd.pid")" 2>/dev/null || true
-	wait 2>/dev/null || true
+	agentd_stop
 	pkill -KILL -u "$U1" 2>/dev/null || true
 	userdel -r "$U1" 2>/dev/null || true
 	groupdel "$G1" 2>/dev/null || true

@@ -5,6 +5,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load helpers
+
 setup() {
 	: "${CRONQ:=$top_builddir/cronq}"
 	: "${CRONQ_AGENTD:=$top_builddir/cronq-agentd}"
@@ -16,31 +18,16 @@ setup() {
 	export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
 	mkdir -p "$XDG_RUNTIME_DIR"
 	export CRONQ_SOCKET="$BATS_TEST_TMPDIR/s.sock"
+	T=$BATS_TEST_TMPDIR
+	SOCK=$CRONQ_SOCKET
 	TMUX_L="cqtop-$$-$BATS_TEST_NUMBER"
-	AGENTD_PID=
 	SOCAT_PID=
 }
 
 teardown() {
 	tmux -L "$TMUX_L" kill-server 2>/dev/null || true
 	[ -z "$SOCAT_PID" ] || kill "$SOCAT_PID" 2>/dev/null || true
-	if [ -n "$AGENTD_PID" ]; then
-		kill "$AGENTD_PID" 2>/dev/null || true
-		wait "$AGENTD_PID" 2>/dev/null || true
-	fi
-}
-
-start_agentd() {
-	mkdir -p "$BATS_TEST_TMPDIR/state"
-	"$CRONQ_AGENTD" --foreground --state-dir "$BATS_TEST_TMPDIR/state" \
-		--socket "$CRONQ_SOCKET" 2>>"$BATS_TEST_TMPDIR/agentd.log" &
-	AGENTD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$CRONQ_SOCKET" ] && return 0
-		sleep 0.1
-	done
-	cat "$BATS_TEST_TMPDIR/agentd.log" >&2
-	return 1
+	agentd_stop
 }
 
 # Starts cronq top in a 160x40 tmux window, with extra top options.
@@ -78,7 +65,7 @@ job_field() {
 }
 
 @test "top shows the jobs, their schedules and next fire" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
 	"$CRONQ" add tick -s "*/5 * * * *" -- true >/dev/null
 	start_top
@@ -91,7 +78,7 @@ job_field() {
 }
 
 @test "a run started elsewhere shows as running within a second" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add slow -- sleep 30 >/dev/null
 	start_top
 	"$CRONQ" trigger slow >/dev/null
@@ -104,7 +91,7 @@ job_field() {
 }
 
 @test "trigger, stop and pause act and show the API's answer" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add slow -- sleep 30 >/dev/null
 	start_top
 	keys t
@@ -137,7 +124,7 @@ job_field() {
 }
 
 @test "the filter narrows the list and the sort column changes" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add alpha -s "0 5 * * *" -- true >/dev/null
 	"$CRONQ" add beta -s "0 1 * * *" -- true >/dev/null
 	"$CRONQ" add gamma -s "0 3 * * *" -- true >/dev/null
@@ -157,21 +144,19 @@ job_field() {
 }
 
 @test "a daemon restart shows the disconnected state, then recovers" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
 	start_top
-	kill "$AGENTD_PID"
-	wait "$AGENTD_PID" || true
-	AGENTD_PID=
+	agentd_stop
 	wait_screen "disconnected, retrying"
-	start_agentd
+	agentd_start
 	"$CRONQ" add second -s "0 4 * * *" -- true >/dev/null
 	wait_screen "^second "
 	! screen | grep -q "disconnected"
 }
 
 @test "a resize redraws the screen at the new size" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
 	start_top
 	wait_screen "OWNER"
@@ -186,7 +171,7 @@ job_field() {
 }
 
 @test "top without a screen prints a plain listing" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
 	run --separate-stderr "$CRONQ" top -b -n 1
 	[ "$status" -eq 0 ]
@@ -203,7 +188,7 @@ job_field() {
 }
 
 @test "TERM=dumb falls back to the plain listing with a note" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
 	tmux -L "$TMUX_L" new-session -d -x 160 -y 40 \
 		-e CRONQ_SOCKET="$CRONQ_SOCKET" \
@@ -213,7 +198,7 @@ job_field() {
 }
 
 @test "SIGTERM restores the terminal" {
-	start_agentd
+	agentd_start
 	start_top
 	[ "$(tmux -L "$TMUX_L" display -p '#{alternate_on}')" = 1 ]
 	shell=$(tmux -L "$TMUX_L" display -p '#{pane_pid}')
@@ -225,7 +210,7 @@ job_field() {
 
 @test "top works over --host, and a deleted job leaves the list" {
 	command -v socat >/dev/null || skip "needs socat"
-	start_agentd
+	agentd_start
 	"$CRONQ" add slow -- sleep 30 >/dev/null
 	"$CRONQ" add gone -s "0 3 * * *" -- true >/dev/null
 	port=$((20000 + RANDOM % 20000))
