@@ -212,7 +212,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 }
 
 @test "logs of a run that printed nothing: empty, exit 0" {
-	start_agentd
+	agentd_start
 	"$CRONQ" add quiet -- true
 	run --separate-stderr "$CRONQ" trigger --wait quiet
 	[ "$status" -eq 0 ]
