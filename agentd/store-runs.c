@@ -127,14 +127,16 @@ store_run_update(struct store *st, const struct run *run)
 	return store_step_done(st, s);
 }
 
-int
-store_run_load(struct store *st, int64_t id, struct run *run)
+/* The one run that statement WHICH finds for KEY; -1 with ENOENT if none. */
+static int
+run_load_one(
+    struct store *st, enum store_stmt which, int64_t key, struct run *run)
 {
 	sqlite3_stmt *s;
 
-	if ((s = store_stmt(st, STMT_RUN_LOAD)) == NULL)
+	if ((s = store_stmt(st, which)) == NULL)
 		return -1;
-	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 1, key);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_reset(s);
 		errno = ENOENT;
@@ -143,6 +145,12 @@ store_run_load(struct store *st, int64_t id, struct run *run)
 	run_from_row(s, run);
 	sqlite3_reset(s);
 	return 0;
+}
+
+int
+store_run_load(struct store *st, int64_t id, struct run *run)
+{
+	return run_load_one(st, STMT_RUN_LOAD, id, run);
 }
 
 static int
@@ -225,19 +233,7 @@ store_run_count_state(struct store *st, enum run_state state)
 int
 store_run_last(struct store *st, int64_t job_id, struct run *run)
 {
-	sqlite3_stmt *s;
-
-	if ((s = store_stmt(st, STMT_RUN_LAST)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, job_id);
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		errno = ENOENT;
-		return -1;
-	}
-	run_from_row(s, run);
-	sqlite3_reset(s);
-	return 0;
+	return run_load_one(st, STMT_RUN_LAST, job_id, run);
 }
 
 static int
