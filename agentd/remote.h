@@ -72,6 +72,8 @@ struct agentd_config {
 	size_t nlisteners;
 	struct jwt_conf jwt;
 	struct rate_conf rates[RATE_NBUCKETS];
+	/* Unix socket peers uid 0 and the daemon's uid skip the buckets. */
+	int exempt_local_root;
 };
 
 /* config.c */

@@ -361,6 +361,36 @@ print([t["id"] for t in json.loads(sys.argv[1])["tokens"] if t["name"] == "ci"][
 	audit_has "r['status'] == 429 and r['source'] == '127.0.0.2'"
 }
 
+@test "rate limits: the Unix socket limits per peer uid; root is exempt by default" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	chmod 755 "$T"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
+	# Root: the trigger bucket (burst 3) does not apply.
+	for i in 1 2 3 4 5; do
+		local_api POST /jobs/no-such-job/trigger
+		[ "$code" = 404 ] || { echo "root try $i: $code $body"; false; }
+	done
+	# Another user draws from its own buckets, as a token would.
+	for i in 1 2 3 4; do
+		code=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		    curl -sS --unix-socket "$SOCK" -X POST -D "$T/nobody/h" \
+		    -o "$T/nobody/body" -w '%{http_code}' \
+		    http://cronq/api/v1/jobs/no-such-job/trigger)
+		body=$(cat "$T/nobody/body")
+		[ "$i" -eq 4 ] || [ "$code" = 404 ] || { echo "try $i: $code"; false; }
+	done
+	expect 429 rate_limited
+	ra=$(tr -d '\r' <"$T/nobody/h" | sed -n 's/^Retry-After: //Ip')
+	[ "$ra" -ge 1 ] && [ "$ra" -le 10 ]
+	# Reads are another bucket.
+	code=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    curl -sS --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' \
+	    http://cronq/api/v1/jobs)
+	[ "$code" = 200 ]
+	audit_has "r['status'] == 429 and r['principal'] == 'uid:65534' and r['source'] == 'unix'"
+}
+
 @test "audit: cronq audit filters by job and limit; only admins read it" {
 	cq --socket "$SOCK" audit --job bug26 --limit 2
 	assert_status 0
