@@ -190,10 +190,7 @@ gateway_start(struct agentd *ad, char **cause)
 		unlink(ad->socket_path);
 		return -1;
 	}
-	if (store_auth_init(ad->store) == -1 ||
-	    gateway_start_tcp(ad, gw, cause) == -1) {
-		if (*cause == NULL)
-			xasprintf(cause, "cannot set up the token tables");
+	if (gateway_start_tcp(ad, gw, cause) == -1) {
 		gateway_free(gw);
 		unlink(ad->socket_path);
 		return -1;

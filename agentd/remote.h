@@ -174,8 +174,6 @@ struct audit_filter {
 	int limit;
 };
 
-/* Creates the tables when missing; 0 or -1. */
-int store_auth_init(struct store *st);
 int store_token_insert(struct store *st, struct token_row *t);
 /* The token with PREFIX; -1 with errno ENOENT when none. */
 int store_token_find(struct store *st, const char *prefix, struct token_row *t);

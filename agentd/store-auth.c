@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The remote-control tables: API tokens (only their SHA-256 is kept, with
- * a short prefix to find the row) and the audit log. They are created
- * here when missing rather than by a numbered migration, so the remote
- * side can be added to a database of any schema version. Statements are
+ * a short prefix to find the row) and the audit log, both made by the
+ * store's numbered migrations (store-sql.c). Statements are
  * prepared per call: none of them is on a hot path but the token lookup,
  * and that one is a single indexed row.
  */
@@ -27,18 +26,6 @@
 	"id, prefix, hash, owner, name, scopes, created_at, expires_at,"       \
 	" revoked_at, last_used_at"
 
-static const char store_auth_schema[] =
-    "CREATE TABLE IF NOT EXISTS api_tokens (id INTEGER PRIMARY KEY,"
-    " prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL,"
-    " owner INTEGER NOT NULL, name TEXT NOT NULL, scopes INTEGER NOT NULL,"
-    " created_at INTEGER NOT NULL, expires_at INTEGER,"
-    " revoked_at INTEGER, last_used_at INTEGER);"
-    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY,"
-    " at INTEGER NOT NULL, principal TEXT NOT NULL, source TEXT NOT NULL,"
-    " method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL,"
-    " job TEXT, run INTEGER);"
-    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at);";
-
 static sqlite3_stmt *
 store_auth_prepare(struct store *st, const char *sql)
 {
@@ -60,20 +47,6 @@ store_auth_done(struct store *st, sqlite3_stmt *s)
 
 	sqlite3_finalize(s);
 	return rc;
-}
-
-int
-store_auth_init(struct store *st)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, store_auth_schema, NULL, NULL, &msg) !=
-	    SQLITE_OK) {
-		log_warnx("store: cannot create the token tables: %s", msg);
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
 }
 
 int
