@@ -211,6 +211,8 @@ void agentd_error_set(struct agentd_error *err, enum agentd_errcode code,
  */
 int gateway_start(struct agentd *ad, char **cause);
 void gateway_stop(struct agentd *ad);
+/* SIGHUP: the TCP listeners and TLS files of the reloaded AD->config. */
+void gateway_reload(struct agentd *ad);
 
 /* run.c: names as the API and the store spell them; parse returns -1. */
 const char *run_state_name(enum run_state s);

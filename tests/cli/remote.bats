@@ -684,3 +684,93 @@ jget() {
 	[ "$r2" = 401 ]
 	[ "$r3" = "401:JWT signature does not verify" ]
 }
+
+# served_cert: the serial and subject the TLS listener presents now.
+served_cert() {
+	openssl s_client -connect "127.0.0.1:$PORT" -servername 127.0.0.1 \
+	    </dev/null 2>/dev/null | openssl x509 -noout -serial -subject
+}
+
+cert_is() {
+	[ "$(served_cert)" = "$1" ]
+}
+
+refusals_over() {
+	[ "$(grep -c "listeners not changed" "$T/agentd.out")" -gt "$1" ]
+}
+
+# reload_until CMD...: sends SIGHUP, then waits (5 s at most) for CMD.
+reload_until() {
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "after SIGHUP, still not: $*" >&2
+	tail -5 "$T/agentd.out" >&2
+	return 1
+}
+
+@test "reload: SIGHUP rotates the certificate; a bad one or a taken port changes nothing" {
+	before=$(served_cert)
+	[[ "$before" == *"CN = 127.0.0.1"* ]]
+	# A new key and certificate from the same CA, written over the old.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout new.key -out new.csr -subj "/O=rotated/CN=127.0.0.1" \
+	    2>/dev/null
+	openssl x509 -req -in new.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out new.pem -days 2 -extfile ext.cnf 2>/dev/null
+	chmod 600 new.key
+	cp server.pem old.pem
+	cp -p server.key old.key
+	mv new.key server.key
+	mv new.pem server.pem
+	want=$(openssl x509 -in server.pem -noout -serial -subject)
+	reload_until cert_is "$want"
+	remote GET /healthz
+	[ "$code" = 200 ]
+	grep -q "port=$PORT tls=yes (files reloaded)" "$T/agentd.out"
+
+	# A key that is not the certificate's: refused, the new pair serves on.
+	cp -p server.key good.key
+	cp other.key server.key
+	chmod 600 server.key
+	reload_until grep -q "listeners not changed" "$T/agentd.out"
+	grep "listeners not changed" "$T/agentd.out" | tail -1 |
+	    grep -q "agentd.yaml:3:5: TLS refuses cert $T/server.pem with key $T/server.key"
+	[ "$(served_cert)" = "$want" ]
+	remote GET /healthz
+	[ "$code" = 200 ]
+	mv good.key server.key
+
+	# A listener added on a taken port: the whole change is refused.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(30)' >taken.port &
+	holder=$!
+	for _ in $(seq 50); do [ -s taken.port ] && break; sleep 0.1; done
+	taken=$(cat taken.port)
+	cp agentd.yaml orig.yaml
+	printf '  - {address: 127.0.0.1, port: %s, insecure_http: true}\n' \
+	    "$taken" >listen.add
+	sed -i '/^listen:$/r listen.add' agentd.yaml
+	n=$(grep -c "listeners not changed" "$T/agentd.out")
+	reload_until refusals_over "$n"
+	grep "listeners not changed" "$T/agentd.out" | tail -1 |
+	    grep -q "agentd.yaml:3:5: cannot listen on 127.0.0.1 port $taken"
+	kill "$holder"
+	wait "$holder" || true
+	remote GET /healthz
+	[ "$code" = 200 ]
+
+	# Added on a free port it serves; taken out again it is gone.
+	extra=$(free_port)
+	sed -i "s/port: $taken,/port: $extra,/" agentd.yaml
+	reload_until curl -sf -o /dev/null "http://127.0.0.1:$extra/healthz"
+	cp orig.yaml agentd.yaml
+	reload_until grep -q "address=127.0.0.1 port=$extra removed" "$T/agentd.out"
+	run curl -sS -o /dev/null "http://127.0.0.1:$extra/healthz"
+	[ "$status" -ne 0 ]
+	remote GET /healthz
+	[ "$code" = 200 ]
+}
