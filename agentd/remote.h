@@ -168,9 +168,12 @@ struct audit_row {
 
 struct audit_filter {
 	int64_t since;
+	int64_t until; /* records before this time; 0 = no bound */
 	const char *principal;
 	const char *job;
-	int status; /* 0 = any */
+	int status_min; /* statuses from MIN to MAX; 0 = any */
+	int status_max;
+	int denied; /* only refusals: 401, 403 and 429 */
 	int limit;
 };
 

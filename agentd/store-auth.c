@@ -261,7 +261,10 @@ store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
 	s = store_auth_prepare(st,
 	    "SELECT id, at, principal, source, method, path, status, job, run"
 	    " FROM audit WHERE at >= ?1 AND (?2 IS NULL OR principal = ?2)"
-	    " AND (?3 IS NULL OR job = ?3) AND (?4 = 0 OR status = ?4)"
+	    " AND (?3 IS NULL OR job = ?3)"
+	    " AND (?4 = 0 OR status BETWEEN ?4 AND ?6)"
+	    " AND (?7 = 0 OR at < ?7)"
+	    " AND (?8 = 0 OR status IN (401, 403, 429))"
 	    " ORDER BY id DESC LIMIT ?5");
 	if (s == NULL)
 		return -1;
@@ -270,8 +273,11 @@ store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
 		store_bind_text(s, 2, f->principal);
 	if (f->job != NULL)
 		store_bind_text(s, 3, f->job);
-	sqlite3_bind_int(s, 4, f->status);
+	sqlite3_bind_int(s, 4, f->status_min);
 	sqlite3_bind_int(s, 5, f->limit > 0 ? f->limit : 100);
+	sqlite3_bind_int(s, 6, f->status_max);
+	sqlite3_bind_int64(s, 7, f->until);
+	sqlite3_bind_int(s, 8, f->denied);
 	*out = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(*out, "records");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -411,6 +411,46 @@ assert recs and all(r["job"] == "bug26" for r in recs), recs' "$output"
 	expect 400
 }
 
+@test "audit: filters by principal, denied, status class and time range" {
+	tok=$(new_token read)
+	local_api GET /tokens
+	id=$(jv "[t['id'] for t in d['tokens'] if t['prefix'] == '${tok:0:11}'][0]")
+	remote POST /jobs/report/pause "$tok"
+	expect 403
+	remote GET /jobs cq_not_a_token
+	expect 401
+	cq --socket "$SOCK" --json audit --principal "token:$id" --status denied
+	assert_status 0
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[1])["records"]
+assert len(recs) == 1 and recs[0]["status"] == 403, recs
+assert recs[0]["path"] == "/api/v1/jobs/report/pause", recs' "$output"
+	# Denied: 401, 403 and 429 only, from everyone.
+	cq --socket "$SOCK" --json audit --status denied --limit 1000
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[1])["records"]
+st = {r["status"] for r in recs}
+assert st <= {401, 403, 429} and {401, 403} <= st, st' "$output"
+	local_api GET '/audit?status=2xx&limit=1000'
+	[ "$code" = 200 ]
+	[ "$(jv 'len(d["records"]) > 0 and all(200 <= r["status"] < 300 for r in d["records"])')" = true ]
+	# [since, until): an hour ago to an hour ahead holds it; a range
+	# that ends an hour ago holds nothing.
+	ago=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+	ahead=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+	cq --socket "$SOCK" --json audit --principal "token:$id" --since "$ago" --until "$ahead"
+	[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["records"]))' "$output")" = 1 ]
+	cq --socket "$SOCK" --json audit --principal "token:$id" --until "$ago"
+	[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["records"]))' "$output")" = 0 ]
+	local_api GET "/audit?since=$ahead&until=$ago"
+	expect 400
+	local_api GET '/audit?status=6xx'
+	expect 400
+	[[ "$(jv 'd["error"]["message"]')" == *"4xx, or denied"* ]]
+}
+
 @test "events: SSE over TLS with a token, reconnect with Last-Event-ID" {
 	tok=$(new_token read)
 	python3 - "$PORT" "$T/ca.pem" "$tok" "$SOCK" <<-'EOF'

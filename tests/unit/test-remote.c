@@ -201,6 +201,19 @@ test_ratelimit(void **state)
 	ratelimit_free(rl);
 }
 
+/* The number of audit records F selects. */
+static int
+audit_count(struct store *st, const struct audit_filter *f)
+{
+	cJSON *out;
+	int n;
+
+	assert_int_equal(store_audit_list(st, f, &out), 0);
+	n = cJSON_GetArraySize(cJSON_GetObjectItem(out, "records"));
+	cJSON_Delete(out);
+	return n;
+}
+
 static void
 test_store_tokens_audit(void **state)
 {
@@ -253,11 +266,29 @@ test_store_tokens_audit(void **state)
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 2);
 	cJSON_Delete(out);
-	f.status = 429;
+	f.status_min = f.status_max = 429;
 	assert_int_equal(store_audit_list(st, &f, &out), 0);
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 1);
 	cJSON_Delete(out);
+	/* A class, "denied" and a time range [since, until). */
+	memset(&f, 0, sizeof f);
+	f.status_min = 200;
+	f.status_max = 299;
+	assert_int_equal(audit_count(st, &f), 2);
+	f.until = 30;
+	assert_int_equal(audit_count(st, &f), 1);
+	memset(&f, 0, sizeof f);
+	f.denied = 1;
+	assert_int_equal(audit_count(st, &f), 1);
+	f.since = 21;
+	assert_int_equal(audit_count(st, &f), 0);
+	memset(&f, 0, sizeof f);
+	f.principal = "token:2";
+	assert_int_equal(audit_count(st, &f), 0);
+	f.principal = "token:1";
+	f.job = "x";
+	assert_int_equal(audit_count(st, &f), 3);
 	assert_int_equal(store_audit_prune(st, 25), 2);
 	store_close(st);
 }
