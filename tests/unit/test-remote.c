@@ -83,6 +83,7 @@ static void
 test_config_values(void **state)
 {
 	struct agentd ad;
+	struct agentd_config *defaults;
 	char text[1024];
 	const char *key;
 
@@ -97,6 +98,7 @@ test_config_values(void **state)
 	    "  - {address: 127.0.0.2, port: 8080, insecure_http: true}\n"
 	    "rate_limits:\n"
 	    "  trigger: {per_minute: 6, burst: 2}\n"
+	    "  exempt_local_root: false\n"
 	    "jobs_dir: /srv/cronq.d\n"
 	    "groups: {db-heavy: 2}\n"
 	    "queue: {backend: local}\n",
@@ -112,6 +114,10 @@ test_config_values(void **state)
 	assert_true(ad.config->rates[RATE_TRIGGER].burst == 2);
 	/* Untouched buckets keep their defaults. */
 	assert_true(ad.config->rates[RATE_READ].burst == 100);
+	assert_false(ad.config->exempt_local_root);
+	defaults = config_defaults();
+	assert_true(defaults->exempt_local_root);
+	config_free(defaults);
 	assert_false(ad.config->jwt.enabled);
 	assert_string_equal(ad.jobs_dir, "/srv/cronq.d");
 	free(ad.jobs_dir);
@@ -129,6 +135,8 @@ test_config_refusals(void **state)
 	agentd_init(&ad);
 	assert_cause(&ad, "max_running: four\n",
 	    "agentd.yaml:1:14: \"max_running\" must be a whole number");
+	assert_cause(&ad, "rate_limits: {exempt_local_root: 0}\n",
+	    "agentd.yaml:1:34: \"exempt_local_root\" must be true or false");
 	assert_cause(&ad,
 	    "listen:\n  - address: 10.0.0.1\n    port: 80\n"
 	    "    insecure_http: true\n",
