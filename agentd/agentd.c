@@ -504,8 +504,7 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
-	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
-		log_warnx("agentd: libcurl failed to start: no http jobs");
+	ad->curl = curlloop_create(ad->loop);
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);

@@ -81,6 +81,8 @@ enum MHD_Result gateway_access(void *cls, struct MHD_Connection *conn,
     const char *upload_data, size_t *upload_data_size, void **con_cls);
 void gateway_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe);
+void gateway_connection(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe);
 void gateway_waiting_remove(struct gateway *gw, struct gw_conn *c);
 
 #endif

@@ -134,11 +134,12 @@ const char *const store_sql[STMT_COUNT] = {
 	    " boot_id = ?23, message = ?24, cpu_usec = ?25,"
 	    " peak_memory = ?26 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
-	[STMT_RUN_LIST] =
-	    "SELECT " RUN_COLS " FROM runs"
-	    " WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"
-	    " AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"
-	    " AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7",
+#define RUN_LIST_WHERE                                                         \
+	" WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"          \
+	" AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"              \
+	" AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7"
+	[STMT_RUN_LIST] = "SELECT " RUN_COLS " FROM runs" RUN_LIST_WHERE,
+	[STMT_RUN_LIST_IDS] = "SELECT id FROM runs" RUN_LIST_WHERE,
 	[STMT_RUN_LIST_STATE] = "SELECT " RUN_COLS " FROM runs"
 	                        " WHERE state = ?1 ORDER BY id",
 	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",
