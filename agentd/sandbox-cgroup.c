@@ -192,7 +192,8 @@ cg_sweep(void)
 	if ((d = opendir(sandbox_caps.cg_parent)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "run-", 4) != 0)
+		if (strncmp(de->d_name, "run-", 4) != 0 &&
+		    strncmp(de->d_name, "notify-", 7) != 0)
 			continue;
 		xasprintf(&p, "%s/%s", sandbox_caps.cg_parent, de->d_name);
 		if (rmdir(p) == 0)
@@ -308,8 +309,9 @@ sandbox_cgroup_create(struct sandbox_run *sr, const struct job_sandbox *sb,
 {
 	if (!sandbox_caps.cgroup)
 		return 0;
-	xasprintf(&sr->cg_path, "%s/run-%ld-%" PRId64, sandbox_caps.cg_parent,
-	    (long)getpid(), run_id);
+	xasprintf(&sr->cg_path, "%s/%s-%ld-%" PRId64, sandbox_caps.cg_parent,
+	    sr->cg_prefix != NULL ? sr->cg_prefix : "run", (long)getpid(),
+	    run_id);
 	if (mkdir(sr->cg_path, 0755) == -1) {
 		xasprintf(cause, "cannot create cgroup %s: %s", sr->cg_path,
 		    strerror(errno));

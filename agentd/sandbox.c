@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -238,6 +239,63 @@ sandbox_check_job(const struct job *job, const char **field, char **cause)
 		free(why);
 	}
 	*field = NULL;
+	return 0;
+}
+
+int
+sandbox_spec_identity(
+    int root, const struct job *job, struct child_spec *spec, char **cause)
+{
+	const int64_t *lim[] = { &job->limits.cpu, &job->limits.memory,
+		&job->limits.nofile, &job->limits.nproc, &job->limits.fsize,
+		&job->limits.core };
+	uint64_t *to[] = { &spec->limits.cpu, &spec->limits.memory,
+		&spec->limits.nofile, &spec->limits.nproc, &spec->limits.fsize,
+		&spec->limits.core };
+	struct passwd *pw;
+	uid_t uid;
+	size_t i;
+
+	uid = root ? job->owner : getuid();
+	if (job->user != NULL) {
+		if ((pw = getpwnam(job->user)) == NULL) {
+			xasprintf(
+			    cause, "user: no user named \"%s\"", job->user);
+			return -1;
+		}
+		/*
+		 * Checked when the job was saved, but the password database
+		 * may have changed since: never run as someone else.
+		 */
+		if (root && job->owner != 0 && pw->pw_uid != job->owner) {
+			xasprintf(cause,
+			    "user: jobs of uid %u run as that uid, "
+			    "not as \"%s\"",
+			    (unsigned)job->owner, job->user);
+			return -1;
+		}
+		if (!root && pw->pw_uid != uid) {
+			xasprintf(cause,
+			    "user: this daemon runs as uid %u and "
+			    "cannot run jobs as \"%s\"",
+			    (unsigned)uid, job->user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if ((pw = getpwuid(uid)) == NULL) {
+		xasprintf(cause, "uid %u has no passwd entry", (unsigned)uid);
+		return -1;
+	}
+	spec->uid = pw->pw_uid;
+	spec->gid = pw->pw_gid;
+	spec->user = pw->pw_name;
+	spec->home = pw->pw_dir;
+	spec->shell = pw->pw_shell;
+	spec->umask = job->umask;
+	/* -1 (not set) keeps the daemon's own limit. */
+	for (i = 0; i < sizeof lim / sizeof lim[0]; i++)
+		*to[i] = *lim[i] < 0 ? 0 : (uint64_t)*lim[i];
 	return 0;
 }
 
