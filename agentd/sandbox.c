@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -31,6 +32,7 @@
 #include <seccomp.h>
 
 #include "log.h"
+#include "loop.h"
 #include "sandbox-int.h"
 #include "sandbox.h"
 #include "xmalloc.h"
@@ -42,6 +44,9 @@ const char *const sandbox_deny_list[] = { "init_module", "finit_module",
 	"process_vm_readv", "process_vm_writev", "keyctl", "add_key",
 	"request_key", "bpf", "perf_event_open", "open_by_handle_at",
 	"userfaultfd", "iopl", "ioperm", "acct", "quotactl", "uselib", NULL };
+
+/* How long a seccomp kill waits for its audit record at most. */
+#define KMSG_WAIT_MS 100
 
 struct sandbox_caps sandbox_caps;
 
@@ -590,25 +595,40 @@ culprit_of(const char *rec, pid_t pid)
 char *
 sandbox_seccomp_culprit(pid_t pid)
 {
+	struct pollfd pfd;
 	char buf[8192], *name = NULL, *found;
+	int64_t deadline;
 	ssize_t n;
-	int fd;
+	int fd, wait;
 
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return NULL;
-	/* One record per read; the last match is the newest. */
+	/*
+	 * One record per read; the last match is the newest. kauditd prints
+	 * the record from its own thread, so it may come a little after the
+	 * process died: wait for it, briefly (a kill by the filter is rare,
+	 * and the record may never come when audit goes elsewhere).
+	 */
+	deadline = loop_now_ms() + KMSG_WAIT_MS;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
 	for (;;) {
 		n = read(fd, buf, sizeof buf - 1);
 		if (n == -1 && errno == EPIPE)
 			continue; /* overwritten while we read */
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		if ((found = culprit_of(buf, pid)) != NULL) {
-			free(name);
-			name = found;
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((found = culprit_of(buf, pid)) != NULL) {
+				free(name);
+				name = found;
+			}
+			continue;
 		}
+		wait = (int)(deadline - loop_now_ms());
+		if (name != NULL || n == 0 || errno != EAGAIN || wait <= 0 ||
+		    poll(&pfd, 1, wait) <= 0)
+			break;
 	}
 	close(fd);
 	return name;

@@ -83,6 +83,8 @@ int sandbox_run_seccomp_killed(const struct sandbox_run *sr, int sig);
  * The name of the system call the filter killed process PID for, from the
  * kernel's audit record in /dev/kmsg (caller frees), or NULL when the
  * record cannot be read (not root, audit sent elsewhere, rate-limited).
+ * The record is printed by kauditd a moment after the death: this waits
+ * for it up to 100 ms.
  */
 char *sandbox_seccomp_culprit(pid_t pid);
 
