@@ -3,7 +3,8 @@
  * Notifications: a job's `notify:` targets told about a final failure, a
  * success, a missed slot, a late start or a run past its expected
  * duration. Targets are a webhook (POST of a JSON body), a command (a
- * child run as the job's user, details in CRONQ_NOTIFY_*) or a
+ * child run as the job's user in the job's sandbox, rlimits and umask,
+ * details in CRONQ_NOTIFY_*) or a
  * healthchecks-style ping URL (URL/start, URL, URL/fail or URL/CODE).
  *
  * Every delivery is asynchronous on the loop (curlloop.c for HTTP, a
@@ -16,7 +17,6 @@
 
 #include <sys/epoll.h>
 
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +32,7 @@
 #include "log.h"
 #include "notify.h"
 #include "output.h"
+#include "sandbox.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -43,12 +44,11 @@ struct delivery {
 	struct notifier *nf;
 	struct notify_row row; /* what the next attempt records */
 	struct job_notify target;
-	char *url;     /* webhook/ping: where to send */
-	char *payload; /* webhook: JSON; ping: the log tail or "" */
-	char **env;    /* command: CRONQ_NOTIFY_* */
-	uid_t uid;
-	gid_t gid;
-	char *user, *home, *shell;
+	char *url;       /* webhook/ping: where to send */
+	char *payload;   /* webhook: JSON; ping: the log tail or "" */
+	char **env;      /* command: CRONQ_NOTIFY_* */
+	struct job *job; /* command: whose identity and sandbox it gets */
+	struct sandbox_run sbx;
 
 	CURL *easy;
 	struct curl_slist *headers;
@@ -115,6 +115,8 @@ delivery_free(struct delivery *dv)
 		child_signal(dv->child, SIGKILL);
 		child_free(dv->child);
 	}
+	sandbox_run_free(&dv->sbx);
+	job_free(dv->job);
 	if (dv->log_path != NULL) {
 		unlink(dv->log_path);
 		free(dv->log_path);
@@ -126,9 +128,6 @@ delivery_free(struct delivery *dv)
 	free(dv->target.command);
 	free(dv->url);
 	free(dv->payload);
-	free(dv->user);
-	free(dv->home);
-	free(dv->shell);
 	free(dv);
 }
 
@@ -277,6 +276,7 @@ command_gone(int fd, uint32_t events, void *arg)
 	struct delivery *dv = arg;
 	struct loop *loop = dv->nf->ad->loop;
 	struct child_result res;
+	int64_t cpu, peak;
 	char msg[64];
 
 	(void)fd;
@@ -288,6 +288,9 @@ command_gone(int fd, uint32_t events, void *arg)
 		return;
 	child_free(dv->child);
 	dv->child = NULL;
+	/* What left the process group dies with the leaf. */
+	sandbox_run_finish(&dv->sbx, &cpu, &peak);
+	sandbox_run_free(&dv->sbx);
 	if (dv->timer != NULL) {
 		loop_timer_cancel(loop, dv->timer);
 		dv->timer = NULL;
@@ -324,6 +327,12 @@ command_timeout(void *arg)
 	child_signal(dv->child, SIGKILL);
 }
 
+/*
+ * One attempt of a command target: the job's user, groups, rlimits,
+ * umask and sandbox (seccomp, namespaces, a cgroup leaf of its own), in a
+ * process group of its own that the timeout kills whole. A job whose
+ * sandbox this machine cannot give fails the delivery, as it fails runs.
+ */
 static int
 command_start(struct delivery *dv)
 {
@@ -333,20 +342,26 @@ command_start(struct delivery *dv)
 	char *cause = NULL;
 
 	memset(&spec, 0, sizeof spec);
+	sandbox_run_free(&dv->sbx);
+	dv->sbx.cg_prefix = "notify";
+	if (sandbox_spec_identity(ad->root, dv->job, &spec, &cause) == -1 ||
+	    sandbox_run_prepare(&dv->sbx, dv->job, ++dv->nf->seq, &cause) ==
+	        -1) {
+		/* The same answer the next time: no retries. */
+		dv->target.retries = 0;
+		delivery_end(dv, 0, -1, cause);
+		free(cause);
+		return -1;
+	}
+	spec.sandbox = &dv->sbx.cs;
 	spec.run_id = dv->row.run_id;
 	spec.job = dv->row.job;
 	spec.attempt = dv->row.attempt;
 	spec.command = dv->target.command;
 	spec.env = dv->env;
-	spec.umask = 022;
-	spec.uid = dv->uid;
-	spec.gid = dv->gid;
-	spec.user = dv->user;
-	spec.home = dv->home;
-	spec.shell = dv->shell;
 	if (dv->log_path == NULL)
 		xasprintf(&dv->log_path, "%s/notify-%u.log", ad->log_dir,
-		    ++dv->nf->seq);
+		    dv->nf->seq);
 	spec.log_path = dv->log_path;
 	spec.log_cap = COMMAND_LOG_CAP;
 	if ((dv->child = child_spawn(&spec, &cause)) == NULL) {
@@ -415,37 +430,6 @@ log_tail(struct agentd *ad, int64_t id)
 	out = xstrndup(t.buf != NULL ? t.buf : "", t.len);
 	free(t.buf);
 	return out;
-}
-
-/* The user a command target runs as: the job's, as for its runs. */
-static int
-delivery_user(
-    struct agentd *ad, const struct job *job, struct delivery *dv, char **cause)
-{
-	struct passwd *pw;
-	uid_t uid;
-
-	if (!ad->root)
-		uid = getuid();
-	else if (job->owner != 0 || job->user == NULL)
-		uid = job->owner;
-	else {
-		if ((pw = getpwnam(job->user)) == NULL) {
-			xasprintf(cause, "unknown user \"%s\"", job->user);
-			return -1;
-		}
-		uid = pw->pw_uid;
-	}
-	if ((pw = getpwuid(uid)) == NULL) {
-		xasprintf(cause, "uid %u has no passwd entry", (unsigned)uid);
-		return -1;
-	}
-	dv->uid = pw->pw_uid;
-	dv->gid = pw->pw_gid;
-	dv->user = xstrdup(pw->pw_name);
-	dv->home = xstrdup(pw->pw_dir);
-	dv->shell = xstrdup(pw->pw_shell);
-	return 0;
 }
 
 static void
@@ -554,7 +538,7 @@ notify_event(struct agentd *ad, const struct job *job, const struct run *run,
 	struct delivery *dv;
 	const struct job_notify *t;
 	const char *name = job_notify_event_name(event);
-	char *tail = NULL, *cause = NULL;
+	char *tail = NULL;
 	size_t i;
 
 	if (nf == NULL || job == NULL)
@@ -598,15 +582,7 @@ notify_event(struct agentd *ad, const struct job *job, const struct run *run,
 			    event == NOTIFY_ON_START ? NULL : xstrdup(tail);
 			break;
 		case NOTIFY_COMMAND:
-			if (delivery_user(ad, job, dv, &cause) == -1) {
-				dv->target.retries = 0;
-				dv->row.attempt = 1;
-				dv->started_ms = loop_now_ms();
-				delivery_end(dv, 0, -1, cause);
-				free(cause);
-				cause = NULL;
-				continue;
-			}
+			dv->job = job_dup(job);
 			dv->env = command_env(name, job, run, detail, tail);
 			break;
 		}

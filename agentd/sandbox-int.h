@@ -19,7 +19,7 @@ struct sandbox_caps {
 	char cg_why[256];
 	char *cg_parent; /* where run leaves go */
 	int memory, pids, cpu;
-	char ctl_why[256];
+	char ctl_why[512];
 };
 
 extern struct sandbox_caps sandbox_caps;

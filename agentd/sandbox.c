@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -30,6 +32,7 @@
 #include <seccomp.h>
 
 #include "log.h"
+#include "loop.h"
 #include "sandbox-int.h"
 #include "sandbox.h"
 #include "xmalloc.h"
@@ -41,6 +44,9 @@ const char *const sandbox_deny_list[] = { "init_module", "finit_module",
 	"process_vm_readv", "process_vm_writev", "keyctl", "add_key",
 	"request_key", "bpf", "perf_event_open", "open_by_handle_at",
 	"userfaultfd", "iopl", "ioperm", "acct", "quotactl", "uselib", NULL };
+
+/* How long a seccomp kill waits for its audit record at most. */
+#define KMSG_WAIT_MS 100
 
 struct sandbox_caps sandbox_caps;
 
@@ -238,6 +244,63 @@ sandbox_check_job(const struct job *job, const char **field, char **cause)
 		free(why);
 	}
 	*field = NULL;
+	return 0;
+}
+
+int
+sandbox_spec_identity(
+    int root, const struct job *job, struct child_spec *spec, char **cause)
+{
+	const int64_t *lim[] = { &job->limits.cpu, &job->limits.memory,
+		&job->limits.nofile, &job->limits.nproc, &job->limits.fsize,
+		&job->limits.core };
+	uint64_t *to[] = { &spec->limits.cpu, &spec->limits.memory,
+		&spec->limits.nofile, &spec->limits.nproc, &spec->limits.fsize,
+		&spec->limits.core };
+	struct passwd *pw;
+	uid_t uid;
+	size_t i;
+
+	uid = root ? job->owner : getuid();
+	if (job->user != NULL) {
+		if ((pw = getpwnam(job->user)) == NULL) {
+			xasprintf(
+			    cause, "user: no user named \"%s\"", job->user);
+			return -1;
+		}
+		/*
+		 * Checked when the job was saved, but the password database
+		 * may have changed since: never run as someone else.
+		 */
+		if (root && job->owner != 0 && pw->pw_uid != job->owner) {
+			xasprintf(cause,
+			    "user: jobs of uid %u run as that uid, "
+			    "not as \"%s\"",
+			    (unsigned)job->owner, job->user);
+			return -1;
+		}
+		if (!root && pw->pw_uid != uid) {
+			xasprintf(cause,
+			    "user: this daemon runs as uid %u and "
+			    "cannot run jobs as \"%s\"",
+			    (unsigned)uid, job->user);
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if ((pw = getpwuid(uid)) == NULL) {
+		xasprintf(cause, "uid %u has no passwd entry", (unsigned)uid);
+		return -1;
+	}
+	spec->uid = pw->pw_uid;
+	spec->gid = pw->pw_gid;
+	spec->user = pw->pw_name;
+	spec->home = pw->pw_dir;
+	spec->shell = pw->pw_shell;
+	spec->umask = job->umask;
+	/* -1 (not set) keeps the daemon's own limit. */
+	for (i = 0; i < sizeof lim / sizeof lim[0]; i++)
+		*to[i] = *lim[i] < 0 ? 0 : (uint64_t)*lim[i];
 	return 0;
 }
 
@@ -532,25 +595,40 @@ culprit_of(const char *rec, pid_t pid)
 char *
 sandbox_seccomp_culprit(pid_t pid)
 {
+	struct pollfd pfd;
 	char buf[8192], *name = NULL, *found;
+	int64_t deadline;
 	ssize_t n;
-	int fd;
+	int fd, wait;
 
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return NULL;
-	/* One record per read; the last match is the newest. */
+	/*
+	 * One record per read; the last match is the newest. kauditd prints
+	 * the record from its own thread, so it may come a little after the
+	 * process died: wait for it, briefly (a kill by the filter is rare,
+	 * and the record may never come when audit goes elsewhere).
+	 */
+	deadline = loop_now_ms() + KMSG_WAIT_MS;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
 	for (;;) {
 		n = read(fd, buf, sizeof buf - 1);
 		if (n == -1 && errno == EPIPE)
 			continue; /* overwritten while we read */
-		if (n <= 0)
-			break;
-		buf[n] = '\0';
-		if ((found = culprit_of(buf, pid)) != NULL) {
-			free(name);
-			name = found;
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((found = culprit_of(buf, pid)) != NULL) {
+				free(name);
+				name = found;
+			}
+			continue;
 		}
+		wait = (int)(deadline - loop_now_ms());
+		if (name != NULL || n == 0 || errno != EAGAIN || wait <= 0 ||
+		    poll(&pfd, 1, wait) <= 0)
+			break;
 	}
 	close(fd);
 	return name;

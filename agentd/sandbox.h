@@ -34,14 +34,27 @@ void sandbox_status(cJSON *status);
  */
 int sandbox_check_job(const struct job *job, const char **field, char **cause);
 
+/*
+ * Fills SPEC's identity (uid, gid, user, home, shell from the password
+ * database), umask and rlimits from JOB, as a run of JOB gets them; ROOT
+ * says the daemon runs as root. A non-root daemon runs everything as
+ * itself; a job owned by another uid runs as that uid, whatever its
+ * `user` says. The strings borrow getpw*'s buffer: call child_spawn()
+ * before the next password database lookup. Returns 0, or -1 with *cause
+ * ("user: no user named \"x\"").
+ */
+int sandbox_spec_identity(
+    int root, const struct job *job, struct child_spec *spec, char **cause);
+
 /* One run's isolation, owned by the supervisor's run. */
 struct sandbox_run {
 	struct child_sandbox cs; /* what child_spawn applies */
 	struct child_mount *mounts;
 	char **paths; /* targets the mounts borrow */
 	size_t npaths;
-	void *prog;   /* struct sock_fprog */
-	void *filter; /* its instructions */
+	void *prog;            /* struct sock_fprog */
+	void *filter;          /* its instructions */
+	const char *cg_prefix; /* the leaf's name: "run" when NULL */
 	char *cg_path;
 	int seccomp_kills; /* 1 when the filter kills (SIGSYS) */
 };
@@ -70,6 +83,8 @@ int sandbox_run_seccomp_killed(const struct sandbox_run *sr, int sig);
  * The name of the system call the filter killed process PID for, from the
  * kernel's audit record in /dev/kmsg (caller frees), or NULL when the
  * record cannot be read (not root, audit sent elsewhere, rate-limited).
+ * The record is printed by kauditd a moment after the death: this waits
+ * for it up to 100 ms.
  */
 char *sandbox_seccomp_culprit(pid_t pid);
 

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,60 +243,6 @@ timed_out(void *arg)
 	srun_terminate(sr, STOP_TIMEOUT);
 }
 
-/* Fills the user part of SPEC; -1 with *cause if the user is unknown. */
-static int
-spec_user(struct supervisor *sup, const struct job *job,
-    struct child_spec *spec, char **cause)
-{
-	struct passwd *pw;
-	uid_t uid;
-
-	uid = sup->ad->root ? job->owner : getuid();
-	if (job->user != NULL) {
-		if ((pw = getpwnam(job->user)) == NULL) {
-			xasprintf(
-			    cause, "user: no user named \"%s\"", job->user);
-			return -1;
-		}
-		/*
-		 * Checked when the job was saved, but the password database
-		 * may have changed since: never run as someone else.
-		 */
-		if (sup->ad->root && job->owner != 0 &&
-		    pw->pw_uid != job->owner) {
-			xasprintf(cause,
-			    "user: jobs of uid %u run as that uid, "
-			    "not as \"%s\"",
-			    (unsigned)job->owner, job->user);
-			return -1;
-		}
-		if (!sup->ad->root && pw->pw_uid != uid) {
-			xasprintf(cause,
-			    "user: this daemon runs as uid %u and "
-			    "cannot run jobs as \"%s\"",
-			    (unsigned)uid, job->user);
-			return -1;
-		}
-		uid = pw->pw_uid;
-	}
-	if ((pw = getpwuid(uid)) == NULL) {
-		xasprintf(cause, "uid %u has no passwd entry", (unsigned)uid);
-		return -1;
-	}
-	spec->uid = pw->pw_uid;
-	spec->gid = pw->pw_gid;
-	spec->user = pw->pw_name;
-	spec->home = pw->pw_dir;
-	spec->shell = pw->pw_shell;
-	return 0;
-}
-
-static uint64_t
-limit_of(int64_t v)
-{
-	return v < 0 ? 0 : (uint64_t)v;
-}
-
 /* Starts SR's child; -1 with *cause. */
 static int
 srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
@@ -309,7 +254,7 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	int rc = -1;
 
 	memset(&spec, 0, sizeof spec);
-	if (spec_user(sup, job, &spec, cause) == -1)
+	if (sandbox_spec_identity(sup->ad->root, job, &spec, cause) == -1)
 		return -1;
 	if (sandbox_run_prepare(&sr->sbx, job, sr->run.id, cause) == -1)
 		return -1;
@@ -324,13 +269,6 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 		xasprintf(&env[i], "%s=%s", job->env[i].key, job->env[i].value);
 	spec.env = env;
 	spec.workdir = job->workdir;
-	spec.umask = job->umask;
-	spec.limits.cpu = limit_of(job->limits.cpu);
-	spec.limits.memory = limit_of(job->limits.memory);
-	spec.limits.nofile = limit_of(job->limits.nofile);
-	spec.limits.nproc = limit_of(job->limits.nproc);
-	spec.limits.fsize = limit_of(job->limits.fsize);
-	spec.limits.core = limit_of(job->limits.core);
 	xasprintf(
 	    &log_path, "%s/%lld.log", sup->ad->log_dir, (long long)sr->run.id);
 	spec.log_path = log_path;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "add-sandbox.h"
 #include "cli.h"
 #include "client.h"
 #include "xmalloc.h"
@@ -31,7 +32,13 @@ const struct cli_cmd cmd_add = { "add",
 	"add [--replace [--detach]] NAME [-s SCHEDULE ...] [--tz ZONE] [--timeout DUR] "
 	"[--retries N] [--concurrency allow|forbid|replace] "
 	"[--catchup skip|once|all] [--user USER] [--env K=V ...] "
-	"[--workdir DIR] [--] COMMAND [ARG ...]",
+	"[--workdir DIR] [--nice N] [--ioprio CLASS[:N]] "
+	"[--rlimit NAME=VALUE ...] [--private-tmp] [--protect-system] "
+	"[--no-network] [--read-only-path PATH ...] "
+	"[--read-write-path PATH ...] [--memory-max SIZE] [--pids-max N] "
+	"[--cpu-max PERCENT] [--seccomp-default deny-list|none] "
+	"[--seccomp-action errno|kill] [--seccomp-deny CALL ...] "
+	"[--seccomp-allow CALL ...] [--] COMMAND [ARG ...]",
 	"add a job (no -s: run only when triggered)", cmd_add_exec };
 const struct cli_cmd cmd_rm = { "rm", "rm [--detach] NAME", "remove a job",
 	cmd_rm_exec };
@@ -155,6 +162,8 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 	case 'f':
 		add_file = arg;
 		return -1;
+	default:
+		return add_sandbox_option(ch, arg, body);
 	}
 	return -1;
 }
@@ -177,6 +186,7 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 		{ "detach", no_argument, NULL, 'D' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		ADD_SANDBOX_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL;
@@ -442,7 +452,7 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 		for (pass = 1, i = 0; first[i] != NULL; i++)
 			if (strcmp(v->string, first[i]) == 0)
 				pass = 0;
-		if (!pass)
+		if (!pass || add_sandbox_show(v))
 			continue;
 		cmd_show_value(buf, sizeof buf, job, v);
 		snprintf(key, sizeof key, "%s:", v->string);

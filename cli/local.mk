@@ -4,6 +4,8 @@ cronq_SOURCES = \
 	cli/cronq.c \
 	cli/msg.c \
 	cli/print.c \
+	cli/add-sandbox.h \
+	cli/add-sandbox.c \
 	cli/cmd-jobs.c \
 	cli/cmd-files.c \
 	cli/cmd-edit.c \

@@ -57,9 +57,19 @@ _cronq()
 			COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur"))
 			return ;;
 		-f | --file) _filedir '@(yaml|yml)'; return ;;
-		-s | --schedule | --timeout | --retries | --env | -e) return ;;
+		--read-only-path | --read-write-path) _filedir -d; return ;;
+		--ioprio) COMPREPLY=($(compgen -W "idle best-effort realtime" -- "$cur")); return ;;
+		--rlimit)
+			compopt -o nospace 2>/dev/null
+			COMPREPLY=($(compgen -W "cpu= memory= nofile= nproc= fsize= core=" -- "$cur"))
+			return ;;
+		--seccomp-default) COMPREPLY=($(compgen -W "deny-list none" -- "$cur")); return ;;
+		--seccomp-action) COMPREPLY=($(compgen -W "errno kill" -- "$cur")); return ;;
+		-s | --schedule | --timeout | --retries | --env | -e | --nice | \
+		--memory-max | --pids-max | --cpu-max | --seccomp-deny | \
+		--seccomp-allow) return ;;
 		esac
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--file --schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --replace --detach --help" -- "$cur"))
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--file --schedule --tz --timeout --retries --concurrency --catchup --user --env --workdir --nice --ioprio --rlimit --private-tmp --protect-system --no-network --read-only-path --read-write-path --memory-max --pids-max --cpu-max --seccomp-default --seccomp-action --seccomp-deny --seccomp-allow --replace --detach --help" -- "$cur"))
 		;;
 	validate)
 		[[ $prev == --dir ]] && { _filedir -d; return; }

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,24 +39,6 @@ static const struct {
 /* The field being read, for messages: "http.url", "notify[2].on". */
 static _Thread_local char ext_field[64];
 
-static int ext_fail(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-ext_fail(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	xasprintf(cause, "%s: %s", ext_field, msg != NULL ? msg : "invalid");
-	free(msg);
-	return -1;
-}
-
 /* 1 if S holds a byte that would split a header or a request line. */
 static int
 has_ctl(const char *s)
@@ -75,10 +56,10 @@ check_url(const char *url, char **cause)
 {
 	if (strncasecmp(url, "http://", 7) != 0 &&
 	    strncasecmp(url, "https://", 8) != 0)
-		return ext_fail(
-		    cause, "\"%.80s\" is not an http:// or https:// URL", url);
+		return job_fail(cause, ext_field,
+		    "\"%.80s\" is not an http:// or https:// URL", url);
 	if (has_ctl(url) || strchr(url, ' ') != NULL)
-		return ext_fail(cause,
+		return job_fail(cause, ext_field,
 		    "spaces and control characters are "
 		    "not allowed in a URL");
 	return 0;
@@ -88,20 +69,11 @@ static int
 get_str(const cJSON *v, char **out, int empty_ok, char **cause)
 {
 	if (!cJSON_IsString(v))
-		return ext_fail(cause, "expected a string");
+		return job_fail(cause, ext_field, "expected a string");
 	if (!empty_ok && v->valuestring[0] == '\0')
-		return ext_fail(cause, "must not be empty");
+		return job_fail(cause, ext_field, "must not be empty");
 	free(*out);
 	*out = xstrdup(v->valuestring);
-	return 0;
-}
-
-static int
-get_bool(const cJSON *v, int *out, char **cause)
-{
-	if (!cJSON_IsBool(v))
-		return ext_fail(cause, "expected true or false");
-	*out = cJSON_IsTrue(v);
 	return 0;
 }
 
@@ -113,21 +85,24 @@ get_secs(const cJSON *v, int64_t max, int64_t *out, char **cause)
 
 	if (cJSON_IsNumber(v)) {
 		if (v->valuedouble != (double)(int64_t)v->valuedouble)
-			return ext_fail(cause, "expected whole seconds");
+			return job_fail(
+			    cause, ext_field, "expected whole seconds");
 		s = (int64_t)v->valuedouble;
 	} else if (cJSON_IsString(v)) {
 		if (util_parse_duration(v->valuestring, &s, &why) == -1) {
-			ext_fail(cause, "%s", why != NULL ? why : "invalid");
+			job_fail(cause, ext_field, "%s",
+			    why != NULL ? why : "invalid");
 			free(why);
 			return -1;
 		}
 	} else
-		return ext_fail(cause,
+		return job_fail(cause, ext_field,
 		    "expected a duration (seconds or "
 		    "\"5m\")");
 	if (s < 0 || s > max)
-		return ext_fail(cause, "%lld is outside 0-%lld seconds",
-		    (long long)s, (long long)max);
+		return job_fail(cause, ext_field,
+		    "%lld is outside 0-%lld seconds", (long long)s,
+		    (long long)max);
 	*out = s;
 	return 0;
 }
@@ -143,7 +118,8 @@ get_range(const cJSON *v, struct job_status_range *r, char **cause)
 	if (cJSON_IsNumber(v)) {
 		lo = hi = (long)v->valuedouble;
 		if (v->valuedouble != (double)lo)
-			return ext_fail(cause, "expected a status code");
+			return job_fail(
+			    cause, ext_field, "expected a status code");
 	} else if (cJSON_IsString(v)) {
 		s = v->valuestring;
 		if (strlen(s) == 3 && s[0] >= '1' && s[0] <= '5' &&
@@ -157,17 +133,17 @@ get_range(const cJSON *v, struct job_status_range *r, char **cause)
 			if (*end == '-')
 				hi = strtol(end + 1, &end, 10);
 			if (s[0] < '0' || s[0] > '9' || *end != '\0')
-				return ext_fail(cause,
+				return job_fail(cause, ext_field,
 				    "\"%.20s\" is not a status, a class such "
 				    "as \"2xx\" or a range such as \"200-299\"",
 				    s);
 		}
 	} else
-		return ext_fail(
-		    cause, "expected a status code, \"2xx\" or \"200-299\"");
+		return job_fail(cause, ext_field,
+		    "expected a status code, \"2xx\" or \"200-299\"");
 	if (lo < 100 || hi > 599 || lo > hi)
-		return ext_fail(
-		    cause, "statuses must be within 100-599, low to high");
+		return job_fail(cause, ext_field,
+		    "statuses must be within 100-599, low to high");
 	r->lo = (int)lo;
 	r->hi = (int)hi;
 	return 0;
@@ -190,8 +166,8 @@ get_expect(struct job_http *h, const cJSON *v, char **cause)
 	} else {
 		/* [] is the default, any 2xx: what job_to_json writes. */
 		if (cJSON_GetArraySize(v) > EXPECT_MAX)
-			return ext_fail(
-			    cause, "at most %d statuses", EXPECT_MAX);
+			return job_fail(cause, ext_field, "at most %d statuses",
+			    EXPECT_MAX);
 		r = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *r);
 		cJSON_ArrayForEach(e, v)
 		{
@@ -216,18 +192,19 @@ get_headers(struct job_http *h, const cJSON *v, char **cause)
 	size_t n = 0, i;
 
 	if (!cJSON_IsObject(v))
-		return ext_fail(cause, "expected an object of strings");
+		return job_fail(
+		    cause, ext_field, "expected an object of strings");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
-			return ext_fail(
-			    cause, "\"%.40s\": expected a string", e->string);
+			return job_fail(cause, ext_field,
+			    "\"%.40s\": expected a string", e->string);
 		if (e->string[0] == '\0' || has_ctl(e->string) ||
 		    strpbrk(e->string, ": ") != NULL)
-			return ext_fail(
-			    cause, "\"%.40s\" is not a header name", e->string);
+			return job_fail(cause, ext_field,
+			    "\"%.40s\" is not a header name", e->string);
 		if (has_ctl(e->valuestring))
-			return ext_fail(cause,
+			return job_fail(cause, ext_field,
 			    "\"%.40s\": control characters are not allowed",
 			    e->string);
 		n++;
@@ -258,7 +235,7 @@ get_http(struct job *job, const cJSON *v, char **cause)
 	const char *k;
 
 	if (!cJSON_IsObject(v))
-		return ext_fail(cause, "expected an object");
+		return job_fail(cause, ext_field, "expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		k = e->string;
@@ -269,7 +246,7 @@ get_http(struct job *job, const cJSON *v, char **cause)
 			if (strspn(h->method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
 			        strlen(h->method) ||
 			    strlen(h->method) > 16)
-				return ext_fail(cause,
+				return job_fail(cause, ext_field,
 				    "\"%.20s\" is not a method such as GET or "
 				    "POST (upper case)",
 				    h->method);
@@ -287,14 +264,16 @@ get_http(struct job *job, const cJSON *v, char **cause)
 			if (get_expect(h, e, cause) == -1)
 				return -1;
 		} else if (strcmp(k, "insecure_tls") == 0) {
-			if (get_bool(e, &h->insecure_tls, cause) == -1)
+			if (job_get_bool(
+			        cause, ext_field, e, &h->insecure_tls) == -1)
 				return -1;
 		} else if (strcmp(k, "follow_redirects") == 0) {
-			if (get_bool(e, &h->follow_redirects, cause) == -1)
+			if (job_get_bool(cause, ext_field, e,
+			        &h->follow_redirects) == -1)
 				return -1;
 		} else {
 			strlcpy(ext_field, "http", sizeof ext_field);
-			return ext_fail(cause,
+			return job_fail(cause, ext_field,
 			    "unknown key \"%.40s\" (expected method, url, "
 			    "headers, body, expect_status, insecure_tls or "
 			    "follow_redirects)",
@@ -312,7 +291,7 @@ get_on(struct job_notify *t, const cJSON *v, char **cause)
 	unsigned on = 0;
 
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-		return ext_fail(cause, "expected a list of events");
+		return job_fail(cause, ext_field, "expected a list of events");
 	cJSON_ArrayForEach(e, v)
 	{
 		for (i = 0; i < NEVENTS - 1; i++) {
@@ -321,7 +300,7 @@ get_on(struct job_notify *t, const cJSON *v, char **cause)
 				break;
 		}
 		if (i == NEVENTS - 1)
-			return ext_fail(cause,
+			return job_fail(cause, ext_field,
 			    "expected failure, success, missed, late or "
 			    "long_running");
 		on |= notify_events[i].bit;
@@ -352,7 +331,7 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 
 	snprintf(ext_field, sizeof ext_field, "notify[%zu]", i);
 	if (!cJSON_IsObject(v))
-		return ext_fail(cause, "expected an object");
+		return job_fail(cause, ext_field, "expected an object");
 	kind = cJSON_GetObjectItemCaseSensitive(v, "kind");
 	for (k = 0; k < 3 && cJSON_IsString(kind); k++) {
 		if (strcmp(kind->valuestring, notify_kinds[k]) == 0)
@@ -360,7 +339,8 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 	}
 	if (!cJSON_IsString(kind) || k == 3) {
 		snprintf(ext_field, sizeof ext_field, "notify[%zu].kind", i);
-		return ext_fail(cause, "expected webhook, command or ping");
+		return job_fail(
+		    cause, ext_field, "expected webhook, command or ping");
 	}
 	t->kind = (enum job_notify_kind)k;
 	t->on = t->kind == NOTIFY_PING ? NOTIFY_ON_FAILURE | NOTIFY_ON_SUCCESS
@@ -389,26 +369,29 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 			if (get_secs(e, 3600, &t->timeout, cause) == -1)
 				return -1;
 			if (t->timeout == 0)
-				return ext_fail(cause, "must be at least 1s");
+				return job_fail(
+				    cause, ext_field, "must be at least 1s");
 		} else if (strcmp(e->string, "retries") == 0) {
 			n = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : -1;
 			if (!cJSON_IsNumber(e) || n < 0 || n > 10 ||
 			    e->valuedouble != (double)n)
-				return ext_fail(cause, "expected 0-10");
+				return job_fail(
+				    cause, ext_field, "expected 0-10");
 			t->retries = (int)n;
 		} else
-			return ext_fail(cause, "unknown key for a %s target",
-			    notify_kinds[k]);
+			return job_fail(cause, ext_field,
+			    "unknown key for a %s target", notify_kinds[k]);
 	}
 	snprintf(ext_field, sizeof ext_field, "notify[%zu]", i);
 	if (t->kind == NOTIFY_COMMAND && t->command == NULL)
-		return ext_fail(cause, "a command target needs \"command\"");
+		return job_fail(
+		    cause, ext_field, "a command target needs \"command\"");
 	if (t->kind != NOTIFY_COMMAND && t->url == NULL)
-		return ext_fail(
-		    cause, "a %s target needs \"url\"", notify_kinds[k]);
+		return job_fail(cause, ext_field, "a %s target needs \"url\"",
+		    notify_kinds[k]);
 	if (t->kind == NOTIFY_PING &&
 	    (t->on & ~(NOTIFY_ON_FAILURE | NOTIFY_ON_SUCCESS)) != 0)
-		return ext_fail(cause,
+		return job_fail(cause, ext_field,
 		    "a ping target takes only failure and "
 		    "success in \"on\"");
 	return 0;
@@ -422,9 +405,10 @@ get_notify(struct job *job, const cJSON *v, char **cause)
 	size_t n = 0;
 
 	if (!cJSON_IsArray(v))
-		return ext_fail(cause, "expected a list of targets");
+		return job_fail(cause, ext_field, "expected a list of targets");
 	if (cJSON_GetArraySize(v) > NOTIFY_MAX)
-		return ext_fail(cause, "at most %d targets", NOTIFY_MAX);
+		return job_fail(
+		    cause, ext_field, "at most %d targets", NOTIFY_MAX);
 	ts = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *ts);
 	cJSON_ArrayForEach(e, v)
 	{
@@ -456,7 +440,7 @@ job_ext_field(struct job *job, const cJSON *e, const char **field, char **cause)
 			return 1;
 		}
 		if (!cJSON_IsString(e) || !util_valid_name(e->valuestring))
-			rc = ext_fail(cause,
+			rc = job_fail(cause, ext_field,
 			    "expected a group name "
 			    "[A-Za-z0-9._-]{1,64} or null");
 		else
@@ -483,7 +467,7 @@ job_ext_validate(const struct job *job, const char **field, char **cause)
 		strlcpy(ext_field, "http.url", sizeof ext_field);
 		if (field != NULL)
 			*field = ext_field;
-		return ext_fail(cause, "is required");
+		return job_fail(cause, ext_field, "is required");
 	}
 	return 0;
 }

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "job-sandbox.h"
+#include "job.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -28,24 +28,6 @@ struct sbp {
 	char field[64];
 	char **cause;
 };
-
-static int sbp_fail(struct sbp *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-sbp_fail(struct sbp *p, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	xasprintf(p->cause, "%s: %s", p->field, msg != NULL ? msg : "invalid");
-	free(msg);
-	return -1;
-}
 
 static void
 strv_clear(char ***v, size_t *n)
@@ -103,33 +85,6 @@ job_sandbox_copy(struct job_sandbox *dst, const struct job_sandbox *src)
 	    strv_copy(src->read_write_paths, src->nread_write_paths);
 }
 
-static int
-get_bool(struct sbp *p, const cJSON *v, int *out)
-{
-	if (!cJSON_IsBool(v))
-		return sbp_fail(p, "expected true or false");
-	*out = cJSON_IsTrue(v);
-	return 0;
-}
-
-static int
-get_number(
-    struct sbp *p, const cJSON *v, int64_t min, int64_t max, int64_t *out)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return sbp_fail(p, "expected an integer");
-	d = v->valuedouble;
-	if (d != (double)(int64_t)d)
-		return sbp_fail(p, "expected an integer, not %g", d);
-	if (d < (double)min || d > (double)max)
-		return sbp_fail(p, "%lld is outside %lld-%lld", (long long)d,
-		    (long long)min, (long long)max);
-	*out = (int64_t)d;
-	return 0;
-}
-
 /* A system call name: lower-case letters, digits and underscores. */
 static int
 syscall_name_ok(const char *s)
@@ -147,27 +102,29 @@ get_list(struct sbp *p, const cJSON *v, int kind, char ***out, size_t *nout)
 	size_t n = 0, i = 0;
 
 	if (!cJSON_IsArray(v))
-		return sbp_fail(p, "expected an array of %s",
+		return job_fail(p->cause, p->field, "expected an array of %s",
 		    kind == 0 ? "system call names" : "absolute paths");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
-			return sbp_fail(p, "element %zu: expected a string", n);
+			return job_fail(p->cause, p->field,
+			    "element %zu: expected a string", n);
 		if (kind == 0 && !syscall_name_ok(e->valuestring))
-			return sbp_fail(p, "\"%s\" is not a system call name",
-			    e->valuestring);
+			return job_fail(p->cause, p->field,
+			    "\"%s\" is not a system call name", e->valuestring);
 		if (kind == 1 &&
 		    (e->valuestring[0] != '/' ||
 		        strlen(e->valuestring) >= SB_PATH_MAX ||
 		        strstr(e->valuestring, "/../") != NULL ||
 		        strcmp(e->valuestring, "/") == 0))
-			return sbp_fail(p,
+			return job_fail(p->cause, p->field,
 			    "\"%s\" is not an absolute path below /",
 			    e->valuestring);
 		n++;
 	}
 	if (n > SB_LIST_MAX)
-		return sbp_fail(p, "at most %d entries", SB_LIST_MAX);
+		return job_fail(
+		    p->cause, p->field, "at most %d entries", SB_LIST_MAX);
 	list = xcalloc(n + 1, sizeof *list);
 	cJSON_ArrayForEach(e, v) list[i++] = xstrdup(e->valuestring);
 	strv_clear(out, nout);
@@ -185,7 +142,7 @@ get_ioprio(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 	int c;
 
 	if (!cJSON_IsString(v))
-		return sbp_fail(p,
+		return job_fail(p->cause, p->field,
 		    "expected \"idle\", \"best-effort[:0-7]\" "
 		    "or \"realtime[:0-7]\"");
 	s = v->valuestring;
@@ -200,7 +157,7 @@ get_ioprio(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 	    (colon != NULL &&
 	        (c == JOB_IOPRIO_IDLE || colon[1] < '0' || colon[1] > '7' ||
 	            colon[2] != '\0')))
-		return sbp_fail(p,
+		return job_fail(p->cause, p->field,
 		    "\"%s\" is not idle, best-effort[:0-7] or "
 		    "realtime[:0-7]",
 		    s);
@@ -215,7 +172,7 @@ get_seccomp(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 	const cJSON *e;
 
 	if (!cJSON_IsObject(v))
-		return sbp_fail(p, "expected an object");
+		return job_fail(p->cause, p->field, "expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		snprintf(p->field, sizeof p->field, "sandbox.seccomp.%.30s",
@@ -224,8 +181,8 @@ get_seccomp(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 			if (!cJSON_IsString(e) ||
 			    (strcmp(e->valuestring, "deny-list") != 0 &&
 			        strcmp(e->valuestring, "none") != 0))
-				return sbp_fail(
-				    p, "expected deny-list or none");
+				return job_fail(p->cause, p->field,
+				    "expected deny-list or none");
 			sb->seccomp_default =
 			    strcmp(e->valuestring, "none") == 0
 			    ? JOB_SECCOMP_NONE
@@ -234,7 +191,8 @@ get_seccomp(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 			if (!cJSON_IsString(e) ||
 			    (strcmp(e->valuestring, "errno") != 0 &&
 			        strcmp(e->valuestring, "kill") != 0))
-				return sbp_fail(p, "expected errno or kill");
+				return job_fail(p->cause, p->field,
+				    "expected errno or kill");
 			sb->seccomp_action = strcmp(e->valuestring, "kill") == 0
 			    ? JOB_SECCOMP_KILL
 			    : JOB_SECCOMP_ERRNO;
@@ -248,7 +206,7 @@ get_seccomp(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 				return -1;
 		} else {
 			strlcpy(p->field, "sandbox.seccomp", sizeof p->field);
-			return sbp_fail(p,
+			return job_fail(p->cause, p->field,
 			    "unknown key \"%s\" (expected default, "
 			    "action, deny or allow)",
 			    e->string);
@@ -265,14 +223,15 @@ get_cpu_max(struct sbp *p, const cJSON *v, int64_t *out)
 	long n;
 
 	if (cJSON_IsNumber(v))
-		return get_number(p, v, 1, 100000, out);
+		return job_get_int(p->cause, p->field, v, 1, 100000, out);
 	if (!cJSON_IsString(v))
-		return sbp_fail(p, "expected a percentage such as \"50%%\"");
+		return job_fail(p->cause, p->field,
+		    "expected a percentage such as \"50%%\"");
 	n = strtol(v->valuestring, &end, 10);
 	if (end == v->valuestring || strcmp(end, "%") != 0 || n < 1 ||
 	    n > 100000)
-		return sbp_fail(p, "\"%s\" is not a percentage 1%%-100000%%",
-		    v->valuestring);
+		return job_fail(p->cause, p->field,
+		    "\"%s\" is not a percentage 1%%-100000%%", v->valuestring);
 	*out = n;
 	return 0;
 }
@@ -284,16 +243,20 @@ get_size_field(struct sbp *p, const cJSON *v, int64_t *out)
 	uint64_t b;
 
 	if (cJSON_IsNumber(v))
-		return get_number(p, v, 1, (int64_t)1 << 62, out);
+		return job_get_int(
+		    p->cause, p->field, v, 1, (int64_t)1 << 62, out);
 	if (!cJSON_IsString(v))
-		return sbp_fail(p, "expected a size (bytes or \"512M\")");
+		return job_fail(
+		    p->cause, p->field, "expected a size (bytes or \"512M\")");
 	if (util_parse_size(v->valuestring, &b, &why) == -1) {
-		sbp_fail(p, "%s", why != NULL ? why : "bad size");
+		job_fail(
+		    p->cause, p->field, "%s", why != NULL ? why : "bad size");
 		free(why);
 		return -1;
 	}
 	if (b == 0 || b > (uint64_t)1 << 62)
-		return sbp_fail(p, "must be between 1 byte and 4E");
+		return job_fail(
+		    p->cause, p->field, "must be between 1 byte and 4E");
 	*out = (int64_t)b;
 	return 0;
 }
@@ -306,7 +269,7 @@ sandbox_set(struct sbp *p, const cJSON *e, struct job_sandbox *sb)
 
 	snprintf(p->field, sizeof p->field, "sandbox.%.40s", k);
 	if (strcmp(k, "nice") == 0) {
-		if (get_number(p, e, -20, 19, &n) == -1)
+		if (job_get_int(p->cause, p->field, e, -20, 19, &n) == -1)
 			return -1;
 		sb->nice = (int)n;
 	} else if (strcmp(k, "ioprio") == 0)
@@ -314,11 +277,11 @@ sandbox_set(struct sbp *p, const cJSON *e, struct job_sandbox *sb)
 	else if (strcmp(k, "seccomp") == 0)
 		return get_seccomp(p, e, sb);
 	else if (strcmp(k, "private_tmp") == 0)
-		return get_bool(p, e, &sb->private_tmp);
+		return job_get_bool(p->cause, p->field, e, &sb->private_tmp);
 	else if (strcmp(k, "protect_system") == 0)
-		return get_bool(p, e, &sb->protect_system);
+		return job_get_bool(p->cause, p->field, e, &sb->protect_system);
 	else if (strcmp(k, "network") == 0)
-		return get_bool(p, e, &sb->network);
+		return job_get_bool(p->cause, p->field, e, &sb->network);
 	else if (strcmp(k, "read_only_paths") == 0)
 		return get_list(
 		    p, e, 1, &sb->read_only_paths, &sb->nread_only_paths);
@@ -328,12 +291,13 @@ sandbox_set(struct sbp *p, const cJSON *e, struct job_sandbox *sb)
 	else if (strcmp(k, "memory_max") == 0)
 		return get_size_field(p, e, &sb->memory_max);
 	else if (strcmp(k, "pids_max") == 0)
-		return get_number(p, e, 1, 4194304, &sb->pids_max);
+		return job_get_int(
+		    p->cause, p->field, e, 1, 4194304, &sb->pids_max);
 	else if (strcmp(k, "cpu_max") == 0)
 		return get_cpu_max(p, e, &sb->cpu_max);
 	else {
 		strlcpy(p->field, "sandbox", sizeof p->field);
-		return sbp_fail(p,
+		return job_fail(p->cause, p->field,
 		    "unknown key \"%s\" (expected nice, ioprio, seccomp, "
 		    "private_tmp, protect_system, network, read_only_paths, "
 		    "read_write_paths, memory_max, pids_max or cpu_max)",
@@ -358,7 +322,7 @@ job_sandbox_parse(
 		return 0;
 	}
 	if (!cJSON_IsObject(v))
-		return sbp_fail(&p, "expected an object");
+		return job_fail(p.cause, p.field, "expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (sandbox_set(&p, e, sb) == -1)

@@ -186,11 +186,8 @@ struct jp {
 	char **cause;
 };
 
-static int jp_fail(struct jp *jp, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-jp_fail(struct jp *jp, const char *fmt, ...)
+int
+job_fail(char **cause, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -199,12 +196,8 @@ jp_fail(struct jp *jp, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		msg = NULL;
 	va_end(ap);
-	if (msg == NULL)
-		xasprintf(jp->cause, "%s: invalid", jp->field);
-	else {
-		xasprintf(jp->cause, "%s: %s", jp->field, msg);
-		free(msg);
-	}
+	xasprintf(cause, "%s: %s", field, msg != NULL ? msg : "invalid");
+	free(msg);
 	return -1;
 }
 
@@ -212,28 +205,38 @@ static int
 get_string(struct jp *jp, const cJSON *v, char **out, int empty_ok)
 {
 	if (!cJSON_IsString(v))
-		return jp_fail(jp, "expected a string");
+		return job_fail(jp->cause, jp->field, "expected a string");
 	if (!empty_ok && v->valuestring[0] == '\0')
-		return jp_fail(jp, "must not be empty");
+		return job_fail(jp->cause, jp->field, "must not be empty");
 	free(*out);
 	*out = xstrdup(v->valuestring);
 	return 0;
 }
 
-static int
-get_int(struct jp *jp, const cJSON *v, int64_t min, int64_t max, int64_t *out)
+int
+job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
+    int64_t max, int64_t *out)
 {
 	double d;
 
 	if (!cJSON_IsNumber(v))
-		return jp_fail(jp, "expected an integer");
+		return job_fail(cause, field, "expected an integer");
 	d = v->valuedouble;
 	if (d != (double)(int64_t)d)
-		return jp_fail(jp, "expected an integer, not %g", d);
+		return job_fail(cause, field, "expected an integer, not %g", d);
 	if (d < (double)min || d > (double)max)
-		return jp_fail(jp, "%lld is outside %lld-%lld", (long long)d,
-		    (long long)min, (long long)max);
+		return job_fail(cause, field, "%lld is outside %lld-%lld",
+		    (long long)d, (long long)min, (long long)max);
 	*out = (int64_t)d;
+	return 0;
+}
+
+int
+job_get_bool(char **cause, const char *field, const cJSON *v, int *out)
+{
+	if (!cJSON_IsBool(v))
+		return job_fail(cause, field, "expected true or false");
+	*out = cJSON_IsTrue(v);
 	return 0;
 }
 
@@ -244,16 +247,19 @@ get_duration(struct jp *jp, const cJSON *v, int64_t *out)
 	int64_t s;
 
 	if (cJSON_IsNumber(v))
-		return get_int(jp, v, 0, JOB_LIMIT_MAX, out);
+		return job_get_int(
+		    jp->cause, jp->field, v, 0, JOB_LIMIT_MAX, out);
 	if (!cJSON_IsString(v))
-		return jp_fail(jp, "expected a duration (seconds or \"5m\")");
+		return job_fail(jp->cause, jp->field,
+		    "expected a duration (seconds or \"5m\")");
 	if (util_parse_duration(v->valuestring, &s, &why) == -1) {
-		jp_fail(jp, "%s", why != NULL ? why : "bad duration");
+		job_fail(jp->cause, jp->field, "%s",
+		    why != NULL ? why : "bad duration");
 		free(why);
 		return -1;
 	}
 	if (s < 0)
-		return jp_fail(jp, "must not be negative");
+		return job_fail(jp->cause, jp->field, "must not be negative");
 	*out = s;
 	return 0;
 }
@@ -265,16 +271,19 @@ get_size(struct jp *jp, const cJSON *v, int64_t *out)
 	uint64_t b;
 
 	if (cJSON_IsNumber(v))
-		return get_int(jp, v, 0, JOB_LIMIT_MAX, out);
+		return job_get_int(
+		    jp->cause, jp->field, v, 0, JOB_LIMIT_MAX, out);
 	if (!cJSON_IsString(v))
-		return jp_fail(jp, "expected a size (bytes or \"512K\")");
+		return job_fail(jp->cause, jp->field,
+		    "expected a size (bytes or \"512K\")");
 	if (util_parse_size(v->valuestring, &b, &why) == -1) {
-		jp_fail(jp, "%s", why != NULL ? why : "bad size");
+		job_fail(
+		    jp->cause, jp->field, "%s", why != NULL ? why : "bad size");
 		free(why);
 		return -1;
 	}
 	if (b > (uint64_t)JOB_LIMIT_MAX)
-		return jp_fail(jp, "too large");
+		return job_fail(jp->cause, jp->field, "too large");
 	*out = (int64_t)b;
 	return 0;
 }
@@ -285,7 +294,7 @@ get_enum(struct jp *jp, const cJSON *v, const char **names, size_t n, int *out)
 	size_t i;
 
 	if (!cJSON_IsString(v))
-		return jp_fail(jp, "expected a string");
+		return job_fail(jp->cause, jp->field, "expected a string");
 	for (i = 0; i < n; i++) {
 		if (strcmp(v->valuestring, names[i]) == 0) {
 			*out = (int)i;
@@ -293,10 +302,10 @@ get_enum(struct jp *jp, const cJSON *v, const char **names, size_t n, int *out)
 		}
 	}
 	if (n == 2)
-		return jp_fail(jp, "\"%s\" is not %s or %s", v->valuestring,
-		    names[0], names[1]);
-	return jp_fail(jp, "\"%s\" is not one of %s, %s, %s", v->valuestring,
-	    names[0], names[1], names[2]);
+		return job_fail(jp->cause, jp->field, "\"%s\" is not %s or %s",
+		    v->valuestring, names[0], names[1]);
+	return job_fail(jp->cause, jp->field, "\"%s\" is not one of %s, %s, %s",
+	    v->valuestring, names[0], names[1], names[2]);
 }
 
 static int
@@ -313,15 +322,17 @@ get_schedules(struct jp *jp, struct job *job, const cJSON *v)
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return jp_fail(jp, "expected an array of cron expressions");
+		return job_fail(jp->cause, jp->field,
+		    "expected an array of cron expressions");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
-			return jp_fail(jp, "element %zu: expected a string", n);
+			return job_fail(jp->cause, jp->field,
+			    "element %zu: expected a string", n);
 		n++;
 	}
 	if (n > 64)
-		return jp_fail(jp, "at most 64 schedules");
+		return job_fail(jp->cause, jp->field, "at most 64 schedules");
 	strv_free(job->schedules, job->nschedules);
 	job->schedules = xcalloc(n + 1, sizeof *job->schedules);
 	cJSON_ArrayForEach(e, v) job->schedules[i++] = xstrdup(e->valuestring);
@@ -337,7 +348,8 @@ get_command(struct jp *jp, struct job *job, const cJSON *v)
 
 	if (cJSON_IsString(v)) {
 		if (v->valuestring[0] == '\0')
-			return jp_fail(jp, "must not be empty");
+			return job_fail(
+			    jp->cause, jp->field, "must not be empty");
 		strv_free(job->argv, job->argc);
 		job->argv = NULL;
 		job->argc = 0;
@@ -346,15 +358,17 @@ get_command(struct jp *jp, struct job *job, const cJSON *v)
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return jp_fail(jp, "expected a string or an array of strings");
+		return job_fail(jp->cause, jp->field,
+		    "expected a string or an array of strings");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
-			return jp_fail(jp, "element %zu: expected a string", n);
+			return job_fail(jp->cause, jp->field,
+			    "element %zu: expected a string", n);
 		n++;
 	}
 	if (n == 0)
-		return jp_fail(jp, "must not be empty");
+		return job_fail(jp->cause, jp->field, "must not be empty");
 	strv_free(job->argv, job->argc);
 	free(job->command);
 	job->command = NULL;
@@ -373,20 +387,21 @@ get_env(struct jp *jp, const cJSON *v, struct job_env **out, size_t *nout,
 	size_t n = 0, i = 0;
 
 	if (!cJSON_IsObject(v))
-		return jp_fail(jp, "expected an object of strings");
+		return job_fail(
+		    jp->cause, jp->field, "expected an object of strings");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
-			return jp_fail(
-			    jp, "\"%s\": expected a string", e->string);
+			return job_fail(jp->cause, jp->field,
+			    "\"%s\": expected a string", e->string);
 		if (e->string[0] == '\0' || strchr(e->string, '=') != NULL ||
 		    (env_names &&
 		        strspn(e->string,
 		            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		            "abcdefghijklmnopqrstuvwxyz0123456789_") !=
 		            strlen(e->string)))
-			return jp_fail(
-			    jp, "\"%s\" is not a valid name", e->string);
+			return job_fail(jp->cause, jp->field,
+			    "\"%s\" is not a valid name", e->string);
 		n++;
 	}
 	env = n == 0 ? NULL : xcalloc(n, sizeof *env);
@@ -410,12 +425,14 @@ get_umask(struct jp *jp, struct job *job, const cJSON *v)
 	long m;
 
 	if (!cJSON_IsString(v))
-		return jp_fail(jp, "expected an octal string such as \"022\"");
+		return job_fail(jp->cause, jp->field,
+		    "expected an octal string such as \"022\"");
 	s = v->valuestring;
 	errno = 0;
 	m = strtol(s, &end, 8);
 	if (*s == '\0' || *end != '\0' || errno != 0 || m < 0 || m > 0777)
-		return jp_fail(jp, "\"%s\" is not an octal mode 000-777", s);
+		return job_fail(jp->cause, jp->field,
+		    "\"%s\" is not an octal mode 000-777", s);
 	job->umask = (mode_t)m;
 	return 0;
 }
@@ -429,11 +446,12 @@ get_retry_on(struct jp *jp, struct job *job, const cJSON *v)
 	int *codes;
 
 	if (!cJSON_IsArray(v))
-		return jp_fail(jp, "expected an array of exit codes");
+		return job_fail(
+		    jp->cause, jp->field, "expected an array of exit codes");
 	codes = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *codes);
 	cJSON_ArrayForEach(e, v)
 	{
-		if (get_int(jp, e, 0, 255, &code) == -1) {
+		if (job_get_int(jp->cause, jp->field, e, 0, 255, &code) == -1) {
 			free(codes);
 			return -1;
 		}
@@ -456,7 +474,8 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 	int o;
 
 	if (!cJSON_IsObject(v))
-		return jp_fail(jp, "expected an object {\"CODE\": outcome}");
+		return job_fail(jp->cause, jp->field,
+		    "expected an object {\"CODE\": outcome}");
 	rules = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *rules);
 	cJSON_ArrayForEach(e, v)
 	{
@@ -465,8 +484,8 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 		if (e->string[0] == '\0' || *end != '\0' || code < 0 ||
 		    code > 255) {
 			free(rules);
-			return jp_fail(
-			    jp, "\"%s\" is not an exit code 0-255", e->string);
+			return job_fail(jp->cause, jp->field,
+			    "\"%s\" is not an exit code 0-255", e->string);
 		}
 		if (!cJSON_IsString(e))
 			o = -1;
@@ -479,7 +498,7 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 		}
 		if (o < 1 || o >= 5) {
 			free(rules);
-			return jp_fail(jp,
+			return job_fail(jp->cause, jp->field,
 			    "\"%s\": expected retry, fail, "
 			    "success or skip",
 			    e->string);
@@ -503,7 +522,8 @@ get_dst(struct jp *jp, struct job *job, const cJSON *v)
 	int x;
 
 	if (!cJSON_IsObject(v))
-		return jp_fail(jp, "expected {\"gap\": ..., \"repeat\": ...}");
+		return job_fail(jp->cause, jp->field,
+		    "expected {\"gap\": ..., \"repeat\": ...}");
 	cJSON_ArrayForEach(e, v)
 	{
 		if (strcmp(e->string, "gap") == 0) {
@@ -517,7 +537,7 @@ get_dst(struct jp *jp, struct job *job, const cJSON *v)
 				return -1;
 			job->dst_repeat = (enum cron_dst_repeat)x;
 		} else
-			return jp_fail(jp,
+			return job_fail(jp->cause, jp->field,
 			    "unknown key \"%s\" (expected gap "
 			    "or repeat)",
 			    e->string);
@@ -532,7 +552,7 @@ get_limits(struct jp *jp, struct job *job, const cJSON *v)
 	static _Thread_local char field[48];
 
 	if (!cJSON_IsObject(v))
-		return jp_fail(jp, "expected an object");
+		return job_fail(jp->cause, jp->field, "expected an object");
 	cJSON_ArrayForEach(e, v)
 	{
 		snprintf(field, sizeof field, "limits.%.30s", e->string);
@@ -550,14 +570,16 @@ get_limits(struct jp *jp, struct job *job, const cJSON *v)
 			if (get_size(jp, e, &job->limits.core) == -1)
 				return -1;
 		} else if (strcmp(e->string, "nofile") == 0) {
-			if (get_int(jp, e, 0, 1 << 30, &job->limits.nofile))
+			if (job_get_int(jp->cause, jp->field, e, 0, 1 << 30,
+			        &job->limits.nofile))
 				return -1;
 		} else if (strcmp(e->string, "nproc") == 0) {
-			if (get_int(jp, e, 0, 1 << 30, &job->limits.nproc))
+			if (job_get_int(jp->cause, jp->field, e, 0, 1 << 30,
+			        &job->limits.nproc))
 				return -1;
 		} else {
 			jp->field = "limits";
-			return jp_fail(jp,
+			return job_fail(jp->cause, jp->field,
 			    "unknown limit \"%s\" (expected cpu, "
 			    "memory, nofile, nproc, fsize or core)",
 			    e->string);
@@ -593,7 +615,8 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 	jp->field = field;
 	if (strcmp(k, "name") == 0) {
 		if (!cJSON_IsString(e) || !util_valid_name(e->valuestring))
-			return jp_fail(jp, "expected [A-Za-z0-9._-]{1,64}");
+			return job_fail(jp->cause, jp->field,
+			    "expected [A-Za-z0-9._-]{1,64}");
 		strlcpy(job->name, e->valuestring, sizeof job->name);
 	} else if (strcmp(k, "schedules") == 0 || strcmp(k, "schedule") == 0)
 		return get_schedules(jp, job, e);
@@ -628,7 +651,8 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		if (get_string(jp, e, &job->workdir, 0) == -1)
 			return -1;
 		if (job->workdir[0] != '/')
-			return jp_fail(jp, "expected an absolute path");
+			return job_fail(
+			    jp->cause, jp->field, "expected an absolute path");
 	} else if (strcmp(k, "env") == 0)
 		return get_env(jp, e, &job->env, &job->nenv, 1);
 	else if (strcmp(k, "umask") == 0)
@@ -638,7 +662,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 	else if (strcmp(k, "kill_grace") == 0)
 		return get_duration(jp, e, &job->kill_grace);
 	else if (strcmp(k, "retries") == 0) {
-		if (get_int(jp, e, 0, 100, &n) == -1)
+		if (job_get_int(jp->cause, jp->field, e, 0, 100, &n) == -1)
 			return -1;
 		job->retries = (int)n;
 	} else if (strcmp(k, "retry_backoff") == 0)
@@ -658,7 +682,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 			return -1;
 		job->catchup = (enum job_catchup)x;
 	} else if (strcmp(k, "catchup_max") == 0) {
-		if (get_int(jp, e, 1, 100000, &n) == -1)
+		if (job_get_int(jp->cause, jp->field, e, 1, 100000, &n) == -1)
 			return -1;
 		job->catchup_max = (int)n;
 	} else if (strcmp(k, "jitter") == 0)
@@ -674,21 +698,22 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		    e, &job->sandbox, &jp->field, jp->cause);
 	else if (strcmp(k, "paused") == 0) {
 		if (!cJSON_IsBool(e))
-			return jp_fail(jp, "expected true or false");
+			return job_fail(
+			    jp->cause, jp->field, "expected true or false");
 		job->paused = cJSON_IsTrue(e);
 	} else if (strcmp(k, "description") == 0)
 		return get_string(jp, e, &job->description, 1);
 	else if (strcmp(k, "labels") == 0) {
 		if (job_labels_from_json(
 		        e, &job->labels, &job->nlabels, &msg) == -1) {
-			jp_fail(jp, "%s", msg);
+			job_fail(jp->cause, jp->field, "%s", msg);
 			free(msg);
 			return -1;
 		}
 	} else if ((x = job_ext_field(job, e, &jp->field, jp->cause)) != 0)
 		return x < 0 ? -1 : 0;
 	else if (!is_readonly(k))
-		return jp_fail(jp, "unknown field");
+		return job_fail(jp->cause, jp->field, "unknown field");
 	return 0;
 }
 
@@ -726,16 +751,17 @@ job_validate(struct job *job, const char **field, char **cause)
 		return -1;
 	if (job->retry_backoff_max < job->retry_backoff) {
 		jp.field = "retry_backoff_max";
-		jp_fail(&jp, "must not be less than retry_backoff");
+		job_fail(
+		    jp.cause, jp.field, "must not be less than retry_backoff");
 		goto out;
 	}
 	return 0;
 
 fail_msg:
-	jp_fail(&jp, "is required");
+	job_fail(jp.cause, jp.field, "is required");
 	goto out;
 fail_why:
-	jp_fail(&jp, "%s", why != NULL ? why : "invalid");
+	job_fail(jp.cause, jp.field, "%s", why != NULL ? why : "invalid");
 	free(why);
 out:
 	if (field != NULL)
@@ -761,7 +787,8 @@ job_from_json(
 	if (cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(json, "schedules") != NULL) {
 		jp.field = "schedule";
-		jp_fail(&jp, "give schedule or schedules, not both");
+		job_fail(
+		    jp.cause, jp.field, "give schedule or schedules, not both");
 		goto fail;
 	}
 	cJSON_ArrayForEach(e, json)

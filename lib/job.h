@@ -203,6 +203,18 @@ void job_labels_free(char **labels, size_t n);
 char **job_labels_dup(char *const *labels, size_t n);
 cJSON *job_labels_to_json(char *const *labels, size_t n);
 
+/*
+ * Sets *CAUSE (caller frees) to "FIELD: " and the formatted message, the
+ * one shape of every rejection of the job model, and returns -1.
+ */
+int job_fail(char **cause, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* *OUT from the JSON integer V in MIN-MAX; -1 with *CAUSE as job_fail. */
+int job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
+    int64_t max, int64_t *out);
+/* *OUT from the JSON true or false V; -1 with *CAUSE as job_fail. */
+int job_get_bool(char **cause, const char *field, const cJSON *v, int *out);
+
 /* The meaning of exit code CODE under the job's on_exit rules. */
 enum job_outcome job_exit_outcome(const struct job *job, int code);
 

@@ -103,7 +103,8 @@ CLI_TESTS = \
 	tests/cli/files.bats \
 	tests/cli/httpjobs.bats \
 	tests/cli/remote.bats \
-	tests/cli/sandbox.bats
+	tests/cli/sandbox.bats \
+	tests/cli/addflags.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 EXTRA_DIST += tests/httpd.py
 

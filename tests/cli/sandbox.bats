@@ -294,6 +294,50 @@ run_job() {
 	[ ! -e "$T/ran" ]
 }
 
+# notes NAME N: waits (at most 15 s) until job NAME has N recorded
+# notification attempts; $body is the last answer.
+notes() {
+	for _ in $(seq 300); do
+		api GET "/jobs/$1/notifications"
+		[ "$(jv 'len(d["notifications"])')" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "$body"
+	return 1
+}
+
+@test "a notify command runs as the job's user inside the job's sandbox" {
+	h="$T/home-$U1"
+	run_job ncmd "\"user\": \"$U1\", \"command\": \"exit 3\", \"limits\": {\"nofile\": 13}, \"notify\": [{\"kind\": \"command\", \"command\": \"id -u >$h/n.out; id -G >>$h/n.out; ulimit -n >>$h/n.out; grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\\\t' >>$h/n.out; echo \\\"\$CRONQ_NOTIFY_EVENT \$CRONQ_NOTIFY_EXIT_CODE\\\" >>$h/n.out\"}]"
+	[ "$state" = failed ]
+	notes ncmd 1
+	[ "$(jv 'd["notifications"][0]["status"]')" = delivered ] || { echo "$body"; false; }
+	want=$(printf '%s\n%s\n13\nNoNewPrivs:1\nSeccomp:2\nfailure 3' \
+	    "$(id -u "$U1")" "$(id -G "$U1")")
+	[ "$(cat "$h/n.out")" = "$want" ] || { printf 'want %s\ngot %s\n' "$want" "$(cat "$h/n.out")"; false; }
+}
+
+@test "a notify command that hangs is killed, group and all, at its timeout" {
+	run_job nhang "\"user\": \"$U1\", \"command\": \"false\", \"notify\": [{\"kind\": \"command\", \"command\": \"sleep 4714 & sleep 4715\", \"timeout\": 1, \"retries\": 0}]"
+	[ "$state" = failed ]
+	notes nhang 1
+	[ "$(jv 'd["notifications"][0]["status"]')" = failed ] || { echo "$body"; false; }
+	[ "$(jv 'd["notifications"][0]["error"]')" = "killed by signal 9 (timeout)" ] || { echo "$body"; false; }
+	[ "$(jv 'd["notifications"][0]["duration_ms"] < 5000')" = true ]
+	! pgrep -f "sleep 471[45]"
+	# The daemon kept answering while the command hung.
+	grep -q "gave up job=nhang" "$T/agentd.out"
+}
+
+@test "a notify command is refused when the job's sandbox cannot be given" {
+	capability memory_max && skip "the memory controller is available here"
+	api POST /jobs "{\"name\": \"nref\", \"command\": \"false\", \"notify\": [{\"kind\": \"command\", \"command\": \"touch $T/nref\"}], \"sandbox\": {\"memory_max\": \"64M\"}}"
+	api POST /jobs/nref/trigger
+	notes nref 1
+	[[ "$(jv 'd["notifications"][0]["error"]')" == "sandbox.memory_max: needs a cgroup"* ]] || { echo "$body"; false; }
+	[ ! -e "$T/nref" ]
+}
+
 @test "status lists the sandbox and what it lacks" {
 	api GET /status
 	[ "$(jv 'd["sandbox"]["root"]')" = true ]

@@ -348,6 +348,40 @@ test_not_an_object(void **state)
 	cJSON_Delete(json);
 }
 
+/* The helpers job.c, job-sandbox.c and job-ext.c share. */
+static void
+test_shared_helpers(void **state)
+{
+	cJSON *v;
+	char *cause = NULL;
+	int64_t n = 0;
+	int b = 0;
+
+	(void)state;
+	assert_int_equal(job_fail(&cause, "a.b", "%d is %s", 7, "odd"), -1);
+	assert_string_equal(cause, "a.b: 7 is odd");
+	free(cause);
+	v = cJSON_CreateNumber(20);
+	assert_int_equal(job_get_int(&cause, "x", v, -20, 19, &n), -1);
+	assert_string_equal(cause, "x: 20 is outside -20-19");
+	free(cause);
+	assert_int_equal(job_get_int(&cause, "x", v, 0, 20, &n), 0);
+	assert_int_equal(n, 20);
+	assert_int_equal(job_get_bool(&cause, "y", v, &b), -1);
+	assert_string_equal(cause, "y: expected true or false");
+	free(cause);
+	cJSON_Delete(v);
+	v = cJSON_CreateNumber(1.5);
+	assert_int_equal(job_get_int(&cause, "x", v, 0, 20, &n), -1);
+	assert_string_equal(cause, "x: expected an integer, not 1.5");
+	free(cause);
+	cJSON_Delete(v);
+	v = cJSON_CreateTrue();
+	assert_int_equal(job_get_bool(&cause, "y", v, &b), 0);
+	assert_int_equal(b, 1);
+	cJSON_Delete(v);
+}
+
 int
 main(void)
 {
@@ -359,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_not_an_object),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_shared_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
