@@ -102,6 +102,7 @@ CLI_TESTS = \
 	tests/cli/field.bats \
 	tests/cli/files.bats \
 	tests/cli/httpjobs.bats \
+	tests/cli/lazylib.bats \
 	tests/cli/remote.bats \
 	tests/cli/sandbox.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
