@@ -7,8 +7,9 @@
  * them are mapped and relocated at every start (Debian builds them with
  * BIND_NOW): about 3.4 MiB of RSS for nothing.
  *
- * A file that calls one of the libraries includes this header after the
- * library's own: each function the daemon uses becomes a macro for a
+ * A file that calls one of the libraries includes this header (which
+ * includes the libraries' own): each function the daemon uses becomes a
+ * macro for a
  * pointer in that library's table (curl_easy_init is
  * (*dlib_curl.easy_init)), so call sites stay as they were, and the
  * pointers take their types from the library's own declarations. The
@@ -119,10 +120,10 @@ int dlib_jwt_load(char **cause);
 
 /*
  * curl.h makes curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt
- * function-like macros: with gcc its type checker (typecheck-gcc.h, which
- * the daemon turns off with -DCURL_DISABLE_TYPECHECK in agentd/local.mk,
- * since it cannot wrap a call through a pointer), otherwise a check of
- * the argument count. Either would clash with the macros below.
+ * function-like macros: with gcc its type checker (typecheck-gcc.h), which
+ * expands to a call of the linked function and is therefore turned off
+ * with -DCURL_DISABLE_TYPECHECK in agentd/local.mk, and otherwise a check
+ * of the argument count. Either would clash with the macros below.
  */
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
