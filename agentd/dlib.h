@@ -9,8 +9,7 @@
  *
  * A file that calls one of the libraries includes this header (which
  * includes the libraries' own): each function the daemon uses becomes a
- * macro for a
- * pointer in that library's table (curl_easy_init is
+ * macro for a pointer in that library's table (curl_easy_init is
  * (*dlib_curl.easy_init)), so call sites stay as they were, and the
  * pointers take their types from the library's own declarations. The
  * tables are empty until dlib_curl_load, dlib_amqp_load or dlib_jwt_load
