@@ -47,6 +47,7 @@
 
 #pragma weak gateway_start
 #pragma weak gateway_stop
+#pragma weak gateway_reload
 
 struct daemon {
 	struct agentd ad;
@@ -277,6 +278,8 @@ reload_config(struct agentd *ad)
 		return;
 	}
 	log_notice("agentd: configuration reloaded from %s", ad->config_path);
+	if (gateway_reload != NULL)
+		gateway_reload(ad);
 }
 
 static void
