@@ -16,6 +16,7 @@
 #include <amqp_tcp_socket.h>
 
 #include "amqp-conn.h"
+#include "dlib.h"
 #include "xmalloc.h"
 
 #define CHANNEL 1

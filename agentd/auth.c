@@ -27,6 +27,7 @@
 #include <nettle/memops.h>
 #include <nettle/sha2.h>
 
+#include "dlib.h"
 #include "remote.h"
 #include "xmalloc.h"
 
@@ -270,6 +271,8 @@ auth_check_jwt(struct agentd *ad, const char *cred, int64_t now,
 		    cause, "unknown credential (no JWT issuer is set up)");
 		return -1;
 	}
+	if (dlib_jwt_load(cause) == -1)
+		return -1;
 	/* Read the header unverified only to pin the algorithm. */
 	if (jwt_decode(&jwt, cred, NULL, 0) != 0 || jwt == NULL) {
 		xasprintf(cause, "malformed bearer token");

@@ -24,6 +24,7 @@
 #include <jwt.h>
 #include <yaml.h>
 
+#include "dlib.h"
 #include "remote.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -404,6 +405,8 @@ static int
 config_jwt(struct config_read *r, yaml_node_t *n)
 {
 	struct jwt_conf *j = &r->cfg->jwt;
+	char *cause;
+	int rc;
 
 	j->alg = JWT_ALG_NONE;
 	if (config_map(r, n, "jwt", config_jwt_member, j) == -1)
@@ -413,6 +416,11 @@ config_jwt(struct config_read *r, yaml_node_t *n)
 		return config_fail(r, n,
 		    "jwt needs issuer, audience, algorithm and secret_file "
 		    "or public_key_file");
+	if (dlib_jwt_load(&cause) == -1) {
+		rc = config_fail(r, n, "jwt: %s", cause);
+		free(cause);
+		return rc;
+	}
 	/* The key kind follows the algorithm: no HS/RS confusion. */
 	if ((j->alg == JWT_ALG_HS256) != (j->enabled == 1))
 		return config_fail(r, n, "algorithm %s needs %s",

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "curlloop.h"
+#include "dlib.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -23,6 +24,7 @@ struct curlloop {
 	int count;
 	int dispatching; /* check_done is running: do not recurse */
 	int failed;      /* libcurl could not be set up: do not retry */
+	char *cause;     /* why, once failed */
 };
 
 /* What CURLINFO_PRIVATE points at while a transfer runs. */
@@ -159,10 +161,17 @@ curlloop_start(struct curlloop *cl)
 {
 	if (cl->multi != NULL)
 		return 0;
-	if (cl->failed || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	if (cl->failed)
+		return -1;
+	if (dlib_curl_load(&cl->cause) == -1) {
+		log_warnx("curl: %s", cl->cause);
+		cl->failed = 1;
+		return -1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (cl->multi = curl_multi_init()) == NULL) {
-		if (!cl->failed)
-			log_warnx("curl: libcurl failed to start");
+		log_warnx("curl: libcurl failed to start");
+		cl->cause = xstrdup("libcurl failed to start");
 		cl->failed = 1;
 		return -1;
 	}
@@ -182,6 +191,7 @@ curlloop_free(struct curlloop *cl)
 		loop_timer_cancel(cl->loop, cl->timer);
 	if (cl->multi != NULL)
 		curl_multi_cleanup(cl->multi);
+	free(cl->cause);
 	free(cl);
 }
 
@@ -215,6 +225,12 @@ curlloop_remove(struct curlloop *cl, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
 	free(t);
 	cl->count--;
+}
+
+const char *
+curlloop_cause(const struct curlloop *cl)
+{
+	return cl->cause != NULL ? cl->cause : "libcurl is not available";
 }
 
 int

@@ -36,6 +36,9 @@ int curlloop_add(
 /* Abandons EASY (still the caller's) without calling DONE. */
 void curlloop_remove(struct curlloop *cl, CURL *easy);
 
+/* Why curlloop_easy returned NULL, for the run or delivery it failed. */
+const char *curlloop_cause(const struct curlloop *cl);
+
 /* Transfers in progress. */
 int curlloop_count(const struct curlloop *cl);
 
@@ -43,7 +46,8 @@ int curlloop_count(const struct curlloop *cl);
  * A new easy handle with the options every request of the daemon carries
  * whoever asked for it: only http and https (for redirects too), no proxy
  * from the environment, no signals, no Unix sockets. NULL if libcurl
- * cannot be set up (logged once).
+ * cannot be loaded (dlib.h) or set up: logged once, curlloop_cause says
+ * why.
  */
 CURL *curlloop_easy(struct curlloop *cl);
 

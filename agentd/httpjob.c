@@ -18,6 +18,7 @@
 
 #include "agentd.h"
 #include "curlloop.h"
+#include "dlib.h"
 #include "httpjob.h"
 #include "log.h"
 #include "output.h"
@@ -119,7 +120,7 @@ httpjob_start(struct agentd *ad, const struct job *job, int64_t run_id,
 	if (hj->out == NULL)
 		goto fail;
 	if ((hj->easy = curlloop_easy(ad->curl)) == NULL) {
-		*cause = xstrdup("libcurl is not available in this daemon");
+		*cause = xstrdup(curlloop_cause(ad->curl));
 		goto fail;
 	}
 	curl_easy_setopt(hj->easy, CURLOPT_URL, job->http.url);

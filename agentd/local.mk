@@ -19,7 +19,7 @@ GATEWAY_SRC = \
 	agentd/metrics.c
 GATEWAY_GEN = agentd/openapi-doc.c
 GATEWAY_INC = $(CJSON_CFLAGS) $(MHD_CFLAGS) $(JWT_CFLAGS) $(NETTLE_CFLAGS)
-GATEWAY_LINK = $(MHD_LIBS) $(CJSON_LIBS) $(JWT_LIBS) $(NETTLE_LIBS)
+GATEWAY_LINK = $(MHD_LIBS) $(CJSON_LIBS) $(NETTLE_LIBS)
 CLEANFILES += $(GATEWAY_GEN)
 
 agentd/openapi-doc.c: $(top_srcdir)/docs/openapi.json
@@ -58,15 +58,23 @@ AGENTD_CORE_SOURCES = \
 	agentd/httpjob.c agentd/httpjob.h \
 	agentd/groups.c \
 	agentd/notify.c agentd/notify.h \
-	agentd/store-notify.c
+	agentd/store-notify.c \
+	agentd/dlib.c agentd/dlib.h
 noinst_LIBRARIES += agentd/libagentd.a
 agentd_libagentd_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JWT_CFLAGS) \
-	$(NETTLE_CFLAGS)
+agentd_libagentd_a_CFLAGS = $(AM_CFLAGS) $(AGENTD_DLIB_CFLAGS) $(NETTLE_CFLAGS)
 
-# What the daemon links besides libcronq and libagentd.
+# libcurl, librabbitmq and libjwt are loaded on first use (agentd/dlib.h),
+# not linked: the daemon takes only their headers. curl's gcc type checker
+# wraps curl_easy_setopt in a macro that cannot call through dlib.h's
+# function pointers, hence CURL_DISABLE_TYPECHECK.
+AGENTD_DLIB_CFLAGS = -DCURL_DISABLE_TYPECHECK $(CURL_CFLAGS) $(AMQP_CFLAGS) \
+	$(JWT_CFLAGS)
+
+# What the daemon links besides libcronq and libagentd. No $(CURL_LIBS),
+# $(AMQP_LIBS) or $(JWT_LIBS): see AGENTD_DLIB_CFLAGS.
 AGENTD_LIBS = $(SQLITE_LIBS) $(CJSON_LIBS) $(YAML_LIBS) $(SYSTEMD_LIBS) \
-	$(SECCOMP_LIBS) $(AMQP_LIBS) $(CURL_LIBS) $(BSD_LIBS)
+	$(SECCOMP_LIBS) $(BSD_LIBS)
 
 sbin_PROGRAMS += cronq-agentd
 nodist_cronq_agentd_SOURCES = $(GATEWAY_GEN)

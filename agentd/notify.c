@@ -29,6 +29,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "curlloop.h"
+#include "dlib.h"
 #include "log.h"
 #include "notify.h"
 #include "output.h"
@@ -242,7 +243,7 @@ http_start(struct delivery *dv)
 
 	dv->errbuf[0] = '\0';
 	if ((dv->easy = curlloop_easy(ad->curl)) == NULL) {
-		delivery_end(dv, 0, -1, "libcurl is not available");
+		delivery_end(dv, 0, -1, curlloop_cause(ad->curl));
 		return -1;
 	}
 	curl_easy_setopt(dv->easy, CURLOPT_URL, dv->url);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "amqp-int.h"
+#include "dlib.h"
 #include "log.h"
 #include "output.h"
 #include "xmalloc.h"
@@ -531,6 +532,8 @@ amqp_start(struct queue *q, char **cause)
 	struct amqp_pair *p;
 	char *why = NULL;
 
+	if (dlib_amqp_load(cause) == -1)
+		return -1;
 	p = xcalloc(1, sizeof *p);
 	q->priv = p;
 	if (q->cfg.role != QUEUE_ROLE_WORKER) {

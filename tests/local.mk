@@ -102,6 +102,7 @@ CLI_TESTS = \
 	tests/cli/field.bats \
 	tests/cli/files.bats \
 	tests/cli/httpjobs.bats \
+	tests/cli/lazylib.bats \
 	tests/cli/remote.bats \
 	tests/cli/sandbox.bats \
 	tests/cli/addflags.bats
@@ -133,7 +134,7 @@ EXTRA_LIBRARIES = lib/libcronq-san.a agentd/libagentd-san.a
 lib_libcronq_san_a_SOURCES = $(lib_libcronq_a_SOURCES)
 lib_libcronq_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
 agentd_libagentd_san_a_SOURCES = $(AGENTD_CORE_SOURCES)
-agentd_libagentd_san_a_CFLAGS = $(AM_CFLAGS) $(SAN_FLAGS)
+agentd_libagentd_san_a_CFLAGS = $(AM_CFLAGS) $(AGENTD_DLIB_CFLAGS) $(SAN_FLAGS)
 SAN_TESTS = \
 	tests/unit/san/test-civil.san \
 	tests/unit/san/test-tz.san \
