@@ -2,9 +2,9 @@
 /*
  * The remote-control tables: API tokens (only their SHA-256 is kept, with
  * a short prefix to find the row) and the audit log, both made by the
- * store's numbered migrations (store-sql.c). Statements are
- * prepared per call: none of them is on a hot path but the token lookup,
- * and that one is a single indexed row.
+ * store's numbered migrations (store-sql.c). The statements of every
+ * request (token lookup and use, audit insert) are the store's cached
+ * ones; the rest are prepared per call.
  */
 #include "config.h"
 
@@ -113,12 +113,19 @@ store_token_find(struct store *st, const char *prefix, struct token_row *t)
 {
 	sqlite3_stmt *s;
 
-	s = store_auth_prepare(
-	    st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE prefix = ?1");
-	if (s == NULL)
+	int rc;
+
+	if ((s = store_stmt(st, STMT_TOKEN_FIND)) == NULL)
 		return -1;
 	store_bind_text(s, 1, prefix);
-	return store_token_one(s, t);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		store_token_row(s, t);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	errno = rc == SQLITE_DONE ? ENOENT : EIO;
+	return -1;
 }
 
 int
@@ -223,8 +230,14 @@ store_token_revoke(struct store *st, int64_t id, int64_t now)
 int
 store_token_used(struct store *st, int64_t id, int64_t now)
 {
-	return store_token_set_time(st,
-	    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", id, now);
+	sqlite3_stmt *s;
+
+	if (store_write_begin(st) == -1 ||
+	    (s = store_stmt(st, STMT_TOKEN_USED)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, id);
+	return store_step_done(st, s);
 }
 
 int
@@ -234,10 +247,7 @@ store_audit_add(struct store *st, const struct audit_row *a)
 
 	if (store_write_begin(st) == -1)
 		return -1;
-	s = store_auth_prepare(st,
-	    "INSERT INTO audit (at, principal, source, method, path, status,"
-	    " job, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-	if (s == NULL)
+	if ((s = store_stmt(st, STMT_AUDIT_INSERT)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, a->at);
 	store_bind_text(s, 2, a->principal);
@@ -248,7 +258,7 @@ store_audit_add(struct store *st, const struct audit_row *a)
 	if (a->job != NULL)
 		store_bind_text(s, 7, a->job);
 	store_bind_time(s, 8, a->run);
-	return store_auth_done(st, s);
+	return store_step_done(st, s);
 }
 
 int

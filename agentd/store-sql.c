@@ -169,4 +169,14 @@ const char *const store_sql[STMT_COUNT] = {
 	    " AND (finished_at < ?1 OR rn > ?2)",
 	[STMT_PRUNE_RUN] = "DELETE FROM runs WHERE id = ?1",
 	[STMT_PRUNE_DECISIONS] = "DELETE FROM decisions WHERE decided_at < ?1",
+	/* Per request: a token on every remote call, an audit record on
+	 * every change. The rest of store-auth.c prepares per call. */
+	[STMT_TOKEN_FIND] = "SELECT id, prefix, hash, owner, name, scopes,"
+	                    " created_at, expires_at, revoked_at, last_used_at"
+	                    " FROM api_tokens WHERE prefix = ?1",
+	[STMT_TOKEN_USED] =
+	    "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2",
+	[STMT_AUDIT_INSERT] =
+	    "INSERT INTO audit (at, principal, source, method, path, status,"
+	    " job, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
