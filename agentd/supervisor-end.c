@@ -69,6 +69,7 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	r.signal = r.http_status = 0;
 	r.output_bytes = 0;
 	r.cpu_usec = r.peak_memory = 0;
+	r.published_at = 0;
 	r.state = RUN_RETRYING;
 	r.message[0] = '\0';
 	if (store_run_insert(sup->ad->store, &r) == -1) {

@@ -432,22 +432,41 @@ pending_cancel(
 
 /*
  * Hands every due pending run to the remote queue backend, oldest first,
- * until the backend cannot take more (the broker is away).
+ * until the backend cannot take more (the broker is away). The scheduler
+ * knows every run out on a worker, so the limits hold there too: at most
+ * max_running runs out at once, and a job whose policy is not allow waits
+ * while a run of it is out.
  */
 static int
 dispatch_remote(struct supervisor *sup, int64_t now)
 {
+	struct store *st = sup->ad->store;
 	struct srun **pp, *sr;
-	int taken = 0;
+	int taken = 0, max = sup->ad->settings.max_running, out = 0;
 
+	if (max > 0 && sup->pending != NULL)
+		out = store_run_count_inflight(st, 0);
+	sup->remote_full = max > 0 && out >= max;
 	pp = &sup->pending;
 	while ((sr = *pp) != NULL && !sup->ad->stopping &&
 	    queue_ready(sup->ad->queue)) {
+		sr->held = 0;
 		if (sr->run.not_before > now) {
 			pp = &sr->next;
 			continue;
 		}
-		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
+		sr->job = store_job_load(st, sr->run.job_id);
+		if (sr->job != NULL && sr->run.published_at == 0 &&
+		    (sup->remote_full ||
+		        (sr->job->concurrency != JOB_ALLOW &&
+		            store_run_count_inflight(st, sr->run.job_id) >
+		                0))) {
+			sr->held = 1;
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
 		if (sr->job != NULL &&
 		    queue_take(sup->ad->queue, &sr->run, sr->job, now) == -1)
 			break;
@@ -459,6 +478,7 @@ dispatch_remote(struct supervisor *sup, int64_t now)
 		}
 		srun_free(sr);
 		taken++;
+		sup->remote_full = max > 0 && ++out >= max;
 	}
 	return taken;
 }
@@ -600,7 +620,12 @@ supervisor_next_due(struct supervisor *sup)
 	    sup->nrunning >= sup->ad->settings.max_running &&
 	    !queue_remote(sup->ad->queue))
 		return INT64_MAX;
+	/* Held for runs out on workers: their reports wake the loop. */
+	if (queue_remote(sup->ad->queue) && sup->remote_full)
+		return INT64_MAX;
 	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		if (sr->held)
+			continue;
 		/* Held by its group: the end of a run wakes it. */
 		if (sr->group[0] != '\0' &&
 		    supervisor_group_running(sup, sr->group) >=
@@ -641,8 +666,8 @@ supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why)
 			return 0;
 		}
 	}
-	errno = ENOENT;
-	return -1;
+	/* Out on a worker agent: the queue backend tells it. */
+	return queue_cancel(sup->ad->queue, id, why);
 }
 
 /* Waits up to MS for every running child's pidfd; returns how many left. */
