@@ -335,6 +335,9 @@ amqp_worker_report(
 	cJSON *o;
 	int sent;
 
+	/* Not delivered here: the scheduler side of role all records it. */
+	if (wrun_find(aq, run->id) == NULL)
+		return 0;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "state");
 	cJSON_AddStringToObject(o, "host", aq->q->ad->host);

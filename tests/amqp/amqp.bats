@@ -9,6 +9,7 @@ load broker
 
 setup_file() {
 	broker_init "$BATS_FILE_TMPDIR/broker"
+	broker_tls
 	broker_start
 }
 
@@ -277,6 +278,43 @@ lock_cmd() {
 	wait_for "SELECT count(*) FROM runs WHERE job='mx' AND state='succeeded'" 6
 	[ "$(sort -n "$T/conc" | tail -n 1)" -le 2 ]
 	[ "$(sql "SELECT count(*) FROM runs WHERE job='mx' AND host IN ('w1', 'w2')")" = 6 ]
+}
+
+@test "amqps: scheduler and worker over TLS, the broker checked by its CA" {
+	cat >"$T/agentd.yaml" <<-EOY
+	queue:
+	  backend: amqp
+	  url: $BROKER_TLS_URL
+	  queue: $Q
+	  cacert: $BROKER_CA
+	EOY
+	three_agents
+	api POST /jobs '{"name":"tls","command":"echo over tls"}' >/dev/null
+	api POST /jobs/tls/trigger >/dev/null
+	wait_for "SELECT state FROM runs WHERE job='tls'" succeeded
+	[[ "$(sql "SELECT host FROM runs WHERE job='tls'")" == w[12] ]]
+	id=$(sql "SELECT id FROM runs WHERE job='tls'")
+	run api GET "/runs/$id/log"
+	[[ "$output" == *"over tls"* ]]
+	# Without the CA the broker's certificate is refused.
+	sed -i '/cacert:/d' "$T/agentd.yaml"
+	agent w3 --role worker
+	wait_api w3
+	run curl -sS --unix-socket "$T/w3.sock" http://x/api/v1/status
+	[[ "$output" == *'"state":"reconnecting"'* ]]
+	[[ "$output" == *'"error":"cannot connect to 127.0.0.1:'* ]]
+}
+
+@test "--role all (the default) with the amqp backend runs its own runs" {
+	agent sched
+	wait_api sched
+	api POST /jobs '{"name":"solo","command":"echo $CRONQ_RUN_ID"}' >/dev/null
+	api POST /jobs/solo/trigger >/dev/null
+	wait_for "SELECT state || ' ' || host FROM runs WHERE job='solo'" "succeeded sched"
+	run api GET /status
+	[[ "$output" == *'"scheduler":{"state":"connected"'* ]]
+	[[ "$output" == *'"worker":{"state":"connected"'* ]]
+	[ "$(sql "SELECT published_at > 0 FROM runs WHERE job='solo'")" = 1 ]
 }
 
 @test "bad queue settings and options get one-line errors" {
