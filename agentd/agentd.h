@@ -365,6 +365,8 @@ int store_run_count_state(struct store *st, enum run_state state);
  * job when 0; -1 on error.
  */
 int store_run_count_inflight(struct store *st, int64_t job_id);
+/* The job id of each run out on a worker agent; caller frees *JOB_IDS. */
+int store_run_inflight_jobs(struct store *st, int64_t **job_ids, size_t *n);
 /* JOB_ID's queued, running and retrying runs, oldest first. */
 int store_run_list_active(
     struct store *st, int64_t job_id, struct run **runs, size_t *nruns);

@@ -248,6 +248,35 @@ store_run_count_inflight(struct store *st, int64_t job_id)
 }
 
 int
+store_run_inflight_jobs(struct store *st, int64_t **job_ids, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*job_ids = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STMT_RUN_INFLIGHT_JOBS)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*job_ids =
+			    xreallocarray(*job_ids, cap, sizeof **job_ids);
+		}
+		(*job_ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(*job_ids);
+		*job_ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_run_last(struct store *st, int64_t job_id, struct run *run)
 {
 	return run_load_one(st, STMT_RUN_LAST, job_id, run);

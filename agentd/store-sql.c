@@ -141,6 +141,9 @@ const char *const store_sql[STMT_COUNT] = {
 	    "SELECT count(*) FROM runs WHERE (?1 = 0 OR job_id = ?1)"
 	    " AND (state = 'running' OR (state IN ('queued', 'retrying')"
 	    " AND published_at > 0))",
+	[STMT_RUN_INFLIGHT_JOBS] =
+	    "SELECT job_id FROM runs WHERE state = 'running'"
+	    " OR (state IN ('queued', 'retrying') AND published_at > 0)",
 	[STMT_DECISION_INSERT] = "INSERT INTO decisions (job_id, job, slot,"
 	                         " outcome, run_id, detail, decided_at)"
 	                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

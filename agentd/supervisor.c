@@ -430,12 +430,36 @@ pending_cancel(
 	srun_free(sr);
 }
 
+static void group_hold(struct supervisor *sup, struct srun *sr, int64_t now);
+
+/* Runs of jobs in concurrency group NAME out on worker agents. */
+static int
+remote_group_out(struct supervisor *sup, const char *name)
+{
+	struct job *job;
+	int64_t *ids;
+	size_t n, i;
+	int out = 0;
+
+	if (store_run_inflight_jobs(sup->ad->store, &ids, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((job = store_job_load(sup->ad->store, ids[i])) == NULL)
+			continue;
+		if (job->group != NULL && strcmp(job->group, name) == 0)
+			out++;
+		job_free(job);
+	}
+	free(ids);
+	return out;
+}
+
 /*
  * Hands every due pending run to the remote queue backend, oldest first,
  * until the backend cannot take more (the broker is away). The scheduler
  * knows every run out on a worker, so the limits hold there too: at most
- * max_running runs out at once, and a job whose policy is not allow waits
- * while a run of it is out.
+ * max_running runs out at once, at most a concurrency group's limit of its
+ * runs, and a job whose policy is not allow waits while a run of it is out.
  */
 static int
 dispatch_remote(struct supervisor *sup, int64_t now)
@@ -461,6 +485,17 @@ dispatch_remote(struct supervisor *sup, int64_t now)
 		        (sr->job->concurrency != JOB_ALLOW &&
 		            store_run_count_inflight(st, sr->run.job_id) >
 		                0))) {
+			sr->held = 1;
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
+		if (sr->job != NULL && sr->run.published_at == 0 &&
+		    sr->job->group != NULL &&
+		    remote_group_out(sup, sr->job->group) >=
+		        groups_limit(sup->ad, sr->job->group)) {
+			group_hold(sup, sr, now);
 			sr->held = 1;
 			job_free(sr->job);
 			sr->job = NULL;

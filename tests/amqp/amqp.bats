@@ -263,7 +263,8 @@ lock_cmd() {
 	wait_for "SELECT state || ' ' || message FROM runs WHERE id=$id" "cancelled stopped by uid $(id -u)"
 }
 
-@test "max_running holds for runs out on workers" {
+@test "max_running and group limits hold for runs out on workers" {
+	printf 'groups: {gq: 1}\n' >>"$T/agentd.yaml"
 	agent sched --role scheduler --max-running 2
 	wait_api sched
 	agent w1 --role worker
@@ -278,6 +279,13 @@ lock_cmd() {
 	wait_for "SELECT count(*) FROM runs WHERE job='mx' AND state='succeeded'" 6
 	[ "$(sort -n "$T/conc" | tail -n 1)" -le 2 ]
 	[ "$(sql "SELECT count(*) FROM runs WHERE job='mx' AND host IN ('w1', 'w2')")" = 6 ]
+	api POST /jobs "{\"name\":\"gj\",\"command\":\"$(lock_cmd 0.3)\",\"concurrency\":\"allow\",\"group\":\"gq\"}" >/dev/null
+	for i in 1 2 3; do
+		api POST /jobs/gj/trigger >/dev/null
+	done
+	wait_for "SELECT count(*) FROM runs WHERE job='gj' AND state='succeeded'" 3
+	[ ! -e "$T/overlap" ]
+	[ "$(sql "SELECT count(*) > 0 FROM decisions WHERE job='gj' AND outcome='held_by_group'")" = 1 ]
 }
 
 @test "amqps: scheduler and worker over TLS, the broker checked by its CA" {
