@@ -522,6 +522,8 @@ amqp_status(struct queue *q, cJSON *o)
 		    s, "published", (double)p->sched->published);
 		cJSON_AddNumberToObject(
 		    s, "reports", (double)p->sched->reports);
+		cJSON_AddNumberToObject(s, "out_on_workers",
+		    store_run_count_inflight(q->ad->store, 0));
 		cJSON_AddNumberToObject(s, "waiting_for_broker",
 		    p->sched->up ? 0 : supervisor_count_queued(q->ad->sup));
 		if (!p->sched->up)

@@ -106,6 +106,7 @@ three_agents() {
 	run api GET /status
 	[[ "$output" == *'"backend":"amqp"'* ]]
 	[[ "$output" == *'"state":"connected"'* ]]
+	[[ "$output" == *'"out_on_workers":0'* ]]
 	run curl -sS --unix-socket "$T/sched.sock" http://x/metrics
 	[[ "$output" == *'cronq_broker_messages{queue="'"$Q"'"} 0'* ]]
 }
@@ -149,6 +150,9 @@ three_agents() {
 	broker_stop
 	run api GET /status
 	[[ "$output" == *'"state":"reconnecting"'* ]]
+	run "${top_builddir:-.}/cronq" --socket "$T/sched.sock" status
+	[[ "$output" == *'queue:      amqp, role scheduler'* ]]
+	[[ "$output" == *'scheduler reconnecting'*'waiting_for_broker'* ]]
 	for i in $(seq 20); do
 		api POST /jobs/burst/trigger >/dev/null
 	done
