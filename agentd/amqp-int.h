@@ -101,7 +101,10 @@ int amqp_run_from_json(const cJSON *o, struct run *run);
 /* amqp-sched.c */
 /* One message on the reply queue: a claim, a state report, a heartbeat. */
 void amqp_sched_message(struct amqp_q *aq, const amqp_envelope_t *env);
-/* Once a second: redelivered runs whose worker stayed silent are lost. */
+/*
+ * Once a second: a redelivered run whose worker stayed silent is lost (and
+ * retried by policy), or published again if it never started.
+ */
 void amqp_sched_tick(struct amqp_q *aq, int64_t now);
 /*
  * Stops run ID, published or running on a worker: 0 when it is cancelled

@@ -308,12 +308,51 @@ amqp_sched_message(struct amqp_q *aq, const amqp_envelope_t *env)
 	cJSON_Delete(msg);
 }
 
+/* No worker showed run ID alive in time: publish it again, or lose it. */
+static void
+suspect_due(struct amqp_q *aq, int64_t id, int64_t now)
+{
+	struct agentd *ad = aq->q->ad;
+	struct run cur;
+
+	if (store_run_load(ad->store, id, &cur) == -1 ||
+	    run_state_final(cur.state))
+		return;
+	if (cur.state == RUN_RUNNING && cur.started_at == 0) {
+		/*
+		 * Granted but never started: its worker went with the go,
+		 * and the worker it was redelivered to dropped the broker's
+		 * copy. It never ran, so it goes out again.
+		 */
+		log_notice("amqp: run=%lld never started on %s; publishing "
+		           "it again",
+		    (long long)cur.id, cur.host);
+		cur.state = cur.attempt > 1 ? RUN_RETRYING : RUN_QUEUED;
+		cur.published_at = 0;
+		cur.host[0] = '\0';
+		snprintf(cur.message, sizeof cur.message,
+		    "its worker went before starting it; queued again");
+		supervisor_record(ad->sup, &cur);
+		supervisor_enqueue(ad->sup, &cur);
+		return;
+	}
+	if (cur.started_at == 0)
+		cur.started_at = now;
+	cur.state = RUN_LOST;
+	cur.finished_at = now;
+	snprintf(cur.message, sizeof cur.message,
+	    "the worker %s stopped while it ran",
+	    cur.host[0] != '\0' ? cur.host : "?");
+	log_notice("amqp: run lost job=%s run=%lld host=%s", cur.job,
+	    (long long)cur.id, cur.host);
+	supervisor_record(ad->sup, &cur);
+	supervisor_retry(ad->sup, &cur, now);
+}
+
 void
 amqp_sched_tick(struct amqp_q *aq, int64_t now)
 {
-	struct agentd *ad = aq->q->ad;
 	struct amqp_suspect **pp, *s;
-	struct run cur;
 
 	pp = &aq->suspects;
 	while ((s = *pp) != NULL) {
@@ -322,20 +361,7 @@ amqp_sched_tick(struct amqp_q *aq, int64_t now)
 			continue;
 		}
 		*pp = s->next;
-		if (store_run_load(ad->store, s->run_id, &cur) == 0 &&
-		    !run_state_final(cur.state)) {
-			if (cur.started_at == 0)
-				cur.started_at = now;
-			cur.state = RUN_LOST;
-			cur.finished_at = now;
-			snprintf(cur.message, sizeof cur.message,
-			    "the worker %s stopped while it ran",
-			    cur.host[0] != '\0' ? cur.host : "?");
-			log_notice("amqp: run lost job=%s run=%lld host=%s",
-			    cur.job, (long long)cur.id, cur.host);
-			supervisor_record(ad->sup, &cur);
-			supervisor_retry(ad->sup, &cur, now);
-		}
+		suspect_due(aq, s->run_id, now);
 		free(s);
 	}
 }

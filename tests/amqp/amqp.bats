@@ -230,6 +230,23 @@ wait_until() {
 	[ "$(sql "SELECT published_at > 0 FROM runs WHERE job='once'")" = 1 ]
 }
 
+@test "a worker gone between its claim and the start: the run goes out again" {
+	agent sched --role scheduler
+	wait_api sched
+	CRONQ_TEST_CRASH_ON_GO=1 agent w1 --role worker
+	wait_api w1
+	pid=$(cat "$T/w1.pid")
+	api POST /jobs "{\"name\":\"gone\",\"command\":\"echo \$CRONQ_RUN_ID >> $T/done\"}" >/dev/null
+	api POST /jobs/gone/trigger >/dev/null
+	wait_until 10 eval '! kill -0 '"$pid"' 2>/dev/null'
+	[ "$(sql "SELECT state || ' ' || host FROM runs WHERE job='gone'")" = "running w1" ]
+	agent w2 --role worker
+	wait_for "SELECT state || ' ' || host FROM runs WHERE job='gone'" "succeeded w2" 15
+	grep -q 'never started on w1; publishing it again' "$T/sched.out"
+	[ "$(wc -l <"$T/done")" = 1 ]
+	[ "$(sql "SELECT count(*) || ' ' || max(attempt) FROM runs")" = "1 1" ]
+}
+
 # The job's command for the overlap tests: fails loudly if two overlap.
 lock_cmd() {
 	echo "mkdir $T/lock || echo \$CRONQ_RUN_ID >> $T/overlap; sleep $1; rmdir $T/lock"
