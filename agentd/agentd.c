@@ -47,6 +47,7 @@
 
 #pragma weak gateway_start
 #pragma weak gateway_stop
+#pragma weak gateway_reload
 
 struct daemon {
 	struct agentd ad;
@@ -277,6 +278,8 @@ reload_config(struct agentd *ad)
 		return;
 	}
 	log_notice("agentd: configuration reloaded from %s", ad->config_path);
+	if (gateway_reload != NULL)
+		gateway_reload(ad);
 }
 
 static void
@@ -501,8 +504,7 @@ start_parts(struct daemon *d)
 	char *cause = NULL;
 	int64_t now = agentd_now();
 
-	if ((ad->curl = curlloop_create(ad->loop)) == NULL)
-		log_warnx("agentd: libcurl failed to start: no http jobs");
+	ad->curl = curlloop_create(ad->loop);
 	ad->store = store_open(ad->db_path, &cause);
 	if (ad->store == NULL)
 		fatalx("%s", cause);

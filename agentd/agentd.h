@@ -212,6 +212,8 @@ void agentd_error_set(struct agentd_error *err, enum agentd_errcode code,
  */
 int gateway_start(struct agentd *ad, char **cause);
 void gateway_stop(struct agentd *ad);
+/* SIGHUP: the TCP listeners and TLS files of the reloaded AD->config. */
+void gateway_reload(struct agentd *ad);
 
 /* run.c: names as the API and the store spell them; parse returns -1. */
 const char *run_state_name(enum run_state s);
@@ -266,6 +268,10 @@ int ops_run_get(struct agentd *ad, const struct principal *p, int64_t id,
 /* *out = {"runs": [...]} newest first. F->owner/any_owner are ignored. */
 int ops_run_list(struct agentd *ad, const struct principal *p,
     const struct run_filter *f, cJSON **out, struct agentd_error *err);
+/* The same printed, with its final newline, into *TEXT (caller frees). */
+int ops_run_list_text(struct agentd *ad, const struct principal *p,
+    const struct run_filter *f, char **text, size_t *len,
+    struct agentd_error *err);
 int ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
     cJSON **out, struct agentd_error *err);
 /*
@@ -356,6 +362,13 @@ int store_run_update(struct store *st, const struct run *run);
 int store_run_load(struct store *st, int64_t id, struct run *run);
 int store_run_list(struct store *st, const struct run_filter *f,
     struct run **runs, size_t *nruns);
+/*
+ * The same runs printed as the body of GET /runs, {"runs":[...]} and a
+ * newline, into *TEXT (caller frees); finished runs come from a cache of
+ * their printed text. Returns 0 or -1.
+ */
+int store_run_list_text(
+    struct store *st, const struct run_filter *f, char **text, size_t *len);
 /* Runs in STATE (oldest first); caller frees *runs. */
 int store_run_list_state(
     struct store *st, enum run_state state, struct run **runs, size_t *nruns);

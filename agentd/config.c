@@ -457,6 +457,8 @@ config_rates_member(
 	enum rate_bucket b;
 
 	(void)arg;
+	if (strcmp(key, "exempt_local_root") == 0)
+		return config_bool(r, v, key, &r->cfg->exempt_local_root);
 	for (b = 0; b < RATE_NBUCKETS; b++) {
 		if (strcmp(key, ratelimit_bucket_name(b)) == 0)
 			return config_map(
@@ -572,6 +574,8 @@ config_defaults(void)
 	cfg->rates[RATE_TRIGGER] = (struct rate_conf){ 1.0, 10 };
 	cfg->rates[RATE_WRITE] = (struct rate_conf){ 2.0, 20 };
 	cfg->rates[RATE_AUTH_FAIL] = (struct rate_conf){ 0.2, 10 };
+	/* Root can stop the daemon; limiting it only breaks its scripts. */
+	cfg->exempt_local_root = 1;
 	return cfg;
 }
 

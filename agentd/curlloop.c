@@ -22,6 +22,7 @@ struct curlloop {
 	struct loop_timer *timer;
 	int count;
 	int dispatching; /* check_done is running: do not recurse */
+	int failed;      /* libcurl could not be set up: do not retry */
 };
 
 /* What CURLINFO_PRIVATE points at while a transfer runs. */
@@ -143,19 +144,33 @@ curlloop_create(struct loop *loop)
 {
 	struct curlloop *cl;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return NULL;
 	cl = xcalloc(1, sizeof *cl);
 	cl->loop = loop;
-	if ((cl->multi = curl_multi_init()) == NULL) {
-		free(cl);
-		return NULL;
+	return cl;
+}
+
+/*
+ * libcurl and the TLS libraries under it are set up on the first request,
+ * not at start: their initialisation touches some 5 MiB of library pages
+ * that a daemon without HTTP jobs or webhooks never needs.
+ */
+static int
+curlloop_start(struct curlloop *cl)
+{
+	if (cl->multi != NULL)
+		return 0;
+	if (cl->failed || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (cl->multi = curl_multi_init()) == NULL) {
+		if (!cl->failed)
+			log_warnx("curl: libcurl failed to start");
+		cl->failed = 1;
+		return -1;
 	}
 	curl_multi_setopt(cl->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(cl->multi, CURLMOPT_SOCKETDATA, cl);
 	curl_multi_setopt(cl->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
-	return cl;
+	return 0;
 }
 
 void
@@ -165,7 +180,8 @@ curlloop_free(struct curlloop *cl)
 		return;
 	if (cl->timer != NULL)
 		loop_timer_cancel(cl->loop, cl->timer);
-	curl_multi_cleanup(cl->multi);
+	if (cl->multi != NULL)
+		curl_multi_cleanup(cl->multi);
 	free(cl);
 }
 
@@ -207,14 +223,20 @@ curlloop_count(const struct curlloop *cl)
 	return cl->count;
 }
 
-int
-curlloop_harden(CURL *easy)
+CURL *
+curlloop_easy(struct curlloop *cl)
 {
+	CURL *easy;
+
+	if (curlloop_start(cl) == -1 || (easy = curl_easy_init()) == NULL)
+		return NULL;
 	if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	        CURLE_OK ||
 	    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
-	        CURLE_OK)
-		return -1;
+	        CURLE_OK) {
+		curl_easy_cleanup(easy);
+		return NULL;
+	}
 	/* No proxy from the daemon's environment: it could point anywhere,
 	 * a Unix socket included. */
 	curl_easy_setopt(easy, CURLOPT_PROXY, "");
@@ -222,5 +244,5 @@ curlloop_harden(CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "cronq-agentd/" VERSION);
-	return 0;
+	return easy;
 }

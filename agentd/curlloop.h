@@ -20,7 +20,7 @@ struct curlloop;
  */
 typedef void (*curlloop_done_cb)(CURL *easy, CURLcode rc, void *arg);
 
-/* NULL if libcurl cannot be set up. */
+/* Never fails; libcurl itself is set up by the first curlloop_easy. */
 struct curlloop *curlloop_create(struct loop *loop);
 /* Drops every transfer without calling back; the easy handles leak to
  * their owners, who must have removed them first. */
@@ -40,10 +40,11 @@ void curlloop_remove(struct curlloop *cl, CURL *easy);
 int curlloop_count(const struct curlloop *cl);
 
 /*
- * Options every request of the daemon carries whoever asked for it: only
- * http and https (for redirects too), no proxy from the environment, no
- * signals, no Unix sockets. Returns 0 or -1.
+ * A new easy handle with the options every request of the daemon carries
+ * whoever asked for it: only http and https (for redirects too), no proxy
+ * from the environment, no signals, no Unix sockets. NULL if libcurl
+ * cannot be set up (logged once).
  */
-int curlloop_harden(CURL *easy);
+CURL *curlloop_easy(struct curlloop *cl);
 
 #endif

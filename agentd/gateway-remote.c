@@ -5,7 +5,9 @@
  * (401 with WWW-Authenticate) and scopes (403) on TCP, the rate limits
  * per principal and action class and per source address for failed
  * authentication (429 with Retry-After), and the audit record of every
- * mutating or denied request. Credentials never reach a log line.
+ * mutating or denied request. The Unix socket shares the per-principal
+ * buckets, its principal being the peer uid ("uid:N"). Credentials never reach
+ * a log line.
  */
 #include "config.h"
 
@@ -245,9 +247,15 @@ gateway_admit(struct gateway *gw, struct api_request *req,
 
 	if (class == ACTION_PUBLIC)
 		return 0;
-	if (!req->remote)
-		return 0;
-	if (gateway_authenticate(gw, req, authz, resp) == -1)
+	if (!req->remote) {
+		/* The peer uid is the principal; root and the daemon's
+		 * own user may be let through (rate_limits.exempt_local_root):
+		 * they could stop the daemon anyway. */
+		if (ad->config->exempt_local_root &&
+		    (req->principal.uid == 0 ||
+		        req->principal.uid == geteuid()))
+			return 0;
+	} else if (gateway_authenticate(gw, req, authz, resp) == -1)
 		return -1;
 	if ((req->scopes & need) == 0) {
 		api_error(resp, 403, NULL,

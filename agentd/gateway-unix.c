@@ -146,22 +146,26 @@ gateway_on_event(const char *type, uid_t owner, const cJSON *obj, void *arg)
 	gateway_publish(gw, type, owner, obj);
 }
 
-/* The TCP listeners of agentd.yaml; read at start only. */
+/* The TCP listeners of agentd.yaml, at start and on each SIGHUP. */
 static int
 gateway_start_tcp(struct agentd *ad, struct gateway *gw, char **cause)
 {
-	const struct listener_conf *l;
-	size_t i;
+	return gateway_tcp_configure(gw, ad->config, cause);
+}
 
-	for (i = 0; ad->config != NULL && i < ad->config->nlisteners; i++) {
-		l = &ad->config->listeners[i];
-		if (gateway_add_tcp(gw, l, cause) == -1)
-			return -1;
-		log_notice("gateway: listening address=%s port=%d tls=%s",
-		    l->address, l->port,
-		    l->cert != NULL ? "yes" : "no (loopback, insecure_http)");
+void
+gateway_reload(struct agentd *ad)
+{
+	char *cause = NULL;
+
+	if (gateway_current == NULL)
+		return;
+	if (gateway_tcp_configure(gateway_current, ad->config, &cause) == -1) {
+		log_warnx("gateway: listeners not changed, the old ones "
+		          "serve on: %s",
+		    cause);
+		free(cause);
 	}
-	return 0;
 }
 
 static void
@@ -190,10 +194,7 @@ gateway_start(struct agentd *ad, char **cause)
 		unlink(ad->socket_path);
 		return -1;
 	}
-	if (store_auth_init(ad->store) == -1 ||
-	    gateway_start_tcp(ad, gw, cause) == -1) {
-		if (*cause == NULL)
-			xasprintf(cause, "cannot set up the token tables");
+	if (gateway_start_tcp(ad, gw, cause) == -1) {
 		gateway_free(gw);
 		unlink(ad->socket_path);
 		return -1;

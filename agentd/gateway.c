@@ -171,17 +171,58 @@ gateway_route(const char *method, const char *path, const char **args,
 	return found;
 }
 
+/* Who is at the other end of a Unix socket connection. */
+struct gw_peer {
+	int known; /* gateway_peer succeeded */
+	struct principal principal;
+	gid_t gid;
+	pid_t pid;
+};
+
+/*
+ * MHD's connection hook: the peer of a Unix socket is named once, when it
+ * connects. SO_PEERCRED gives the credentials of connect() time anyway,
+ * and the group lookups behind the admin check cost more than the rest of
+ * a cached read.
+ */
+void
+gateway_connection(void *cls, struct MHD_Connection *conn,
+    void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	struct gw_listener *l = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct gw_peer *peer;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	if (l->remote)
+		return;
+	peer = xcalloc(1, sizeof *peer);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL &&
+	    gateway_peer(
+	        ci->connect_fd, &peer->principal, &peer->gid, &peer->pid) == 0)
+		peer->known = 1;
+	*socket_context = peer;
+}
+
 /* The caller: the peer credentials of the connection's socket. */
 static int
 gateway_principal(struct MHD_Connection *conn, struct api_request *req)
 {
 	const union MHD_ConnectionInfo *ci;
+	const struct gw_peer *peer;
 
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (peer = ci->socket_context) == NULL || !peer->known)
 		return -1;
-	return gateway_peer(
-	    ci->connect_fd, &req->principal, &req->gid, &req->pid);
+	req->principal = peer->principal;
+	req->gid = peer->gid;
+	req->pid = peer->pid;
+	return 0;
 }
 
 static enum MHD_Result
@@ -516,10 +557,12 @@ gateway_dispatch(struct gw_conn *c, const char *url, const char *method)
 		gateway_handle(c, &req, &resp, route, allow);
 	req.body = c->len > 0 ? c->body : NULL;
 	gateway_audit(gw, &req, &resp);
-	util_escape(logpath, sizeof logpath, url);
-	log_debug("gateway: %s \"%s\" who=%s source=%s status=%d", method,
-	    logpath, req.who[0] != '\0' ? req.who : "anonymous", req.source,
-	    resp.status);
+	if (log_level_enabled(LOG_DEBUG)) {
+		util_escape(logpath, sizeof logpath, url);
+		log_debug("gateway: %s \"%s\" who=%s source=%s status=%d",
+		    method, logpath, req.who[0] != '\0' ? req.who : "anonymous",
+		    req.source, resp.status);
+	}
 	ret = gateway_queue(c, route, &resp);
 	gateway_response_clear(&resp);
 	return ret;

@@ -123,10 +123,17 @@ void gateway_wake(struct gateway *gw, enum api_channel channel, int64_t key);
 /* Writes the HTTP request counters to OUT in Prometheus text format. */
 void gateway_metrics(struct gateway *gw, FILE *out);
 
-/* gateway.c: more listeners and the rate limits. */
-/* Serves the API on the TCP address of CONF too; 0 or -1 with *cause. */
-int gateway_add_tcp(
-    struct gateway *gw, const struct listener_conf *conf, char **cause);
+/* gateway-listen.c: the TCP listeners. */
+/*
+ * Makes GW's TCP listeners those of CFG: new addresses are bound, gone
+ * ones stop taking connections, and one whose TLS files changed serves
+ * the new ones on the same socket. Everything is read, checked (the
+ * certificate and key by GnuTLS) and bound before anything changes, so
+ * on -1 (*cause "FILE:LINE:COLUMN: why") the old listeners serve on.
+ */
+int gateway_tcp_configure(
+    struct gateway *gw, const struct agentd_config *cfg, char **cause);
+/* gateway.c */
 struct ratelimit *gateway_ratelimit(struct gateway *gw);
 
 /* gateway-remote.c */

@@ -188,35 +188,81 @@ handle_token_revoke(struct api_request *req, struct api_response *resp)
 	api_json(resp, 200, store_token_to_json(&t));
 }
 
+/*
+ * The status filter: a status ("429"), a class ("4xx") or "denied"
+ * (401, 403 and 429: what the gateway refused).
+ */
+static int
+audit_status(const char *s, struct audit_filter *f)
+{
+	char *end;
+	long v;
+
+	if (strcmp(s, "denied") == 0) {
+		f->denied = 1;
+		return 0;
+	}
+	if (s[0] >= '1' && s[0] <= '5' && strcmp(s + 1, "xx") == 0) {
+		f->status_min = (s[0] - '0') * 100;
+		f->status_max = f->status_min + 99;
+		return 0;
+	}
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 100 || v > 599)
+		return -1;
+	f->status_min = f->status_max = (int)v;
+	return 0;
+}
+
+/* Parses time parameter KEY into *OUT, if given; -1 after a 400. */
+static int
+audit_time(struct api_request *req, const char *key, int64_t *out,
+    struct api_response *resp)
+{
+	const char *v = api_param(req, key);
+	char *cause = NULL;
+
+	if (v == NULL || util_parse_time(v, req->ad->tz, out, &cause) == 0)
+		return 0;
+	api_error(resp, 400, key, "%s: %s", key, cause);
+	free(cause);
+	return -1;
+}
+
 void
 handle_audit_list(struct api_request *req, struct api_response *resp)
 {
-	static const char *const allowed[] = { "since", "principal", "job",
-		"status", "limit", NULL };
+	static const char *const allowed[] = { "since", "until", "principal",
+		"job", "status", "limit", NULL };
 	struct audit_filter f;
-	const char *since;
-	char *cause = NULL;
-	int64_t status = 0, limit = 100;
+	const char *status;
+	int64_t limit = 100;
 	cJSON *out = NULL;
 
 	if (!req->principal.admin) {
 		api_error(resp, 403, NULL, "the audit log is for admins");
 		return;
 	}
-	if (api_params_check(req, allowed, resp) == -1 ||
-	    api_param_int(req, "status", 100, 599, &status, resp) == -1 ||
-	    api_param_int(req, "limit", 1, 10000, &limit, resp) == -1)
-		return;
 	memset(&f, 0, sizeof f);
-	if ((since = api_param(req, "since")) != NULL &&
-	    util_parse_time(since, req->ad->tz, &f.since, &cause) == -1) {
-		api_error(resp, 400, "since", "since: %s", cause);
-		free(cause);
+	if (api_params_check(req, allowed, resp) == -1 ||
+	    api_param_int(req, "limit", 1, 10000, &limit, resp) == -1 ||
+	    audit_time(req, "since", &f.since, resp) == -1 ||
+	    audit_time(req, "until", &f.until, resp) == -1)
+		return;
+	if ((status = api_param(req, "status")) != NULL &&
+	    audit_status(status, &f) == -1) {
+		api_error(resp, 400, "status",
+		    "status: expected a status from 100 to 599, a class "
+		    "such as 4xx, or denied; not \"%s\"",
+		    status);
+		return;
+	}
+	if (f.until != 0 && f.until <= f.since) {
+		api_error(resp, 400, "until", "until must be after since");
 		return;
 	}
 	f.principal = api_param(req, "principal");
 	f.job = api_param(req, "job");
-	f.status = (int)status;
 	f.limit = (int)limit;
 	if (store_audit_list(req->ad->store, &f, &out) == -1) {
 		api_error(resp, 500, NULL, "cannot read the audit log");

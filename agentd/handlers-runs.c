@@ -34,9 +34,7 @@ handle_runs_list(struct api_request *req, struct api_response *resp)
 	struct run_filter f;
 	struct agentd_error err;
 	const char *job, *state;
-	cJSON *out = NULL;
 	int64_t limit = 50, before = 0;
-	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.state = -1;
@@ -64,8 +62,14 @@ handle_runs_list(struct api_request *req, struct api_response *resp)
 		}
 	}
 	memset(&err, 0, sizeof err);
-	rc = ops_run_list(req->ad, &req->principal, &f, &out, &err);
-	api_ops_result(resp, rc, 200, out, &err);
+	/* Printed without a cJSON tree: the read dashboards poll. */
+	if (ops_run_list_text(req->ad, &req->principal, &f, &resp->text,
+	        &resp->text_len, &err) == -1) {
+		api_agentd_error(resp, &err);
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/json; charset=utf-8";
 }
 
 void

@@ -4,7 +4,7 @@
  * curlloop.c, on the event loop, with no child process. The response body
  * goes to the run's log through output.c exactly as a command's stdout
  * would (same cap); transport errors go to its stderr stream. The request
- * is hardened (curlloop_harden): only http and https, no proxy, no Unix
+ * is hardened (curlloop_easy): only http and https, no proxy, no Unix
  * socket, so an owner cannot reach the daemon's own API socket with the
  * daemon's identity.
  */
@@ -108,10 +108,6 @@ httpjob_start(struct agentd *ad, const struct job *job, int64_t run_id,
 	int64_t timeout;
 	size_t i;
 
-	if (ad->curl == NULL) {
-		*cause = xstrdup("libcurl is not available in this daemon");
-		return NULL;
-	}
 	hj = xcalloc(1, sizeof *hj);
 	hj->ad = ad;
 	hj->done = done;
@@ -122,9 +118,8 @@ httpjob_start(struct agentd *ad, const struct job *job, int64_t run_id,
 	free(path);
 	if (hj->out == NULL)
 		goto fail;
-	if ((hj->easy = curl_easy_init()) == NULL ||
-	    curlloop_harden(hj->easy) == -1) {
-		*cause = xstrdup("cannot set up a libcurl request");
+	if ((hj->easy = curlloop_easy(ad->curl)) == NULL) {
+		*cause = xstrdup("libcurl is not available in this daemon");
 		goto fail;
 	}
 	curl_easy_setopt(hj->easy, CURLOPT_URL, job->http.url);

@@ -241,14 +241,9 @@ http_start(struct delivery *dv)
 {
 	struct agentd *ad = dv->nf->ad;
 
-	if (ad->curl == NULL) {
-		delivery_end(dv, 0, -1, "libcurl is not available");
-		return -1;
-	}
 	dv->errbuf[0] = '\0';
-	if ((dv->easy = curl_easy_init()) == NULL ||
-	    curlloop_harden(dv->easy) == -1) {
-		delivery_end(dv, 0, -1, "cannot set up a libcurl request");
+	if ((dv->easy = curlloop_easy(ad->curl)) == NULL) {
+		delivery_end(dv, 0, -1, "libcurl is not available");
 		return -1;
 	}
 	curl_easy_setopt(dv->easy, CURLOPT_URL, dv->url);

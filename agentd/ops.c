@@ -732,6 +732,23 @@ ops_run_list(struct agentd *ad, const struct principal *p,
 }
 
 int
+ops_run_list_text(struct agentd *ad, const struct principal *p,
+    const struct run_filter *f, char **text, size_t *len,
+    struct agentd_error *err)
+{
+	struct run_filter rf = *f;
+
+	rf.owner = p->uid;
+	rf.any_owner = p->admin;
+	if (store_run_list_text(ad->store, &rf, text, len) == -1) {
+		agentd_error_set(
+		    err, AGENTD_INTERNAL, NULL, "cannot list runs");
+		return -1;
+	}
+	return 0;
+}
+
+int
 ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
     cJSON **out, struct agentd_error *err)
 {

@@ -72,6 +72,8 @@ struct agentd_config {
 	size_t nlisteners;
 	struct jwt_conf jwt;
 	struct rate_conf rates[RATE_NBUCKETS];
+	/* Unix socket peers uid 0 and the daemon's uid skip the buckets. */
+	int exempt_local_root;
 };
 
 /* config.c */
@@ -166,14 +168,15 @@ struct audit_row {
 
 struct audit_filter {
 	int64_t since;
+	int64_t until; /* records before this time; 0 = no bound */
 	const char *principal;
 	const char *job;
-	int status; /* 0 = any */
+	int status_min; /* statuses from MIN to MAX; 0 = any */
+	int status_max;
+	int denied; /* only refusals: 401, 403 and 429 */
 	int limit;
 };
 
-/* Creates the tables when missing; 0 or -1. */
-int store_auth_init(struct store *st);
 int store_token_insert(struct store *st, struct token_row *t);
 /* The token with PREFIX; -1 with errno ENOENT when none. */
 int store_token_find(struct store *st, const char *prefix, struct token_row *t);

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The remote-control tables: API tokens (only their SHA-256 is kept, with
- * a short prefix to find the row) and the audit log. They are created
- * here when missing rather than by a numbered migration, so the remote
- * side can be added to a database of any schema version. Statements are
+ * a short prefix to find the row) and the audit log, both made by the
+ * store's numbered migrations (store-sql.c). Statements are
  * prepared per call: none of them is on a hot path but the token lookup,
  * and that one is a single indexed row.
  */
@@ -27,18 +26,6 @@
 	"id, prefix, hash, owner, name, scopes, created_at, expires_at,"       \
 	" revoked_at, last_used_at"
 
-static const char store_auth_schema[] =
-    "CREATE TABLE IF NOT EXISTS api_tokens (id INTEGER PRIMARY KEY,"
-    " prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL,"
-    " owner INTEGER NOT NULL, name TEXT NOT NULL, scopes INTEGER NOT NULL,"
-    " created_at INTEGER NOT NULL, expires_at INTEGER,"
-    " revoked_at INTEGER, last_used_at INTEGER);"
-    "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY,"
-    " at INTEGER NOT NULL, principal TEXT NOT NULL, source TEXT NOT NULL,"
-    " method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL,"
-    " job TEXT, run INTEGER);"
-    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at);";
-
 static sqlite3_stmt *
 store_auth_prepare(struct store *st, const char *sql)
 {
@@ -60,20 +47,6 @@ store_auth_done(struct store *st, sqlite3_stmt *s)
 
 	sqlite3_finalize(s);
 	return rc;
-}
-
-int
-store_auth_init(struct store *st)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, store_auth_schema, NULL, NULL, &msg) !=
-	    SQLITE_OK) {
-		log_warnx("store: cannot create the token tables: %s", msg);
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -288,7 +261,10 @@ store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
 	s = store_auth_prepare(st,
 	    "SELECT id, at, principal, source, method, path, status, job, run"
 	    " FROM audit WHERE at >= ?1 AND (?2 IS NULL OR principal = ?2)"
-	    " AND (?3 IS NULL OR job = ?3) AND (?4 = 0 OR status = ?4)"
+	    " AND (?3 IS NULL OR job = ?3)"
+	    " AND (?4 = 0 OR status BETWEEN ?4 AND ?6)"
+	    " AND (?7 = 0 OR at < ?7)"
+	    " AND (?8 = 0 OR status IN (401, 403, 429))"
 	    " ORDER BY id DESC LIMIT ?5");
 	if (s == NULL)
 		return -1;
@@ -297,8 +273,11 @@ store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
 		store_bind_text(s, 2, f->principal);
 	if (f->job != NULL)
 		store_bind_text(s, 3, f->job);
-	sqlite3_bind_int(s, 4, f->status);
+	sqlite3_bind_int(s, 4, f->status_min);
 	sqlite3_bind_int(s, 5, f->limit > 0 ? f->limit : 100);
+	sqlite3_bind_int(s, 6, f->status_max);
+	sqlite3_bind_int64(s, 7, f->until);
+	sqlite3_bind_int(s, 8, f->denied);
 	*out = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(*out, "records");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -8,6 +8,16 @@
  * CACHE_SLOTS jobs, so memory stays flat with 100,000 jobs, and it is
  * dropped for a job whenever the store writes it and wholly on a rollback,
  * so it never shows what the database does not hold.
+ *
+ * Beside it, the JSON text of recently listed runs that are over: a
+ * finished run does not change, and printing twenty of them through cJSON
+ * was most of the cost of GET /runs. Slots are direct-mapped by run id
+ * (ids grow by one, so the latest RUNTEXT_SLOTS runs never collide), each
+ * dropped when the store writes or deletes that run, all on a rollback.
+ *
+ * And the last few whole listings (`cronq top` and dashboards ask for the
+ * same page every second), each valid while no run has been written since:
+ * every run write bumps a generation that a listing must match.
  */
 #include "config.h"
 
@@ -21,17 +31,40 @@
 #include "xmalloc.h"
 
 #define CACHE_SLOTS 64
+#define RUNTEXT_SLOTS 512
+#define LIST_SLOTS 8
 
 struct cache_slot {
 	struct job *job; /* NULL: free */
 	char *text;      /* job_to_json(job, 0) without its final '}' */
 	size_t textlen;
-	uint64_t used; /* the tick of the last hit, for eviction */
+	uint64_t used;     /* the tick of the last hit, for eviction */
+	int last_state;    /* last_run below: 0 unknown, 1 none, 2 known */
+	uint64_t last_gen; /* ... as of this run generation */
+	struct run last_run;
+};
+
+struct runtext_slot {
+	int64_t id; /* 0: free */
+	char *text; /* ops_run_to_json(run), printed */
+	size_t len;
+};
+
+struct list_slot {
+	char *text; /* NULL: free */
+	size_t len;
+	struct run_filter f; /* f.job points at job */
+	char job[CQ_NAME_MAX + 1];
+	uint64_t gen;
+	uint64_t used;
 };
 
 struct store_cache {
 	struct cache_slot slots[CACHE_SLOTS];
 	uint64_t tick;
+	struct runtext_slot runs[RUNTEXT_SLOTS];
+	struct list_slot lists[LIST_SLOTS];
+	uint64_t runs_gen; /* bumped by every write of a run */
 };
 
 static void
@@ -67,6 +100,15 @@ store_cache_clear(struct store *st)
 		return;
 	for (i = 0; i < CACHE_SLOTS; i++)
 		slot_clear(&st->cache->slots[i]);
+	for (i = 0; i < LIST_SLOTS; i++) {
+		free(st->cache->lists[i].text);
+		memset(&st->cache->lists[i], 0, sizeof st->cache->lists[i]);
+	}
+	for (i = 0; i < RUNTEXT_SLOTS; i++) {
+		free(st->cache->runs[i].text);
+		memset(&st->cache->runs[i], 0, sizeof st->cache->runs[i]);
+	}
+	st->cache->runs_gen++;
 }
 
 void
@@ -204,4 +246,143 @@ store_job_text(struct store *st, uid_t owner, const char *name, int64_t *id,
 	*text = sl->text;
 	*len = sl->textlen;
 	return 0;
+}
+
+static struct runtext_slot *
+runtext_slot(struct store_cache *c, int64_t id)
+{
+	return &c->runs[(uint64_t)id % RUNTEXT_SLOTS];
+}
+
+const char *
+store_runtext_get(struct store *st, int64_t id, size_t *len)
+{
+	struct runtext_slot *sl;
+
+	if (st->cache == NULL)
+		return NULL;
+	sl = runtext_slot(st->cache, id);
+	if (sl->id != id)
+		return NULL;
+	*len = sl->len;
+	return sl->text;
+}
+
+void
+store_runtext_put(struct store *st, int64_t id, char *text, size_t len)
+{
+	struct runtext_slot *sl;
+
+	sl = runtext_slot(cache_get(st), id);
+	free(sl->text);
+	sl->id = id;
+	sl->text = text;
+	sl->len = len;
+}
+
+void
+store_runtext_forget(struct store *st, int64_t id)
+{
+	struct runtext_slot *sl;
+
+	if (st->cache == NULL)
+		return;
+	st->cache->runs_gen++;
+	sl = runtext_slot(st->cache, id);
+	if (sl->id != id)
+		return;
+	free(sl->text);
+	memset(sl, 0, sizeof *sl);
+}
+
+static int
+filter_equal(const struct run_filter *a, const struct run_filter *b)
+{
+	if ((a->job == NULL) != (b->job == NULL) ||
+	    (a->job != NULL && strcmp(a->job, b->job) != 0))
+		return 0;
+	return a->job_id == b->job_id && a->state == b->state &&
+	    a->limit == b->limit && a->before == b->before &&
+	    a->owner == b->owner && a->any_owner == b->any_owner;
+}
+
+const char *
+store_runlist_get(struct store *st, const struct run_filter *f, size_t *len)
+{
+	struct store_cache *c = st->cache;
+	struct list_slot *sl;
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < LIST_SLOTS; i++) {
+		sl = &c->lists[i];
+		if (sl->text != NULL && sl->gen == c->runs_gen &&
+		    filter_equal(&sl->f, f)) {
+			sl->used = ++c->tick;
+			*len = sl->len;
+			return sl->text;
+		}
+	}
+	return NULL;
+}
+
+void
+store_runlist_put(
+    struct store *st, const struct run_filter *f, const char *text, size_t len)
+{
+	struct store_cache *c = cache_get(st);
+	struct list_slot *sl = &c->lists[0];
+	size_t i;
+
+	if (f->job != NULL && strlen(f->job) > CQ_NAME_MAX)
+		return;
+	for (i = 0; i < LIST_SLOTS; i++) {
+		if (c->lists[i].text == NULL ||
+		    c->lists[i].gen != c->runs_gen) {
+			sl = &c->lists[i];
+			break;
+		}
+		if (c->lists[i].used < sl->used)
+			sl = &c->lists[i];
+	}
+	free(sl->text);
+	sl->text = xmalloc(len);
+	memcpy(sl->text, text, len);
+	sl->len = len;
+	sl->f = *f;
+	if (f->job != NULL) {
+		strlcpy(sl->job, f->job, sizeof sl->job);
+		sl->f.job = sl->job;
+	}
+	sl->gen = c->runs_gen;
+	sl->used = ++c->tick;
+}
+
+int
+store_cache_last_run(struct store *st, int64_t job_id, struct run *run)
+{
+	struct cache_slot *sl;
+
+	if ((sl = cache_find_id(st, job_id)) == NULL ||
+	    sl->last_gen != st->cache->runs_gen || sl->last_state == 0)
+		return 0;
+	if (sl->last_state == 1)
+		return -1;
+	*run = sl->last_run;
+	return 1;
+}
+
+void
+store_cache_last_run_put(
+    struct store *st, int64_t job_id, const struct run *run)
+{
+	struct cache_slot *sl;
+
+	if ((sl = cache_find_id(st, job_id)) == NULL)
+		return;
+	sl->last_gen = st->cache->runs_gen;
+	sl->last_state = run != NULL ? 2 : 1;
+	if (run != NULL)
+		sl->last_run = *run;
 }

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 
 #include "agentd.h"
+#include "log.h"
 #include "store-sql.h"
 #include "xmalloc.h"
 
@@ -101,6 +103,8 @@ run_insert(struct store *st, struct run *run)
 	if (store_step_done(st, s) == -1)
 		return -1;
 	run->id = sqlite3_last_insert_rowid(st->db);
+	/* Without AUTOINCREMENT a pruned highest id comes back. */
+	store_runtext_forget(st, run->id);
 	if (run->first_run_id == 0) {
 		run->first_run_id = run->id;
 		return store_run_update(st, run);
@@ -125,6 +129,7 @@ store_run_update(struct store *st, const struct run *run)
 		return -1;
 	if ((s = store_stmt(st, STMT_RUN_UPDATE)) == NULL)
 		return -1;
+	store_runtext_forget(st, run->id);
 	bind_run(s, run);
 	return store_step_done(st, s);
 }
@@ -171,15 +176,16 @@ run_collect(sqlite3_stmt *s, struct run **runs, size_t *nruns)
 	return 0;
 }
 
-int
-store_run_list(struct store *st, const struct run_filter *f, struct run **runs,
-    size_t *nruns)
+/* The statement of store_run_list with F bound, or NULL. */
+static sqlite3_stmt *
+run_list_stmt(
+    struct store *st, enum store_stmt which, const struct run_filter *f)
 {
 	sqlite3_stmt *s;
 	int limit;
 
-	if ((s = store_stmt(st, STMT_RUN_LIST)) == NULL)
-		return -1;
+	if ((s = store_stmt(st, which)) == NULL)
+		return NULL;
 	if (f->job != NULL)
 		store_bind_text(s, 1, f->job);
 	sqlite3_bind_int64(s, 2, f->job_id);
@@ -190,7 +196,108 @@ store_run_list(struct store *st, const struct run_filter *f, struct run **runs,
 	sqlite3_bind_int64(s, 6, f->owner);
 	limit = f->limit <= 0 ? 50 : f->limit > 1000 ? 1000 : f->limit;
 	sqlite3_bind_int(s, 7, limit);
+	return s;
+}
+
+int
+store_run_list(struct store *st, const struct run_filter *f, struct run **runs,
+    size_t *nruns)
+{
+	sqlite3_stmt *s;
+
+	if ((s = run_list_stmt(st, STMT_RUN_LIST, f)) == NULL)
+		return -1;
 	return run_collect(s, runs, nruns);
+}
+
+static void
+text_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		while (*len + n + 1 > *cap)
+			*cap *= 2;
+		*buf = xreallocarray(*buf, 1, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/*
+ * Appends run ID printed to the buffer: from the cache when it is over
+ * and was printed before, else loaded and printed (and kept if over).
+ */
+static int
+run_text_append(
+    struct store *st, int64_t id, char **buf, size_t *n, size_t *cap)
+{
+	const char *t;
+	struct run r;
+	size_t tlen;
+	cJSON *o;
+	char *p;
+
+	if ((t = store_runtext_get(st, id, &tlen)) != NULL) {
+		text_append(buf, n, cap, t, tlen);
+		return 0;
+	}
+	if (run_load_one(st, STMT_RUN_LOAD, id, &r) == -1)
+		return -1;
+	o = ops_run_to_json(&r);
+	p = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (p == NULL)
+		fatalx("store: out of memory printing a run");
+	tlen = strlen(p);
+	text_append(buf, n, cap, p, tlen);
+	if (run_state_final(r.state))
+		store_runtext_put(st, r.id, p, tlen);
+	else
+		free(p);
+	return 0;
+}
+
+int
+store_run_list_text(
+    struct store *st, const struct run_filter *f, char **text, size_t *len)
+{
+	static const char head[] = "{\"runs\":[", tail[] = "]}\n";
+	int64_t ids[1000];
+	sqlite3_stmt *s;
+	size_t cap = 8192, n = 0, nids = 0, i;
+	const char *t;
+	char *buf;
+
+	if ((t = store_runlist_get(st, f, &n)) != NULL) {
+		*text = xmalloc(n + 1);
+		memcpy(*text, t, n);
+		(*text)[n] = '\0';
+		*len = n;
+		return 0;
+	}
+	/* The ids first, then each run: most come from the cache, so only
+	 * the missing ones are read in full. */
+	if ((s = run_list_stmt(st, STMT_RUN_LIST_IDS, f)) == NULL)
+		return -1;
+	while (
+	    nids < sizeof ids / sizeof ids[0] && sqlite3_step(s) == SQLITE_ROW)
+		ids[nids++] = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	buf = xmalloc(cap);
+	text_append(&buf, &n, &cap, head, sizeof head - 1);
+	for (i = 0; i < nids; i++) {
+		if (i > 0)
+			text_append(&buf, &n, &cap, ",", 1);
+		if (run_text_append(st, ids[i], &buf, &n, &cap) == -1) {
+			free(buf);
+			return -1;
+		}
+	}
+	text_append(&buf, &n, &cap, tail, sizeof tail - 1);
+	store_runlist_put(st, f, buf, n);
+	*text = buf;
+	*len = n;
+	return 0;
 }
 
 int
@@ -279,7 +386,20 @@ store_run_inflight_jobs(struct store *st, int64_t **job_ids, size_t *n)
 int
 store_run_last(struct store *st, int64_t job_id, struct run *run)
 {
-	return run_load_one(st, STMT_RUN_LAST, job_id, run);
+	switch (store_cache_last_run(st, job_id, run)) {
+	case 1:
+		return 0;
+	case -1:
+		errno = ENOENT;
+		return -1;
+	}
+	if (run_load_one(st, STMT_RUN_LAST, job_id, run) == -1) {
+		if (errno == ENOENT)
+			store_cache_last_run_put(st, job_id, NULL);
+		return -1;
+	}
+	store_cache_last_run_put(st, job_id, run);
+	return 0;
 }
 
 static int
@@ -441,6 +561,7 @@ store_prune(struct store *st, int64_t before, int keep,
 		if ((del = store_stmt(st, STMT_PRUNE_RUN)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(del, 1, ids[i]);
+		store_runtext_forget(st, ids[i]);
 		if (store_step_done(st, del) == -1)
 			goto fail;
 		if (cb != NULL)

@@ -53,6 +53,23 @@ const char *const store_migrations[] = {
 	"ALTER TABLE runs ADD COLUMN cpu_usec INTEGER;"
 	"ALTER TABLE runs ADD COLUMN peak_memory INTEGER;",
 	/*
+	 * Remote control (store-auth.c): API tokens, of which only a hash
+	 * is kept, and the audit log. Daemons before this migration made
+	 * these two tables outside the sequence, at version 3: hence IF NOT
+	 * EXISTS, so their rows are kept as they are.
+	 */
+	"CREATE TABLE IF NOT EXISTS api_tokens (id INTEGER PRIMARY KEY,"
+	" prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL,"
+	" owner INTEGER NOT NULL, name TEXT NOT NULL, scopes INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL, expires_at INTEGER,"
+	" revoked_at INTEGER, last_used_at INTEGER);"
+	"CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL, principal TEXT NOT NULL, source TEXT NOT NULL,"
+	" method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL,"
+	" job TEXT, run INTEGER);"
+	"CREATE INDEX IF NOT EXISTS audit_at ON audit (at);"
+	"CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, at);",
+	/*
 	 * When the broker confirmed a run's message (queue_amqp.c); 0 = not
 	 * yet. Runs marked the old way, in their message, move over.
 	 */
@@ -124,11 +141,12 @@ const char *const store_sql[STMT_COUNT] = {
 	    " boot_id = ?23, message = ?24, cpu_usec = ?25,"
 	    " peak_memory = ?26, published_at = ?27 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
-	[STMT_RUN_LIST] =
-	    "SELECT " RUN_COLS " FROM runs"
-	    " WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"
-	    " AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"
-	    " AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7",
+#define RUN_LIST_WHERE                                                         \
+	" WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"          \
+	" AND (?3 IS NULL OR state = ?3) AND (?4 = 0 OR id < ?4)"              \
+	" AND (?5 OR owner = ?6) ORDER BY id DESC LIMIT ?7"
+	[STMT_RUN_LIST] = "SELECT " RUN_COLS " FROM runs" RUN_LIST_WHERE,
+	[STMT_RUN_LIST_IDS] = "SELECT id FROM runs" RUN_LIST_WHERE,
 	[STMT_RUN_LIST_STATE] = "SELECT " RUN_COLS " FROM runs"
 	                        " WHERE state = ?1 ORDER BY id",
 	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",

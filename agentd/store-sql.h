@@ -30,6 +30,7 @@ enum store_stmt {
 	STMT_RUN_UPDATE,
 	STMT_RUN_LOAD,
 	STMT_RUN_LIST,
+	STMT_RUN_LIST_IDS,
 	STMT_RUN_LIST_STATE,
 	STMT_RUN_COUNT_STATE,
 	STMT_RUN_LAST,
@@ -49,6 +50,9 @@ enum store_stmt {
 extern const char *const store_sql[STMT_COUNT];
 extern const char *const store_migrations[];
 extern const size_t store_nmigrations;
+
+struct run;
+struct run_filter;
 
 struct store {
 	sqlite3 *db;
@@ -72,7 +76,33 @@ const char *store_col_text(sqlite3_stmt *s, int i);
  * caller's copy or NULL on a miss; add keeps a copy of JOB; forget and
  * clear drop what a write or a rollback made stale.
  */
+/*
+ * The printed JSON of finished runs (store-cache.c). get returns the text
+ * kept for run ID (not NUL-terminated beyond LEN; valid until the next
+ * store call) or NULL; put takes TEXT over; forget drops what a write of
+ * run ID made stale.
+ */
+const char *store_runtext_get(struct store *st, int64_t id, size_t *len);
+void store_runtext_put(struct store *st, int64_t id, char *text, size_t len);
+void store_runtext_forget(struct store *st, int64_t id);
+/*
+ * Whole listings of store_run_list_text: get returns the text printed for
+ * filter F if no run was written since, or NULL; put keeps a copy.
+ */
+const char *store_runlist_get(
+    struct store *st, const struct run_filter *f, size_t *len);
+void store_runlist_put(
+    struct store *st, const struct run_filter *f, const char *text, size_t len);
+
 struct job *store_cache_by_id(struct store *st, int64_t id);
+/*
+ * The last run of cached job JOB_ID as of the latest run write: 1 with
+ * *RUN filled, -1 if it has none, 0 if not known. put records it (RUN
+ * NULL: none).
+ */
+int store_cache_last_run(struct store *st, int64_t job_id, struct run *run);
+void store_cache_last_run_put(
+    struct store *st, int64_t job_id, const struct run *run);
 struct job *store_cache_by_name(
     struct store *st, uid_t owner, const char *name);
 void store_cache_add(struct store *st, const struct job *job);

@@ -25,8 +25,8 @@ const struct cli_cmd cmd_token = { "token",
 	"manage API tokens for --host (scopes: read,trigger,write,admin)",
 	cmd_token_exec };
 const struct cli_cmd cmd_audit = { "audit",
-	"audit [--since TIME] [--job JOB] [--principal WHO] [--status N] "
-	"[--limit N]",
+	"audit [--since TIME] [--until TIME] [--job JOB] [--principal WHO] "
+	"[--status N|Nxx|denied] [--limit N]",
 	"show the audit log of changes and refused requests (admins)",
 	cmd_audit_exec };
 
@@ -259,20 +259,21 @@ cmd_audit_exec(const struct cli_opts *opts, int argc, char **argv)
 		{ "principal", required_argument, NULL, 'p' },
 		{ "status", required_argument, NULL, 'S' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "until", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *v[5] = { NULL, NULL, NULL, NULL, NULL };
-	static const char *const keys[5] = { "since", "job", "principal",
-		"status", "limit" };
+	const char *v[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	static const char *const keys[6] = { "since", "job", "principal",
+		"status", "limit", "until" };
 	struct client *c;
 	cJSON *resp;
 	char *path;
 	int ch, rc, i;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:j:p:S:n:h", longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(
+	            argc, argv, ":s:j:p:S:n:u:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			v[0] = optarg;
@@ -289,6 +290,9 @@ cmd_audit_exec(const struct cli_opts *opts, int argc, char **argv)
 		case 'n':
 			v[4] = optarg;
 			break;
+		case 'u':
+			v[5] = optarg;
+			break;
 		case 'h':
 			return print_usage(&cmd_audit);
 		default:
@@ -299,7 +303,7 @@ cmd_audit_exec(const struct cli_opts *opts, int argc, char **argv)
 		return cli_usage(
 		    &cmd_audit, "unexpected argument \"%s\"", argv[optind]);
 	path = xstrdup("/audit");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		audit_param(&path, keys[i], v[i]);
 	if ((c = cli_connect(opts, &rc)) == NULL) {
 		free(path);

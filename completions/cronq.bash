@@ -90,9 +90,10 @@ _cronq()
 	audit)
 		case $prev in
 		--job) COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur")); return ;;
-		--since | --principal | --status | --limit) return ;;
+		--status) COMPREPLY=($(compgen -W "denied 2xx 4xx 5xx 401 403 429" -- "$cur")); return ;;
+		--since | --until | --principal | --limit) return ;;
 		esac
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--since --job --principal --status --limit --help" -- "$cur"))
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--since --until --job --principal --status --limit --help" -- "$cur"))
 		;;
 	trigger)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--wait --help" -- "$cur")) ||

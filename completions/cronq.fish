@@ -52,7 +52,8 @@ complete -c cronq -n "__fish_seen_subcommand_from create" -l name -x -d 'A name 
 complete -c cronq -n "__fish_seen_subcommand_from audit" -l since -x -d 'Records from this time'
 complete -c cronq -n "__fish_seen_subcommand_from audit" -l job -x -a '(__cronq_jobs)' -d 'Records of a job'
 complete -c cronq -n "__fish_seen_subcommand_from audit" -l principal -x -d 'token:ID, uid:N, jwt:SUB'
-complete -c cronq -n "__fish_seen_subcommand_from audit" -l status -x -d 'HTTP status'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l until -x -d 'Records before this time'
+complete -c cronq -n "__fish_seen_subcommand_from audit" -l status -x -a 'denied 2xx 4xx 5xx 401 403 429' -d 'Status, class or denied'
 complete -c cronq -n "__fish_seen_subcommand_from audit" -l limit -x -d 'At most N records'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a help -d 'Show a command\'s usage'
 

@@ -361,6 +361,36 @@ print([t["id"] for t in json.loads(sys.argv[1])["tokens"] if t["name"] == "ci"][
 	audit_has "r['status'] == 429 and r['source'] == '127.0.0.2'"
 }
 
+@test "rate limits: the Unix socket limits per peer uid; root is exempt by default" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	chmod 755 "$T"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
+	# Root: the trigger bucket (burst 3) does not apply.
+	for i in 1 2 3 4 5; do
+		local_api POST /jobs/no-such-job/trigger
+		[ "$code" = 404 ] || { echo "root try $i: $code $body"; false; }
+	done
+	# Another user draws from its own buckets, as a token would.
+	for i in 1 2 3 4; do
+		code=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		    curl -sS --unix-socket "$SOCK" -X POST -D "$T/nobody/h" \
+		    -o "$T/nobody/body" -w '%{http_code}' \
+		    http://cronq/api/v1/jobs/no-such-job/trigger)
+		body=$(cat "$T/nobody/body")
+		[ "$i" -eq 4 ] || [ "$code" = 404 ] || { echo "try $i: $code"; false; }
+	done
+	expect 429 rate_limited
+	ra=$(tr -d '\r' <"$T/nobody/h" | sed -n 's/^Retry-After: //Ip')
+	[ "$ra" -ge 1 ] && [ "$ra" -le 10 ]
+	# Reads are another bucket.
+	code=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    curl -sS --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' \
+	    http://cronq/api/v1/jobs)
+	[ "$code" = 200 ]
+	audit_has "r['status'] == 429 and r['principal'] == 'uid:65534' and r['source'] == 'unix'"
+}
+
 @test "audit: cronq audit filters by job and limit; only admins read it" {
 	cq --socket "$SOCK" audit --job bug26 --limit 2
 	assert_status 0
@@ -379,6 +409,46 @@ assert recs and all(r["job"] == "bug26" for r in recs), recs' "$output"
 	expect 403
 	remote GET '/audit?since=yesterday' "$(new_token read,admin)"
 	expect 400
+}
+
+@test "audit: filters by principal, denied, status class and time range" {
+	tok=$(new_token read)
+	local_api GET /tokens
+	id=$(jv "[t['id'] for t in d['tokens'] if t['prefix'] == '${tok:0:11}'][0]")
+	remote POST /jobs/report/pause "$tok"
+	expect 403
+	remote GET /jobs cq_not_a_token
+	expect 401
+	cq --socket "$SOCK" --json audit --principal "token:$id" --status denied
+	assert_status 0
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[1])["records"]
+assert len(recs) == 1 and recs[0]["status"] == 403, recs
+assert recs[0]["path"] == "/api/v1/jobs/report/pause", recs' "$output"
+	# Denied: 401, 403 and 429 only, from everyone.
+	cq --socket "$SOCK" --json audit --status denied --limit 1000
+	python3 -c '
+import json, sys
+recs = json.loads(sys.argv[1])["records"]
+st = {r["status"] for r in recs}
+assert st <= {401, 403, 429} and {401, 403} <= st, st' "$output"
+	local_api GET '/audit?status=2xx&limit=1000'
+	[ "$code" = 200 ]
+	[ "$(jv 'len(d["records"]) > 0 and all(200 <= r["status"] < 300 for r in d["records"])')" = true ]
+	# [since, until): an hour ago to an hour ahead holds it; a range
+	# that ends an hour ago holds nothing.
+	ago=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+	ahead=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+	cq --socket "$SOCK" --json audit --principal "token:$id" --since "$ago" --until "$ahead"
+	[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["records"]))' "$output")" = 1 ]
+	cq --socket "$SOCK" --json audit --principal "token:$id" --until "$ago"
+	[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["records"]))' "$output")" = 0 ]
+	local_api GET "/audit?since=$ahead&until=$ago"
+	expect 400
+	local_api GET '/audit?status=6xx'
+	expect 400
+	[[ "$(jv 'd["error"]["message"]')" == *"4xx, or denied"* ]]
 }
 
 @test "events: SSE over TLS with a token, reconnect with Last-Event-ID" {
@@ -653,4 +723,94 @@ jget() {
 	[ "$r1" = 200 ] || { cat "$T/body" "$T/es.out"; false; }
 	[ "$r2" = 401 ]
 	[ "$r3" = "401:JWT signature does not verify" ]
+}
+
+# served_cert: the serial and subject the TLS listener presents now.
+served_cert() {
+	openssl s_client -connect "127.0.0.1:$PORT" -servername 127.0.0.1 \
+	    </dev/null 2>/dev/null | openssl x509 -noout -serial -subject
+}
+
+cert_is() {
+	[ "$(served_cert)" = "$1" ]
+}
+
+refusals_over() {
+	[ "$(grep -c "listeners not changed" "$T/agentd.out")" -gt "$1" ]
+}
+
+# reload_until CMD...: sends SIGHUP, then waits (5 s at most) for CMD.
+reload_until() {
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "after SIGHUP, still not: $*" >&2
+	tail -5 "$T/agentd.out" >&2
+	return 1
+}
+
+@test "reload: SIGHUP rotates the certificate; a bad one or a taken port changes nothing" {
+	before=$(served_cert)
+	[[ "$before" == *"CN = 127.0.0.1"* ]]
+	# A new key and certificate from the same CA, written over the old.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout new.key -out new.csr -subj "/O=rotated/CN=127.0.0.1" \
+	    2>/dev/null
+	openssl x509 -req -in new.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out new.pem -days 2 -extfile ext.cnf 2>/dev/null
+	chmod 600 new.key
+	cp server.pem old.pem
+	cp -p server.key old.key
+	mv new.key server.key
+	mv new.pem server.pem
+	want=$(openssl x509 -in server.pem -noout -serial -subject)
+	reload_until cert_is "$want"
+	remote GET /healthz
+	[ "$code" = 200 ]
+	grep -q "port=$PORT tls=yes (files reloaded)" "$T/agentd.out"
+
+	# A key that is not the certificate's: refused, the new pair serves on.
+	cp -p server.key good.key
+	cp other.key server.key
+	chmod 600 server.key
+	reload_until grep -q "listeners not changed" "$T/agentd.out"
+	grep "listeners not changed" "$T/agentd.out" | tail -1 |
+	    grep -q "agentd.yaml:3:5: TLS refuses cert $T/server.pem with key $T/server.key"
+	[ "$(served_cert)" = "$want" ]
+	remote GET /healthz
+	[ "$code" = 200 ]
+	mv good.key server.key
+
+	# A listener added on a taken port: the whole change is refused.
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(30)' >taken.port &
+	holder=$!
+	for _ in $(seq 50); do [ -s taken.port ] && break; sleep 0.1; done
+	taken=$(cat taken.port)
+	cp agentd.yaml orig.yaml
+	printf '  - {address: 127.0.0.1, port: %s, insecure_http: true}\n' \
+	    "$taken" >listen.add
+	sed -i '/^listen:$/r listen.add' agentd.yaml
+	n=$(grep -c "listeners not changed" "$T/agentd.out")
+	reload_until refusals_over "$n"
+	grep "listeners not changed" "$T/agentd.out" | tail -1 |
+	    grep -q "agentd.yaml:3:5: cannot listen on 127.0.0.1 port $taken"
+	kill "$holder"
+	wait "$holder" || true
+	remote GET /healthz
+	[ "$code" = 200 ]
+
+	# Added on a free port it serves; taken out again it is gone.
+	extra=$(free_port)
+	sed -i "s/port: $taken,/port: $extra,/" agentd.yaml
+	reload_until curl -sf -o /dev/null "http://127.0.0.1:$extra/healthz"
+	cp orig.yaml agentd.yaml
+	reload_until grep -q "address=127.0.0.1 port=$extra removed" "$T/agentd.out"
+	run curl -sS -o /dev/null "http://127.0.0.1:$extra/healthz"
+	[ "$status" -ne 0 ]
+	remote GET /healthz
+	[ "$code" = 200 ]
 }

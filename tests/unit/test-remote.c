@@ -3,7 +3,8 @@
  * The remote-control parts that need no network: agentd.yaml (values,
  * refusals with file:line:column, a bad reload leaving the settings
  * alone), token buckets with injected time, and the token and audit
- * tables in a real SQLite file.
+ * tables in a real SQLite file, including one from before they were in
+ * the numbered migrations (tests/data/store-v3.sql).
  */
 #include "config.h"
 
@@ -19,9 +20,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "agentd.h"
 #include "remote.h"
+#include "store-sql.h"
 
 static char dir[] = "/tmp/cronq-test-remote.XXXXXX";
 
@@ -80,6 +83,7 @@ static void
 test_config_values(void **state)
 {
 	struct agentd ad;
+	struct agentd_config *defaults;
 	char text[1024];
 	const char *key;
 
@@ -94,6 +98,7 @@ test_config_values(void **state)
 	    "  - {address: 127.0.0.2, port: 8080, insecure_http: true}\n"
 	    "rate_limits:\n"
 	    "  trigger: {per_minute: 6, burst: 2}\n"
+	    "  exempt_local_root: false\n"
 	    "jobs_dir: /srv/cronq.d\n"
 	    "groups: {db-heavy: 2}\n"
 	    "queue: {backend: local}\n",
@@ -109,6 +114,10 @@ test_config_values(void **state)
 	assert_true(ad.config->rates[RATE_TRIGGER].burst == 2);
 	/* Untouched buckets keep their defaults. */
 	assert_true(ad.config->rates[RATE_READ].burst == 100);
+	assert_false(ad.config->exempt_local_root);
+	defaults = config_defaults();
+	assert_true(defaults->exempt_local_root);
+	config_free(defaults);
 	assert_false(ad.config->jwt.enabled);
 	assert_string_equal(ad.jobs_dir, "/srv/cronq.d");
 	free(ad.jobs_dir);
@@ -126,6 +135,8 @@ test_config_refusals(void **state)
 	agentd_init(&ad);
 	assert_cause(&ad, "max_running: four\n",
 	    "agentd.yaml:1:14: \"max_running\" must be a whole number");
+	assert_cause(&ad, "rate_limits: {exempt_local_root: 0}\n",
+	    "agentd.yaml:1:34: \"exempt_local_root\" must be true or false");
 	assert_cause(&ad,
 	    "listen:\n  - address: 10.0.0.1\n    port: 80\n"
 	    "    insecure_http: true\n",
@@ -198,6 +209,19 @@ test_ratelimit(void **state)
 	ratelimit_free(rl);
 }
 
+/* The number of audit records F selects. */
+static int
+audit_count(struct store *st, const struct audit_filter *f)
+{
+	cJSON *out;
+	int n;
+
+	assert_int_equal(store_audit_list(st, f, &out), 0);
+	n = cJSON_GetArraySize(cJSON_GetObjectItem(out, "records"));
+	cJSON_Delete(out);
+	return n;
+}
+
 static void
 test_store_tokens_audit(void **state)
 {
@@ -212,7 +236,6 @@ test_store_tokens_audit(void **state)
 	snprintf(path, sizeof path, "%s/cronq.db", dir);
 	st = store_open(path, &cause);
 	assert_non_null(st);
-	assert_int_equal(store_auth_init(st), 0);
 	memset(&t, 0, sizeof t);
 	strlcpy(t.prefix, "cq_abcdefgh", sizeof t.prefix);
 	memset(t.hash, 0x5a, sizeof t.hash);
@@ -251,11 +274,29 @@ test_store_tokens_audit(void **state)
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 2);
 	cJSON_Delete(out);
-	f.status = 429;
+	f.status_min = f.status_max = 429;
 	assert_int_equal(store_audit_list(st, &f, &out), 0);
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 1);
 	cJSON_Delete(out);
+	/* A class, "denied" and a time range [since, until). */
+	memset(&f, 0, sizeof f);
+	f.status_min = 200;
+	f.status_max = 299;
+	assert_int_equal(audit_count(st, &f), 2);
+	f.until = 30;
+	assert_int_equal(audit_count(st, &f), 1);
+	memset(&f, 0, sizeof f);
+	f.denied = 1;
+	assert_int_equal(audit_count(st, &f), 1);
+	f.since = 21;
+	assert_int_equal(audit_count(st, &f), 0);
+	memset(&f, 0, sizeof f);
+	f.principal = "token:2";
+	assert_int_equal(audit_count(st, &f), 0);
+	f.principal = "token:1";
+	f.job = "x";
+	assert_int_equal(audit_count(st, &f), 3);
 	assert_int_equal(store_audit_prune(st, 25), 2);
 	store_close(st);
 }
@@ -276,7 +317,6 @@ test_auth_tokens(void **state)
 	snprintf(path, sizeof path, "%s/auth.db", dir);
 	ad.store = store_open(path, &cause);
 	assert_non_null(ad.store);
-	assert_int_equal(store_auth_init(ad.store), 0);
 
 	memset(&t, 0, sizeof t);
 	auth_token_new(token, t.prefix, t.hash);
@@ -323,6 +363,119 @@ test_auth_tokens(void **state)
 	config_free(ad.config);
 }
 
+/* The text of FILE under the source tree (top_srcdir, else "."). */
+static char *
+read_source(const char *file)
+{
+	const char *top = getenv("top_srcdir");
+	char path[512], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof path, "%s/%s", top != NULL ? top : ".", file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		fail_msg("cannot read %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int64_t
+raw_int(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * A database left by a daemon of schema 3, whose token and audit tables
+ * were made outside the migrations, upgrades to the current schema with
+ * its rows intact and its token still good.
+ */
+static void
+test_store_upgrade_v3(void **state)
+{
+	struct agentd ad;
+	struct auth_result res;
+	struct audit_row a;
+	struct audit_filter f;
+	char path[256], *sql, *msg = NULL, *cause = NULL;
+	sqlite3 *db;
+	cJSON *out;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/v3.db", dir);
+	sql = read_source("tests/data/store-v3.sql");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("fixture: %s", msg);
+	sqlite3_close(db);
+	free(sql);
+	assert_int_equal(
+	    raw_int(path, "SELECT max(version) FROM schema_version"), 3);
+
+	agentd_init(&ad);
+	ad.config = config_defaults();
+	ad.store = store_open(path, &cause);
+	if (ad.store == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(
+	    store_schema_version(ad.store), (int)store_nmigrations);
+	assert_true(store_nmigrations >= 4);
+	/* The old rows: three audit records, the token, the job's run. */
+	memset(&f, 0, sizeof f);
+	assert_int_equal(store_audit_list(ad.store, &f, &out), 0);
+	assert_int_equal(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "records")), 3);
+	assert_string_equal(
+	    cJSON_GetObjectItem(
+	        cJSON_GetArrayItem(cJSON_GetObjectItem(out, "records"), 1),
+	        "job")
+	        ->valuestring,
+	    "nightly");
+	cJSON_Delete(out);
+	assert_int_equal(
+	    auth_check(&ad, "cq_3FDTWu5MztooWRRPvMn-Y1lh5xByvws-kn0DTTu7rPM",
+	        1796324400, &res, &cause),
+	    0);
+	assert_int_equal(res.uid, 0);
+	assert_int_equal(res.scopes, SCOPE_READ | SCOPE_TRIGGER);
+	/* New records go on after the old ones. */
+	memset(&a, 0, sizeof a);
+	a.at = 1796324500;
+	a.principal = "uid:0";
+	a.source = "unix";
+	a.method = "DELETE";
+	a.path = "/api/v1/jobs/nightly";
+	a.status = 200;
+	a.job = "nightly";
+	assert_int_equal(store_audit_add(ad.store, &a), 0);
+	store_close(ad.store);
+	config_free(ad.config);
+	assert_int_equal(raw_int(path, "SELECT max(id) FROM audit"), 4);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(raw_int(path,
+	                     "SELECT count(*) FROM sqlite_master WHERE "
+	                     "name = 'audit_principal'"),
+	    1);
+}
+
 int
 main(void)
 {
@@ -333,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_store_tokens_audit),
 		cmocka_unit_test(test_auth_tokens),
+		cmocka_unit_test(test_store_upgrade_v3),
 	};
 	char cmd[300];
 	int rc;
