@@ -5,7 +5,15 @@
  * run (message id = run id) with publisher confirms, and records what the
  * workers report on the reply queue, staying the one writer of the
  * database. While the broker is away runs stay queued in SQLite and go
- * out when it returns. The worker side is amqp-worker.c.
+ * out when it returns. The worker side is amqp-worker.c, the handling of
+ * the reply queue amqp-sched.c.
+ *
+ * Recovery, on start and after the broker returns, is the pending list:
+ * every queued run whose runs.published_at is 0 (committed, never
+ * confirmed) is published again under its run id; one marked published,
+ * or claimed by a worker meanwhile, is left to the broker. A copy too many
+ * is harmless: workers run a run only when the scheduler grants their
+ * claim, and it grants one claim per run.
  *
  * librabbitmq blocks, so its sockets sit in the daemon's epoll set and are
  * only read when readable, with zero timeouts; publishing waits for its
@@ -434,8 +442,11 @@ amqp_take(
 
 	if (aq == NULL || !aq->up)
 		return -1;
-	if (out_there(q->ad, run))
+	if (out_there(q->ad, run)) {
+		log_debug("amqp: run=%lld already out, left to the broker",
+		    (long long)run->id);
 		return 0;
+	}
 	/* Committed before it is published: a crash cannot orphan it. */
 	if (store_flush(q->ad->store) == -1)
 		return -1;
