@@ -75,6 +75,7 @@ struct run {
 	char message[256];
 	int64_t cpu_usec;    /* CPU time of the run's processes, 0 = null */
 	int64_t peak_memory; /* bytes (cgroup peak or max RSS), 0 = null */
+	int64_t published_at; /* amqp: when the broker confirmed it; 0 = not */
 };
 
 /* Filters for store_run_list / ops_run_list; zero/NULL = any. */
@@ -372,6 +373,13 @@ int store_run_list_text(
 int store_run_list_state(
     struct store *st, enum run_state state, struct run **runs, size_t *nruns);
 int store_run_count_state(struct store *st, enum run_state state);
+/*
+ * Runs out on worker agents (published or running) of JOB_ID, or of every
+ * job when 0; -1 on error.
+ */
+int store_run_count_inflight(struct store *st, int64_t job_id);
+/* The job id of each run out on a worker agent; caller frees *JOB_IDS. */
+int store_run_inflight_jobs(struct store *st, int64_t **job_ids, size_t *n);
 /* JOB_ID's queued, running and retrying runs, oldest first. */
 int store_run_list_active(
     struct store *st, int64_t job_id, struct run **runs, size_t *nruns);

@@ -7,6 +7,8 @@
 
 #include <sys/time.h>
 
+#include <time.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +180,8 @@ amqp_conn_publish(struct amqp_conn *a, const char *rkey, const char *msgid,
 	struct timeval tv = { AMQP_CONN_TIMEOUT, 0 };
 	amqp_frame_t f;
 	const amqp_basic_ack_t *ack;
+	struct timespec end, now;
+	long long left;
 	int rc;
 
 	memset(&props, 0, sizeof props);
@@ -195,7 +199,20 @@ amqp_conn_publish(struct amqp_conn *a, const char *rkey, const char *msgid,
 		return -1;
 	}
 	a->seq++;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += AMQP_CONN_TIMEOUT;
 	for (;;) {
+		/* Other frames do not extend the wait: one deadline. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec)) {
+			xasprintf(cause, "publish confirm: timed out");
+			return -1;
+		}
+		left = (end.tv_sec - now.tv_sec) * 1000000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000;
+		tv.tv_sec = left / 1000000;
+		tv.tv_usec = left % 1000000;
 		amqp_maybe_release_buffers(a->c);
 		rc = amqp_simple_wait_frame_noblock(a->c, &f, &tv);
 		if (rc != AMQP_STATUS_OK) {

@@ -31,11 +31,25 @@ struct amqp_suspect {
 	struct amqp_suspect *next;
 };
 
-/* A run this worker executes, and the delivery to acknowledge. */
+/*
+ * A run delivered to this worker, and the delivery to acknowledge. It
+ * starts only when the scheduler grants the claim ("go"), so a message
+ * published twice, or redelivered, never runs twice.
+ */
 struct amqp_wrun {
 	int64_t run_id;
 	uint64_t tag; /* 0: the delivery is gone with an old connection */
+	int started;
+	struct run run;  /* until started */
+	struct job *job; /* until started */
 	struct amqp_wrun *next;
+};
+
+/* A worker the scheduler heard from, and its control queue. */
+struct amqp_peer {
+	char host[64];
+	char ctl[256];
+	struct amqp_peer *next;
 };
 
 /* A report not yet confirmed by the broker (it was away). */
@@ -65,11 +79,13 @@ struct amqp_q {
 	char declared[32][160];
 	int ndeclared;
 	struct amqp_suspect *suspects;
+	struct amqp_peer *peers;
 
 	/* worker */
 	struct amqp_wrun *wruns;
 	struct amqp_outbox *outbox;
 	int64_t last_heartbeat_ms;
+	char ctl[256]; /* this worker's control queue: go, drop, stop */
 };
 
 /* queue_amqp.c */
@@ -81,6 +97,21 @@ void amqp_q_route(const struct queue_config *cfg, char *const *labels,
 cJSON *amqp_run_to_json(const struct run *run);
 /* Fills RUN from O (the fields a report carries); -1 if malformed. */
 int amqp_run_from_json(const cJSON *o, struct run *run);
+
+/* amqp-sched.c */
+/* One message on the reply queue: a claim, a state report, a heartbeat. */
+void amqp_sched_message(struct amqp_q *aq, const amqp_envelope_t *env);
+/*
+ * Once a second: a redelivered run whose worker stayed silent is lost (and
+ * retried by policy), or published again if it never started.
+ */
+void amqp_sched_tick(struct amqp_q *aq, int64_t now);
+/*
+ * Stops run ID, published or running on a worker: 0 when it is cancelled
+ * or its worker was told; -1 with errno ENOENT when it is not out there.
+ */
+int amqp_sched_cancel(struct amqp_q *aq, int64_t id, const char *why);
+void amqp_sched_free(struct amqp_q *aq);
 
 /* amqp-worker.c */
 /* After (re)connecting: declare and consume the worker's queues. */

@@ -3,17 +3,20 @@
  * The amqp queue backend, worker side: consume the work queues this
  * worker's labels qualify it for, run each run with the ordinary
  * supervisor (sandbox, timeouts, output capture), and report every state
- * change, with the output's tail at the end, on the reply queue. A
- * delivery is acknowledged only once its final report is confirmed, so a
- * worker that dies mid-run has its run redelivered; a redelivered run is
- * not run again here but announced to the scheduler, which knows whether
- * it finished and otherwise applies the job's retry policy.
+ * change, with the output's tail at the end, on the reply queue. Each
+ * delivery is first claimed from the scheduler (amqp-sched.c), which
+ * answers go or drop on this worker's control queue, so a run published
+ * twice or redelivered runs at most once. A delivery is acknowledged only
+ * once its final report is confirmed, so a worker that dies mid-run has
+ * its run redelivered; the scheduler then knows whether it finished and
+ * otherwise applies the job's retry policy.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +110,14 @@ amqp_worker_connected(struct amqp_q *aq, char **cause)
 	/* Deliveries of the old connection cannot be acknowledged now. */
 	for (w = aq->wruns; w != NULL; w = w->next)
 		w->tag = 0;
+	if (aq->ctl[0] == '\0')
+		snprintf(aq->ctl, sizeof aq->ctl, "%.120s.ctl.%.64s.%ld",
+		    aq->q->cfg.queue, aq->q->ad->host, (long)getpid());
+	/* Exclusive: it goes with this connection, and orders with it. */
+	if (amqp_conn_declare(&aq->sub, aq->ctl, 1, 0, NULL, NULL, cause) ==
+	        -1 ||
+	    amqp_conn_consume(&aq->sub, aq->ctl, 64, cause) == -1)
+		return -1;
 	while ((o = aq->outbox) != NULL) {
 		if (amqp_conn_publish(&aq->pub, aq->replies, o->msgid, "report",
 		        o->body, cause) == -1)
@@ -131,6 +142,85 @@ ack(struct amqp_q *aq, uint64_t tag)
 	}
 }
 
+static void
+wrun_free(struct amqp_wrun *w)
+{
+	job_free(w->job);
+	free(w);
+}
+
+/* Asks the scheduler for W's run; its answer comes on the control queue. */
+static void
+claim(struct amqp_q *aq, struct amqp_wrun *w, int redelivered)
+{
+	char msgid[32], *body;
+	cJSON *o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "claim");
+	cJSON_AddStringToObject(o, "host", aq->q->ad->host);
+	cJSON_AddStringToObject(o, "ctl", aq->ctl);
+	cJSON_AddNumberToObject(o, "run", (double)w->run_id);
+	cJSON_AddBoolToObject(o, "redelivered", redelivered);
+	body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	snprintf(msgid, sizeof msgid, "%lld.claim", (long long)w->run_id);
+	send_reply(aq, msgid, body);
+}
+
+/* The scheduler's answer or order (go, drop, stop) about one run. */
+static void
+order(struct amqp_q *aq, const amqp_envelope_t *env)
+{
+	struct agentd *ad = aq->q->ad;
+	struct amqp_wrun **pp, *w;
+	const cJSON *t, *e, *why;
+	struct job *job;
+	struct run run;
+	cJSON *msg;
+
+	msg = cJSON_ParseWithLength(
+	    env->message.body.bytes, env->message.body.len);
+	t = cJSON_GetObjectItemCaseSensitive(msg, "type");
+	e = cJSON_GetObjectItemCaseSensitive(msg, "run");
+	why = cJSON_GetObjectItemCaseSensitive(msg, "why");
+	ack(aq, env->delivery_tag);
+	if (!cJSON_IsString(t) || !cJSON_IsNumber(e) || !cJSON_IsString(why) ||
+	    (pp = wrun_find(aq, (int64_t)e->valuedouble)) == NULL) {
+		cJSON_Delete(msg);
+		return;
+	}
+	w = *pp;
+	if (strcmp(t->valuestring, "go") == 0 && !w->started) {
+		/*
+		 * Test only (tests/amqp/amqp.bats): die between the grant
+		 * and the start, the window a granted run can be lost in.
+		 */
+		if (getenv("CRONQ_TEST_CRASH_ON_GO") != NULL)
+			raise(SIGKILL);
+		/* Starting may end it at once (and free W): copy first. */
+		w->started = 1;
+		run = w->run;
+		job = w->job;
+		w->job = NULL;
+		supervisor_start_job(ad->sup, &run, job, agentd_now());
+		job_free(job);
+	} else if (strcmp(t->valuestring, "stop") == 0 && w->started) {
+		log_notice("amqp: the scheduler stops run=%lld: %s",
+		    (long long)w->run_id, why->valuestring);
+		supervisor_stop_run(ad->sup, w->run_id, why->valuestring);
+	} else if (!w->started &&
+	    (strcmp(t->valuestring, "drop") == 0 ||
+	        strcmp(t->valuestring, "stop") == 0)) {
+		log_notice("amqp: run=%lld not run here: %s",
+		    (long long)w->run_id, why->valuestring);
+		*pp = w->next;
+		ack(aq, w->tag);
+		wrun_free(w);
+	}
+	cJSON_Delete(msg);
+}
+
 void
 amqp_worker_delivery(struct amqp_q *aq, const amqp_envelope_t *env)
 {
@@ -139,9 +229,15 @@ amqp_worker_delivery(struct amqp_q *aq, const amqp_envelope_t *env)
 	struct job *job = NULL;
 	struct run run;
 	const char *field;
-	char *cause = NULL, *body, msgid[32];
-	cJSON *msg, *o;
+	char *cause = NULL;
+	cJSON *msg;
 
+	if (env->routing_key.len == strlen(aq->ctl) &&
+	    memcmp(env->routing_key.bytes, aq->ctl, env->routing_key.len) ==
+	        0) {
+		order(aq, env);
+		return;
+	}
 	msg = cJSON_ParseWithLength(
 	    env->message.body.bytes, env->message.body.len);
 	if (amqp_run_from_json(
@@ -159,35 +255,34 @@ amqp_worker_delivery(struct amqp_q *aq, const amqp_envelope_t *env)
 	job->id = run.job_id;
 	job->owner = run.owner;
 	if ((pp = wrun_find(aq, run.id)) != NULL) {
-		/* Ours, back after a reconnect: ack this copy at the end. */
-		(*pp)->tag = env->delivery_tag;
+		w = *pp;
 		job_free(job);
-		return;
-	}
-	if (env->redelivered) {
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "type", "redelivered");
-		cJSON_AddStringToObject(o, "host", ad->host);
-		cJSON_AddNumberToObject(o, "run", (double)run.id);
-		body = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		snprintf(msgid, sizeof msgid, "%lld.r", (long long)run.id);
-		log_notice("amqp: run=%lld redelivered, asking the scheduler",
-		    (long long)run.id);
-		if (send_reply(aq, msgid, body) == 0)
+		if (w->tag != 0) {
+			/* A second copy while this one holds the first. */
+			log_info("amqp: run=%lld delivered twice, copy dropped",
+			    (long long)run.id);
 			ack(aq, env->delivery_tag);
-		job_free(job);
+			return;
+		}
+		/* Ours, back after a reconnect: ack this copy at the end. */
+		w->tag = env->delivery_tag;
+		if (!w->started)
+			claim(aq, w, 1);
 		return;
 	}
 	w = xcalloc(1, sizeof *w);
 	w->run_id = run.id;
 	w->tag = env->delivery_tag;
+	w->run = run;
+	strlcpy(w->run.host, ad->host, sizeof w->run.host);
+	w->run.message[0] = '\0';
+	w->job = job;
 	w->next = aq->wruns;
 	aq->wruns = w;
-	strlcpy(run.host, ad->host, sizeof run.host);
-	run.message[0] = '\0';
-	supervisor_start_job(ad->sup, &run, job, agentd_now());
-	job_free(job);
+	if (env->redelivered)
+		log_notice("amqp: run=%lld redelivered, asking the scheduler",
+		    (long long)run.id);
+	claim(aq, w, env->redelivered);
 }
 
 /* Keeps the newest AMQP_TAIL_BYTES of rendered text. */
@@ -247,6 +342,9 @@ amqp_worker_report(
 	cJSON *o;
 	int sent;
 
+	/* Not delivered here: the scheduler side of role all records it. */
+	if (wrun_find(aq, run->id) == NULL)
+		return 0;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "state");
 	cJSON_AddStringToObject(o, "host", aq->q->ad->host);
@@ -269,7 +367,7 @@ amqp_worker_report(
 	/* Unconfirmed: the broker redelivers it and the scheduler decides. */
 	if (sent == 0)
 		ack(aq, w->tag);
-	free(w);
+	wrun_free(w);
 	return 1;
 }
 
@@ -285,9 +383,13 @@ amqp_worker_tick(struct amqp_q *aq)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "type", "heartbeat");
 	cJSON_AddStringToObject(o, "host", aq->q->ad->host);
+	cJSON_AddStringToObject(o, "ctl", aq->ctl);
 	a = cJSON_AddArrayToObject(o, "runs");
-	for (w = aq->wruns; w != NULL; w = w->next)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber((double)w->run_id));
+	for (w = aq->wruns; w != NULL; w = w->next) {
+		if (w->started)
+			cJSON_AddItemToArray(
+			    a, cJSON_CreateNumber((double)w->run_id));
+	}
 	body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	aq->last_heartbeat_ms = loop_now_ms();
@@ -308,7 +410,7 @@ amqp_worker_free(struct amqp_q *aq)
 
 	while ((w = aq->wruns) != NULL) {
 		aq->wruns = w->next;
-		free(w);
+		wrun_free(w);
 	}
 	while ((o = aq->outbox) != NULL) {
 		aq->outbox = o->next;

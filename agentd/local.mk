@@ -52,7 +52,8 @@ AGENTD_CORE_SOURCES = \
 	agentd/files.c \
 	agentd/ops-bulk.c \
 	agentd/queue.c agentd/queue.h agentd/queue_local.c \
-	agentd/queue_amqp.c agentd/amqp-worker.c agentd/amqp-int.h \
+	agentd/queue_amqp.c agentd/amqp-worker.c agentd/amqp-sched.c \
+	agentd/amqp-int.h \
 	agentd/amqp-conn.c agentd/amqp-conn.h \
 	agentd/curlloop.c agentd/curlloop.h \
 	agentd/httpjob.c agentd/httpjob.h \

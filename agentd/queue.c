@@ -257,6 +257,16 @@ queue_report(struct queue *q, const struct run *run, int final, int retry)
 	return q->ops->report(q, run, final, retry);
 }
 
+int
+queue_cancel(struct queue *q, int64_t id, const char *why)
+{
+	if (q == NULL || q->ops->cancel == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return q->ops->cancel(q, id, why);
+}
+
 void
 queue_status(struct queue *q, cJSON *o)
 {

@@ -58,6 +58,12 @@ struct queue_ops {
 	 */
 	int (*report)(
 	    struct queue *q, const struct run *run, int final, int retry);
+	/*
+	 * Stops run ID that this process handed out (take) and no longer
+	 * holds: 0 when it is cancelled or on its way to stop, -1 with errno
+	 * ENOENT otherwise. NULL: every run is here.
+	 */
+	int (*cancel)(struct queue *q, int64_t id, const char *why);
 	/* Fills GET /status's "queue" object. */
 	void (*status)(struct queue *q, cJSON *o);
 	/* Appends Prometheus lines to GET /metrics. */
@@ -95,6 +101,7 @@ int queue_remote(struct queue *q);
 int queue_take(
     struct queue *q, const struct run *run, const struct job *job, int64_t now);
 int queue_report(struct queue *q, const struct run *run, int final, int retry);
+int queue_cancel(struct queue *q, int64_t id, const char *why);
 void queue_status(struct queue *q, cJSON *o);
 void queue_metrics(struct queue *q, FILE *out);
 

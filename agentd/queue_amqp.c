@@ -5,7 +5,15 @@
  * run (message id = run id) with publisher confirms, and records what the
  * workers report on the reply queue, staying the one writer of the
  * database. While the broker is away runs stay queued in SQLite and go
- * out when it returns. The worker side is amqp-worker.c.
+ * out when it returns. The worker side is amqp-worker.c, the handling of
+ * the reply queue amqp-sched.c.
+ *
+ * Recovery, on start and after the broker returns, is the pending list:
+ * every queued run whose runs.published_at is 0 (committed, never
+ * confirmed) is published again under its run id; one marked published,
+ * or claimed by a worker meanwhile, is left to the broker. A copy too many
+ * is harmless: workers run a run only when the scheduler grants their
+ * claim, and it grants one claim per run.
  *
  * librabbitmq blocks, so its sockets sit in the daemon's epoll set and are
  * only read when readable, with zero timeouts; publishing waits for its
@@ -17,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,185 +272,6 @@ fail:
 	return -1;
 }
 
-/* ---- the scheduler side ---- */
-
-static struct amqp_suspect **
-suspect_find(struct amqp_q *aq, int64_t id)
-{
-	struct amqp_suspect **pp;
-
-	for (pp = &aq->suspects; *pp != NULL; pp = &(*pp)->next) {
-		if ((*pp)->run_id == id)
-			return pp;
-	}
-	return NULL;
-}
-
-static void
-suspect_clear(struct amqp_q *aq, int64_t id)
-{
-	struct amqp_suspect **pp, *s;
-
-	if ((pp = suspect_find(aq, id)) == NULL)
-		return;
-	s = *pp;
-	*pp = s->next;
-	free(s);
-}
-
-/* Keeps the tail of a remote run's output as its log here. */
-static void
-write_tail(struct agentd *ad, int64_t id, const char *tail)
-{
-	struct output *o;
-	char *path, *cause = NULL;
-
-	xasprintf(&path, "%s/%lld.log", ad->log_dir, (long long)id);
-	if ((o = output_open(path, OUTPUT_CAP_MIN, &cause)) == NULL) {
-		log_warnx("amqp: %s", cause);
-		free(cause);
-	} else {
-		output_write(o, OUTPUT_STDOUT, tail, strlen(tail));
-		output_close(o);
-	}
-	free(path);
-}
-
-/* A worker's state report: the run row is updated from it. */
-static void
-apply_state(struct amqp_q *aq, const cJSON *msg)
-{
-	struct agentd *ad = aq->q->ad;
-	const cJSON *tail;
-	struct run in, cur;
-	int retry;
-
-	if (amqp_run_from_json(
-	        cJSON_GetObjectItemCaseSensitive(msg, "run"), &in) == -1) {
-		log_warnx("amqp: dropped a malformed report");
-		return;
-	}
-	suspect_clear(aq, in.id);
-	if (store_run_load(ad->store, in.id, &cur) == -1) {
-		log_warnx(
-		    "amqp: report for unknown run=%lld", (long long)in.id);
-		return;
-	}
-	if (run_state_final(cur.state)) {
-		log_info("amqp: run=%lld already %s, report ignored",
-		    (long long)in.id, run_state_name(cur.state));
-		return;
-	}
-	cur.state = in.state;
-	cur.started_at = in.started_at;
-	cur.finished_at = in.finished_at;
-	cur.pid = in.pid;
-	cur.exit_code = in.exit_code;
-	cur.signal = in.signal;
-	cur.output_bytes = in.output_bytes;
-	strlcpy(cur.host, in.host, sizeof cur.host);
-	strlcpy(cur.boot_id, in.boot_id, sizeof cur.boot_id);
-	strlcpy(cur.message, in.message, sizeof cur.message);
-	aq->reports++;
-	supervisor_record(ad->sup, &cur);
-	if (!run_state_final(cur.state))
-		return;
-	tail = cJSON_GetObjectItemCaseSensitive(msg, "tail");
-	if (cJSON_IsString(tail))
-		write_tail(ad, cur.id, tail->valuestring);
-	retry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "retry"));
-	if (retry)
-		supervisor_retry(ad->sup, &cur, agentd_now());
-}
-
-static void
-apply_redelivered(struct amqp_q *aq, int64_t id, const char *host)
-{
-	struct amqp_suspect *s;
-	struct run cur;
-
-	if (store_run_load(aq->q->ad->store, id, &cur) == -1)
-		return;
-	if (run_state_final(cur.state)) {
-		log_info("amqp: run=%lld redelivered to %s but already %s",
-		    (long long)id, host, run_state_name(cur.state));
-		return;
-	}
-	if (suspect_find(aq, id) != NULL)
-		return;
-	log_notice("amqp: run=%lld redelivered to %s; waiting %ds for "
-	           "its worker",
-	    (long long)id, host, AMQP_SUSPECT_SECS);
-	s = xcalloc(1, sizeof *s);
-	s->run_id = id;
-	s->deadline = agentd_now() + AMQP_SUSPECT_SECS;
-	s->next = aq->suspects;
-	aq->suspects = s;
-}
-
-static void
-sched_message(struct amqp_q *aq, const amqp_envelope_t *env)
-{
-	const cJSON *t, *e, *runs;
-	cJSON *msg;
-	char host[64] = "?";
-
-	msg = cJSON_ParseWithLength(
-	    env->message.body.bytes, env->message.body.len);
-	t = cJSON_GetObjectItemCaseSensitive(msg, "type");
-	str(msg, "host", host, sizeof host);
-	if (!cJSON_IsString(t))
-		log_warnx("amqp: dropped a reply without a type");
-	else if (strcmp(t->valuestring, "state") == 0)
-		apply_state(aq, msg);
-	else if (strcmp(t->valuestring, "heartbeat") == 0) {
-		runs = cJSON_GetObjectItemCaseSensitive(msg, "runs");
-		cJSON_ArrayForEach(e, runs)
-		{
-			if (cJSON_IsNumber(e))
-				suspect_clear(aq, (int64_t)e->valuedouble);
-		}
-	} else if (strcmp(t->valuestring, "redelivered") == 0) {
-		e = cJSON_GetObjectItemCaseSensitive(msg, "run");
-		if (cJSON_IsNumber(e))
-			apply_redelivered(aq, (int64_t)e->valuedouble, host);
-	}
-	cJSON_Delete(msg);
-}
-
-/* Suspects whose worker stayed silent: lost, and retried by policy. */
-static void
-suspects_due(struct amqp_q *aq, int64_t now)
-{
-	struct agentd *ad = aq->q->ad;
-	struct amqp_suspect **pp, *s;
-	struct run cur;
-
-	pp = &aq->suspects;
-	while ((s = *pp) != NULL) {
-		if (s->deadline > now) {
-			pp = &s->next;
-			continue;
-		}
-		*pp = s->next;
-		if (store_run_load(ad->store, s->run_id, &cur) == 0 &&
-		    !run_state_final(cur.state)) {
-			if (cur.state == RUN_QUEUED)
-				cur.started_at = now;
-			cur.state = RUN_LOST;
-			cur.finished_at = now;
-			snprintf(cur.message, sizeof cur.message,
-			    "the worker %s stopped while it ran",
-			    cur.host[0] != '\0' ? cur.host : "?");
-			log_notice("amqp: run lost job=%s run=%lld host=%s",
-			    cur.job, (long long)cur.id, cur.host);
-			supervisor_record(ad->sup, &cur);
-			supervisor_retry(ad->sup, &cur, now);
-		}
-		free(s);
-	}
-}
-
 /* ---- the loop's side ---- */
 
 static void
@@ -456,10 +286,14 @@ on_readable(int fd, uint32_t events, void *arg)
 	(void)events;
 	while (a->c != NULL && (rc = amqp_conn_read(a, &env, &cause)) == 1) {
 		if (aq->last_heartbeat_ms < 0) {
-			sched_message(aq, &env);
+			amqp_sched_message(aq, &env);
 			/* Recorded (group commit) before it is acked. */
 			store_flush(aq->q->ad->store);
-			if (amqp_conn_ack(a, env.delivery_tag, &cause) == -1)
+			/* An answer failed: the reply comes again later. */
+			if (a->c == NULL)
+				rc = -1;
+			else if (amqp_conn_ack(a, env.delivery_tag, &cause) ==
+			    -1)
 				rc = -1;
 		} else
 			amqp_worker_delivery(aq, &env);
@@ -487,7 +321,7 @@ on_tick(void *arg)
 			on_readable(aq->sub.fd, 0, aq);
 	}
 	if (aq->last_heartbeat_ms < 0)
-		suspects_due(aq, agentd_now());
+		amqp_sched_tick(aq, agentd_now());
 	else
 		amqp_worker_tick(aq);
 }
@@ -581,6 +415,24 @@ declare_once(struct amqp_q *aq, const char *name, char **cause)
 	return 0;
 }
 
+/*
+ * 1 when RUN is already out on the broker: confirmed before a restart, a
+ * failover or a broker outage, or claimed by a worker (a claim can come
+ * before the confirm's mark when the scheduler died in between), or over.
+ */
+static int
+out_there(struct agentd *ad, const struct run *run)
+{
+	struct run cur;
+
+	if (run->published_at != 0)
+		return 1;
+	if (store_run_load(ad->store, run->id, &cur) == -1)
+		return 0;
+	return cur.published_at != 0 || run_state_final(cur.state) ||
+	    cur.state == RUN_RUNNING;
+}
+
 static int
 amqp_take(
     struct queue *q, const struct run *run, const struct job *job, int64_t now)
@@ -591,12 +443,16 @@ amqp_take(
 	char name[160], id[32], *body, *cause = NULL;
 	cJSON *o;
 
-	(void)now;
 	if (aq == NULL || !aq->up)
 		return -1;
-	/* Published before a restart or failover: it is in the broker. */
-	if (strncmp(run->message, "published", 9) == 0)
+	if (out_there(q->ad, run)) {
+		log_debug("amqp: run=%lld already out, left to the broker",
+		    (long long)run->id);
 		return 0;
+	}
+	/* Committed before it is published: a crash cannot orphan it. */
+	if (store_flush(q->ad->store) == -1)
+		return -1;
 	amqp_q_route(&q->cfg, job->labels, job->nlabels, name, sizeof name);
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "run", amqp_run_to_json(run));
@@ -613,11 +469,32 @@ amqp_take(
 		return -1;
 	}
 	free(body);
+	/*
+	 * Test only (tests/amqp/amqp.bats): die between the broker's confirm
+	 * and the mark, the one window where a run is published twice.
+	 */
+	if (getenv("CRONQ_TEST_CRASH_AFTER_PUBLISH") != NULL) {
+		log_warnx("amqp: CRONQ_TEST_CRASH_AFTER_PUBLISH: dying now");
+		raise(SIGKILL);
+	}
 	aq->published++;
 	pub = *run;
+	pub.published_at = now > 0 ? now : 1;
 	snprintf(pub.message, sizeof pub.message, "published to %s", name);
 	supervisor_record(q->ad->sup, &pub);
 	return 0;
+}
+
+static int
+amqp_cancel(struct queue *q, int64_t id, const char *why)
+{
+	struct amqp_pair *p = q->priv;
+
+	if (p->sched == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	return amqp_sched_cancel(p->sched, id, why);
 }
 
 static int
@@ -659,6 +536,8 @@ amqp_status(struct queue *q, cJSON *o)
 		    s, "published", (double)p->sched->published);
 		cJSON_AddNumberToObject(
 		    s, "reports", (double)p->sched->reports);
+		cJSON_AddNumberToObject(s, "out_on_workers",
+		    store_run_count_inflight(q->ad->store, 0));
 		cJSON_AddNumberToObject(s, "waiting_for_broker",
 		    p->sched->up ? 0 : supervisor_count_queued(q->ad->sup));
 		if (!p->sched->up)
@@ -752,7 +631,6 @@ amqp_metrics(struct queue *q, FILE *out)
 static void
 side_free(struct amqp_q *aq)
 {
-	struct amqp_suspect *s;
 	struct loop *loop = aq->q->ad->loop;
 
 	side_close(aq);
@@ -760,10 +638,7 @@ side_free(struct amqp_q *aq)
 		loop_timer_cancel(loop, aq->retry_timer);
 	if (aq->tick_timer != NULL)
 		loop_timer_cancel(loop, aq->tick_timer);
-	while ((s = aq->suspects) != NULL) {
-		aq->suspects = s->next;
-		free(s);
-	}
+	amqp_sched_free(aq);
 	amqp_worker_free(aq);
 	free(aq);
 }
@@ -789,6 +664,7 @@ const struct queue_ops queue_amqp_ops = {
 	.ready = amqp_ready,
 	.take = amqp_take,
 	.report = amqp_report,
+	.cancel = amqp_cancel,
 	.status = amqp_status,
 	.metrics = amqp_metrics,
 	.stop = amqp_stop,

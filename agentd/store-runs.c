@@ -48,6 +48,7 @@ bind_run(sqlite3_stmt *s, const struct run *r)
 	store_bind_text(s, 24, r->message);
 	store_bind_time(s, 25, r->cpu_usec);
 	store_bind_time(s, 26, r->peak_memory);
+	sqlite3_bind_int64(s, 27, r->published_at);
 }
 
 static void
@@ -87,6 +88,7 @@ run_from_row(sqlite3_stmt *s, struct run *r)
 	strlcpy(r->message, store_col_text(s, 23), sizeof r->message);
 	r->cpu_usec = sqlite3_column_int64(s, 24);
 	r->peak_memory = sqlite3_column_int64(s, 25);
+	r->published_at = sqlite3_column_int64(s, 26);
 }
 
 /* Inserts without opening a transaction: the caller holds one. */
@@ -335,6 +337,50 @@ store_run_count_state(struct store *st, enum run_state state)
 		n = sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
 	return n;
+}
+
+int
+store_run_count_inflight(struct store *st, int64_t job_id)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if ((s = store_stmt(st, STMT_RUN_INFLIGHT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, job_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+int
+store_run_inflight_jobs(struct store *st, int64_t **job_ids, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	*job_ids = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, STMT_RUN_INFLIGHT_JOBS)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*job_ids =
+			    xreallocarray(*job_ids, cap, sizeof **job_ids);
+		}
+		(*job_ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(*job_ids);
+		*job_ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -69,6 +69,13 @@ const char *const store_migrations[] = {
 	" job TEXT, run INTEGER);"
 	"CREATE INDEX IF NOT EXISTS audit_at ON audit (at);"
 	"CREATE INDEX IF NOT EXISTS audit_principal ON audit (principal, at);",
+	/*
+	 * When the broker confirmed a run's message (queue_amqp.c); 0 = not
+	 * yet. Runs marked the old way, in their message, move over.
+	 */
+	"ALTER TABLE runs ADD COLUMN published_at INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE runs SET published_at = coalesce(queued_at, 1), message = NULL"
+	" WHERE state = 'queued' AND message LIKE 'published%';",
 };
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];
@@ -81,7 +88,7 @@ const size_t store_nmigrations =
 	"schedule, scheduled_at, queued_at, not_before, started_at, "          \
 	"finished_at, pid, exit_code, signal, http_status, state, "            \
 	"output_bytes, triggered_by, host, missed_count, boot_id, message, "   \
-	"cpu_usec, peak_memory"
+	"cpu_usec, peak_memory, published_at"
 #define FINAL_STATES                                                           \
 	"('succeeded', 'failed', 'timed_out', 'cancelled', "                   \
 	"'lost', 'skipped')"
@@ -120,10 +127,10 @@ const char *const store_sql[STMT_COUNT] = {
 	    " first_run_id, trigger, schedule, scheduled_at, queued_at,"
 	    " not_before, started_at, finished_at, pid, exit_code, signal,"
 	    " http_status, state, output_bytes, triggered_by, host,"
-	    " missed_count, boot_id, message, cpu_usec, peak_memory)"
-	    " VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
+	    " missed_count, boot_id, message, cpu_usec, peak_memory,"
+	    " published_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7,"
 	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
-	    " ?21, ?22, ?23, ?24, ?25, ?26)",
+	    " ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
 	[STMT_RUN_UPDATE] =
 	    "UPDATE runs SET job_id = ?2, job = ?3, owner = ?4,"
 	    " attempt = ?5, first_run_id = ?6, trigger = ?7, schedule = ?8,"
@@ -132,7 +139,7 @@ const char *const store_sql[STMT_COUNT] = {
 	    " signal = ?16, http_status = ?17, state = ?18, output_bytes = ?19,"
 	    " triggered_by = ?20, host = ?21, missed_count = ?22,"
 	    " boot_id = ?23, message = ?24, cpu_usec = ?25,"
-	    " peak_memory = ?26 WHERE id = ?1",
+	    " peak_memory = ?26, published_at = ?27 WHERE id = ?1",
 	[STMT_RUN_LOAD] = "SELECT " RUN_COLS " FROM runs WHERE id = ?1",
 #define RUN_LIST_WHERE                                                         \
 	" WHERE (?1 IS NULL OR job = ?1) AND (?2 = 0 OR job_id = ?2)"          \
@@ -148,6 +155,13 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_RUN_ACTIVE] =
 	    "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
 	    " AND state IN ('queued', 'running', 'retrying') ORDER BY id",
+	[STMT_RUN_INFLIGHT] =
+	    "SELECT count(*) FROM runs WHERE (?1 = 0 OR job_id = ?1)"
+	    " AND (state = 'running' OR (state IN ('queued', 'retrying')"
+	    " AND published_at > 0))",
+	[STMT_RUN_INFLIGHT_JOBS] =
+	    "SELECT job_id FROM runs WHERE state = 'running'"
+	    " OR (state IN ('queued', 'retrying') AND published_at > 0)",
 	[STMT_DECISION_INSERT] = "INSERT INTO decisions (job_id, job, slot,"
 	                         " outcome, run_id, detail, decided_at)"
 	                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

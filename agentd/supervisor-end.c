@@ -69,6 +69,7 @@ retry_maybe(struct supervisor *sup, const struct job *job,
 	r.signal = r.http_status = 0;
 	r.output_bytes = 0;
 	r.cpu_usec = r.peak_memory = 0;
+	r.published_at = 0;
 	r.state = RUN_RETRYING;
 	r.message[0] = '\0';
 	if (store_run_insert(sup->ad->store, &r) == -1) {
@@ -315,7 +316,15 @@ supervisor_recover(struct supervisor *sup, int64_t now)
 void
 supervisor_record(struct supervisor *sup, const struct run *run)
 {
-	run_changed(sup, run);
+	/*
+	 * Not run_changed: this is the scheduler's record of a remote run,
+	 * which a worker side in the same agent (role all) must not report
+	 * back to the scheduler again.
+	 */
+	if (store_run_update(sup->ad->store, run) == -1)
+		log_warn(
+		    "supervisor: cannot save run=%lld", (long long)run->id);
+	agentd_emit_run(sup->ad, run);
 }
 
 void

@@ -26,6 +26,7 @@ struct srun {
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
 	int64_t started_ms;
 	char group[CQ_NAME_MAX + 1]; /* "" until it waits for its group */
+	int held; /* remote: waits for its job's run out on a worker */
 	struct supervisor *sup;
 	struct srun *next;
 };
@@ -36,6 +37,7 @@ struct supervisor {
 	struct srun *running;
 	int nrunning;
 	int npending;
+	int remote_full; /* remote: max_running runs are out on workers */
 };
 
 /* supervisor.c */

@@ -368,24 +368,78 @@ pending_cancel(
 	srun_free(sr);
 }
 
+static void group_hold(struct supervisor *sup, struct srun *sr, int64_t now);
+
+/* Runs of jobs in concurrency group NAME out on worker agents. */
+static int
+remote_group_out(struct supervisor *sup, const char *name)
+{
+	struct job *job;
+	int64_t *ids;
+	size_t n, i;
+	int out = 0;
+
+	if (store_run_inflight_jobs(sup->ad->store, &ids, &n) == -1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if ((job = store_job_load(sup->ad->store, ids[i])) == NULL)
+			continue;
+		if (job->group != NULL && strcmp(job->group, name) == 0)
+			out++;
+		job_free(job);
+	}
+	free(ids);
+	return out;
+}
+
 /*
  * Hands every due pending run to the remote queue backend, oldest first,
- * until the backend cannot take more (the broker is away).
+ * until the backend cannot take more (the broker is away). The scheduler
+ * knows every run out on a worker, so the limits hold there too: at most
+ * max_running runs out at once, at most a concurrency group's limit of its
+ * runs, and a job whose policy is not allow waits while a run of it is out.
  */
 static int
 dispatch_remote(struct supervisor *sup, int64_t now)
 {
+	struct store *st = sup->ad->store;
 	struct srun **pp, *sr;
-	int taken = 0;
+	int taken = 0, max = sup->ad->settings.max_running, out = 0;
 
+	if (max > 0 && sup->pending != NULL)
+		out = store_run_count_inflight(st, 0);
+	sup->remote_full = max > 0 && out >= max;
 	pp = &sup->pending;
 	while ((sr = *pp) != NULL && !sup->ad->stopping &&
 	    queue_ready(sup->ad->queue)) {
+		sr->held = 0;
 		if (sr->run.not_before > now) {
 			pp = &sr->next;
 			continue;
 		}
-		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
+		sr->job = store_job_load(st, sr->run.job_id);
+		if (sr->job != NULL && sr->run.published_at == 0 &&
+		    (sup->remote_full ||
+		        (sr->job->concurrency != JOB_ALLOW &&
+		            store_run_count_inflight(st, sr->run.job_id) >
+		                0))) {
+			sr->held = 1;
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
+		if (sr->job != NULL && sr->run.published_at == 0 &&
+		    sr->job->group != NULL &&
+		    remote_group_out(sup, sr->job->group) >=
+		        groups_limit(sup->ad, sr->job->group)) {
+			group_hold(sup, sr, now);
+			sr->held = 1;
+			job_free(sr->job);
+			sr->job = NULL;
+			pp = &sr->next;
+			continue;
+		}
 		if (sr->job != NULL &&
 		    queue_take(sup->ad->queue, &sr->run, sr->job, now) == -1)
 			break;
@@ -397,6 +451,7 @@ dispatch_remote(struct supervisor *sup, int64_t now)
 		}
 		srun_free(sr);
 		taken++;
+		sup->remote_full = max > 0 && ++out >= max;
 	}
 	return taken;
 }
@@ -538,7 +593,12 @@ supervisor_next_due(struct supervisor *sup)
 	    sup->nrunning >= sup->ad->settings.max_running &&
 	    !queue_remote(sup->ad->queue))
 		return INT64_MAX;
+	/* Held for runs out on workers: their reports wake the loop. */
+	if (queue_remote(sup->ad->queue) && sup->remote_full)
+		return INT64_MAX;
 	for (sr = sup->pending; sr != NULL; sr = sr->next) {
+		if (sr->held)
+			continue;
 		/* Held by its group: the end of a run wakes it. */
 		if (sr->group[0] != '\0' &&
 		    supervisor_group_running(sup, sr->group) >=
@@ -579,8 +639,8 @@ supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why)
 			return 0;
 		}
 	}
-	errno = ENOENT;
-	return -1;
+	/* Out on a worker agent: the queue backend tells it. */
+	return queue_cancel(sup->ad->queue, id, why);
 }
 
 /* Waits up to MS for every running child's pidfd; returns how many left. */

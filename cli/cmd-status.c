@@ -72,6 +72,37 @@ status_sandbox(const cJSON *sb)
 	}
 }
 
+/* The queue backend, and with a broker how each side's link is doing. */
+static void
+status_queue(const cJSON *q)
+{
+	static const char *const sides[] = { "scheduler", "worker", NULL };
+	static const char *const counts[] = { "published", "out_on_workers",
+		"waiting_for_broker", "running", "reports_waiting", NULL };
+	const cJSON *s;
+	long long n;
+	int i, k;
+
+	if (!cJSON_IsObject(q))
+		return;
+	printf("queue:      %s, role %s\n", print_str(q, "backend", "-"),
+	    print_str(q, "role", "-"));
+	for (i = 0; sides[i] != NULL; i++) {
+		s = cJSON_GetObjectItemCaseSensitive(q, sides[i]);
+		if (!cJSON_IsObject(s))
+			continue;
+		printf("  %-9s %s", sides[i], print_str(s, "state", "-"));
+		for (k = 0; counts[k] != NULL; k++) {
+			if (print_int(s, counts[k], &n) == 0)
+				printf(", %s %lld", counts[k], n);
+		}
+		if (cJSON_IsString(
+		        cJSON_GetObjectItemCaseSensitive(s, "error")))
+			printf(" (%s)", print_str(s, "error", ""));
+		printf("\n");
+	}
+}
+
 static int
 cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -110,6 +141,7 @@ cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 	for (i = 0; counts[i] != NULL; i++)
 		if (print_int(st, counts[i], &n) == 0)
 			printf("%-11s %lld\n", counts[i], n);
+	status_queue(cJSON_GetObjectItemCaseSensitive(st, "queue"));
 	status_sandbox(cJSON_GetObjectItemCaseSensitive(st, "sandbox"));
 	problems = cJSON_GetObjectItemCaseSensitive(st, "problems");
 	if (cJSON_GetArraySize(problems) == 0)

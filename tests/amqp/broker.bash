@@ -43,6 +43,38 @@ broker_init() {
 	    BROKER_EPMD_PORT BROKER_URL
 }
 
+# broker_tls: a CA and a server certificate for 127.0.0.1 (openssl), and
+# a TLS listener on loopback next to the plain one; sets BROKER_TLS_URL and
+# BROKER_CA. Call it before broker_start.
+broker_tls() {
+	local d=$BROKER_DIR/tls
+	mkdir -p "$d"
+	BROKER_TLS_PORT=$(free_port)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -days 2 -subj /CN=cronq-test-ca -keyout "$d/ca.key" \
+	    -out "$d/ca.pem" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -subj /CN=127.0.0.1 -keyout "$d/server.key" \
+	    -out "$d/server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost\n' \
+	    >"$d/ext"
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" \
+	    -CAkey "$d/ca.key" -CAcreateserial -days 2 -extfile "$d/ext" \
+	    -out "$d/server.pem" 2>/dev/null
+	chmod 644 "$d"/*
+	cat >"$BROKER_DIR/rabbitmq.conf" <<-EOC
+	listeners.ssl.1 = 127.0.0.1:$BROKER_TLS_PORT
+	ssl_options.cacertfile = $d/ca.pem
+	ssl_options.certfile = $d/server.pem
+	ssl_options.keyfile = $d/server.key
+	ssl_options.verify = verify_none
+	ssl_options.fail_if_no_peer_cert = false
+	EOC
+	BROKER_TLS_URL="amqps://guest:guest@127.0.0.1:$BROKER_TLS_PORT"
+	BROKER_CA=$d/ca.pem
+	export BROKER_TLS_PORT BROKER_TLS_URL BROKER_CA
+}
+
 # broker_start: starts the node (and our own epmd) and waits until it runs.
 broker_start() {
 	(

@@ -16,6 +16,7 @@
 
 #include "agentd.h"
 #include "store-sql.h"
+#include "xmalloc.h"
 
 static char dir[] = "/tmp/test-store.XXXXXX";
 static char path[128];
@@ -343,6 +344,60 @@ test_prune(void **state)
 	store_close(st);
 }
 
+/*
+ * The last migration gives the amqp "published" mark its own column and carries
+ * over runs marked the old way, in their message; counting runs out on
+ * workers reads it.
+ */
+static void
+test_published_column(void **state)
+{
+	struct store *st;
+	struct job *job;
+	struct run r;
+	char *sql;
+	size_t i;
+
+	(void)state;
+	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+	for (i = 0; i + 1 < store_nmigrations; i++) {
+		raw_sql(store_migrations[i]);
+		xasprintf(
+		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
+		raw_sql(sql);
+		free(sql);
+	}
+	raw_sql("INSERT INTO runs (id, job_id, job, owner, attempt, trigger,"
+	        " schedule, queued_at, state, message) VALUES"
+	        " (1, 7, 'a', 0, 1, 'manual', -1, 1000, 'queued',"
+	        " 'published to cron-jobs-queue'),"
+	        " (2, 7, 'a', 0, 1, 'manual', -1, 1000, 'queued', NULL)");
+	st = open_store();
+	assert_int_equal(store_run_load(st, 1, &r), 0);
+	assert_int_equal(r.published_at, 1000);
+	assert_string_equal(r.message, "");
+	assert_int_equal(store_run_load(st, 2, &r), 0);
+	assert_int_equal(r.published_at, 0);
+	assert_int_equal(store_run_count_inflight(st, 7), 1);
+	assert_int_equal(store_run_count_inflight(st, 0), 1);
+	assert_int_equal(store_run_count_inflight(st, 8), 0);
+
+	/* Written and read back like every other field. */
+	job = make_job("b", 0);
+	assert_int_equal(store_job_insert(st, job, "create", "x", 100), 0);
+	run_init(&r, job, 2000);
+	r.published_at = 2001;
+	assert_int_equal(store_run_insert(st, &r), 0);
+	assert_int_equal(store_run_count_inflight(st, job->id), 1);
+	r.state = RUN_SUCCEEDED;
+	assert_int_equal(store_run_update(st, &r), 0);
+	assert_int_equal(store_run_count_inflight(st, job->id), 0);
+	assert_int_equal(store_run_load(st, r.id, &r), 0);
+	assert_int_equal(r.published_at, 2001);
+	job_free(job);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -356,6 +411,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_fire_is_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_published_column, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
