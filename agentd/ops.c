@@ -446,20 +446,35 @@ ops_job_get(struct agentd *ad, const struct principal *p, const char *name,
 	return 0;
 }
 
+/* Appends S at *POS in BUF, truncating at CAP - 1. */
+static void
+text_put(char *buf, size_t *pos, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > cap - 1 - *pos)
+		n = cap - 1 - *pos;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	buf[*pos] = '\0';
+}
+
 /* Appends `,"KEY":"TIME"` or `,"KEY":null` at *POS in BUF. */
 static void
 text_time(char *buf, size_t *pos, size_t cap, const char *key, int64_t t)
 {
 	char tb[32];
 
+	text_put(buf, pos, cap, ",\"");
+	text_put(buf, pos, cap, key);
 	if (t == 0) {
-		*pos += (size_t)snprintf(
-		    buf + *pos, cap - *pos, ",\"%s\":null", key);
+		text_put(buf, pos, cap, "\":null");
 		return;
 	}
 	util_format_utc(tb, sizeof tb, t);
-	*pos +=
-	    (size_t)snprintf(buf + *pos, cap - *pos, ",\"%s\":\"%s\"", key, tb);
+	text_put(buf, pos, cap, "\":\"");
+	text_put(buf, pos, cap, tb);
+	text_put(buf, pos, cap, "\"");
 }
 
 /*
@@ -513,11 +528,10 @@ ops_job_get_text(struct agentd *ad, const struct principal *p, const char *name,
 			    ",\"exit_code\":%d", r.exit_code);
 		text_time(buf, &pos, cap, "started_at", r.started_at);
 		text_time(buf, &pos, cap, "finished_at", r.finished_at);
-		pos += (size_t)snprintf(buf + pos, cap - pos, "}");
+		text_put(buf, &pos, cap, "}");
 	} else
-		pos += (size_t)snprintf(
-		    buf + pos, cap - pos, ",\"last_run\":null");
-	pos += (size_t)snprintf(buf + pos, cap - pos, "}\n");
+		text_put(buf, &pos, cap, ",\"last_run\":null");
+	text_put(buf, &pos, cap, "}\n");
 	*text = buf;
 	*len = pos;
 	return 0;

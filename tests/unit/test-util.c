@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -73,6 +74,32 @@ static const char *const bad_times[] = { "", "yesterday", "2025-13-01",
 	"2025-02-29T00:00Z", "2025-03-09T24:00Z", "2025-03-09T01:60Z",
 	"2025-03-09T01:58:00+25:00", "2025-03-09T01:58:00+", "2025-03-09T1:58",
 	"2025-03-09T01:58:00Zjunk", "2025-03-09T01:58:00.Z" };
+
+/* The hand-written UTC path against gmtime_r and strftime, 1900-2200
+ * in steps that cross every field, plus the edges where it falls back. */
+static void
+test_format_utc_sweep(void **state)
+{
+	char got[40], want[40];
+	struct tm tm;
+	time_t t;
+	int64_t s;
+
+	(void)state;
+	for (s = -2208988800LL; s < 7258118400LL; s += 86400 * 3 + 3661) {
+		t = (time_t)s;
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		util_format_utc(got, sizeof got, s);
+		assert_string_equal(got, want);
+	}
+	util_format_utc(got, sizeof got, 253402300799LL);
+	assert_string_equal(got, "9999-12-31T23:59:59Z");
+	util_format_utc(got, sizeof got, 253402300800LL);
+	assert_string_equal(got, "10000-01-01T00:00:00Z");
+	util_format_utc(got, 8, 0);
+	assert_string_equal(got, "1970-01");
+}
 
 static void
 test_parse_time(void **state)
@@ -212,6 +239,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_utc_sweep),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_size),
