@@ -29,6 +29,7 @@
 #include "agentd.h"
 #include "child.h"
 #include "curlloop.h"
+#include "idcache.h"
 #include "log.h"
 #include "remote.h"
 #include "sandbox.h"
@@ -272,6 +273,8 @@ reload_config(struct agentd *ad)
 {
 	char *cause = NULL;
 
+	/* A reload is where an operator expects user changes to show. */
+	idcache_flush();
 	if (config_load(ad, ad->config_path, &cause) == -1) {
 		log_warnx("config: reload refused: %s", cause);
 		free(cause);

@@ -346,6 +346,14 @@ child_build_groups(
 {
 	int n = 16, want;
 
+	if (spec->groups != NULL && spec->ngroups >= 0) {
+		x->groups = xreallocarray(
+		    x->groups, spec->ngroups + 1, sizeof *x->groups);
+		memcpy(x->groups, spec->groups,
+		    (size_t)spec->ngroups * sizeof *x->groups);
+		x->ngroups = spec->ngroups;
+		return 0;
+	}
 	for (;;) {
 		x->groups = xreallocarray(x->groups, n, sizeof *x->groups);
 		want = n;

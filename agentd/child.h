@@ -101,6 +101,9 @@ struct child_spec {
 	const char *user;  /* USER and LOGNAME, supplementary groups */
 	const char *home;  /* HOME */
 	const char *shell; /* SHELL; NULL: /bin/sh */
+	/* The supplementary groups when known (NULL: looked up for user). */
+	const gid_t *groups;
+	int ngroups;
 
 	struct child_limits limits;
 	const struct child_sandbox *sandbox; /* NULL: none */

@@ -35,6 +35,7 @@ AGENTD_CORE_SOURCES = \
 	agentd/child.c agentd/child.h \
 	agentd/child-exec.c agentd/child-exec.h \
 	agentd/sandbox.c agentd/sandbox-cgroup.c agentd/sandbox.h \
+	agentd/idcache.c agentd/idcache.h \
 	agentd/sandbox-int.h \
 	agentd/output.c agentd/output.h \
 	agentd/agentd.h \

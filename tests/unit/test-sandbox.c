@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include <cmocka.h>
 
 #include "child.h"
+#include "idcache.h"
 #include "job.h"
 #include "output.h"
 #include "sandbox-int.h"
@@ -386,6 +388,37 @@ teardown(void **state)
 	return 0;
 }
 
+/* The passwd cache answers as the database does, and copies it. */
+static void
+test_idcache(void **state)
+{
+	const struct id_user *u;
+	struct passwd *pw;
+	char name[64];
+	gid_t g;
+
+	(void)state;
+	pw = getpwuid(getuid());
+	assert_non_null(pw);
+	snprintf(name, sizeof name, "%s", pw->pw_name);
+	g = pw->pw_gid;
+	u = idcache_by_uid(getuid());
+	assert_non_null(u);
+	assert_string_equal(u->name, name);
+	assert_int_equal(u->gid, g);
+	assert_true(u->ngroups >= 1);
+	/* The same entry again, by name, while getpw* change their buffer. */
+	assert_non_null(getpwuid(0));
+	assert_ptr_equal(idcache_by_name(name), u);
+	assert_string_equal(u->name, name);
+	assert_null(idcache_by_name("no-such-user-cronq-test"));
+	assert_int_equal(errno, ENOENT);
+	idcache_flush();
+	u = idcache_by_name(name);
+	assert_non_null(u);
+	assert_int_equal(u->uid, getuid());
+}
+
 int
 main(void)
 {
@@ -399,6 +432,7 @@ main(void)
 		cmocka_unit_test(test_namespaces),
 		cmocka_unit_test(test_refused_without_namespaces),
 		cmocka_unit_test(test_missing_path),
+		cmocka_unit_test(test_idcache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
