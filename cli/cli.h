@@ -35,6 +35,11 @@ struct cli_cmd {
 /* msg.c: every message to stderr goes through here. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Prints cronexpr_notes for schedule TEXT, each line prefixed by WHERE
+ * (e.g. "next: "); nothing if TEXT does not parse.
+ */
+void cli_expr_notes(const char *where, const char *text);
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const struct cli_cmd *cli_find(const char *name);

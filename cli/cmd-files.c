@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ print_next(const struct jobfile *jf, int64_t now, cJSON *jobs)
 {
 	const struct job *job;
 	const char *fires;
-	char when[64];
+	char when[64], where[PATH_MAX + 80];
 	int64_t next, best;
 	size_t i, k;
 	cJSON *o;
@@ -66,6 +67,9 @@ print_next(const struct jobfile *jf, int64_t now, cJSON *jobs)
 		best = 0;
 		reboot = 0;
 		for (k = 0; k < job->nschedules; k++) {
+			snprintf(where, sizeof where, "%s: %s: ", jf->path,
+			    job->name);
+			cli_expr_notes(where, job->schedules[k]);
 			reboot |= job->exprs[k].kind == CRON_REBOOT;
 			if (cronexpr_next(&job->exprs[k], job->tz, now, &next,
 			        NULL) == 0 &&

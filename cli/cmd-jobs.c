@@ -102,6 +102,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 	switch (ch) {
 	case 's':
 		cJSON_AddItemToArray(sched, cJSON_CreateString(arg));
+		cli_expr_notes("add: ", arg);
 		break;
 	case 'z':
 		cJSON_AddStringToObject(body, "timezone", arg);

@@ -236,9 +236,11 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 		          "after the job's previous run",
 		    esc, dur);
 		rc = CQ_EXIT_FAIL;
-	} else
+	} else {
+		cli_expr_notes("next: ", text);
 		rc = next_print(
 		    &ce, tz, start, count, explain, opts->json, text);
+	}
 	free(cause);
 	free(text);
 	return rc;

@@ -7,8 +7,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "cronexpr.h"
+#include "util.h"
 
 static void
 cli_vmsg(const char *prefix, const char *fmt, va_list ap)
@@ -52,4 +55,23 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 	}
 	fprintf(stderr, "usage: cronq %s\n", cmd->usage);
 	return CQ_EXIT_USAGE;
+}
+
+void
+cli_expr_notes(const char *where, const char *text)
+{
+	char notes[4][CRON_NOTE_MAX], esc[128], *cause = NULL;
+	struct cronexpr ce;
+	size_t n, i;
+
+	/* A schedule that does not parse gets its error elsewhere. */
+	if (cronexpr_parse(&ce, text, NULL, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	n = cronexpr_notes(&ce, notes, 4);
+	util_escape(esc, sizeof esc, text);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "cronq: %snotice: \"%s\": %s\n", where, esc,
+		    notes[i]);
 }

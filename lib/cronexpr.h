@@ -105,4 +105,14 @@ uint32_t cronexpr_month_days(const struct cronexpr *ce, int dim, int wd1);
 int cronexpr_set_dst(
     struct cronexpr *ce, const char *gap, const char *repeat, char **cause);
 
+/*
+ * Notices for an expression that is valid but often misread: a day field
+ * that starts with '*' but is not a bare '*' beside a restricted one
+ * (ANDed, as in Vixie cron), and a day-of-month step (restarts monthly).
+ * Fills up to MAX lines into NOTES and returns how many.
+ */
+#define CRON_NOTE_MAX 200
+size_t cronexpr_notes(
+    const struct cronexpr *ce, char notes[][CRON_NOTE_MAX], size_t max);
+
 #endif

@@ -167,3 +167,16 @@ print(a[0]["time"], a[0]["notes"][0]); print(a[1]["time"], len(a[1]["notes"]))' 
 	[ -n "$stderr" ]
 	[ -z "$output" ]
 }
+
+@test "next: BUG-06/07 notices on stderr, times unchanged on stdout" {
+	cq next --tz UTC --from 2024-12-31T23:59:00Z -n 2 '0 0 */2 * 1'
+	assert_status 0
+	assert_lines 2025-01-13T00:00:00+00:00 2025-01-27T00:00:00+00:00
+	assert_stderr "cronq: next: notice: \"0 0 */2 * 1\": day-of-month starts with '*', so it counts as unrestricted and both day fields must match (as in Vixie cron); schedulers that OR the day fields read it differently
+cronq: next: notice: \"0 0 */2 * 1\": a day-of-month step starts again on the 1st of each month: it is not every 2 days across month ends"
+	cq next --tz UTC --from 2020-03-27T12:00:00Z -n 2 '0 0 */7 * *'
+	assert_lines 2020-03-29T00:00:00+00:00 2020-04-01T00:00:00+00:00
+	assert_stderr "cronq: next: notice: \"0 0 */7 * *\": a day-of-month step starts again on the 1st of each month: it is not every 7 days across month ends"
+	cq next --tz UTC --from 2016-11-01T00:00:00Z '0 16 4 * 5'
+	assert_stderr ""
+}

@@ -295,6 +295,47 @@ static const struct next_case field_cases[] = {
 	        "2020-04-08T00:00:00+00:00", "2020-04-15T00:00:00+00:00" } },
 };
 
+/* The notices of BUG-06 (a '*'-led day field beside a restricted one)
+ * and BUG-07 (a day-of-month step), and none where nothing is odd. */
+static void
+test_notes(void **state)
+{
+	static const struct {
+		const char *expr;
+		size_t n;
+		const char *first; /* a word of the first notice */
+	} cases[] = {
+		{ "0 16 4 * 5", 0, NULL },
+		{ "0 0 */2 * 1", 2, "day-of-month starts with '*'" },
+		{ "0 0 15 * */3", 1, "day-of-week starts with '*'" },
+		{ "0 0 */3 * *", 1, "every 3 days" },
+		{ "0 0 */7 * *", 1, "every 7 days" },
+		{ "0 0 1-31/10 * *", 1, "every 10 days" },
+		{ "0 0 1,15 * *", 0, NULL },
+		{ "*/5 * * * *", 0, NULL },
+		{ "0 0 ? * MON", 0, NULL },
+		{ "0 0 * * */2", 0, NULL },
+		{ "@daily", 0, NULL },
+		{ "@every 5m", 0, NULL },
+	};
+	char notes[4][CRON_NOTE_MAX], *cause = NULL;
+	struct cronexpr ce;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(
+		    cronexpr_parse(&ce, cases[i].expr, NULL, &cause), 0);
+		n = cronexpr_notes(&ce, notes, 4);
+		if (n != cases[i].n)
+			fail_msg("%s: %zu notices, expected %zu", cases[i].expr,
+			    n, cases[i].n);
+		if (cases[i].first != NULL &&
+		    strstr(notes[0], cases[i].first) == NULL)
+			fail_msg("%s: \"%s\"", cases[i].expr, notes[0]);
+	}
+}
+
 static void
 test_field_cases(void **state)
 {
@@ -587,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_leap),
 		cmocka_unit_test(test_dst),
 		cmocka_unit_test(test_field_cases),
+		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_hash),
