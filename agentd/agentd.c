@@ -86,12 +86,12 @@ help(void)
 	    "root: " CQ_PATH_STATE_DIR ")\n"
 	    "  --socket path         the API socket (default as root: " CQ_PATH_SOCKET
 	    ")\n"
-	    "  --config file         settings (default as root: " CQ_PATH_CONFIG
-	    ")\n"
+	    "  --config file         settings (default: " CQ_PATH_CONFIG
+	    " without --state-dir, else state-dir/agentd.yaml)\n"
 	    "  --max-running n       runs at once, 0 for no limit "
 	    "(default 64)\n"
-	    "  --jobs-dir dir        job files (default as root: " CQ_PATH_JOBS_DIR
-	    ")\n"
+	    "  --jobs-dir dir        job files (default: " CQ_PATH_JOBS_DIR
+	    " as root without --state-dir, else state-dir/cronq.d)\n"
 	    "  --role role           all, scheduler or worker (with a shared "
 	    "queue)\n"
 	    "  --label label         a label this worker carries "
@@ -519,8 +519,13 @@ start_parts(struct daemon *d)
 	if (supervisor_recover(ad->sup, now) == -1)
 		fatalx("cannot recover the runs of %s", ad->db_path);
 	/* Before the first load, so that @reboot jobs of a new file fire. */
+	/*
+	 * The system job directory goes with the system state directory
+	 * only: a root daemon on a state directory of its own (a demo, a
+	 * second instance) must not run the host's jobs a second time.
+	 */
 	if (ad->jobs_dir == NULL) {
-		if (ad->root)
+		if (ad->root && strcmp(ad->state_dir, CQ_PATH_STATE_DIR) == 0)
 			ad->jobs_dir = xstrdup(CQ_PATH_JOBS_DIR);
 		else {
 			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);

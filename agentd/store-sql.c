@@ -150,8 +150,11 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_RUN_LIST_STATE] = "SELECT " RUN_COLS " FROM runs"
 	                        " WHERE state = ?1 ORDER BY id",
 	[STMT_RUN_COUNT_STATE] = "SELECT count(*) FROM runs WHERE state = ?1",
-	[STMT_RUN_LAST] = "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
-	                  " ORDER BY id DESC LIMIT 1",
+	/* The last run is the last one that started: a retry waiting
+	 * for its time has done nothing yet. */
+	[STMT_RUN_LAST] =
+	    "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
+	    " AND started_at IS NOT NULL ORDER BY id DESC LIMIT 1",
 	[STMT_RUN_ACTIVE] =
 	    "SELECT " RUN_COLS " FROM runs WHERE job_id = ?1"
 	    " AND state IN ('queued', 'running', 'retrying') ORDER BY id",

@@ -263,8 +263,12 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 		bad = validate_dir(
 		    dir != NULL ? dir : cli_jobs_dir(), now, &nfiles, files);
 		if (bad == -1) {
+			if (dir == NULL && geteuid() != 0)
+				cli_error("validate: a daemon run with "
+				          "--state-dir DIR reads DIR/cronq.d; "
+				          "give it as --dir");
 			cJSON_Delete(out);
-			return CQ_EXIT_FAIL;
+			return CQ_EXIT_INVALID;
 		}
 	} else {
 		for (i = optind; i < argc; i++)

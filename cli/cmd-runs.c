@@ -479,19 +479,20 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 }
 
 /*
- * The latest run of job NAME, or -1: with *RC CQ_EXIT_OK when the job has
- * not run yet (said on stdout), else after the error was printed.
+ * The latest run of job NAME that is not waiting (a retry waiting for
+ * its turn has no log yet), or -1: with *RC CQ_EXIT_OK when there is none
+ * (said on stdout), else after the error was printed.
  */
 static long long
 runs_latest(struct client *c, const char *name, int *rc)
 {
-	const cJSON *runs;
+	const cJSON *runs, *r, *state;
 	char *path, *esc;
 	cJSON *resp;
 	long long id = -1;
 
 	esc = client_escape(name);
-	xasprintf(&path, "/runs?job=%s&limit=1", esc);
+	xasprintf(&path, "/runs?job=%s&limit=20", esc);
 	free(esc);
 	*rc = cli_api(
 	    c, "GET", path, NULL, &resp, "show the log of job \"%s\"", name);
@@ -499,8 +500,21 @@ runs_latest(struct client *c, const char *name, int *rc)
 	if (*rc != CQ_EXIT_OK)
 		return -1;
 	runs = cJSON_GetObjectItemCaseSensitive(resp, "runs");
-	if (cJSON_GetArraySize(runs) == 0 ||
-	    print_int(runs->child, "id", &id) == -1) {
+	cJSON_ArrayForEach(r, runs)
+	{
+		state = cJSON_GetObjectItemCaseSensitive(r, "state");
+		if (cJSON_IsString(state) &&
+		    strcmp(state->valuestring, "queued") != 0 &&
+		    strcmp(state->valuestring, "retrying") != 0 &&
+		    print_int(r, "id", &id) == 0)
+			break;
+		id = -1;
+	}
+	if (id == -1 && cJSON_GetArraySize(runs) > 0) {
+		printf("job \"%s\": its latest runs are waiting to start: no "
+		       "log to show yet\n",
+		    name);
+	} else if (id == -1) {
 		/* Nothing to show is no failure, but a job that does not
 		 * exist is: ask for it so that error is the daemon's. */
 		cJSON_Delete(resp);
@@ -514,7 +528,6 @@ runs_latest(struct client *c, const char *name, int *rc)
 		if (*rc == CQ_EXIT_OK)
 			printf("job \"%s\" has not run yet: no log to show\n",
 			    name);
-		id = -1;
 	}
 	cJSON_Delete(resp);
 	return id;

@@ -384,3 +384,22 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 0 ]
 }
+
+@test "logs JOB and last_run skip a retry that waits for its turn" {
+	agentd_start
+	printf '%s\n' 'name: flaky' 'command: ["sh", "-c", "echo attempt one; exit 3"]' \
+	    'retries: 2' 'retry_backoff: 1h' >"$T/flaky.yaml"
+	"$CRONQ" add -f "$T/flaky.yaml"
+	run --separate-stderr "$CRONQ" trigger flaky
+	[ "$status" -eq 0 ]
+	first=$output
+	wait_state "$first" failed
+	# The retry row exists and waits an hour.
+	run --separate-stderr "$CRONQ" --json runs flaky
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(" ".join(r["state"] for r in json.load(sys.stdin)["runs"]))')" = "retrying failed" ]
+	run --separate-stderr "$CRONQ" logs flaky
+	[ "$status" -eq 0 ]
+	[ "$output" = "attempt one" ]
+	run --separate-stderr "$CRONQ" --json show flaky
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)["last_run"]; print(r["id"], r["state"])')" = "$first failed" ]
+}
