@@ -92,6 +92,7 @@ child_main(void *arg)
 		unsigned long handler, flags, restorer, mask;
 	} ksa = { 0, 0, 0, 0 }; /* the kernel's sigaction: SIG_DFL */
 	unsigned long empty = 0;
+	long parent = syscall(SYS_getppid);
 	char **p;
 	int sig, i;
 
@@ -144,6 +145,18 @@ child_main(void *arg)
 			rep.step = STEP_SETUID;
 			goto fail;
 		}
+	}
+	/*
+	 * If the daemon dies (kill -9, a crash), the run dies with it: a
+	 * worker's run is then redelivered and retried elsewhere, and a
+	 * restarted daemon retries a lost run, so it must not go on beside
+	 * its retry. After the user change, which would clear it; the
+	 * parent may have died before, hence the second look.
+	 */
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    syscall(SYS_getppid) != parent) {
+		rep.step = STEP_PDEATHSIG;
+		goto fail;
 	}
 	/* After the user change, so the user's own access rights apply. */
 	if (syscall(SYS_chdir, x->workdir) == -1) {
@@ -408,6 +421,10 @@ child_exec_cause(const struct child_exec *x, const struct child_report *rep)
 		break;
 	case STEP_NO_NEW_PRIVS:
 		xasprintf(&cause, "cannot set no_new_privs: %s", err);
+		break;
+	case STEP_PDEATHSIG:
+		xasprintf(
+		    &cause, "cannot tie the run to the daemon's life: %s", err);
 		break;
 	case STEP_CGROUP:
 		xasprintf(&cause, "cannot enter the run's cgroup: %s", err);

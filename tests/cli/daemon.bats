@@ -66,6 +66,17 @@ api() {
 	kill -9 "$(cat "$T/agentd.pid")"
 	# Six runs recorded before the crash: two running, four queued.
 	[ "$(sql "SELECT count(*) FROM runs")" = 6 ]
+	# The running children die with the daemon (PR_SET_PDEATHSIG), not
+	# only when the next daemon finds them: well before their 3 s end.
+	for pid in $(sql "SELECT pid FROM runs WHERE state = 'running'"); do
+		for _ in $(seq 15); do
+			st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+			[ -z "$st" ] || [ "$st" = Z ] && break
+			sleep 0.1
+		done
+		st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+		[ -z "$st" ] || [ "$st" = Z ]
+	done
 
 	agentd_start --max-running 2
 	# The children of the dead daemon were ended, not left running
