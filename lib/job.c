@@ -225,7 +225,7 @@ job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
 	if (d != (double)(int64_t)d)
 		return job_fail(cause, field, "expected an integer, not %g", d);
 	if (d < (double)min || d > (double)max)
-		return job_fail(cause, field, "%lld is outside %lld-%lld",
+		return job_fail(cause, field, "%lld is outside %lld..%lld",
 		    (long long)d, (long long)min, (long long)max);
 	*out = (int64_t)d;
 	return 0;
@@ -432,7 +432,7 @@ get_umask(struct jp *jp, struct job *job, const cJSON *v)
 	m = strtol(s, &end, 8);
 	if (*s == '\0' || *end != '\0' || errno != 0 || m < 0 || m > 0777)
 		return job_fail(jp->cause, jp->field,
-		    "\"%s\" is not an octal mode 000-777", s);
+		    "\"%s\" is not an octal mode 000..777", s);
 	job->umask = (mode_t)m;
 	return 0;
 }
@@ -485,7 +485,7 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 		    code > 255) {
 			free(rules);
 			return job_fail(jp->cause, jp->field,
-			    "\"%s\" is not an exit code 0-255", e->string);
+			    "\"%s\" is not an exit code 0..255", e->string);
 		}
 		if (!cJSON_IsString(e))
 			o = -1;

@@ -68,7 +68,7 @@ load helpers
 @test "next: a bad expression exits 1 with one line naming the field" {
 	cq next --tz UTC '61 * * * *'
 	assert_status 1
-	assert_stderr 'cronq: next: minute "61" is outside 0-59'
+	assert_stderr 'cronq: next: minute "61" is outside 0..59'
 	cq next --tz UTC '0 0 30 2 *'
 	assert_status 1
 	assert_stderr 'cronq: next: day-of-month "30" never occurs in February'
@@ -159,7 +159,7 @@ print(a[0]["time"], a[0]["notes"][0]); print(a[1]["time"], len(a[1]["notes"]))' 
 @test "next: a rejected expression or zone is exit 1 with one line" {
 	cq next '61 * * * *'
 	assert_status 1
-	assert_stderr 'cronq: next: minute "61" is outside 0-59'
+	assert_stderr 'cronq: next: minute "61" is outside 0..59'
 	cq next '0 0 30 2 *'
 	assert_status 1
 	cq next --tz Mars/Olympus '* * * * *'
