@@ -19,6 +19,7 @@
 
 #include "cronexpr.h"
 #include "job.h"
+#include "jobfile.h"
 #include "tz.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -606,6 +607,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 {
 	static _Thread_local char field[64];
 	const char *k = e->string;
+	const char *hint;
 	char *msg;
 	int64_t n;
 	int x;
@@ -712,8 +714,13 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		}
 	} else if ((x = job_ext_field(job, e, &jp->field, jp->cause)) != 0)
 		return x < 0 ? -1 : 0;
-	else if (!is_readonly(k))
+	else if (!is_readonly(k)) {
+		/* The hint job files give, so the API and files read alike. */
+		if ((hint = jobfile_suggest(k)) != NULL)
+			return job_fail(jp->cause, jp->field,
+			    "unknown field; did you mean %s?", hint);
 		return job_fail(jp->cause, jp->field, "unknown field");
+	}
 	return 0;
 }
 

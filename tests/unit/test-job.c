@@ -195,7 +195,10 @@ static const struct {
 } bad[] = {
 	{ "{\"command\": \"x\"}", "name", "is required" },
 	{ "{\"name\": \"a b\", \"command\": \"x\"}", "name", "[A-Za-z0-9._-]" },
-	{ "{\"name\": \"a\", \"comand\": \"x\"}", "comand", "unknown field" },
+	{ "{\"name\": \"a\", \"comand\": \"x\"}", "comand",
+	    "unknown field; did you mean command?" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"zzzz\": 1}", "zzzz",
+	    "unknown field" },
 	{ "{\"name\": \"a\"}", "command", "is required" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": \"gpu\"}",
 	    "labels", "expected an array" },
