@@ -77,6 +77,19 @@ load helpers
 	assert_stderr 'cronq: next: day-of-month "31" never occurs in April, June, September or November'
 }
 
+@test "next: one word that is no expression says next wants no job name" {
+	cq next --tz UTC six
+	assert_status 1
+	assert_stderr 'cronq: next: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got 1 in "six"; cronq next takes a cron expression, not a job name'
+	# Not for a word that is no name, nor for several words.
+	cq next --tz UTC '*/5'
+	assert_status 1
+	[[ "$stderr" != *"job name"* ]]
+	cq next --tz UTC six seven
+	assert_status 1
+	[[ "$stderr" != *"job name"* ]]
+}
+
 @test "next: @every and @reboot have no calendar" {
 	cq next --tz UTC '@every 5m'
 	assert_status 1
