@@ -81,7 +81,7 @@ group_change(struct api_request *req, struct api_response *resp, int del)
 		    limit->valuedouble > 100000 ||
 		    limit->valuedouble != (double)(int)limit->valuedouble) {
 			api_error(resp, 422, "limit",
-			    "limit: expected an integer 1-100000");
+			    "limit: expected an integer 1..100000");
 			cJSON_Delete(body);
 			return;
 		}

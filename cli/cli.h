@@ -85,6 +85,12 @@ const char *cli_jobs_dir(void);
 #define CLI_ADD_DETACH 0x2
 /* The POST path for those FLAGS. */
 const char *cli_add_path(int flags);
+/*
+ * POSTs the job BODY named NAME on C with FLAGS as above and prints a
+ * failure, saying --replace when the name is taken. Returns a cq_exit.
+ */
+int cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
+    const char *name);
 /* cronq add -f PATH: each job of a YAML file (or one bare job); FLAGS as
  * above. */
 int cli_add_file(const struct cli_opts *opts, const char *path, int flags);

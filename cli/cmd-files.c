@@ -318,8 +318,7 @@ cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 	}
 	for (i = 0; i < jf->njobs && rc == CQ_EXIT_OK; i++) {
 		body = job_to_json(jf->jobs[i], 1);
-		rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
-		    "add job \"%s\"", jf->jobs[i]->name);
+		rc = cli_add_post(c, replace, body, &resp, jf->jobs[i]->name);
 		if (rc == CQ_EXIT_OK && opts->json)
 			print_json(resp);
 		cJSON_Delete(resp);

@@ -169,6 +169,31 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 	return -1;
 }
 
+int
+cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
+    const char *name)
+{
+	char *cause;
+	long status;
+	int rc;
+
+	rc = client_call(
+	    c, "POST", cli_add_path(flags), body, resp, &status, &cause);
+	if (rc == CQ_EXIT_OK)
+		return rc;
+	/* Without --replace a conflict is the name in use (ops.c). */
+	if (status == 409 && !(flags & CLI_ADD_REPLACE))
+		cli_error("cannot add job \"%s\": %s (use --replace to change "
+		          "it)",
+		    name, cause);
+	else if (rc == CQ_EXIT_UNREACHABLE)
+		cli_error("%s", cause);
+	else
+		cli_error("cannot add job \"%s\": %s", name, cause);
+	free(cause);
+	return rc;
+}
+
 static int
 cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -265,8 +290,7 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		goto out;
-	rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
-	    "add job \"%s\"", name);
+	rc = cli_add_post(c, replace, body, &resp, name);
 	if (rc == CQ_EXIT_OK && opts->json)
 		print_json(resp);
 	client_free(c);

@@ -221,7 +221,13 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 	text = next_join(argc - optind, argv + optind);
 	util_escape(esc, sizeof esc, text);
 	if (cronexpr_parse(&ce, text, NULL, &cause) != 0) {
-		cli_error("next: %s", cause);
+		/* "cronq next backup" asks about a job, which next is not. */
+		if (argc - optind == 1 && util_valid_name(text))
+			cli_error("next: %s; cronq next takes a cron "
+			          "expression, not a job name",
+			    cause);
+		else
+			cli_error("next: %s", cause);
 		rc = CQ_EXIT_FAIL;
 	} else if (ce.kind == CRON_REBOOT) {
 		cli_error("next: \"%s\" has no calendar: it fires once at "

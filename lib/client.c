@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
@@ -232,7 +233,23 @@ client_unreachable(struct client *c, CURL *h, const char *errbuf, CURLcode res)
 		why = errbuf;
 	else
 		why = curl_easy_strerror(res);
-	xasprintf(&cause, "cannot reach cronq-agentd at %s: %s", c->where, why);
+	/*
+	 * Plain HTTP to a TLS listener gets no answer it can read, and
+	 * curl's words for that ("Empty reply from server") do not say
+	 * why; the likely cause is the scheme of --host.
+	 */
+	if (c->socket == NULL && strncasecmp(c->base, "http://", 7) == 0 &&
+	    (res == CURLE_GOT_NOTHING || res == CURLE_RECV_ERROR ||
+	        res == CURLE_SEND_ERROR ||
+	        (res == CURLE_UNSUPPORTED_PROTOCOL &&
+	            strstr(why, "HTTP/0.9") != NULL)))
+		xasprintf(&cause,
+		    "cannot reach cronq-agentd at %s: %s (is the server "
+		    "speaking https?)",
+		    c->where, why);
+	else
+		xasprintf(&cause, "cannot reach cronq-agentd at %s: %s",
+		    c->where, why);
 	return cause;
 }
 

@@ -160,7 +160,7 @@ cron_range_check(
 
 	if (v >= cron_fields[f].lo && v <= cron_fields[f].hi)
 		return 0;
-	snprintf(b, sizeof b, "is outside %d-%d", cron_fields[f].lo,
+	snprintf(b, sizeof b, "is outside %d..%d", cron_fields[f].lo,
 	    cron_fields[f].hi);
 	return cron_fail(p, f, t, len, b);
 }
@@ -249,10 +249,10 @@ cron_dow_ext(struct cron_parse *p, const char *t, size_t len)
 	if (!isdigit((unsigned char)*q) || cron_value(F_DOM, &q, &k) != 0 ||
 	    q != t + len)
 		return cron_fail(
-		    p, F_DOW, t, len, "needs a week number 1-5 after \"#\"");
+		    p, F_DOW, t, len, "needs a week number 1..5 after \"#\"");
 	if (k < 1 || k > 5)
 		return cron_fail(
-		    p, F_DOW, t, len, "has a week number outside 1-5");
+		    p, F_DOW, t, len, "has a week number outside 1..5");
 	ce->dow_nth[v] |= (uint8_t)(1U << (k - 1));
 	return 0;
 }

@@ -101,7 +101,7 @@ get_secs(const cJSON *v, int64_t max, int64_t *out, char **cause)
 		    "\"5m\")");
 	if (s < 0 || s > max)
 		return job_fail(cause, ext_field,
-		    "%lld is outside 0-%lld seconds", (long long)s,
+		    "%lld is outside 0..%lld seconds", (long long)s,
 		    (long long)max);
 	*out = s;
 	return 0;
@@ -143,7 +143,7 @@ get_range(const cJSON *v, struct job_status_range *r, char **cause)
 		    "expected a status code, \"2xx\" or \"200-299\"");
 	if (lo < 100 || hi > 599 || lo > hi)
 		return job_fail(cause, ext_field,
-		    "statuses must be within 100-599, low to high");
+		    "statuses must be within 100..599, low to high");
 	r->lo = (int)lo;
 	r->hi = (int)hi;
 	return 0;
@@ -376,7 +376,7 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 			if (!cJSON_IsNumber(e) || n < 0 || n > 10 ||
 			    e->valuedouble != (double)n)
 				return job_fail(
-				    cause, ext_field, "expected 0-10");
+				    cause, ext_field, "expected 0..10");
 			t->retries = (int)n;
 		} else
 			return job_fail(cause, ext_field,

@@ -19,6 +19,7 @@
 
 #include "cronexpr.h"
 #include "job.h"
+#include "jobfile.h"
 #include "tz.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -225,7 +226,7 @@ job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
 	if (d != (double)(int64_t)d)
 		return job_fail(cause, field, "expected an integer, not %g", d);
 	if (d < (double)min || d > (double)max)
-		return job_fail(cause, field, "%lld is outside %lld-%lld",
+		return job_fail(cause, field, "%lld is outside %lld..%lld",
 		    (long long)d, (long long)min, (long long)max);
 	*out = (int64_t)d;
 	return 0;
@@ -432,7 +433,7 @@ get_umask(struct jp *jp, struct job *job, const cJSON *v)
 	m = strtol(s, &end, 8);
 	if (*s == '\0' || *end != '\0' || errno != 0 || m < 0 || m > 0777)
 		return job_fail(jp->cause, jp->field,
-		    "\"%s\" is not an octal mode 000-777", s);
+		    "\"%s\" is not an octal mode 000..777", s);
 	job->umask = (mode_t)m;
 	return 0;
 }
@@ -485,7 +486,7 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 		    code > 255) {
 			free(rules);
 			return job_fail(jp->cause, jp->field,
-			    "\"%s\" is not an exit code 0-255", e->string);
+			    "\"%s\" is not an exit code 0..255", e->string);
 		}
 		if (!cJSON_IsString(e))
 			o = -1;
@@ -606,6 +607,7 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 {
 	static _Thread_local char field[64];
 	const char *k = e->string;
+	const char *hint;
 	char *msg;
 	int64_t n;
 	int x;
@@ -712,8 +714,13 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 		}
 	} else if ((x = job_ext_field(job, e, &jp->field, jp->cause)) != 0)
 		return x < 0 ? -1 : 0;
-	else if (!is_readonly(k))
+	else if (!is_readonly(k)) {
+		/* The hint job files give, so the API and files read alike. */
+		if ((hint = jobfile_suggest(k)) != NULL)
+			return job_fail(jp->cause, jp->field,
+			    "unknown field; did you mean %s?", hint);
 		return job_fail(jp->cause, jp->field, "unknown field");
+	}
 	return 0;
 }
 

@@ -139,6 +139,16 @@ suggest(const char *key, const struct field *table)
 	return best;
 }
 
+/*
+ * The job field a user probably meant by KEY, an unknown key of a job
+ * (the API's JSON bodies share it with job files), or NULL.
+ */
+const char *
+jobfile_suggest(const char *key)
+{
+	return suggest(key, job_fields);
+}
+
 static const struct field *
 field_find(const struct field *table, const char *key)
 {

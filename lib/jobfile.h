@@ -45,6 +45,12 @@ struct jobfile {
 struct jobfile *jobfile_parse(
     const char *path, const char *text, size_t len, int flags);
 
+/*
+ * The field of a job closest to the unknown key KEY (a typo, or a name
+ * other formats use, such as cmd for command), or NULL when none is close.
+ */
+const char *jobfile_suggest(const char *key);
+
 /* Reads PATH and parses it; a file that cannot be read is one error. */
 struct jobfile *jobfile_load(const char *path, int flags);
 void jobfile_free(struct jobfile *jf);

@@ -79,7 +79,7 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 		assert_status 2
 		[ "${stderr%%$'\n'*}" = "cronq: add: $want" ] || { echo "$stderr"; false; }
 	}
-	want='--nice "40": 40 is outside -20-19' bad --nice 40
+	want='--nice "40": 40 is outside -20..19' bad --nice 40
 	want='--ioprio "loud": "loud" is not idle, best-effort[:0-7] or realtime[:0-7]' bad --ioprio loud
 	want='--rlimit "nofile": expected NAME=VALUE (NAME one of cpu, memory, nofile, nproc, fsize, core)' bad --rlimit nofile
 	want='--rlimit "stack=1": unknown limit "stack" (expected cpu, memory, nofile, nproc, fsize or core)' bad --rlimit stack=1
@@ -88,7 +88,7 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	want='--read-only-path "srv": "srv" is not an absolute path below /' bad --read-only-path srv
 	want='--read-write-path "/": "/" is not an absolute path below /' bad --read-write-path /
 	want='--memory-max "12Q": size "12Q" is not like 512, 64K, 512M or 2G' bad --memory-max 12Q
-	want='--pids-max "0": 0 is outside 1-4194304' bad --pids-max 0
+	want='--pids-max "0": 0 is outside 1..4194304' bad --pids-max 0
 	want='--cpu-max "0%": "0%" is not a percentage 1%-100000%' bad --cpu-max 0%
 	want='--seccomp-default "some": expected deny-list or none' bad --seccomp-default some
 	want='--seccomp-action "stop": expected errno or kill' bad --seccomp-action stop

@@ -181,6 +181,11 @@ wait_run() {
 	expect_error 400 bad_request
 	api POST /jobs '{"name":"x","command":"true","comand":"typo"}'
 	expect_error 422 invalid comand
+	# The API suggests the field as job files do.
+	api POST /jobs '{"name":"x","command":"true","timeuot":"5s"}'
+	expect_error 422 invalid timeuot
+	[ "$(jv 'd["error"]["message"]')" = \
+	    "timeuot: unknown field; did you mean timeout?" ]
 	api POST /jobs '{"name":"bad name!","command":"true"}'
 	expect_error 422 invalid name
 	api POST /jobs '{"name":"x","schedules":["61 * * * *"],"command":"true"}'

@@ -177,8 +177,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	"$CRONQ" add dup -s '@daily' -- true
 	run --separate-stderr "$CRONQ" add dup -s '@hourly' -- true
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == 'cronq: cannot add job "dup": '* ]]
-	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ "$stderr" = 'cronq: cannot add job "dup": job "dup" already exists (use --replace to change it)' ]
 
 	run --separate-stderr "$CRONQ" add --replace dup -s '@hourly' -- true
 	[ "$status" -eq 0 ]

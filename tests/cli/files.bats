@@ -290,7 +290,7 @@ job() { # NAME SCHEDULE COMMAND
 	start
 	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
 	run api PUT /jobs '{"jobs":[{"name":"a","schedule":"0 9 * * *","command":"x"},{"name":"n","schedule":"61 * * * *","command":"x"}],"delete":[]}'
-	[[ "$output" == *'jobs[1]: schedules: minute \"61\" is outside 0-59'* ]]
+	[[ "$output" == *'jobs[1]: schedules: minute \"61\" is outside 0..59'* ]]
 	run api GET /jobs/a
 	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
 	run api GET /jobs/n
@@ -393,6 +393,6 @@ o=json.loads(sys.argv[1]); b,g=o["files"]
 e=b["errors"][0]
 print(o["invalid"], b["valid"], e["file"], e["line"], e["col"], e["field"], e["message"])
 print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]])' "$output"
-	[ "${lines[0]}" = '1 False bad.yaml 3 15 schedule minute "61" is outside 0-59' ]
+	[ "${lines[0]}" = '1 False bad.yaml 3 15 schedule minute "61" is outside 0..59' ]
 	[ "${lines[1]}" = "True [('boot', 'start-up', True), ('d', 'schedule', False)]" ]
 }

@@ -129,7 +129,7 @@ json() {
 	run api PUT /groups/db-heavy '{"limit":2}'
 	[ "$(echo "$output" | json 'd["limit"], d["source"]')" = "(2, 'api')" ]
 	run api PUT /groups/db-heavy '{"limit":0}'
-	[[ "$output" == *'limit: expected an integer 1-100000'* ]]
+	[[ "$output" == *'limit: expected an integer 1..100000'* ]]
 }
 
 @test "failure is notified once, after the last retry, with its payload" {

@@ -68,13 +68,26 @@ load helpers
 @test "next: a bad expression exits 1 with one line naming the field" {
 	cq next --tz UTC '61 * * * *'
 	assert_status 1
-	assert_stderr 'cronq: next: minute "61" is outside 0-59'
+	assert_stderr 'cronq: next: minute "61" is outside 0..59'
 	cq next --tz UTC '0 0 30 2 *'
 	assert_status 1
 	assert_stderr 'cronq: next: day-of-month "30" never occurs in February'
 	cq next --tz UTC '0 0 31 4,6,9,11 *'
 	assert_status 1
 	assert_stderr 'cronq: next: day-of-month "31" never occurs in April, June, September or November'
+}
+
+@test "next: one word that is no expression says next wants no job name" {
+	cq next --tz UTC six
+	assert_status 1
+	assert_stderr 'cronq: next: expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got 1 in "six"; cronq next takes a cron expression, not a job name'
+	# Not for a word that is no name, nor for several words.
+	cq next --tz UTC '*/5'
+	assert_status 1
+	[[ "$stderr" != *"job name"* ]]
+	cq next --tz UTC six seven
+	assert_status 1
+	[[ "$stderr" != *"job name"* ]]
 }
 
 @test "next: @every and @reboot have no calendar" {
@@ -159,7 +172,7 @@ print(a[0]["time"], a[0]["notes"][0]); print(a[1]["time"], len(a[1]["notes"]))' 
 @test "next: a rejected expression or zone is exit 1 with one line" {
 	cq next '61 * * * *'
 	assert_status 1
-	assert_stderr 'cronq: next: minute "61" is outside 0-59'
+	assert_stderr 'cronq: next: minute "61" is outside 0..59'
 	cq next '0 0 30 2 *'
 	assert_status 1
 	cq next --tz Mars/Olympus '* * * * *'

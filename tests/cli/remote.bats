@@ -179,6 +179,10 @@ sys.exit(0 if any(eval(sys.argv[1]) for r in recs) else 1)' "$1" "$body" ||
 	[ "$status" -ne 0 ]
 	run curl -sS --max-time 5 "http://127.0.0.1:$PORT/healthz"
 	[ "$status" -ne 0 ] || [[ "$output" != ok ]]
+	# cronq says what is likely wrong with an http:// URL of a TLS port.
+	cq --host "http://127.0.0.1:$PORT" --token cq_x ls
+	assert_status 3
+	[[ "$stderr" == "cronq: cannot reach cronq-agentd at http://127.0.0.1:$PORT: "*" (is the server speaking https?)" ]] || { echo "$stderr"; false; }
 	# The certificate is checked: without the CA curl refuses.
 	run curl -sS "$URL/healthz"
 	[ "$status" -ne 0 ]

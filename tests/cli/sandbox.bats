@@ -194,7 +194,7 @@ run_job() {
 	[ "$(jv 'd["error"]["field"]')" = sandbox.seccomp.deny ]
 	api POST /jobs '{"name": "bad", "command": "true", "sandbox": {"nice": 40}}'
 	[ "$code" = 422 ]
-	[ "$(jv 'd["error"]["message"]')" = "sandbox.nice: 40 is outside -20-19" ]
+	[ "$(jv 'd["error"]["message"]')" = "sandbox.nice: 40 is outside -20..19" ]
 }
 
 @test "private_tmp gives the job its own /tmp and /var/tmp" {
@@ -370,5 +370,5 @@ YAML
 	sed -i 's/nice: 10/nice: 99/' "$T/jobs.yaml"
 	run "$CRONQ" validate "$T/jobs.yaml"
 	[ "$status" -eq 5 ]
-	[[ "$output" == *"jobs.yaml:5:13: sandbox.nice: 99 is outside -20-19"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"jobs.yaml:5:13: sandbox.nice: 99 is outside -20..19"* ]] || { echo "$output"; false; }
 }

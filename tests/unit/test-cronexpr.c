@@ -349,14 +349,14 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
-	{ "61 * * * *", "minute \"61\" is outside 0-59" },
-	{ "* 24 * * *", "hour \"24\" is outside 0-23" },
-	{ "* * 0 * *", "day-of-month \"0\" is outside 1-31" },
-	{ "* * * 13 *", "month \"13\" is outside 1-12" },
-	{ "* * * * 8", "day-of-week \"8\" is outside 0-7" },
-	{ "60 * * * * *", "second \"60\" is outside 0-59" },
-	{ "* * * * 0-8", "day-of-week \"0-8\" is outside 0-7" },
-	{ "1-60 * * * *", "minute \"1-60\" is outside 0-59" },
+	{ "61 * * * *", "minute \"61\" is outside 0..59" },
+	{ "* 24 * * *", "hour \"24\" is outside 0..23" },
+	{ "* * 0 * *", "day-of-month \"0\" is outside 1..31" },
+	{ "* * * 13 *", "month \"13\" is outside 1..12" },
+	{ "* * * * 8", "day-of-week \"8\" is outside 0..7" },
+	{ "60 * * * * *", "second \"60\" is outside 0..59" },
+	{ "* * * * 0-8", "day-of-week \"0-8\" is outside 0..7" },
+	{ "1-60 * * * *", "minute \"1-60\" is outside 0..59" },
 	{ "0 0 30 2 *", "day-of-month \"30\" never occurs in February" },
 	{ "0 0 31 4,6,9,11 *",
 	    "day-of-month \"31\" never occurs in April, June, September or "
@@ -389,12 +389,12 @@ static const struct err_case err_cases[] = {
 	{ "* * * * #2",
 	    "day-of-week \"#2\" has \"#\" without a weekday before "
 	    "it" },
-	{ "* * * * 1#0", "day-of-week \"1#0\" has a week number outside 1-5" },
-	{ "* * * * 1#6", "day-of-week \"1#6\" has a week number outside 1-5" },
+	{ "* * * * 1#0", "day-of-week \"1#0\" has a week number outside 1..5" },
+	{ "* * * * 1#6", "day-of-week \"1#6\" has a week number outside 1..5" },
 	{ "0 0 * * 1#2#3", "day-of-week \"1#2#3\" has more than one \"#\"" },
 	{ "* * * * L",
 	    "day-of-week \"L\" needs a weekday before L (5L: the last Friday)" },
-	{ "* * 32W * *", "day-of-month \"32W\" is outside 1-31" },
+	{ "* * 32W * *", "day-of-month \"32W\" is outside 1..31" },
 	{ "* * L-31 * *",
 	    "day-of-month \"L-31\" is more than 30 days before the end" },
 	{ "* * LX * *", "day-of-month \"LX\" is not L, L-n, LW or nW" },

@@ -209,7 +209,7 @@ static const struct {
 	    "notify[0].url", "unknown key for a command target" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
 	  "\"command\", \"command\": \"x\", \"retries\": 11}]}",
-	    "notify[0].retries", "0-10" },
+	    "notify[0].retries", "0..10" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"late_after\": \"soon\"}",
 	    "late_after", "" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"expected_duration\": -5}",

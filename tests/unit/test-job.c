@@ -195,7 +195,10 @@ static const struct {
 } bad[] = {
 	{ "{\"command\": \"x\"}", "name", "is required" },
 	{ "{\"name\": \"a b\", \"command\": \"x\"}", "name", "[A-Za-z0-9._-]" },
-	{ "{\"name\": \"a\", \"comand\": \"x\"}", "comand", "unknown field" },
+	{ "{\"name\": \"a\", \"comand\": \"x\"}", "comand",
+	    "unknown field; did you mean command?" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"zzzz\": 1}", "zzzz",
+	    "unknown field" },
 	{ "{\"name\": \"a\"}", "command", "is required" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": \"gpu\"}",
 	    "labels", "expected an array" },
@@ -227,12 +230,12 @@ static const struct {
 	{ "{\"name\": \"a\", \"command\": \"x\", \"retries\": 1.5}", "retries",
 	    "integer" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"retries\": 1000}", "retries",
-	    "outside 0-100" },
+	    "outside 0..100" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"retry_backoff\": 60,"
 	  " \"retry_backoff_max\": 10}",
 	    "retry_backoff_max", "less" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"retry_on\": [256]}",
-	    "retry_on", "outside 0-255" },
+	    "retry_on", "outside 0..255" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"on_exit\": {\"x\": \"retry\"}}",
 	    "on_exit", "exit code" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"on_exit\": {\"3\": \"maybe\"}}",
@@ -363,7 +366,7 @@ test_shared_helpers(void **state)
 	free(cause);
 	v = cJSON_CreateNumber(20);
 	assert_int_equal(job_get_int(&cause, "x", v, -20, 19, &n), -1);
-	assert_string_equal(cause, "x: 20 is outside -20-19");
+	assert_string_equal(cause, "x: 20 is outside -20..19");
 	free(cause);
 	assert_int_equal(job_get_int(&cause, "x", v, 0, 20, &n), 0);
 	assert_int_equal(n, 20);

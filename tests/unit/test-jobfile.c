@@ -175,7 +175,7 @@ test_schedule_traps(void **state)
 	    NULL);
 	expect_errors("jobs:\n- name: a\n  schedule: \"61 * * * *\"\n"
 	              "  command: x\n",
-	    "t.yaml:3:13: schedule: minute \"61\" is outside 0-59", NULL);
+	    "t.yaml:3:13: schedule: minute \"61\" is outside 0..59", NULL);
 }
 
 static void

@@ -127,7 +127,7 @@ test_errors(void **state)
 	} cases[] = {
 		{ "[]", "sandbox", "sandbox: expected an object" },
 		{ "{\"nice\": 20}", "sandbox.nice",
-		    "sandbox.nice: 20 is outside -20-19" },
+		    "sandbox.nice: 20 is outside -20..19" },
 		{ "{\"ioprio\": \"idle:3\"}", "sandbox.ioprio",
 		    "sandbox.ioprio: \"idle:3\" is not idle, "
 		    "best-effort[:0-7] or realtime[:0-7]" },
@@ -151,7 +151,7 @@ test_errors(void **state)
 		    "sandbox.cpu_max: \"fast\" is not a percentage "
 		    "1%-100000%" },
 		{ "{\"memory_max\": 0}", "sandbox.memory_max",
-		    "sandbox.memory_max: 0 is outside 1-4611686018427387904" },
+		    "sandbox.memory_max: 0 is outside 1..4611686018427387904" },
 		{ "{\"network\": \"no\"}", "sandbox.network",
 		    "sandbox.network: expected true or false" },
 		{ "{\"tmp\": true}", "sandbox", NULL },
