@@ -320,6 +320,8 @@ cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 		body = job_to_json(jf->jobs[i], 1);
 		rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
 		    "add job \"%s\"", jf->jobs[i]->name);
+		if (rc == CQ_EXIT_OK)
+			cli_job_warnings(jf->jobs[i]->name, resp);
 		if (rc == CQ_EXIT_OK && opts->json)
 			print_json(resp);
 		cJSON_Delete(resp);

@@ -267,6 +267,8 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 		goto out;
 	rc = cli_api(c, "POST", cli_add_path(replace), body, &resp,
 	    "add job \"%s\"", name);
+	if (rc == CQ_EXIT_OK)
+		cli_job_warnings(name, resp);
 	if (rc == CQ_EXIT_OK && opts->json)
 		print_json(resp);
 	client_free(c);
