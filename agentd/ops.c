@@ -263,6 +263,24 @@ job_announce(struct agentd *ad, const struct job *job, const char *what)
 	cJSON_Delete(o);
 }
 
+/*
+ * The answer to a saved job: the job, with "warnings" when it was saved
+ * but cannot run here as declared, so the client can say so at once.
+ */
+static cJSON *
+job_saved_json(struct agentd *ad, const struct job *job)
+{
+	cJSON *o = ops_job_to_json(ad, job), *w;
+	char *why;
+
+	if ((why = sandbox_job_warning(job)) != NULL) {
+		w = cJSON_AddArrayToObject(o, "warnings");
+		cJSON_AddItemToArray(w, cJSON_CreateString(why));
+		free(why);
+	}
+	return o;
+}
+
 /* Saves JOB as a new version of OLD (same id), reschedules, returns it. */
 static int
 job_save(struct agentd *ad, const struct principal *p, struct job *job,
@@ -283,7 +301,7 @@ job_save(struct agentd *ad, const struct principal *p, struct job *job,
 	if (ad->sched != NULL)
 		scheduler_job_changed(ad->sched, job->id, job, now);
 	job_announce(ad, job, action);
-	*out = ops_job_to_json(ad, job);
+	*out = job_saved_json(ad, job);
 	return 0;
 }
 
@@ -337,7 +355,7 @@ ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
 	if (ad->sched != NULL)
 		scheduler_job_changed(ad->sched, job->id, job, now);
 	job_announce(ad, job, "created");
-	*out = ops_job_to_json(ad, job);
+	*out = job_saved_json(ad, job);
 	*created = 1;
 	rc = 0;
 out:

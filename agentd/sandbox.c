@@ -239,13 +239,23 @@ sandbox_check_job(const struct job *job, const char **field, char **cause)
 			return -1;
 		}
 	}
-	if (sandbox_caps.probed && (why = sandbox_missing(sb, field)) != NULL) {
+	if ((why = sandbox_job_warning(job)) != NULL) {
 		log_warnx("sandbox: job=%s will be refused when it runs: %s",
 		    job->name, why);
 		free(why);
 	}
 	*field = NULL;
 	return 0;
+}
+
+char *
+sandbox_job_warning(const struct job *job)
+{
+	const char *field;
+
+	if (!sandbox_caps.probed)
+		return NULL;
+	return sandbox_missing(&job->sandbox, &field);
 }
 
 int

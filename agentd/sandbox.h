@@ -33,6 +33,11 @@ void sandbox_status(cJSON *status);
  * runs.
  */
 int sandbox_check_job(const struct job *job, const char **field, char **cause);
+/*
+ * Why this machine cannot give JOB the isolation it declares (each run
+ * would be refused), or NULL; the caller frees it.
+ */
+char *sandbox_job_warning(const struct job *job);
 
 /*
  * Fills SPEC's identity (uid, gid, user, home, shell from the password

@@ -40,6 +40,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * (e.g. "next: "); nothing if TEXT does not parse.
  */
 void cli_expr_notes(const char *where, const char *text);
+/* Prints the "warnings" of a saved JOB (the daemon's answer) as warnings. */
+void cli_job_warnings(const char *name, const cJSON *job);
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const struct cli_cmd *cli_find(const char *name);

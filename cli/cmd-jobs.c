@@ -179,8 +179,10 @@ cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
 
 	rc = client_call(
 	    c, "POST", cli_add_path(flags), body, resp, &status, &cause);
-	if (rc == CQ_EXIT_OK)
+	if (rc == CQ_EXIT_OK) {
+		cli_job_warnings(name, *resp);
 		return rc;
+	}
 	/* Without --replace a conflict is the name in use (ops.c). */
 	if (status == 409 && !(flags & CLI_ADD_REPLACE))
 		cli_error("cannot add job \"%s\": %s (use --replace to change "

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli.h"
 #include "cronexpr.h"
 #include "util.h"
@@ -74,4 +76,18 @@ cli_expr_notes(const char *where, const char *text)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "cronq: %snotice: \"%s\": %s\n", where, esc,
 		    notes[i]);
+}
+
+void
+cli_job_warnings(const char *name, const cJSON *job)
+{
+	const cJSON *w;
+
+	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(job, "warnings"))
+	{
+		if (cJSON_IsString(w))
+			cli_warn("job \"%s\" was saved but its runs will be "
+			         "refused here: %s",
+			    name, w->valuestring);
+	}
 }

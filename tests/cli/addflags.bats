@@ -103,3 +103,19 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	assert_status 1
 	[[ "$stderr" == *'sandbox.seccomp.deny: no system call named "no_such_call"'* ]] || { echo "$stderr"; false; }
 }
+
+@test "add warns at once when this machine cannot give the isolation asked" {
+	have=$(curl -sS --unix-socket "$SOCK" http://cronq/api/v1/status |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)["sandbox"]["memory_max"])')
+	run --separate-stderr "${CRONQ:-$top_builddir/cronq}" add warned --memory-max 64M -- true
+	[ "$status" -eq 0 ]
+	if [ "$have" = True ]; then
+		# Where the limit is available the job is saved silently.
+		[ -z "$stderr" ]
+		return
+	fi
+	[[ "$stderr" == 'cronq: warning: job "warned" was saved but its runs will be refused here: sandbox.memory_max: '* ]]
+	# The daemon's answer carries it too, for API clients.
+	run --separate-stderr "${CRONQ:-$top_builddir/cronq}" --json add --replace warned --memory-max 64M -- true
+	[[ "$output" == *'"warnings":'* ]]
+}
