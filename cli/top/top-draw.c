@@ -95,10 +95,12 @@ top_draw_header(struct top *t, int64_t now)
 	}
 	top_put(0, COLS - 8, 8, clock, 0);
 
+	snprintf(a, sizeof a, ", %zu retrying", k.retrying);
 	snprintf(line, sizeof line,
 	    "Jobs: %zu active, %zu paused, %zu failing   Runs: %zu running, "
-	    "%zu queued   Load ",
-	    k.active, k.paused, k.failing, k.running, k.queued);
+	    "%zu queued%s   Load ",
+	    k.active, k.paused, k.failing, k.running, k.queued,
+	    k.retrying > 0 ? a : "");
 	top_put(1, 0, COLS, line, 1);
 	max = m->max_running;
 	if (max > 0)

@@ -575,6 +575,8 @@ top_model_counts(const struct top_model *m, int64_t now, struct top_counts *o)
 			o->failing++;
 		if (strcmp(j->active_state, "running") == 0)
 			o->running++;
+		else if (strcmp(j->active_state, "retrying") == 0)
+			o->retrying++;
 		else if (j->active_state[0] != '\0')
 			o->queued++;
 		if (j->next_run >= 0 &&

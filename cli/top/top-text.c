@@ -355,8 +355,11 @@ top_text_print(
 	    up, sizeof up, m->started_at >= 0 ? now - m->started_at : 0);
 	printf("cronq-agentd %s at %s, up %s\n", m->version, where, up);
 	printf("jobs: %zu active, %zu paused, %zu failing; runs: %zu running, "
-	       "%zu queued\n",
+	       "%zu queued",
 	    k.active, k.paused, k.failing, k.running, k.queued);
+	if (k.retrying > 0)
+		printf(", %zu retrying", k.retrying);
+	printf("\n");
 	printf("last 1h: %zu runs, %zu failed; last 24h: %zu runs, %zu "
 	       "failed\n",
 	    k.runs_1h, k.failed_1h, k.runs_24h, k.failed_24h);

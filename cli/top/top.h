@@ -73,7 +73,7 @@ struct top_done {
 /* What the header shows, counted from the model. */
 struct top_counts {
 	size_t active, paused, failing;
-	size_t running, queued;
+	size_t running, queued, retrying; /* queued leaves retrying out */
 	size_t runs_1h, failed_1h, runs_24h, failed_24h;
 	const struct top_job *next; /* the job that fires next, or NULL */
 };

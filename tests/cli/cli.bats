@@ -361,7 +361,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^version:\ +[0-9] ]]
 	[[ "$output" == *$'\nsocket:     '"$CRONQ_SOCKET"$'\n'* ]]
-	[[ "$output" == *$'\njobs        0\n'* ]]
+	[[ "$output" == *$'\njobs:       0\nrunning:    0\nqueued:     0\nretrying:   0\n'* ]]
+	# Every key lowercase, with its colon, the values in one column.
+	for l in "${lines[@]}"; do
+		[[ "$l" == " "* ]] && continue
+		[[ "$l" =~ ^[a-z][a-z\ ]*:(\ +[^ ]|$) ]] || { echo "bad: $l"; false; }
+		[[ "$l" == *: ]] || [ "${l:12:1}" != " " ] || { echo "misaligned: $l"; false; }
+		[[ "$l" == *: ]] || [ "${l:11:1}" = " " ] || { echo "misaligned: $l"; false; }
+	done
 }
 
 @test "the config file names the socket" {
@@ -400,6 +407,13 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" logs flaky
 	[ "$status" -eq 0 ]
 	[ "$output" = "attempt one" ]
+	# status tells the waiting retry apart from the queued runs, which
+	# runs --state queued lists (none).
+	run --separate-stderr "$CRONQ" status
+	[[ "$output" == *$'\nqueued:     0\nretrying:   1\n'* ]]
+	[ -z "$("$CRONQ" runs --state queued)" ]
+	run --separate-stderr "$CRONQ" --json status
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["queued"], d["retrying"])')" = "1 1" ]
 	run --separate-stderr "$CRONQ" --json show flaky
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)["last_run"]; print(r["id"], r["state"])')" = "$first failed" ]
 }
