@@ -307,7 +307,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" history h
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "  command: true -> /bin/echo nightly 'a b'" ]
-	[ "${lines[2]}" = "  timeout: 0s -> 10min" ]
+	[ "${lines[2]}" = "  timeout: none -> 10min" ]
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
