@@ -211,6 +211,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "${lines[1]}" =~ \ ago\ +succeeded\ +ok\ +manual$ ]]
 }
 
+@test "trigger --wait on a timed-out run says after how long" {
+	agentd_start
+	"$CRONQ" add slow --timeout 1 -- sleep 30
+	run --separate-stderr "$CRONQ" trigger --wait slow
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cronq: run $output of job \"slow\" timed out after 1s (killed by signal 15, Terminated)" ]
+}
+
 @test "logs of a run that printed nothing: empty, exit 0" {
 	agentd_start
 	"$CRONQ" add quiet -- true
