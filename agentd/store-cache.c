@@ -96,6 +96,9 @@ store_cache_clear(struct store *st)
 {
 	size_t i;
 
+	/* Flat: store-auth.c keeps no pointers in it. */
+	free(st->tokens);
+	st->tokens = NULL;
 	if (st->cache == NULL)
 		return;
 	for (i = 0; i < CACHE_SLOTS; i++)

@@ -63,7 +63,8 @@ struct store {
 	int in_group;    /* the lazy group transaction is open */
 	int in_explicit; /* store_begin was called: its nesting depth */
 	int doomed;      /* an inner level rolled back: the outer must */
-	struct store_cache *cache; /* recently loaded jobs (store-cache.c) */
+	struct store_cache *cache;   /* recently loaded jobs (store-cache.c) */
+	struct store_tokens *tokens; /* recently found tokens (store-auth.c) */
 };
 
 /* store.c */
