@@ -495,6 +495,8 @@ int supervisor_stop_run(struct supervisor *sup, int64_t id, const char *why);
 void supervisor_shutdown(struct supervisor *sup, int64_t grace);
 int supervisor_count_running(struct supervisor *sup);
 int supervisor_count_queued(struct supervisor *sup);
+/* Of the queued, those waiting out a retry's delay. */
+int supervisor_count_retrying(struct supervisor *sup);
 /*
  * For the queue backends (queue.h). A worker starts RUN of JOB (both
  * borrowed) now, whatever the limits: the broker's prefetch bounds them.

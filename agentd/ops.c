@@ -847,6 +847,8 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	    ad->sup != NULL ? supervisor_count_running(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "queued",
 	    ad->sup != NULL ? supervisor_count_queued(ad->sup) : 0);
+	cJSON_AddNumberToObject(o, "retrying",
+	    ad->sup != NULL ? supervisor_count_retrying(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "max_running", ad->settings.max_running);
 	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
 	queue_status(ad->queue, o);

@@ -710,6 +710,18 @@ supervisor_count_queued(struct supervisor *sup)
 	return sup->npending;
 }
 
+int
+supervisor_count_retrying(struct supervisor *sup)
+{
+	const struct srun *sr;
+	int n = 0;
+
+	for (sr = sup->pending; sr != NULL; sr = sr->next)
+		if (sr->run.state == RUN_RETRYING)
+			n++;
+	return n;
+}
+
 void
 supervisor_start_job(struct supervisor *sup, const struct run *run,
     const struct job *job, int64_t now)

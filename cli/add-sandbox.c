@@ -191,9 +191,30 @@ add_sandbox_option(int ch, const char *arg, cJSON *body)
 	return rc;
 }
 
-/* Prints the fields of V below PREFIX that differ from DFLT. */
+/* E, the field KEY ("limits.cpu") of a map, in the units people use. */
+static void
+show_value(char *buf, size_t len, const char *key, const cJSON *e)
+{
+	static const char *const sizes[] = { "limits.memory", "limits.fsize",
+		"limits.core", "sandbox.memory_max", NULL };
+	size_t i;
+
+	if (cJSON_IsNumber(e) && strcmp(key, "limits.cpu") == 0) {
+		print_span(buf, len, (int64_t)e->valuedouble);
+		return;
+	}
+	for (i = 0; cJSON_IsNumber(e) && sizes[i] != NULL; i++)
+		if (strcmp(key, sizes[i]) == 0) {
+			print_size(buf, len, (int64_t)e->valuedouble);
+			return;
+		}
+	print_value(buf, len, e);
+}
+
+/* Hands the fields of V below PREFIX that differ from DFLT to EMIT. */
 static int
-show_map(const char *prefix, const cJSON *v, const cJSON *dflt)
+show_map(const char *prefix, const cJSON *v, const cJSON *dflt,
+    void (*emit)(void *, const char *, const char *), void *arg)
 {
 	const cJSON *e, *d;
 	char key[96], buf[4096];
@@ -204,25 +225,24 @@ show_map(const char *prefix, const cJSON *v, const cJSON *dflt)
 		snprintf(key, sizeof key, "%s.%s", prefix, e->string);
 		d = cJSON_GetObjectItemCaseSensitive(dflt, e->string);
 		if (cJSON_IsObject(e)) {
-			n += show_map(key, e, d);
+			n += show_map(key, e, d, emit, arg);
 			continue;
 		}
 		if ((d != NULL && cJSON_Compare(e, d, 1)) ||
 		    (cJSON_IsArray(e) && e->child == NULL) || cJSON_IsNull(e))
 			continue;
-		print_value(buf, sizeof buf, e);
-		strlcat(key, ":", sizeof key);
-		printf("%-19s %s\n", key, buf);
+		show_value(buf, sizeof buf, key, e);
+		emit(arg, key, buf);
 		n++;
 	}
 	return n;
 }
 
 int
-add_sandbox_show(const cJSON *v)
+add_sandbox_show(const cJSON *v,
+    void (*emit)(void *arg, const char *key, const char *value), void *arg)
 {
 	cJSON *dflt;
-	char key[32];
 	int n;
 
 	if (!cJSON_IsObject(v) ||
@@ -230,11 +250,9 @@ add_sandbox_show(const cJSON *v)
 	        strcmp(v->string, "sandbox") != 0))
 		return 0;
 	dflt = cJSON_Parse(show_defaults);
-	n = show_map(v->string, v, dflt);
+	n = show_map(v->string, v, dflt, emit, arg);
 	cJSON_Delete(dflt);
-	if (n == 0) {
-		snprintf(key, sizeof key, "%s:", v->string);
-		printf("%-19s -\n", key);
-	}
+	if (n == 0)
+		emit(arg, v->string, "-");
 	return 1;
 }

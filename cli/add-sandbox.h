@@ -66,9 +66,12 @@ int add_sandbox_option(int ch, const char *arg, cJSON *body);
 /*
  * `cronq show` of V when it is the job's `limits` or `sandbox` map: one
  * line per field set away from its default ("sandbox.nice: 7",
- * "sandbox.seccomp.deny: unshare, ptrace"), "limits: -" when none is.
- * Returns 1 if it printed V, 0 if V is another field.
+ * "sandbox.seccomp.deny: unshare, ptrace", "limits.cpu: 5min",
+ * "sandbox.memory_max: 64M"), "limits: -" when none is, each handed to
+ * EMIT with ARG (show aligns them). Returns 1 if it took V, 0 if V is
+ * another field.
  */
-int add_sandbox_show(const cJSON *v);
+int add_sandbox_show(const cJSON *v,
+    void (*emit)(void *arg, const char *key, const char *value), void *arg);
 
 #endif

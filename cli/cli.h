@@ -63,6 +63,8 @@ int print_parse_time(const char *s, int64_t *out);
 int64_t print_json_time(const cJSON *obj, const char *key);
 void print_time(char *buf, size_t len, int64_t t);
 void print_span(char *buf, size_t len, int64_t seconds);
+/* A size as cronq.d(5) spells them: "1M", "512K", "1536M", "100". */
+void print_size(char *buf, size_t len, int64_t bytes);
 void print_value(char *buf, size_t len, const cJSON *v);
 const char *print_str(const cJSON *obj, const char *key, const char *dflt);
 int print_int(const cJSON *obj, const char *key, long long *out);

@@ -434,13 +434,65 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		print_time(buf, len, print_json_time(job, key));
 		return;
 	}
+	/* A timeout of 0 is none at all, not an instant one. */
+	if (strcmp(key, "timeout") == 0 && print_int(job, key, &n) == 0 &&
+	    n == 0) {
+		strlcpy(buf, "none", len);
+		return;
+	}
 	for (i = 0; spans[i] != NULL; i++)
 		if (strcmp(key, spans[i]) == 0 &&
 		    print_int(job, key, &n) == 0) {
 			print_span(buf, len, n);
 			return;
 		}
+	if (strcmp(key, "max_output") == 0 && print_int(job, key, &n) == 0) {
+		print_size(buf, len, n);
+		return;
+	}
 	print_value(buf, len, v);
+}
+
+/* The lines of show, kept until the widest key is known. */
+struct show_lines {
+	char **key, **value;
+	size_t n, size;
+};
+
+static void
+show_add(void *arg, const char *key, const char *value)
+{
+	struct show_lines *sl = arg;
+
+	if (sl->n == sl->size) {
+		sl->size = sl->size ? sl->size * 2 : 64;
+		sl->key = xreallocarray(sl->key, sl->size, sizeof *sl->key);
+		sl->value =
+		    xreallocarray(sl->value, sl->size, sizeof *sl->value);
+	}
+	xasprintf(&sl->key[sl->n], "%s:", key);
+	sl->value[sl->n++] = xstrdup(value);
+}
+
+/*
+ * Prints the lines, the values in one column past the widest key (and
+ * never left of where the common fields put it).
+ */
+static void
+show_print(struct show_lines *sl)
+{
+	size_t i, w = 19;
+
+	for (i = 0; i < sl->n; i++)
+		if (strlen(sl->key[i]) > w)
+			w = strlen(sl->key[i]);
+	for (i = 0; i < sl->n; i++) {
+		printf("%-*s %s\n", (int)w, sl->key[i], sl->value[i]);
+		free(sl->key[i]);
+		free(sl->value[i]);
+	}
+	free(sl->key);
+	free(sl->value);
 }
 
 static int
@@ -450,9 +502,10 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 	static const char *const first[] = { "name", "kind", "command",
 		"schedules", "timezone", "paused", "next_run", "last_run",
 		"user", "workdir", NULL };
+	struct show_lines sl = { 0 };
 	const char *name;
 	const cJSON *v;
-	char buf[4096], key[64];
+	char buf[4096];
 	cJSON *job;
 	size_t i;
 	int rc, pass;
@@ -471,20 +524,19 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 		    NULL)
 			continue;
 		cmd_show_value(buf, sizeof buf, job, v);
-		snprintf(key, sizeof key, "%s:", v->string);
-		printf("%-19s %s\n", key, buf);
+		show_add(&sl, v->string, buf);
 	}
 	cJSON_ArrayForEach(v, job)
 	{
 		for (pass = 1, i = 0; first[i] != NULL; i++)
 			if (strcmp(v->string, first[i]) == 0)
 				pass = 0;
-		if (!pass || add_sandbox_show(v))
+		if (!pass || add_sandbox_show(v, show_add, &sl))
 			continue;
 		cmd_show_value(buf, sizeof buf, job, v);
-		snprintf(key, sizeof key, "%s:", v->string);
-		printf("%-19s %s\n", key, buf);
+		show_add(&sl, v->string, buf);
 	}
+	show_print(&sl);
 	cJSON_Delete(job);
 	return CQ_EXIT_OK;
 }

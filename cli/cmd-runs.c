@@ -166,13 +166,53 @@ runs_next_attempt(struct client *c, const char *name, const cJSON *run, int *rc)
 	return r;
 }
 
-/* How a finished run ended, in words. */
+/*
+ * A timed-out run as "timed out after 2s": the limit of JOB (may be
+ * NULL) when it has one, else the time the run took.
+ */
 static void
-runs_describe(char *buf, size_t len, const cJSON *run)
+runs_timed_out(char *buf, size_t len, const cJSON *run, const cJSON *job)
+{
+	int64_t st, fin;
+	long long n;
+	char span[32];
+
+	st = print_json_time(run, "started_at");
+	fin = print_json_time(run, "finished_at");
+	if (job != NULL && print_int(job, "timeout", &n) == 0 && n > 0)
+		print_span(span, sizeof span, n);
+	else if (st >= 0 && fin >= st)
+		print_span(span, sizeof span, fin - st);
+	else {
+		strlcpy(buf, "timed out", len);
+		return;
+	}
+	snprintf(buf, len, "timed out after %s", span);
+}
+
+/* How a finished run of JOB (may be NULL) ended, in words. */
+static void
+runs_describe(char *buf, size_t len, const cJSON *run, const cJSON *job)
 {
 	const char *state = print_str(run, "state", "?");
+	char head[64];
 	long long n;
 
+	/* A timeout first, then what ended the process in brackets. */
+	if (strcmp(state, "timed_out") == 0) {
+		runs_timed_out(head, sizeof head, run, job);
+		if (print_int(run, "exit_code", &n) == 0)
+			snprintf(buf, len, "%s (exit status %lld)", head, n);
+		else if (print_int(run, "signal", &n) == 0)
+			snprintf(buf, len, "%s (killed by signal %lld, %s)",
+			    head, n, strsignal((int)n));
+		else if (*print_str(run, "message", "") != '\0')
+			snprintf(buf, len, "%s (%s)", head,
+			    print_str(run, "message", ""));
+		else
+			strlcpy(buf, head, len);
+		return;
+	}
 	/* The message only when the state and status say too little. */
 	if (print_int(run, "exit_code", &n) == 0)
 		snprintf(buf, len, "%s: exit status %lld", state, n);
@@ -191,13 +231,14 @@ runs_describe(char *buf, size_t len, const cJSON *run)
  * keeps only the run id.
  */
 static void
-runs_say_retry(const cJSON *run, const cJSON *next, long long id)
+runs_say_retry(
+    const cJSON *run, const cJSON *job, const cJSON *next, long long id)
 {
 	char what[256], delay[32];
 	long long attempt = 1;
 	int64_t due, ended;
 
-	runs_describe(what, sizeof what, run);
+	runs_describe(what, sizeof what, run, job);
 	print_int(run, "attempt", &attempt);
 	due = print_json_time(next, "not_before");
 	ended = print_json_time(run, "finished_at");
@@ -238,7 +279,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		}
 		next = runs_next_attempt(c, name, run, &rc);
 		if (next != NULL) {
-			runs_say_retry(run, next, id);
+			runs_say_retry(run, job, next, id);
 			print_int(next, "id", &id);
 			cJSON_Delete(next);
 			grace = 0;
@@ -256,7 +297,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		if (opts->json)
 			print_json(run);
 		if (strcmp(print_str(run, "state", ""), "succeeded") != 0) {
-			runs_describe(what, sizeof what, run);
+			runs_describe(what, sizeof what, run, job);
 			print_int(run, "attempt", &attempt);
 			if (attempt > 1)
 				cli_error("run %lld of job \"%s\" (attempt "

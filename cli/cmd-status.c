@@ -46,6 +46,16 @@ status_no_args(const struct cli_cmd *cmd, int argc, char **argv)
 	return -1;
 }
 
+/*
+ * Starts a line with KEY, a colon and blanks to the value column: every
+ * key of status lowercase, with its colon, the values aligned.
+ */
+static void
+status_key(const char *key)
+{
+	printf("%s:%*s", key, (int)(11 - strlen(key)), "");
+}
+
 /* One line: which isolation features the daemon enforces ("-" if not). */
 static void
 status_sandbox(const cJSON *sb)
@@ -58,10 +68,11 @@ status_sandbox(const cJSON *sb)
 
 	if (!cJSON_IsObject(sb))
 		return;
-	printf("sandbox:   ");
+	status_key("sandbox");
 	for (i = 0; names[i] != NULL; i++) {
 		v = cJSON_GetObjectItemCaseSensitive(sb, names[i]);
-		printf(" %s%s", cJSON_IsTrue(v) ? "" : "-", names[i]);
+		printf("%s%s%s", i > 0 ? " " : "", cJSON_IsTrue(v) ? "" : "-",
+		    names[i]);
 	}
 	printf("\n");
 	cJSON_ArrayForEach(
@@ -85,7 +96,8 @@ status_queue(const cJSON *q)
 
 	if (!cJSON_IsObject(q))
 		return;
-	printf("queue:      %s, role %s\n", print_str(q, "backend", "-"),
+	status_key("queue");
+	printf("%s, role %s\n", print_str(q, "backend", "-"),
 	    print_str(q, "role", "-"));
 	for (i = 0; sides[i] != NULL; i++) {
 		s = cJSON_GetObjectItemCaseSensitive(q, sides[i]);
@@ -106,15 +118,13 @@ status_queue(const cJSON *q)
 static int
 cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 {
-	static const char *const counts[] = { "jobs", "running", "queued",
-		NULL };
 	const cJSON *problems, *p;
 	struct client *c;
 	char buf[256];
 	cJSON *st;
 	int64_t started;
-	long long n;
-	int rc, i;
+	long long n, retrying;
+	int rc;
 
 	if ((rc = status_no_args(&cmd_status, argc, argv)) != -1)
 		return rc;
@@ -129,24 +139,51 @@ cmd_status_exec(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_Delete(st);
 		return rc;
 	}
-	printf("version:    %s\n", print_str(st, "version", "-"));
-	if (print_int(st, "pid", &n) == 0)
-		printf("pid:        %lld\n", n);
+	status_key("version");
+	printf("%s\n", print_str(st, "version", "-"));
+	if (print_int(st, "pid", &n) == 0) {
+		status_key("pid");
+		printf("%lld\n", n);
+	}
 	if ((started = print_json_time(st, "started_at")) >= 0) {
 		print_span(buf, sizeof buf, time(NULL) - started);
-		printf("uptime:     %s\n", buf);
+		status_key("uptime");
+		printf("%s\n", buf);
 	}
-	printf("state dir:  %s\n", print_str(st, "state_dir", "-"));
-	printf("socket:     %s\n", print_str(st, "socket", "-"));
-	for (i = 0; counts[i] != NULL; i++)
-		if (print_int(st, counts[i], &n) == 0)
-			printf("%-11s %lld\n", counts[i], n);
+	status_key("state dir");
+	printf("%s\n", print_str(st, "state_dir", "-"));
+	status_key("socket");
+	printf("%s\n", print_str(st, "socket", "-"));
+	if (print_int(st, "jobs", &n) == 0) {
+		status_key("jobs");
+		printf("%lld\n", n);
+	}
+	if (print_int(st, "running", &n) == 0) {
+		status_key("running");
+		printf("%lld\n", n);
+	}
+	/*
+	 * The daemon's queued counts the runs waiting out a retry too;
+	 * shown apart, queued matches what runs --state queued lists.
+	 */
+	if (print_int(st, "retrying", &retrying) != 0)
+		retrying = -1;
+	if (print_int(st, "queued", &n) == 0) {
+		status_key("queued");
+		printf(
+		    "%lld\n", retrying > 0 && n >= retrying ? n - retrying : n);
+	}
+	if (retrying >= 0) {
+		status_key("retrying");
+		printf("%lld\n", retrying);
+	}
 	status_queue(cJSON_GetObjectItemCaseSensitive(st, "queue"));
 	status_sandbox(cJSON_GetObjectItemCaseSensitive(st, "sandbox"));
 	problems = cJSON_GetObjectItemCaseSensitive(st, "problems");
-	if (cJSON_GetArraySize(problems) == 0)
-		printf("problems:   none\n");
-	else {
+	if (cJSON_GetArraySize(problems) == 0) {
+		status_key("problems");
+		printf("none\n");
+	} else {
 		printf("problems:\n");
 		cJSON_ArrayForEach(p, problems)
 		{

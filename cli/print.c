@@ -220,6 +220,26 @@ print_span(char *buf, size_t len, int64_t s)
 	}
 }
 
+void
+print_size(char *buf, size_t len, int64_t bytes)
+{
+	static const char units[] = "KMGT";
+	int i;
+
+	/* The largest unit that keeps the number whole, as people write
+	 * sizes in job files. */
+	for (i = 3; i >= 0; i--) {
+		int64_t u = (int64_t)1 << (10 * (i + 1));
+
+		if (bytes > 0 && bytes % u == 0) {
+			snprintf(buf, len, "%lld%c", (long long)(bytes / u),
+			    units[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%lld", (long long)bytes);
+}
+
 /*
  * A JSON value as one line for people: strings bare, null and "" as "-",
  * arrays of strings joined by ", ", anything else as compact JSON.

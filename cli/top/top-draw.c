@@ -24,7 +24,6 @@ enum top_pair {
 	TOP_PAIR_HEAD = 1,
 	TOP_PAIR_RUN,
 	TOP_PAIR_FAIL,
-	TOP_PAIR_PAUSE,
 	TOP_PAIR_METER,
 	TOP_PAIR_KEY
 };
@@ -42,7 +41,6 @@ top_draw_init(struct top *t)
 	init_pair(TOP_PAIR_HEAD, COLOR_BLACK, COLOR_GREEN);
 	init_pair(TOP_PAIR_RUN, COLOR_GREEN, -1);
 	init_pair(TOP_PAIR_FAIL, COLOR_RED, -1);
-	init_pair(TOP_PAIR_PAUSE, COLOR_YELLOW, -1);
 	init_pair(TOP_PAIR_METER, COLOR_CYAN, -1);
 	init_pair(TOP_PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
 }
@@ -97,26 +95,38 @@ top_draw_header(struct top *t, int64_t now)
 	}
 	top_put(0, COLS - 8, 8, clock, 0);
 
+	snprintf(a, sizeof a, ", %zu retrying", k.retrying);
 	snprintf(line, sizeof line,
 	    "Jobs: %zu active, %zu paused, %zu failing   Runs: %zu running, "
-	    "%zu queued   Load ",
-	    k.active, k.paused, k.failing, k.running, k.queued);
+	    "%zu queued%s   Load ",
+	    k.active, k.paused, k.failing, k.running, k.queued,
+	    k.retrying > 0 ? a : "");
 	top_put(1, 0, COLS, line, 1);
 	max = m->max_running;
-	bar = 20;
-	fill = max > 0 ? (int)(((long)k.running * bar + max - 1) / max) : 0;
-	if (fill > bar)
-		fill = bar;
-	move(1, (int)strlen(line));
-	addch('[');
-	attron(top_attr(TOP_PAIR_METER, A_BOLD));
-	for (i = 0; i < bar; i++)
-		addch(i < fill ? '|' : ' ');
-	attroff(top_attr(TOP_PAIR_METER, A_BOLD));
 	if (max > 0)
-		printw("] %zu/%ld", k.running, max);
+		snprintf(a, sizeof a, "] %zu/%ld", k.running, max);
 	else
-		printw("] %zu/no limit", k.running);
+		snprintf(a, sizeof a, "] %zu/no limit", k.running);
+	/* The meter shrinks to what the line leaves; below 3 places only
+	 * its numbers stay. */
+	bar = COLS - (int)strlen(line) - 1 - (int)strlen(a);
+	if (bar > 20)
+		bar = 20;
+	if (bar >= 3) {
+		fill = max > 0 ? (int)(((long)k.running * bar + max - 1) / max)
+		               : 0;
+		if (fill > bar)
+			fill = bar;
+		move(1, (int)strlen(line));
+		addch('[');
+		attron(top_attr(TOP_PAIR_METER, A_BOLD));
+		for (i = 0; i < bar; i++)
+			addch(i < fill ? '|' : ' ');
+		attroff(top_attr(TOP_PAIR_METER, A_BOLD));
+		addstr(a);
+	} else
+		top_put(
+		    1, (int)strlen(line), COLS - (int)strlen(line), a + 2, 0);
 
 	if (k.next != NULL) {
 		top_fmt_clock(a, sizeof a, k.next->next_run, now);
@@ -132,113 +142,25 @@ top_draw_header(struct top *t, int64_t now)
 	top_put(2, 0, COLS, line, 1);
 }
 
-/* The columns, in order; WANT is the width, PRIO which go first. */
-enum top_col {
-	COL_NAME,
-	COL_SCHED,
-	COL_NEXT,
-	COL_LEFT,
-	COL_LAST,
-	COL_RESULT,
-	COL_DUR,
-	COL_TREND,
-	COL_OWNER,
-	COL_COUNT
-};
-
-static const struct {
-	const char *title;
-	int want;
-	int prio; /* lower stays longer on a narrow screen */
-} top_cols[COL_COUNT] = {
-	{ "NAME", 20, 0 },
-	{ "SCHEDULE", 30, 5 },
-	{ "NEXT", 9, 1 },
-	{ "LEFT", 7, 3 },
-	{ "LAST", 9, 4 },
-	{ "RESULT", 11, 2 },
-	{ "DURATION", 8, 6 },
-	{ "TREND", 8, 7 },
-	{ "OWNER", 8, 8 },
-};
-
-/* Chooses widths: columns that do not fit are dropped, lowest first. */
-static void
-top_layout(int *w)
-{
-	int i, total, drop, worst;
-
-	for (i = 0; i < COL_COUNT; i++)
-		w[i] = top_cols[i].want;
-	for (;;) {
-		total = 0;
-		for (i = 0; i < COL_COUNT; i++)
-			total += w[i] ? w[i] + 1 : 0;
-		if (total <= COLS)
-			break;
-		drop = -1;
-		worst = -1;
-		for (i = 0; i < COL_COUNT; i++) {
-			if (w[i] && top_cols[i].prio > worst) {
-				worst = top_cols[i].prio;
-				drop = i;
-			}
-		}
-		if (drop <= 0)
-			break;
-		w[drop] = 0;
-	}
-	/* What is left goes to the schedule, then to the name. */
-	total = 0;
-	for (i = 0; i < COL_COUNT; i++)
-		total += w[i] ? w[i] + 1 : 0;
-	if (COLS > total && w[COL_SCHED]) {
-		w[COL_SCHED] += (COLS - total) / 2;
-		w[COL_NAME] += (COLS - total) - (COLS - total) / 2;
-	} else if (COLS > total)
-		w[COL_NAME] += COLS - total;
-}
-
 static void
 top_draw_row(
     int y, const int *w, const struct top_job *j, int64_t now, int selected)
 {
-	char cell[COL_COUNT][160];
+	char cell[TOP_COL_COUNT][TOP_CELL], line[TOP_COL_COUNT * TOP_CELL];
 	attr_t at = A_NORMAL;
-	int i, x = 0;
 
-	strlcpy(cell[COL_NAME], j->name, sizeof cell[0]);
-	if (strcmp(j->schedule, "manual") == 0)
-		strlcpy(cell[COL_SCHED], "manual only", sizeof cell[0]);
-	else
-		snprintf(cell[COL_SCHED], sizeof cell[0], "%s (%s)",
-		    j->schedule, j->human);
-	top_fmt_clock(cell[COL_NEXT], sizeof cell[0], j->next_run, now);
-	if (j->next_run >= 0)
-		top_fmt_span(cell[COL_LEFT], sizeof cell[0], j->next_run - now);
-	else
-		strlcpy(cell[COL_LEFT], "-", sizeof cell[0]);
-	top_fmt_clock(cell[COL_LAST], sizeof cell[0], j->last_started, now);
-	top_fmt_result(cell[COL_RESULT], sizeof cell[0], j);
-	top_fmt_duration(cell[COL_DUR], sizeof cell[0], j, now);
-	top_fmt_trend(cell[COL_TREND], sizeof cell[0], j);
-	top_fmt_owner(cell[COL_OWNER], sizeof cell[0], j->owner);
-
+	top_cells(cell, j, now, 0);
 	if (strcmp(j->active_state, "running") == 0)
 		at = top_attr(TOP_PAIR_RUN, A_BOLD) | A_BOLD;
 	else if (j->active_state[0] == '\0' && top_state_failed(j->last_state))
 		at = top_attr(TOP_PAIR_FAIL, A_UNDERLINE);
 	else if (j->paused)
-		at = top_attr(TOP_PAIR_PAUSE, A_DIM);
+		at = A_DIM;
 	if (selected)
 		at |= A_REVERSE;
 	attrset(at);
-	for (i = 0; i < COL_COUNT; i++) {
-		if (w[i] == 0)
-			continue;
-		top_put(y, x, w[i] + 1, cell[i], 1);
-		x += w[i] + 1;
-	}
+	top_put(
+	    y, 0, COLS, top_line(line, sizeof line, w, cell, TOP_COL_COUNT), 1);
 	attrset(A_NORMAL);
 }
 
@@ -246,23 +168,19 @@ static void
 top_draw_jobs(struct top *t, int y0, int rows, int64_t now)
 {
 	struct top_model *m = t->m;
-	int w[COL_COUNT], i, x = 0;
-	char title[32];
+	char cell[TOP_COL_COUNT][TOP_CELL], line[TOP_COL_COUNT * TOP_CELL];
+	int w[TOP_COL_COUNT], i;
 	size_t r;
 
-	top_layout(w);
-	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
-	for (i = 0; i < COL_COUNT; i++) {
-		if (w[i] == 0)
-			continue;
-		snprintf(title, sizeof title, "%s%s", top_cols[i].title,
-		    strcmp(top_sort_name(m->sort), top_cols[i].title) == 0
+	top_layout(COLS, 0, w);
+	for (i = 0; i < TOP_COL_COUNT; i++)
+		snprintf(cell[i], TOP_CELL, "%s%s", top_col_title(i),
+		    strcmp(top_sort_name(m->sort), top_col_title(i)) == 0
 		        ? (m->reverse ? "^" : "v")
 		        : "");
-		top_put(y0, x, w[i] + 1, title, 1);
-		x += w[i] + 1;
-	}
-	top_put(y0, x, COLS - x, "", 1);
+	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
+	top_put(y0, 0, COLS,
+	    top_line(line, sizeof line, w, cell, TOP_COL_COUNT), 1);
 	attrset(A_NORMAL);
 
 	/* Keep the selection in sight, scrolling as little as needed. */
@@ -321,13 +239,33 @@ top_draw_tail(const char *text, int y, int lines)
 	}
 }
 
+/* Narrows W (N widths) from the right until they fit COLS with spaces. */
+static void
+top_fit(int *w, int n, int cols)
+{
+	int i, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += w[i] + 1;
+	for (i = n - 1; i >= 0 && total > cols; i--) {
+		int cut = total - cols < w[i] - 1 ? total - cols : w[i] - 1;
+
+		w[i] -= cut;
+		total -= cut;
+	}
+}
+
 static void
 top_draw_detail(struct top *t, int y0, int h, int64_t now)
 {
+	static const char *const rt[] = { "RUN", "TRIGGER", "STARTED",
+		"DURATION", "RESULT" };
+	static const char *const dt[] = { "SLOT", "OUTCOME", "DETAIL" };
 	struct top_job *j = top_model_find(t->m, t->detail_name);
 	const cJSON *o;
-	char line[512], a[32], b[32], c[32];
-	int half = COLS / 2, y, lim;
+	char line[512], cell[5][TOP_CELL];
+	int rw[5] = { 6, 9, 10, 8, 9 }, dw[3] = { 10, 15, 0 };
+	int left, y, lim, i;
 	int64_t st, fin;
 
 	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
@@ -340,12 +278,25 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 	attrset(A_NORMAL);
 	if (j == NULL || h < 3)
 		return;
+	/* The runs take what their columns need, the decisions the rest. */
+	left = COLS / 2 > 47 ? COLS / 2 : 47;
+	if (left > COLS - 20)
+		left = COLS / 2;
+	top_fit(rw, 5, left);
+	rw[4] += left - (rw[0] + rw[1] + rw[2] + rw[3] + rw[4] + 5);
+	dw[2] = COLS - left - dw[0] - dw[1] - 3;
+	if (dw[2] < 1)
+		dw[2] = 1;
+	top_fit(dw, 3, COLS - left);
 	lim = h > 10 ? 6 : h / 2;
 	attron(A_BOLD);
-	top_put(
-	    y0 + 1, 0, half, "RUN     TRIGGER   STARTED   DURATION RESULT", 0);
-	top_put(
-	    y0 + 1, half, COLS - half, "SLOT      OUTCOME         DETAIL", 0);
+	for (i = 0; i < 5; i++)
+		strlcpy(cell[i], rt[i], TOP_CELL);
+	top_put(y0 + 1, 0, left, top_line(line, sizeof line, rw, cell, 5), 0);
+	for (i = 0; i < 3; i++)
+		strlcpy(cell[i], dt[i], TOP_CELL);
+	top_put(y0 + 1, left, COLS - left,
+	    top_line(line, sizeof line, dw, cell, 3), 0);
 	attroff(A_BOLD);
 	y = y0 + 2;
 	cJSON_ArrayForEach(
@@ -355,17 +306,19 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 			break;
 		st = print_json_time(o, "started_at");
 		fin = print_json_time(o, "finished_at");
-		top_fmt_clock(a, sizeof a, st, now);
-		if (st >= 0)
-			top_fmt_span(b, sizeof b, (fin >= 0 ? fin : now) - st);
-		else
-			strlcpy(b, "-", sizeof b);
-		snprintf(line, sizeof line, "%-7.0f %-9s %-9s %-8s %s",
+		snprintf(cell[0], TOP_CELL, "%.0f",
 		    cJSON_GetNumberValue(
-		        cJSON_GetObjectItemCaseSensitive(o, "id")),
-		    print_str(o, "trigger", "-"), a, b,
-		    print_str(o, "state", "-"));
-		top_put(y++, 0, half - 1, line, 0);
+		        cJSON_GetObjectItemCaseSensitive(o, "id")));
+		strlcpy(cell[1], print_str(o, "trigger", "-"), TOP_CELL);
+		top_fmt_clock(cell[2], TOP_CELL, st, now);
+		if (st >= 0)
+			top_fmt_span(
+			    cell[3], TOP_CELL, (fin >= 0 ? fin : now) - st);
+		else
+			strlcpy(cell[3], "-", TOP_CELL);
+		strlcpy(cell[4], print_str(o, "state", "-"), TOP_CELL);
+		top_put(
+		    y++, 0, left, top_line(line, sizeof line, rw, cell, 5), 0);
 	}
 	y = y0 + 2;
 	cJSON_ArrayForEach(o,
@@ -373,10 +326,12 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 	{
 		if (y >= y0 + 1 + lim)
 			break;
-		top_fmt_clock(c, sizeof c, print_json_time(o, "slot"), now);
-		snprintf(line, sizeof line, "%-9s %-15s %s", c,
-		    print_str(o, "outcome", "-"), print_str(o, "detail", ""));
-		top_put(y++, half, COLS - half, line, 0);
+		top_fmt_clock(
+		    cell[0], TOP_CELL, print_json_time(o, "slot"), now);
+		strlcpy(cell[1], print_str(o, "outcome", "-"), TOP_CELL);
+		strlcpy(cell[2], print_str(o, "detail", ""), TOP_CELL);
+		top_put(y++, left, COLS - left,
+		    top_line(line, sizeof line, dw, cell, 3), 0);
 	}
 	y = y0 + 2 + lim;
 	if (y < y0 + h) {

@@ -217,9 +217,21 @@ top_job_set(struct top_job *j, const cJSON *o)
 	free(j->schedule);
 	j->schedule = xstrdup(cJSON_GetArraySize(s) > 0 ? buf : "manual");
 	e = cJSON_GetArrayItem(s, 0);
-	if (cJSON_IsString(e))
+	j->vague = 0;
+	if (cJSON_IsString(e)) {
 		top_human(j->human, sizeof j->human, e->valuestring, j->name);
-	else
+		n = (long long)strlen(j->human);
+		j->vague =
+		    (n >= 7 && strcmp(j->human + n - 7, "seconds") == 0) ||
+		    (n >= 6 && strcmp(j->human + n - 6, "custom") == 0) ||
+		    strcmp(j->human, "?") == 0;
+		/* A job of several schedules is not its first one alone. */
+		if (cJSON_GetArraySize(s) > 1) {
+			n = (long long)strlen(j->human);
+			snprintf(j->human + n, sizeof j->human - (size_t)n,
+			    " +%d", cJSON_GetArraySize(s) - 1);
+		}
+	} else
 		strlcpy(j->human, "manual only", sizeof j->human);
 	j->owner = print_int(o, "owner", &n) == 0 ? (unsigned int)n : 0;
 	j->paused = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "paused"));
@@ -563,6 +575,8 @@ top_model_counts(const struct top_model *m, int64_t now, struct top_counts *o)
 			o->failing++;
 		if (strcmp(j->active_state, "running") == 0)
 			o->running++;
+		else if (strcmp(j->active_state, "retrying") == 0)
+			o->retrying++;
 		else if (j->active_state[0] != '\0')
 			o->queued++;
 		if (j->next_run >= 0 &&

@@ -209,29 +209,145 @@ top_fmt_trend(char *buf, size_t len, const struct top_job *j)
 		strlcpy(buf, "-", len);
 }
 
-/*
- * The SCHEDULE column of the listing: the short reading, or the expression
- * itself where the reading would lose it (a seconds field, "custom").
- */
-static const char *
-top_text_schedule(const struct top_job *j)
-{
-	size_t n = strlen(j->human);
+static const struct {
+	const char *title;
+	int want;
+	int prio; /* lower stays longer on a narrow screen */
+} top_cols[TOP_COL_COUNT] = {
+	{ "NAME", 20, 0 },
+	{ "SCHEDULE", 30, 5 },
+	{ "NEXT", 10, 1 }, /* "2026-12-11" */
+	{ "LEFT", 7, 3 },  /* "117d04h" */
+	{ "LAST", 10, 4 },
+	{ "RESULT", 11, 2 }, /* "failed(127)" */
+	{ "DURATION", 8, 6 },
+	{ "TREND", 8, 7 },
+	{ "OWNER", 8, 8 },
+};
 
-	if ((n >= 7 && strcmp(j->human + n - 7, "seconds") == 0) ||
-	    (n >= 6 && strcmp(j->human + n - 6, "custom") == 0))
-		return j->schedule;
-	return j->human;
+const char *
+top_col_title(enum top_col c)
+{
+	return top_cols[c].title;
+}
+
+static int
+top_layout_total(const int *w)
+{
+	int i, total = 0;
+
+	for (i = 0; i < TOP_COL_COUNT; i++)
+		total += w[i] ? w[i] + 1 : 0;
+	return total;
+}
+
+void
+top_layout(int cols, int plain, int *w)
+{
+	int i, total, drop, worst, left;
+
+	for (i = 0; i < TOP_COL_COUNT; i++)
+		w[i] = top_cols[i].want;
+	/* The listing's SCHEDULE holds the reading alone. */
+	if (plain)
+		w[TOP_COL_SCHED] = 16;
+	while ((total = top_layout_total(w)) > cols) {
+		drop = -1;
+		worst = -1;
+		for (i = 0; i < TOP_COL_COUNT; i++) {
+			if (w[i] && top_cols[i].prio > worst) {
+				worst = top_cols[i].prio;
+				drop = i;
+			}
+		}
+		if (drop <= 0)
+			break;
+		w[drop] = 0;
+	}
+	/* Only NAME left and still too wide: it takes what there is. */
+	if (total > cols) {
+		w[TOP_COL_NAME] = cols > 2 ? cols - 1 : 1;
+		return;
+	}
+	/* What is left goes to the schedule, then to the name. */
+	left = cols - total;
+	if (w[TOP_COL_SCHED]) {
+		w[TOP_COL_SCHED] += left / 2;
+		w[TOP_COL_NAME] += left - left / 2;
+	} else
+		w[TOP_COL_NAME] += left;
+}
+
+void
+top_cells(
+    char cell[][TOP_CELL], const struct top_job *j, int64_t now, int plain)
+{
+	strlcpy(cell[TOP_COL_NAME], j->name, TOP_CELL);
+	if (strcmp(j->schedule, "manual") == 0)
+		strlcpy(cell[TOP_COL_SCHED], "manual only", TOP_CELL);
+	else if (plain)
+		/* Where the reading would lose the expression, the
+		 * expression itself. */
+		strlcpy(cell[TOP_COL_SCHED], j->vague ? j->schedule : j->human,
+		    TOP_CELL);
+	else
+		snprintf(cell[TOP_COL_SCHED], TOP_CELL, "%s (%s)", j->schedule,
+		    j->human);
+	top_fmt_clock(cell[TOP_COL_NEXT], TOP_CELL, j->next_run, now);
+	if (j->next_run >= 0)
+		top_fmt_span(cell[TOP_COL_LEFT], TOP_CELL, j->next_run - now);
+	else
+		strlcpy(cell[TOP_COL_LEFT], "-", TOP_CELL);
+	top_fmt_clock(cell[TOP_COL_LAST], TOP_CELL, j->last_started, now);
+	top_fmt_result(cell[TOP_COL_RESULT], TOP_CELL, j);
+	top_fmt_duration(cell[TOP_COL_DUR], TOP_CELL, j, now);
+	top_fmt_trend(cell[TOP_COL_TREND], TOP_CELL, j);
+	top_fmt_owner(cell[TOP_COL_OWNER], TOP_CELL, j->owner);
+}
+
+char *
+top_line(
+    char *buf, size_t len, const int *w, const char (*cell)[TOP_CELL], size_t n)
+{
+	size_t i, at = 0, sl;
+	int k;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (w[i] <= 0)
+			continue;
+		if (at + (size_t)w[i] + 2 > len)
+			break;
+		sl = strlen(cell[i]);
+		if (sl > (size_t)w[i]) {
+			/* Cut, and say so in the last place. */
+			memcpy(buf + at, cell[i], (size_t)w[i] - 1);
+			buf[at + (size_t)w[i] - 1] = TOP_CUT;
+		} else {
+			memcpy(buf + at, cell[i], sl);
+			for (k = (int)sl; k < w[i]; k++)
+				buf[at + (size_t)k] = ' ';
+		}
+		at += (size_t)w[i];
+		buf[at++] = ' ';
+	}
+	while (at > 0 && buf[at - 1] == ' ')
+		at--;
+	buf[at] = '\0';
+	return buf;
 }
 
 /* The plain listing: the header's numbers and one line per job. */
 void
-top_text_print(const struct top_model *m, int64_t now, const char *where)
+top_text_print(
+    const struct top_model *m, int64_t now, const char *where, int cols)
 {
 	struct top_counts k;
-	const struct top_job *j;
-	char next[32], left[32], last[32], res[32], dur[32], tr[16], own[32];
+	char cell[TOP_COL_COUNT][TOP_CELL], line[TOP_COL_COUNT * TOP_CELL];
 	char up[32];
+	int w[TOP_COL_COUNT];
 	size_t i;
 
 	top_model_counts(m, now, &k);
@@ -239,29 +355,22 @@ top_text_print(const struct top_model *m, int64_t now, const char *where)
 	    up, sizeof up, m->started_at >= 0 ? now - m->started_at : 0);
 	printf("cronq-agentd %s at %s, up %s\n", m->version, where, up);
 	printf("jobs: %zu active, %zu paused, %zu failing; runs: %zu running, "
-	       "%zu queued\n",
+	       "%zu queued",
 	    k.active, k.paused, k.failing, k.running, k.queued);
+	if (k.retrying > 0)
+		printf(", %zu retrying", k.retrying);
+	printf("\n");
 	printf("last 1h: %zu runs, %zu failed; last 24h: %zu runs, %zu "
 	       "failed\n",
 	    k.runs_1h, k.failed_1h, k.runs_24h, k.failed_24h);
-	printf("%-24s %-16s %-9s %-9s %-9s %-12s %-8s %-8s %s\n", "NAME",
-	    "SCHEDULE", "NEXT", "LEFT", "LAST", "RESULT", "DURATION", "TREND",
-	    "OWNER");
+	top_layout(cols, 1, w);
+	for (i = 0; i < TOP_COL_COUNT; i++)
+		strlcpy(cell[i], top_cols[i].title, TOP_CELL);
+	printf("%s\n", top_line(line, sizeof line, w, cell, TOP_COL_COUNT));
 	for (i = 0; i < m->nview; i++) {
-		j = m->view[i];
-		top_fmt_clock(next, sizeof next, j->next_run, now);
-		if (j->next_run >= 0)
-			top_fmt_span(left, sizeof left, j->next_run - now);
-		else
-			strlcpy(left, "-", sizeof left);
-		top_fmt_clock(last, sizeof last, j->last_started, now);
-		top_fmt_result(res, sizeof res, j);
-		top_fmt_duration(dur, sizeof dur, j, now);
-		top_fmt_trend(tr, sizeof tr, j);
-		top_fmt_owner(own, sizeof own, j->owner);
-		printf("%-24s %-16s %-9s %-9s %-9s %-12s %-8s %-8s %s\n",
-		    j->name, top_text_schedule(j), next, left, last, res, dur,
-		    tr, own);
+		top_cells(cell, m->view[i], now, 1);
+		printf("%s\n",
+		    top_line(line, sizeof line, w, cell, TOP_COL_COUNT));
 	}
 	fflush(stdout);
 }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -459,6 +460,30 @@ top_run_screen(struct top *t, int no_color)
 	return CQ_EXIT_OK;
 }
 
+/*
+ * The plain listing's width: COLUMNS, else the terminal's, else 120 (the
+ * width that keeps every column).
+ */
+static int
+top_text_cols(void)
+{
+	const char *e = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long v;
+
+	if (e != NULL && *e != '\0') {
+		v = strtol(e, &end, 10);
+		if (*end == '\0' && v > 0)
+			return v < 40 ? 40 : v > 1000 ? 1000 : (int)v;
+	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col < 40  ? 40
+		    : ws.ws_col > 1000 ? 1000
+		                       : ws.ws_col;
+	return 120;
+}
+
 /* The plain listing: -b, TERM=dumb or no terminal. */
 static int
 top_run_text(struct top *t, int count, int delay)
@@ -481,7 +506,8 @@ top_run_text(struct top *t, int count, int delay)
 		}
 		top_model_advance(t->m, (int64_t)time(NULL));
 		top_model_refresh(t->m);
-		top_text_print(t->m, (int64_t)time(NULL), client_where(t->c));
+		top_text_print(t->m, (int64_t)time(NULL), client_where(t->c),
+		    top_text_cols());
 	}
 	return rc;
 }

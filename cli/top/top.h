@@ -40,7 +40,10 @@ enum top_sort {
 struct top_job {
 	char name[CQ_NAME_MAX + 1];
 	char *schedule; /* the schedules joined by ", "; "manual" if none */
-	char human[32]; /* a short reading of the first schedule */
+	/* A short reading of the first schedule, "+N" when there are N
+	 * more, so a job is never summed up by one of several. */
+	char human[40];
+	int vague; /* the reading loses the expression ("custom") */
 	unsigned int owner;
 	int paused;
 	int64_t next_run; /* -1 for none */
@@ -70,7 +73,7 @@ struct top_done {
 /* What the header shows, counted from the model. */
 struct top_counts {
 	size_t active, paused, failing;
-	size_t running, queued;
+	size_t running, queued, retrying; /* queued leaves retrying out */
 	size_t runs_1h, failed_1h, runs_24h, failed_24h;
 	const struct top_job *next; /* the job that fires next, or NULL */
 };
@@ -118,7 +121,42 @@ const char *top_sort_name(enum top_sort s);
 int top_state_failed(const char *state);
 char top_state_letter(const char *state);
 
+/* The table's columns, in order. */
+enum top_col {
+	TOP_COL_NAME,
+	TOP_COL_SCHED,
+	TOP_COL_NEXT,
+	TOP_COL_LEFT,
+	TOP_COL_LAST,
+	TOP_COL_RESULT,
+	TOP_COL_DUR,
+	TOP_COL_TREND,
+	TOP_COL_OWNER,
+	TOP_COL_COUNT
+};
+
+#define TOP_CELL 160 /* bytes of one cell's text */
+#define TOP_CUT '~'  /* ends a cell cut to its column */
+
 /* top-text.c: words for the columns, shared by the screen and -b. */
+const char *top_col_title(enum top_col c);
+/*
+ * Chooses the column widths W for a COLS-wide table (PLAIN: the plain
+ * listing's shorter SCHEDULE): columns that do not fit are dropped
+ * (width 0), the least needed first; NAME always stays. The widths plus
+ * one space between columns never pass COLS (from 40 up).
+ */
+void top_layout(int cols, int plain, int *w);
+/* The row's cells; PLAIN puts the reading alone in SCHEDULE. */
+void top_cells(
+    char cell[][TOP_CELL], const struct top_job *j, int64_t now, int plain);
+/*
+ * Lays N cells out in BUF: each cut to its width W[i] (ending in TOP_CUT
+ * when cut), padded, and followed by one space; a width of 0 skips the
+ * cell. Trailing blanks are dropped. Returns BUF.
+ */
+char *top_line(char *buf, size_t len, const int *w,
+    const char (*cell)[TOP_CELL], size_t n);
 void top_human(char *buf, size_t len, const char *expr, const char *name);
 void top_fmt_clock(char *buf, size_t len, int64_t t, int64_t now);
 void top_fmt_span(char *buf, size_t len, int64_t s);
@@ -127,7 +165,9 @@ void top_fmt_result(char *buf, size_t len, const struct top_job *j);
 void top_fmt_duration(
     char *buf, size_t len, const struct top_job *j, int64_t now);
 void top_fmt_trend(char *buf, size_t len, const struct top_job *j);
-void top_text_print(const struct top_model *m, int64_t now, const char *where);
+/* The plain listing at COLS columns. */
+void top_text_print(
+    const struct top_model *m, int64_t now, const char *where, int cols);
 
 /* The live session: connection, model and screen state. */
 enum top_mode {

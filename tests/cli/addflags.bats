@@ -60,11 +60,22 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	assert_status 0
 	cq show shown
 	assert_status 0
-	grep -qx 'limits.nofile:      64' <<<"$output"
-	grep -qx 'sandbox.nice:       7' <<<"$output"
-	grep -qx 'sandbox.network:    false' <<<"$output"
+	# The values line up past the longest key, sandbox.seccomp.deny.
+	grep -qx 'name:                 shown' <<<"$output"
+	grep -qx 'limits.nofile:        64' <<<"$output"
+	grep -qx 'sandbox.nice:         7' <<<"$output"
+	grep -qx 'sandbox.network:      false' <<<"$output"
 	grep -qx 'sandbox.seccomp.deny: unshare, ptrace' <<<"$output"
-	grep -qx 'sandbox.memory_max: 1073741824' <<<"$output"
+	# Sizes, spans and "no timeout" as people write them.
+	grep -qx 'sandbox.memory_max:   1G' <<<"$output"
+	grep -qx 'max_output:           1M' <<<"$output"
+	grep -qx 'timeout:              none' <<<"$output"
+	cq add --replace shown --rlimit cpu=300 --rlimit fsize=1000 \
+	    --private-tmp true
+	cq show shown
+	grep -qx 'limits.cpu:          5min' <<<"$output"
+	grep -qx 'limits.fsize:        1000' <<<"$output"
+	grep -qx 'sandbox.private_tmp: true' <<<"$output"
 	# Defaults stay out.
 	! grep -q 'private_tmp\|seccomp.action\|seccomp.default' <<<"$output"
 	cq add plain true

@@ -210,6 +210,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "${lines[1]}" =~ \ ago\ +succeeded\ +ok\ +manual$ ]]
 }
 
+@test "trigger --wait on a timed-out run says after how long" {
+	agentd_start
+	"$CRONQ" add slow --timeout 1 -- sleep 30
+	run --separate-stderr "$CRONQ" trigger --wait slow
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cronq: run $output of job \"slow\" timed out after 1s (killed by signal 15, Terminated)" ]
+}
+
 @test "logs of a run that printed nothing: empty, exit 0" {
 	agentd_start
 	"$CRONQ" add quiet -- true
@@ -306,7 +314,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" history h
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "  command: true -> /bin/echo nightly 'a b'" ]
-	[ "${lines[2]}" = "  timeout: 0s -> 10min" ]
+	[ "${lines[2]}" = "  timeout: none -> 10min" ]
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
@@ -360,7 +368,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^version:\ +[0-9] ]]
 	[[ "$output" == *$'\nsocket:     '"$CRONQ_SOCKET"$'\n'* ]]
-	[[ "$output" == *$'\njobs        0\n'* ]]
+	[[ "$output" == *$'\njobs:       0\nrunning:    0\nqueued:     0\nretrying:   0\n'* ]]
+	# Every key lowercase, with its colon, the values in one column.
+	for l in "${lines[@]}"; do
+		[[ "$l" == " "* ]] && continue
+		[[ "$l" =~ ^[a-z][a-z\ ]*:(\ +[^ ]|$) ]] || { echo "bad: $l"; false; }
+		[[ "$l" == *: ]] || [ "${l:12:1}" != " " ] || { echo "misaligned: $l"; false; }
+		[[ "$l" == *: ]] || [ "${l:11:1}" = " " ] || { echo "misaligned: $l"; false; }
+	done
 }
 
 @test "the config file names the socket" {
@@ -399,6 +414,13 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" logs flaky
 	[ "$status" -eq 0 ]
 	[ "$output" = "attempt one" ]
+	# status tells the waiting retry apart from the queued runs, which
+	# runs --state queued lists (none).
+	run --separate-stderr "$CRONQ" status
+	[[ "$output" == *$'\nqueued:     0\nretrying:   1\n'* ]]
+	[ -z "$("$CRONQ" runs --state queued)" ]
+	run --separate-stderr "$CRONQ" --json status
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["queued"], d["retrying"])')" = "1 1" ]
 	run --separate-stderr "$CRONQ" --json show flaky
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)["last_run"]; print(r["id"], r["state"])')" = "$first failed" ]
 }

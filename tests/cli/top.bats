@@ -234,3 +234,82 @@ job_field() {
 	done
 	! screen | grep -q "^gone "
 }
+
+# check_columns COLS: reads a table (from its NAME title line on, until a
+# blank line) on stdin and fails unless every line fits COLS and each
+# column, where its title starts, follows a blank in every row.
+check_columns() {
+	awk -v cols="$1" '
+	/^NAME/ { head = $0; n = 0
+		for (i = 2; i <= length(head); i++)
+			if (substr(head, i - 1, 1) == " " && substr(head, i, 1) != " ")
+				at[++n] = i
+		next }
+	head == "" { next }
+	/^ *$/ { exit }
+	{ rows++
+	  if (length($0) > cols) { print "too wide: " $0; bad = 1 }
+	  for (k = 1; k <= n; k++)
+		if (length($0) >= at[k] && substr($0, at[k] - 1, 1) != " ") {
+			print "no blank before column " k ": " $0; bad = 1 } }
+	END { if (head == "" || rows == 0) { print "no table"; bad = 1 }
+	      exit bad }'
+}
+
+add_wide_jobs() {
+	"$CRONQ" add noon -s "0 12 * * *" -s "@hourly" -- true >/dev/null
+	"$CRONQ" add standup-reminder-for-the-whole-team \
+		-s "30 9 * * 1-5" -- true >/dev/null
+	"$CRONQ" add newyear -s "0 0 1 1 *" -- true >/dev/null
+	"$CRONQ" add fri -s "30 14 * * 5" -- true >/dev/null
+}
+
+@test "the plain listing keeps its columns apart at any width" {
+	agentd_start
+	add_wide_jobs
+	for c in 80 100 120 200; do
+		run --separate-stderr env COLUMNS=$c "$CRONQ" top -b -n 1
+		[ "$status" -eq 0 ]
+		printf '%s\n' "${lines[@]}" | check_columns "$c"
+		# Several schedules are not read as the first one alone.
+		printf '%s\n' "${lines[@]}" | grep -Eq '^noon +daily 12:00 \+1 '
+		# A long name is cut, and says so.
+		[ "$c" -eq 200 ] ||
+			printf '%s\n' "${lines[@]}" | grep -Eq '^standup-reminder-fo[a-z-]*~ '
+		# A fire a month away shows its whole date.
+		printf '%s\n' "${lines[@]}" | grep -Eq '^newyear .* 20[0-9]{2}-01-01 '
+	done
+	run --separate-stderr env COLUMNS=80 "$CRONQ" top -b -n 1
+	! printf '%s\n' "${lines[@]}" | grep -q OWNER
+	run --separate-stderr env COLUMNS=120 "$CRONQ" top -b -n 1
+	printf '%s\n' "${lines[@]}" | grep -q OWNER
+}
+
+@test "the screen keeps its columns apart at 80 and 120 columns" {
+	agentd_start
+	add_wide_jobs
+	"$CRONQ" trigger fri --wait >/dev/null
+	for c in 80 120; do
+		tmux -L "$TMUX_L" kill-server 2>/dev/null || true
+		tmux -L "$TMUX_L" new-session -d -x "$c" -y 30 \
+			-e CRONQ_SOCKET="$CRONQ_SOCKET" -e TERM=xterm-256color \
+			-e TZ=UTC -e HOME="$HOME" "$CRONQ top; sleep 60"
+		wait_screen "^standup"
+		screen | check_columns "$c"
+		# The pane's titles and a run's row stay apart too.
+		wait_screen "^RUN +TRIGGER +STARTED +DURATION +RESULT +SLOT "
+		keys g
+		wait_screen "^1 +manual +[0-9:]{8} +[0-9]+s +succeeded( |$)"
+		[ "$(screen | awk -v c="$c" 'length($0) > c' | wc -l)" -eq 0 ]
+	done
+	wait_screen "^noon +0 12 \* \* \*, @hourly \(daily 12:00 "
+	# A paused row is dim, as cronq(1) says, in colour too.
+	"$CRONQ" pause newyear >/dev/null
+	for _ in $(seq 100); do
+		tmux -L "$TMUX_L" capture-pane -p -e |
+			grep -Eq $'^\e\\[(0;)?2m(\e\\[[0-9;]*m)*newyear ' && break
+		sleep 0.05
+	done
+	tmux -L "$TMUX_L" capture-pane -p -e |
+		grep -Eq $'^\e\\[(0;)?2m(\e\\[[0-9;]*m)*newyear '
+}
