@@ -464,9 +464,12 @@ set_paths(struct agentd *ad, const char *state_dir, const char *socket,
 	}
 	ad->state_dir = state_dir != NULL ? absolute(state_dir)
 	                                  : xstrdup(CQ_PATH_STATE_DIR);
+	/* The system state directory, named or not, goes with the system
+	 * socket, settings and job files; any other keeps all to itself. */
+	ad->system = strcmp(ad->state_dir, CQ_PATH_STATE_DIR) == 0;
 	if (socket != NULL)
 		ad->socket_path = absolute(socket);
-	else if (state_dir == NULL)
+	else if (ad->system)
 		ad->socket_path = xstrdup(CQ_PATH_SOCKET);
 	else if (xdg != NULL && *xdg != '\0')
 		xasprintf(&ad->socket_path, "%s/cronq.sock", xdg);
@@ -474,7 +477,7 @@ set_paths(struct agentd *ad, const char *state_dir, const char *socket,
 		xasprintf(&ad->socket_path, "%s/cronq.sock", ad->state_dir);
 	if (config != NULL)
 		ad->config_path = absolute(config);
-	else if (state_dir == NULL)
+	else if (ad->system)
 		ad->config_path = xstrdup(CQ_PATH_CONFIG);
 	else
 		xasprintf(&ad->config_path, "%s/agentd.yaml", ad->state_dir);
@@ -530,7 +533,7 @@ start_parts(struct daemon *d)
 	 * second instance) must not run the host's jobs a second time.
 	 */
 	if (ad->jobs_dir == NULL) {
-		if (ad->root && strcmp(ad->state_dir, CQ_PATH_STATE_DIR) == 0)
+		if (ad->root && ad->system)
 			ad->jobs_dir = xstrdup(CQ_PATH_JOBS_DIR);
 		else {
 			xasprintf(&ad->jobs_dir, "%s/cronq.d", ad->state_dir);

@@ -181,6 +181,7 @@ struct agentd {
 	char host[64];
 	int64_t started_at;
 	int root; /* running as root: may run jobs as other users */
+	int system; /* on the system state directory: system paths too */
 	int stopping;
 	struct agentd_settings settings;
 	struct agentd_config *config; /* remote.h: listeners, auth, limits */
