@@ -54,6 +54,12 @@ wait_screen() {
 	return 1
 }
 
+# An hour two hours from now, so that its next fire is always within the
+# half day that top prints as a clock time ("05:00:00", not "Sat 05:00").
+soon_hour() {
+	printf '%02d' $(((10#$(date -u +%H) + 2) % 24))
+}
+
 keys() {
 	tmux -L "$TMUX_L" send-keys "$@"
 }
@@ -66,10 +72,11 @@ job_field() {
 
 @test "top shows the jobs, their schedules and next fire" {
 	agentd_start
-	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
+	h=$(soon_hour)
+	"$CRONQ" add backup -s "0 $((10#$h)) * * *" -- true >/dev/null
 	"$CRONQ" add tick -s "*/5 * * * *" -- true >/dev/null
 	start_top
-	wait_screen "^backup +0 3 \* \* \* \(daily 03:00\) +03:00:00 "
+	wait_screen "^backup +0 $((10#$h)) \* \* \* \(daily $h:00\) +$h:00:00 "
 	wait_screen "^tick +\*/5 \* \* \* \* \(every 5 min\) +[0-9:]{8} "
 	wait_screen "^Jobs: 2 active, 0 paused, 0 failing"
 	wait_screen "Next: [0-9:]{8} tick in "
@@ -172,12 +179,13 @@ job_field() {
 
 @test "top without a screen prints a plain listing" {
 	agentd_start
-	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
+	h=$(soon_hour)
+	"$CRONQ" add backup -s "0 $((10#$h)) * * *" -- true >/dev/null
 	run --separate-stderr "$CRONQ" top -b -n 1
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "cronq-agentd "*" at $CRONQ_SOCKET, up "* ]]
 	[ "${lines[1]}" = "jobs: 1 active, 0 paused, 0 failing; runs: 0 running, 0 queued" ]
-	[[ "${lines[4]}" =~ ^backup\ +daily\ 03:00\ +03:00:00\  ]]
+	[[ "${lines[4]}" =~ ^backup\ +daily\ $h:00\ +$h:00:00\  ]]
 	# A seconds field keeps its expression rather than a vague word.
 	"$CRONQ" add tick -s "*/10 * * * * *" -- true >/dev/null
 	run --separate-stderr "$CRONQ" top -b -n 1
@@ -260,7 +268,9 @@ add_wide_jobs() {
 	"$CRONQ" add noon -s "0 12 * * *" -s "@hourly" -- true >/dev/null
 	"$CRONQ" add standup-reminder-for-the-whole-team \
 		-s "30 9 * * 1-5" -- true >/dev/null
-	"$CRONQ" add newyear -s "0 0 1 1 *" -- true >/dev/null
+	# Fifteen days ahead: always past the week that top prints as a day.
+	"$CRONQ" add newyear -s "$(date -u -d '+15 days' '+0 0 %-d %-m *')" \
+		-- true >/dev/null
 	"$CRONQ" add fri -s "30 14 * * 5" -- true >/dev/null
 }
 
@@ -277,7 +287,7 @@ add_wide_jobs() {
 		[ "$c" -eq 200 ] ||
 			printf '%s\n' "${lines[@]}" | grep -Eq '^standup-reminder-fo[a-z-]*~ '
 		# A fire a month away shows its whole date.
-		printf '%s\n' "${lines[@]}" | grep -Eq '^newyear .* 20[0-9]{2}-01-01 '
+		printf '%s\n' "${lines[@]}" | grep -Eq '^newyear .* 20[0-9]{2}-[01][0-9]-[0-3][0-9] '
 	done
 	run --separate-stderr env COLUMNS=80 "$CRONQ" top -b -n 1
 	! printf '%s\n' "${lines[@]}" | grep -q OWNER
@@ -289,8 +299,12 @@ add_wide_jobs() {
 	agentd_start
 	add_wide_jobs
 	"$CRONQ" trigger fri --wait >/dev/null
+	base=$TMUX_L
 	for c in 80 120; do
 		tmux -L "$TMUX_L" kill-server 2>/dev/null || true
+		# A server of its own per width: a session started on a server
+		# that is still shutting down fails ("server exited").
+		TMUX_L="$base-$c"
 		tmux -L "$TMUX_L" new-session -d -x "$c" -y 30 \
 			-e CRONQ_SOCKET="$CRONQ_SOCKET" -e TERM=xterm-256color \
 			-e TZ=UTC -e HOME="$HOME" "$CRONQ top; sleep 60"
