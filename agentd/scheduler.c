@@ -76,6 +76,15 @@ struct scheduler {
 	size_t nheap, heapcap;
 	uint32_t gen;
 	int64_t step; /* a forward clock step (seconds) not yet acted on */
+	/*
+	 * A tick's fires share one transaction (a hundred jobs due in the
+	 * same second are one commit, not a hundred); the runs wait here
+	 * and reach the supervisor only once the commit has made them
+	 * durable.
+	 */
+	int batch;
+	struct run *fired;
+	size_t nfired, firedcap;
 };
 
 static void
@@ -293,6 +302,7 @@ scheduler_free(struct scheduler *s)
 	free(s->jobs);
 	free(s->index);
 	free(s->heap);
+	free(s->fired);
 	free(s);
 }
 
@@ -522,7 +532,7 @@ scheduler_run_init(struct agentd *ad, struct run *run, const struct job *job,
 
 /* Tells the supervisor and the event listeners about a new run. */
 static void
-run_queued(struct scheduler *s, const struct run *run)
+run_announce(struct scheduler *s, const struct run *run)
 {
 	char buf[32];
 
@@ -532,6 +542,56 @@ run_queued(struct scheduler *s, const struct run *run)
 	if (s->ad->sup != NULL)
 		supervisor_enqueue(s->ad->sup, run);
 	agentd_emit_run(s->ad, run);
+}
+
+/* A run just recorded: announced now, or when the tick's batch commits. */
+static void
+run_queued(struct scheduler *s, const struct run *run)
+{
+	if (!s->batch) {
+		run_announce(s, run);
+		return;
+	}
+	if (s->nfired == s->firedcap) {
+		s->firedcap = s->firedcap ? s->firedcap * 2 : 16;
+		s->fired =
+		    xreallocarray(s->fired, s->firedcap, sizeof *s->fired);
+	}
+	s->fired[s->nfired++] = *run;
+}
+
+static void
+batch_begin(struct scheduler *s)
+{
+	s->batch = store_begin(s->ad->store) == 0;
+}
+
+/*
+ * Commits the tick's fires and hands their runs on. If the commit fails
+ * none of them was recorded, so none may start: each is logged as lost,
+ * as a single failed fire is.
+ */
+static void
+batch_end(struct scheduler *s)
+{
+	size_t i;
+	int ok;
+
+	if (!s->batch)
+		return;
+	s->batch = 0;
+	if (!(ok = store_commit(s->ad->store) == 0))
+		store_rollback(s->ad->store);
+	for (i = 0; i < s->nfired; i++) {
+		if (ok)
+			run_announce(s, &s->fired[i]);
+		else
+			log_warnx("scheduler: cannot record the fire of job=%s "
+			          "due=%lld, not run",
+			    s->fired[i].job,
+			    (long long)s->fired[i].scheduled_at);
+	}
+	s->nfired = 0;
 }
 
 /*
@@ -559,6 +619,11 @@ sched_overlap(struct scheduler *s, const struct job *job, int64_t *active,
 	if (job->concurrency == JOB_FORBID) {
 		free(runs);
 		return 1;
+	}
+	/* A run fired earlier in this tick is told before it is stopped. */
+	if (s->batch && s->nfired > 0) {
+		batch_end(s);
+		batch_begin(s);
 	}
 	for (i = 0; i < n; i++) {
 		*replaced = runs[i].id;
@@ -739,7 +804,7 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 		fired = sched_fire(s, sj, job, idx, first, 0, 1, now);
 		ss->notes = notes;
 		job_free(job);
-		return fired;
+		return fired > 0 ? fired : 0;
 	}
 	missed = sched_count(sj, idx, first, latest);
 	if (s->step > 0 && s->step < SCHED_STEP_RULE &&
@@ -778,6 +843,8 @@ scheduler_tick(struct scheduler *s, int64_t now)
 	struct sjob *sj;
 	int n = 0;
 
+	if ((e = heap_top(s)) != NULL && e->due <= now)
+		batch_begin(s);
 	while ((e = heap_top(s)) != NULL && e->due <= now) {
 		ent = *e;
 		heap_pop(s);
@@ -787,6 +854,7 @@ scheduler_tick(struct scheduler *s, int64_t now)
 			heap_push(
 			    s, sj->ss[ent.idx].next, sj->id, ent.idx, sj->gen);
 	}
+	batch_end(s);
 	s->step = 0;
 	return n;
 }

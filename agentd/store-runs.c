@@ -510,11 +510,17 @@ store_sched_save(struct store *st, int64_t job_id, int idx, int64_t last_slot,
 	return sched_save(st, job_id, idx, last_slot, next_fire);
 }
 
+/*
+ * Inside an explicit transaction (the scheduler fires a whole tick in one)
+ * each fire is a savepoint: one that fails leaves the others standing.
+ */
 int
 store_fire(struct store *st, struct run *run, struct decision *d, int idx,
     int64_t last_slot, int64_t next_fire)
 {
-	if (store_begin(st) == -1)
+	int nested = st->in_explicit > 0;
+
+	if ((nested ? store_exec(st, "SAVEPOINT fire") : store_begin(st)) == -1)
 		return -1;
 	if (run != NULL) {
 		if (run_insert(st, run) == -1)
@@ -526,12 +532,17 @@ store_fire(struct store *st, struct run *run, struct decision *d, int idx,
 	if (idx >= 0 &&
 	    sched_save(st, d->job_id, idx, last_slot, next_fire) == -1)
 		goto fail;
-	if (store_commit(st) == -1)
+	if ((nested ? store_exec(st, "RELEASE fire") : store_commit(st)) == -1)
 		goto fail;
 	return 0;
 
 fail:
-	store_rollback(st);
+	if (nested) {
+		store_exec(st, "ROLLBACK TO fire");
+		store_exec(st, "RELEASE fire");
+		store_cache_clear(st);
+	} else
+		store_rollback(st);
 	if (run != NULL)
 		run->id = run->first_run_id = 0;
 	d->run_id = 0;

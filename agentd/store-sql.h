@@ -112,6 +112,8 @@ struct job *store_cache_by_name(
 void store_cache_add(struct store *st, const struct job *job);
 void store_cache_forget(struct store *st, int64_t id);
 void store_cache_clear(struct store *st);
+/* Runs SQL without parameters (transaction control); logs a failure. */
+int store_exec(struct store *st, const char *sql);
 void store_cache_free(struct store *st);
 
 #endif

@@ -22,8 +22,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
-static int
-exec_sql(struct store *st, const char *sql)
+int
+store_exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -104,7 +104,7 @@ store_write_begin(struct store *st)
 {
 	if (st->in_group || st->in_explicit)
 		return 0;
-	if (exec_sql(st, "BEGIN IMMEDIATE") == -1)
+	if (store_exec(st, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	st->in_group = 1;
 	return 0;
@@ -116,7 +116,7 @@ store_flush(struct store *st)
 	if (!st->in_group)
 		return 0;
 	st->in_group = 0;
-	return exec_sql(st, "COMMIT");
+	return store_exec(st, "COMMIT");
 }
 
 /*
@@ -133,7 +133,7 @@ store_begin(struct store *st)
 	}
 	if (store_flush(st) == -1)
 		return -1;
-	if (exec_sql(st, "BEGIN IMMEDIATE") == -1)
+	if (store_exec(st, "BEGIN IMMEDIATE") == -1)
 		return -1;
 	st->in_explicit = 1;
 	st->doomed = 0;
@@ -149,11 +149,11 @@ store_commit(struct store *st)
 	}
 	st->in_explicit = 0;
 	if (st->doomed) {
-		exec_sql(st, "ROLLBACK");
+		store_exec(st, "ROLLBACK");
 		store_cache_clear(st);
 		return -1;
 	}
-	if (exec_sql(st, "COMMIT") == -1) {
+	if (store_exec(st, "COMMIT") == -1) {
 		store_cache_clear(st);
 		return -1;
 	}
@@ -169,7 +169,7 @@ store_rollback(struct store *st)
 		return;
 	}
 	st->in_explicit = 0;
-	exec_sql(st, "ROLLBACK");
+	store_exec(st, "ROLLBACK");
 	store_cache_clear(st);
 }
 
@@ -197,7 +197,7 @@ store_migrate(struct store *st, char **cause)
 	int v;
 	size_t i;
 
-	if (exec_sql(st,
+	if (store_exec(st,
 	        "CREATE TABLE IF NOT EXISTS schema_version ("
 	        "version INTEGER NOT NULL)") == -1)
 		goto fail;
@@ -216,9 +216,9 @@ store_migrate(struct store *st, char **cause)
 		    "BEGIN IMMEDIATE; %s INSERT INTO "
 		    "schema_version (version) VALUES (%zu); COMMIT;",
 		    store_migrations[i], i + 1);
-		if (exec_sql(st, sql) == -1) {
+		if (store_exec(st, sql) == -1) {
 			free(sql);
-			exec_sql(st, "ROLLBACK");
+			store_exec(st, "ROLLBACK");
 			goto fail;
 		}
 		free(sql);
@@ -246,7 +246,7 @@ store_open(const char *path, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
-	if (exec_sql(st,
+	if (store_exec(st,
 	        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	        " PRAGMA foreign_keys=ON;") == -1) {
 		xasprintf(cause, "cannot set up %s: %s", path,

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "agentd.h"
 #include "util.h"
@@ -492,6 +493,95 @@ test_replace(void **state)
 	assert_non_null(strstr(d.detail, "replacing"));
 }
 
+/* Runs of job NAME as another connection to the file sees them. */
+static int
+committed_runs(const char *name)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char path[128];
+	int n = -1;
+
+	snprintf(path, sizeof path, "%s/cronq.db", dir);
+	assert_int_equal(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(
+	        db, "SELECT count(*) FROM runs WHERE job = ?", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Jobs due in the same second fire in one transaction; each fire is a
+ * savepoint, so one that fails (here a trigger refuses its run) leaves the
+ * others recorded, and all are committed when the tick returns.
+ */
+static void
+test_same_second_batch(void **state)
+{
+	sqlite3 *db;
+	char name[32], json[256], path[128], *err = NULL;
+	int64_t t0 = utc("2025-06-01T00:00:00Z");
+	int i;
+
+	(void)state;
+	auto_finish = 0;
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "b%02d", i);
+		snprintf(json, sizeof json,
+		    "{\"name\": \"%s\", \"schedule\": \"0 * * * *\","
+		    " \"timezone\": \"UTC\", \"command\": \"true\"}",
+		    name);
+		add_job(json, t0 - 30);
+	}
+	assert_int_equal(store_flush(ad.store), 0);
+	snprintf(path, sizeof path, "%s/cronq.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                     "CREATE TRIGGER refuse BEFORE INSERT ON runs "
+	                     "WHEN NEW.job = 'b17' BEGIN "
+	                     "SELECT RAISE(ABORT, 'refused'); END",
+	                     NULL, NULL, &err),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(scheduler_tick(ad.sched, t0), 39);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "b%02d", i);
+		assert_int_equal(committed_runs(name), i == 17 ? 0 : 1);
+	}
+	/* The refused slot moved on all the same: no endless retry. */
+	assert_int_equal(scheduler_tick(ad.sched, t0 + 1), 0);
+	assert_int_equal(scheduler_next_due(ad.sched), t0 + 3600);
+}
+
+/* Two schedules of a replace job due together: the second stops the first. */
+static void
+test_replace_same_tick(void **state)
+{
+	struct run *runs;
+	int64_t t0 = utc("2025-06-01T00:00:00Z");
+
+	(void)state;
+	auto_finish = 0;
+	add_job("{\"name\": \"twice\", \"schedules\": [\"0 * * * *\","
+	        " \"0 0 * * *\"], \"timezone\": \"UTC\","
+	        " \"concurrency\": \"replace\", \"command\": \"true\"}",
+	    t0 - 30);
+	assert_int_equal(scheduler_tick(ad.sched, t0), 2);
+	assert_int_equal(runs_of("twice", &runs), 2);
+	assert_int_equal(runs[0].state, RUN_CANCELLED);
+	assert_int_equal(runs[1].state, RUN_QUEUED);
+	free(runs);
+	assert_int_equal(committed_runs("twice"), 2);
+}
+
 static void
 test_paused(void **state)
 {
@@ -545,6 +635,8 @@ main(void)
 		T(test_bug13_step_back),
 		T(test_bug15_forbid),
 		T(test_replace),
+		T(test_same_second_batch),
+		T(test_replace_same_tick),
 		T(test_paused),
 		T(test_reboot_once_per_boot),
 	};
