@@ -126,6 +126,19 @@ _cronq()
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--at --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
 		;;
+	next)
+		case $prev in
+		--tz)
+			COMPREPLY=($(cd /usr/share/zoneinfo 2>/dev/null && compgen -f -- "$cur"))
+			return ;;
+		--from | -n) return ;;
+		esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--explain --tz --from -n --help" -- "$cur"))
+		;;
+	top)
+		case $prev in -d | -n) return ;; esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "-b --no-color -d -n --help" -- "$cur"))
+		;;
 	help)
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		;;

@@ -105,7 +105,8 @@ CLI_TESTS = \
 	tests/cli/lazylib.bats \
 	tests/cli/remote.bats \
 	tests/cli/sandbox.bats \
-	tests/cli/addflags.bats
+	tests/cli/addflags.bats \
+	tests/cli/completions.bats
 EXTRA_DIST += $(CLI_TESTS) tests/cli/helpers.bash tests/cron-cases.sh tests/data
 EXTRA_DIST += tests/httpd.py
 
