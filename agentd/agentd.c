@@ -61,7 +61,7 @@ struct daemon {
 };
 
 static const char usage_line[] =
-    "usage: cronq-agentd [-dfhv] [--state-dir dir] [--socket path] "
+    "usage: cronq-agentd [-dfhVv] [--state-dir dir] [--socket path] "
     "[--config file]\n"
     "                    [--max-running n] [--jobs-dir dir] "
     "[--role all|scheduler|worker]\n"
@@ -577,7 +577,7 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	queue_config_init(&qcfg);
-	while ((ch = getopt_long(argc, argv, "dfvh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "dfhVv", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': /* the house spelling (STYLE.md 4.6) */
 		case 'f':

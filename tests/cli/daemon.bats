@@ -99,7 +99,7 @@ api() {
 @test "--help and --version go to stdout and exit 0; a bad option exits 2" {
 	run --separate-stderr "$CRONQ_AGENTD" --help
 	[ "$status" -eq 0 ]
-	[[ "$output" == "usage: cronq-agentd [-dfhv] "* ]]
+	[[ "$output" == "usage: cronq-agentd [-dfhVv] "* ]]
 	[[ "$output" == *"0 for no limit"* ]]
 	# The root defaults do not follow the configure prefix.
 	[[ "$output" == *"(default as root: /run/cronq/cronq.sock)"* ]]
@@ -108,9 +108,13 @@ api() {
 	run --separate-stderr "$CRONQ_AGENTD" --version
 	[ "$status" -eq 0 ]
 	[[ "$output" == "cronq-agentd "[0-9]* ]]
+	# -V as for cronq(1).
+	run --separate-stderr "$CRONQ_AGENTD" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == "cronq-agentd "[0-9]* ]]
 	run --separate-stderr "$CRONQ_AGENTD" --bogus
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"usage: cronq-agentd [-dfhv] "* ]]
+	[[ "$stderr" == *"usage: cronq-agentd [-dfhVv] "* ]]
 }
 
 @test "--state-dir creates missing parents like mkdir -p" {
