@@ -595,18 +595,42 @@ batch_end(struct scheduler *s)
 }
 
 /*
+ * What the active run R is doing, for a skipped slot's decision: "still
+ * active" read as a running process when the run was a retry waiting out
+ * its delay.
+ */
+static void
+active_words(const struct run *r, int64_t now, char *buf, size_t len)
+{
+	if (r->state == RUN_RUNNING)
+		snprintf(
+		    buf, len, "run %lld is still running", (long long)r->id);
+	else if (r->state == RUN_RETRYING)
+		snprintf(buf, len, "run %lld failed and waits to be retried",
+		    (long long)r->id);
+	else if (r->attempt > 1 && r->not_before > now)
+		snprintf(buf, len,
+		    "run %lld (attempt %d) waits out its retry delay",
+		    (long long)r->id, r->attempt);
+	else
+		snprintf(buf, len, "run %lld is queued and has not started",
+		    (long long)r->id);
+}
+
+/*
  * Applies the concurrency policy before a new run of JOB: 1 if the slot
- * must be skipped (forbid, a run is active), 0 to go on; with replace the
- * active runs are stopped and *replaced names one of them.
+ * must be skipped (forbid, a run is active, described in WHY), 0 to go
+ * on; with replace the active runs are stopped and *replaced names one of
+ * them.
  */
 static int
-sched_overlap(struct scheduler *s, const struct job *job, int64_t *active,
-    int64_t *replaced)
+sched_overlap(struct scheduler *s, const struct job *job, int64_t now,
+    char *why, size_t whylen, int64_t *replaced)
 {
 	struct run *runs;
 	size_t n, i;
 
-	*active = *replaced = 0;
+	*replaced = 0;
 	if (job->concurrency == JOB_ALLOW)
 		return 0;
 	if (store_run_list_active(s->ad->store, job->id, &runs, &n) == -1)
@@ -615,7 +639,7 @@ sched_overlap(struct scheduler *s, const struct job *job, int64_t *active,
 		free(runs);
 		return 0;
 	}
-	*active = runs[0].id;
+	active_words(&runs[0], now, why, whylen);
 	if (job->concurrency == JOB_FORBID) {
 		free(runs);
 		return 1;
@@ -653,8 +677,9 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 	struct sched_state *ss = &sj->ss[idx];
 	struct decision d;
 	struct run run;
-	int64_t active, replaced;
+	int64_t replaced;
 	enum decision_outcome outcome;
+	char why[96];
 
 	if (job->paused) {
 		decision_init(
@@ -662,11 +687,11 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 		return store_fire(
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 	}
-	if (overlap_check && sched_overlap(s, job, &active, &replaced)) {
-		decision_init(&d, job, slot, DECISION_SKIPPED_OVERLAP, now,
-		    "run %lld is still active", (long long)active);
-		log_info("scheduler: slot skipped job=%s run=%lld still active",
-		    job->name, (long long)active);
+	if (overlap_check &&
+	    sched_overlap(s, job, now, why, sizeof why, &replaced)) {
+		decision_init(
+		    &d, job, slot, DECISION_SKIPPED_OVERLAP, now, "%s", why);
+		log_info("scheduler: slot skipped job=%s: %s", job->name, why);
 		notify_missed(s->ad, job, &d);
 		return store_fire(
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);

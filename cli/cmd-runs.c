@@ -619,8 +619,7 @@ why_words(const char *outcome)
 		const char *words;
 	} w[] = {
 		{ "fired", "ran" },
-		{ "skipped_overlap",
-		    "skipped: the previous run was still going" },
+		{ "skipped_overlap", "skipped: an earlier run was not over" },
 		{ "paused", "skipped: the job was paused" },
 		{ "outside_catchup",
 		    "skipped: missed while the daemon was "

@@ -470,6 +470,45 @@ test_bug15_forbid(void **state)
 	free(runs);
 }
 
+/* A skipped slot says what the earlier run is doing, not just "active". */
+static void
+test_forbid_says_why(void **state)
+{
+	struct run *runs;
+	struct decision d;
+	int64_t id, t0 = utc("2025-06-01T00:00:00Z");
+
+	(void)state;
+	auto_finish = 0;
+	id = add_job("{\"name\": \"f\", \"schedule\": \"* * * * *\","
+	             " \"timezone\": \"UTC\", \"concurrency\": \"forbid\","
+	             " \"command\": \"true\"}",
+	    t0 - 30);
+	drive(t0);
+	drive(t0 + 60);
+	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 1);
+	assert_string_equal(d.detail, "run 1 is queued and has not started");
+
+	assert_int_equal(runs_of("f", &runs), 1);
+	runs[0].state = RUN_RUNNING;
+	runs[0].started_at = t0;
+	store_run_update(ad.store, &runs[0]);
+	drive(t0 + 120);
+	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 2);
+	assert_string_equal(d.detail, "run 1 is still running");
+
+	/* A second attempt waiting out its backoff is not "running". */
+	runs[0].state = RUN_QUEUED;
+	runs[0].attempt = 2;
+	runs[0].not_before = t0 + 600;
+	store_run_update(ad.store, &runs[0]);
+	drive(t0 + 180);
+	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 3);
+	assert_string_equal(
+	    d.detail, "run 1 (attempt 2) waits out its retry delay");
+	free(runs);
+}
+
 static void
 test_replace(void **state)
 {
@@ -634,6 +673,7 @@ main(void)
 		T(test_bug13_step_forward),
 		T(test_bug13_step_back),
 		T(test_bug15_forbid),
+		T(test_forbid_says_why),
 		T(test_replace),
 		T(test_same_second_batch),
 		T(test_replace_same_tick),
