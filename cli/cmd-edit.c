@@ -108,9 +108,10 @@ write_with_errors(const char *path, const char *text, const struct jobfile *jf)
 
 /* The jobs of RESP that are the API's (and named NAME, if given). */
 static int
-load_jobs(const cJSON *resp, const char *name, struct job ***jobs, size_t *n)
+load_jobs(cJSON *resp, const char *name, struct job ***jobs, size_t *n)
 {
-	const cJSON *e, *origin, *nm;
+	cJSON *e;
+	const cJSON *origin, *nm;
 	const char *field;
 	char *cause = NULL;
 	struct job *j;
@@ -133,6 +134,10 @@ load_jobs(const cJSON *resp, const char *name, struct job ***jobs, size_t *n)
 			}
 			continue;
 		}
+		/* The daemon's zone, shown for a job without one: not kept. */
+		if (cJSON_IsFalse(
+		        cJSON_GetObjectItemCaseSensitive(e, "timezone_set")))
+			cJSON_DeleteItemFromObjectCaseSensitive(e, "timezone");
 		if ((j = job_from_json(e, NULL, &field, &cause)) == NULL) {
 			cli_error("job \"%s\": %s", nm->valuestring, cause);
 			free(cause);

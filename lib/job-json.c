@@ -110,6 +110,12 @@ job_to_json(const struct job *job, int spec)
 		cJSON_AddStringToObject(o, "timezone", job->timezone);
 	else if (!spec && job->tz != NULL)
 		cJSON_AddStringToObject(o, "timezone", tz_name(job->tz));
+	/*
+	 * A client that sends a job back (cronq edit) must not pin the
+	 * daemon's zone into a job that only follows it.
+	 */
+	if (!spec)
+		cJSON_AddBoolToObject(o, "timezone_set", job->timezone != NULL);
 	cJSON_AddStringToObject(
 	    o, "kind", job->kind == JOB_HTTP ? "http" : "command");
 	if (job->command != NULL)

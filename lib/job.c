@@ -33,7 +33,8 @@ static const char *outcome_names[] = { "default", "retry", "fail", "success",
 
 /* The fields of docs/api.md; read-only ones are accepted and ignored. */
 static const char *readonly_fields[] = { "owner", "origin", "version",
-	"created_at", "updated_at", "next_run", "last_run", "id", NULL };
+	"created_at", "updated_at", "next_run", "last_run", "id",
+	"timezone_set", NULL };
 
 struct job *
 job_create(void)

@@ -286,6 +286,31 @@ job() { # NAME SCHEDULE COMMAND
 	[[ "$stderr" == *"comes from $DIR/f.yaml"* ]]
 }
 
+@test "edit: a job without a zone keeps following the daemon's" {
+	start
+	api POST /jobs '{"name":"z","schedule":"0 1 * * *","command":"echo z"}' >/dev/null
+	run api GET /jobs/z
+	[[ "$output" == *'"timezone_set":false'* ]]
+	# The editor changes the schedule line and nothing else.
+	printf '#!/bin/sh\ncp "$1" "%s/seen"\nsed -i "s/0 1 \\* \\* \\*/0 2 * * */" "$1"\n' \
+		"$T" >"$T/editor"
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit z
+	assert_status 0
+	! grep -q timezone "$T/seen"
+	run api GET /jobs/z
+	[[ "$output" == *'"schedules":["0 2 * * *"]'* ]]
+	[[ "$output" == *'"timezone_set":false'* ]]
+	cq history z
+	[[ "$output" != *timezone* ]]
+	# A zone of its own is kept, and shown as set.
+	api PATCH /jobs/z '{"timezone":"UTC"}' >/dev/null
+	EDITOR="$T/editor" VISUAL= cq edit z
+	grep -q 'timezone: "UTC"' "$T/seen"
+	run api GET /jobs/z
+	[[ "$output" == *'"timezone":"UTC"'*'"timezone_set":true'* ]]
+}
+
 @test "PUT /jobs: one bad job changes nothing" {
 	start
 	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
