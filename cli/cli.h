@@ -35,6 +35,8 @@ struct cli_cmd {
 /* msg.c: every message to stderr goes through here. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A remark that is neither a result nor a failure, such as "no jobs". */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Prints cronexpr_notes for schedule TEXT, each line prefixed by WHERE
  * (e.g. "next: "); nothing if TEXT does not parse.

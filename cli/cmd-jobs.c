@@ -623,7 +623,10 @@ cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_ArrayForEach(job, jobs) cmd_ls_row(t, job, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
-	}
+	} else
+		/* Said on stderr so a script reading stdout still sees an
+		 * empty list, while a person sees that nothing went wrong. */
+		cli_note("no jobs");
 	cJSON_Delete(resp);
 	return rc;
 }

@@ -125,6 +125,18 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$stderr" = "cronq: warning: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
 }
 
+@test "ls with no jobs says so on stderr only" {
+	agentd_start
+	run --separate-stderr "$CRONQ" ls
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "cronq: no jobs" ]
+	run --separate-stderr "$CRONQ" --json ls
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')" = 0 ]
+}
+
 @test "add, ls, show and rm round trip" {
 	agentd_start
 	run --separate-stderr "$CRONQ" add backup -s '0 3 * * *' --timeout 90s -- 'echo hi'
