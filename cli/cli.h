@@ -50,6 +50,11 @@ const struct cli_cmd *cli_find(const char *name);
 
 /* cronq.c: the connection to the daemon, from the options and config. */
 struct client *cli_connect(const struct cli_opts *opts, int *rc);
+/*
+ * Prints CAUSE, a client's "cannot reach" message, and when the socket
+ * does not exist a hint on naming another one.
+ */
+void cli_unreachable(const char *cause);
 int cli_api(struct client *c, const char *method, const char *path,
     const cJSON *body, cJSON **resp, const char *what, ...)
     __attribute__((format(printf, 6, 7)));

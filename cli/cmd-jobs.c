@@ -189,7 +189,7 @@ cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
 		          "it)",
 		    name, cause);
 	else if (rc == CQ_EXIT_UNREACHABLE)
-		cli_error("%s", cause);
+		cli_unreachable(cause);
 	else
 		cli_error("cannot add job \"%s\": %s", name, cause);
 	free(cause);

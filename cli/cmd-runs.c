@@ -601,7 +601,7 @@ cmd_logs_exec(const struct cli_opts *opts, int argc, char **argv)
 	rc = client_stream(c, path, stdout, &cause);
 	free(path);
 	if (rc == CQ_EXIT_UNREACHABLE)
-		cli_error("%s", cause);
+		cli_unreachable(cause);
 	else if (rc != CQ_EXIT_OK)
 		cli_error("cannot show the log of run %lld: %s", id, cause);
 	if (rc != CQ_EXIT_OK)

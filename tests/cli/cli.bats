@@ -100,11 +100,18 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "${lines[0]}" = "usage: cronq logs [-f] RUN|JOB" ]
 }
 
-@test "an absent daemon is one line and exit 3" {
+@test "an absent daemon is one line and exit 3, with a hint when its socket is missing" {
 	run --separate-stderr "$CRONQ" --socket "$BATS_TEST_TMPDIR/none.sock" ls
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "cronq: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[ "${stderr_lines[0]}" = "cronq: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+	[ "${stderr_lines[1]}" = "cronq: hint: name another daemon's socket with --socket PATH or CRONQ_SOCKET" ]
+	[ "${stderr_lines[2]}" = 'cronq: hint: one started with --state-dir DIR listens on $XDG_RUNTIME_DIR/cronq.sock, else DIR/cronq.sock' ]
 	[ -z "$output" ]
+	# logs streams through its own call: the same words.
+	run --separate-stderr "$CRONQ" --socket "$BATS_TEST_TMPDIR/none.sock" logs 1
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
 
 	# A socket nobody listens on.
 	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
@@ -115,7 +122,8 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" trigger --wait x
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "cronq: cannot reach cronq-agentd at /run/cronq/cronq.sock: No such file or directory" ]
+	[ "${stderr_lines[0]}" = "cronq: cannot reach cronq-agentd at /run/cronq/cronq.sock: No such file or directory" ]
+	[ "${stderr_lines[1]}" = "cronq: hint: name another daemon's socket with --socket PATH or CRONQ_SOCKET" ]
 }
 
 @test "version works without a daemon" {
