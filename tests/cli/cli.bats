@@ -205,6 +205,26 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "$output" == *$'\nschedules:          @hourly\n'* ]]
 }
 
+@test "show prints env, on_exit and dst as words, empty maps as -" {
+	agentd_start
+	"$CRONQ" add plain -- true
+	run --separate-stderr "$CRONQ" show plain
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nenv:                -\n'* ]]
+	[[ "$output" == *$'\non_exit:            -\n'* ]]
+	[[ "$output" == *$'\ndst:                gap next, repeat first\n'* ]]
+	[[ "$output" == *$'\nlimits:             -\n'* ]]
+
+	curl -sf --unix-socket "$CRONQ_SOCKET" -H 'Content-Type: application/json' \
+		-d '{"name":"maps","command":"true","env":{"A":"1","B":"x y"},"on_exit":{"75":"retry","3":"skip"},"dst":{"gap":"skip","repeat":"both"}}' \
+		http://localhost/api/v1/jobs >/dev/null
+	run --separate-stderr "$CRONQ" show maps
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nenv:                A=1 B=\'x y\'\n'* ]]
+	[[ "$output" == *$'\non_exit:            75: retry, 3: skip\n'* ]]
+	[[ "$output" == *$'\ndst:                gap skip, repeat both\n'* ]]
+}
+
 @test "trigger --wait on a succeeding job exits 0; logs and runs show it" {
 	agentd_start
 	"$CRONQ" add ok -- 'echo hello from ok'
