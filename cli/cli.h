@@ -63,6 +63,7 @@ int cli_api(struct client *c, const char *method, const char *path,
 struct table;
 struct table *table_create(int ncols, ...);
 void table_add(struct table *t, ...);
+void table_fit(struct table *t, FILE *fp);
 void table_print(struct table *t, FILE *fp);
 void table_free(struct table *t);
 void print_json(const cJSON *j);

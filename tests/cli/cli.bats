@@ -243,7 +243,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr "$CRONQ" runs ok
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^ID\ +JOB\ +ATTEMPT\ +TRIGGER\ +STATE\ +EXIT\ +STARTED\ +DURATION$ ]]
+	[[ "${lines[0]}" =~ ^ID\ +JOB\ +ATTEMPT\ +TRIGGER\ +STATE\ +EXIT\ +STARTED\ +DURATION\ +DETAIL$ ]]
 	[[ "${lines[1]}" =~ ^$id\ +ok\ +1\ +manual\ +succeeded\ +0\ + ]]
 
 	run --separate-stderr "$CRONQ" ls
@@ -274,6 +274,44 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ -z "$stderr" ]
+}
+
+@test "a run that fails before its command: logs and runs say why" {
+	agentd_start
+	"$CRONQ" add nowd --workdir "$T/nope" -- 'echo hi'
+	run --separate-stderr "$CRONQ" trigger --wait nowd
+	[ "$status" -eq 1 ]
+	id=$output
+	why="cannot chdir to $T/nope: No such file or directory"
+	# stdout stays the (empty) log; the reason is on stderr; exit 0.
+	for arg in "$id" nowd; do
+		run --separate-stderr "$CRONQ" logs "$arg"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		[ "$stderr" = "cronq: run $id failed: $why (no output)" ]
+	done
+
+	run --separate-stderr "$CRONQ" runs nowd
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^$id\ +nowd\ +1\ +manual\ +failed\ +-\ +.*\ \ "$why"$ ]]
+	# A message that only repeats EXIT is not said twice.
+	"$CRONQ" add three -- 'echo x; exit 3'
+	"$CRONQ" trigger --wait three >/dev/null || true
+	run --separate-stderr "$CRONQ" runs three
+	[[ "${lines[1]}" =~ \ failed\ +3\ +.*\ -$ ]]
+	# On a terminal the detail is cut to its width; a pipe keeps it all.
+	run script -qec "stty cols 100; $CRONQ runs nowd" /dev/null
+	line=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 2p)
+	[ "${#line}" -eq 100 ]
+	[[ "$line" == *"  cannot chdir"*... ]]
+}
+
+@test "a job without workdir starts in its user's home directory" {
+	agentd_start
+	"$CRONQ" add where -- pwd
+	"$CRONQ" trigger --wait where >/dev/null
+	run --separate-stderr "$CRONQ" logs where
+	[ "$output" = "$(getent passwd "$(id -un)" | cut -d: -f6)" ]
 }
 
 @test "trigger --wait on a failing job exits 1 with the reason" {
