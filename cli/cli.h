@@ -35,6 +35,8 @@ struct cli_cmd {
 /* msg.c: every message to stderr goes through here. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A remark that is neither a result nor a failure, such as "no jobs". */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Prints cronexpr_notes for schedule TEXT, each line prefixed by WHERE
  * (e.g. "next: "); nothing if TEXT does not parse.
@@ -48,6 +50,11 @@ const struct cli_cmd *cli_find(const char *name);
 
 /* cronq.c: the connection to the daemon, from the options and config. */
 struct client *cli_connect(const struct cli_opts *opts, int *rc);
+/*
+ * Prints CAUSE, a client's "cannot reach" message, and when the socket
+ * does not exist a hint on naming another one.
+ */
+void cli_unreachable(const char *cause);
 int cli_api(struct client *c, const char *method, const char *path,
     const cJSON *body, cJSON **resp, const char *what, ...)
     __attribute__((format(printf, 6, 7)));
@@ -56,6 +63,7 @@ int cli_api(struct client *c, const char *method, const char *path,
 struct table;
 struct table *table_create(int ncols, ...);
 void table_add(struct table *t, ...);
+void table_fit(struct table *t, FILE *fp);
 void table_print(struct table *t, FILE *fp);
 void table_free(struct table *t);
 void print_json(const cJSON *j);

@@ -35,7 +35,11 @@ struct import {
 	FILE *out;
 };
 
-/* Writes S as a `# ` comment and warns on stderr with LINE. */
+/*
+ * Writes S as a `# ` comment and warns on stderr with LINE. Every comment
+ * after "jobs:" is indented as the list items are, so each reads as part
+ * of the list rather than as a new top-level section.
+ */
 static void note(struct import *im, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -203,21 +207,21 @@ env_line(struct import *im, int lineno, char *line)
 	}
 	if (strcmp(k, "MAILTO") == 0 || strcmp(k, "MAILFROM") == 0) {
 		fprintf(im->out,
-		    "# line %d: %s=%s not carried over: cronq keeps output in "
+		    "  # line %d: %s=%s not carried over: cronq keeps output in "
 		    "its run logs (cronq logs) and sends no mail\n",
 		    lineno, k, v);
 		return;
 	}
 	if (strcmp(k, "SHELL") == 0 && strcmp(v, "/bin/sh") != 0) {
 		fprintf(im->out,
-		    "# line %d: SHELL=%s not carried over: string commands "
+		    "  # line %d: SHELL=%s not carried over: string commands "
 		    "run with /bin/sh -c\n",
 		    lineno, v);
 		return;
 	}
 	if (strcmp(k, "RANDOM_DELAY") == 0) {
 		fprintf(im->out,
-		    "# line %d: RANDOM_DELAY=%s: use jitter: on each job\n",
+		    "  # line %d: RANDOM_DELAY=%s: use jitter: on each job\n",
 		    lineno, v);
 		return;
 	}
@@ -251,15 +255,15 @@ job_line(struct import *im, int lineno, char *line, int last_no_nl)
 	p += strspn(p, " \t");
 	if (*p == '\0' || (im->system && user == NULL)) {
 		fprintf(im->out,
-		    "# line %d: not carried over (no command): %s\n", lineno,
+		    "  # line %d: not carried over (no command): %s\n", lineno,
 		    line);
 		fprintf(stderr, "cronq: %s:%d: no command; line skipped\n",
 		    im->src, lineno);
 		return;
 	}
 	if (cronexpr_parse(&ce, sched, "x", &why) == -1) {
-		fprintf(
-		    im->out, "# line %d: not carried over: %s\n", lineno, why);
+		fprintf(im->out, "  # line %d: not carried over: %s\n", lineno,
+		    why);
 		fprintf(stderr, "cronq: %s:%d: %s; line skipped\n", im->src,
 		    lineno, why);
 		free(why);

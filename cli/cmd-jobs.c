@@ -189,7 +189,7 @@ cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
 		          "it)",
 		    name, cause);
 	else if (rc == CQ_EXIT_UNREACHABLE)
-		cli_error("%s", cause);
+		cli_unreachable(cause);
 	else
 		cli_error("cannot add job \"%s\": %s", name, cause);
 	free(cause);
@@ -418,6 +418,43 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		}
 		return;
 	}
+	if (cJSON_IsObject(v) && v->child == NULL) {
+		strlcpy(buf, "-", len);
+		return;
+	}
+	/* The environment as it would be typed after --env. */
+	if (strcmp(key, "env") == 0 && cJSON_IsObject(v)) {
+		buf[0] = '\0';
+		cJSON_ArrayForEach(e, v)
+		{
+			if (e != v->child)
+				strlcat(buf, " ", len);
+			strlcat(buf, e->string, len);
+			strlcat(buf, "=", len);
+			cmd_jobs_quote(
+			    buf, len, cJSON_IsString(e) ? e->valuestring : "");
+		}
+		return;
+	}
+	/*
+	 * Maps of words, as a job file lists them: on_exit as "75: retry,
+	 * 3: skip", dst as "gap next, repeat first".
+	 */
+	if ((strcmp(key, "on_exit") == 0 || strcmp(key, "dst") == 0) &&
+	    cJSON_IsObject(v)) {
+		buf[0] = '\0';
+		cJSON_ArrayForEach(e, v)
+		{
+			if (e != v->child)
+				strlcat(buf, ", ", len);
+			strlcat(buf, e->string, len);
+			strlcat(
+			    buf, strcmp(key, "on_exit") == 0 ? ": " : " ", len);
+			print_value(t, sizeof t, e);
+			strlcat(buf, t, len);
+		}
+		return;
+	}
 	if (strcmp(key, "last_run") == 0 && cJSON_IsObject(v)) {
 		print_time(t, sizeof t, print_json_time(v, "started_at"));
 		print_int(v, "id", &n);
@@ -623,7 +660,10 @@ cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
 		cJSON_ArrayForEach(job, jobs) cmd_ls_row(t, job, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
-	}
+	} else
+		/* Said on stderr so a script reading stdout still sees an
+		 * empty list, while a person sees that nothing went wrong. */
+		cli_note("no jobs");
 	cJSON_Delete(resp);
 	return rc;
 }

@@ -406,10 +406,34 @@ runs_exit_cell(char *buf, size_t len, const cJSON *run)
 		strlcpy(buf, "-", len);
 }
 
+/*
+ * The DETAIL column: the run's message, unless it only repeats the EXIT
+ * column ("exit 3"), so a run that never started shows why.
+ */
+static void
+runs_detail_cell(char *buf, size_t len, const cJSON *run)
+{
+	const char *msg = print_str(run, "message", "");
+	char said[64];
+	long long n;
+
+	said[0] = '\0';
+	if (print_int(run, "exit_code", &n) == 0)
+		snprintf(said, sizeof said, "exit %lld", n);
+	else if (print_int(run, "signal", &n) == 0)
+		snprintf(said, sizeof said, "killed by signal %lld", n);
+	else if (print_int(run, "http_status", &n) == 0)
+		snprintf(said, sizeof said, "HTTP %lld", n);
+	if (*msg == '\0' || strcmp(msg, said) == 0)
+		strlcpy(buf, "-", len);
+	else
+		strlcpy(buf, msg, len);
+}
+
 static void
 runs_row(struct table *t, const cJSON *run, int64_t now)
 {
-	char id[32], attempt[32], exitc[32], started[64], dur[64];
+	char id[32], attempt[32], exitc[32], started[64], dur[64], detail[512];
 	int64_t ts, tf;
 	long long n;
 
@@ -426,9 +450,10 @@ runs_row(struct table *t, const cJSON *run, int64_t now)
 		strlcpy(dur, "-", sizeof dur);
 	else
 		print_span(dur, sizeof dur, (tf < 0 ? now : tf) - ts);
+	runs_detail_cell(detail, sizeof detail, run);
 	table_add(t, id, print_str(run, "job", "?"), attempt,
 	    print_str(run, "trigger", "-"), print_str(run, "state", "?"), exitc,
-	    started, dur);
+	    started, dur, detail);
 }
 
 static int
@@ -509,8 +534,9 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 		print_json(resp);
 	else if (cJSON_GetArraySize(
 	             e = cJSON_GetObjectItemCaseSensitive(resp, "runs")) > 0) {
-		t = table_create(8, "ID", "JOB", "ATTEMPT", "TRIGGER", "STATE",
-		    "EXIT", "STARTED", "DURATION");
+		t = table_create(9, "ID", "JOB", "ATTEMPT", "TRIGGER", "STATE",
+		    "EXIT", "STARTED", "DURATION", "DETAIL");
+		table_fit(t, stdout);
 		cJSON_ArrayForEach(run, e) runs_row(t, run, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
@@ -574,6 +600,38 @@ runs_latest(struct client *c, const char *name, int *rc)
 	return id;
 }
 
+/*
+ * After the log of run ID: a run that ended badly without printing a
+ * byte, such as one whose workdir is missing, would otherwise show an
+ * empty log and no reason, which is kept in its message. That goes to
+ * stderr so stdout stays the log; the exit stays 0, as the log was shown.
+ */
+static void
+runs_say_silent(struct client *c, long long id)
+{
+	char *path, *cause, what[640];
+	const char *state;
+	long long bytes;
+	cJSON *run;
+
+	xasprintf(&path, "/runs/%lld", id);
+	if (client_call(c, "GET", path, NULL, &run, NULL, &cause) !=
+	    CQ_EXIT_OK) {
+		free(path);
+		free(cause);
+		return;
+	}
+	free(path);
+	state = print_str(run, "state", "queued");
+	if (runs_is_final(state) && strcmp(state, "succeeded") != 0 &&
+	    print_int(run, "output_bytes", &bytes) == 0 && bytes == 0 &&
+	    *print_str(run, "message", "") != '\0') {
+		runs_describe(what, sizeof what, run, NULL);
+		cli_error("run %lld %s (no output)", id, what);
+	}
+	cJSON_Delete(run);
+}
+
 static int
 cmd_logs_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -601,11 +659,13 @@ cmd_logs_exec(const struct cli_opts *opts, int argc, char **argv)
 	rc = client_stream(c, path, stdout, &cause);
 	free(path);
 	if (rc == CQ_EXIT_UNREACHABLE)
-		cli_error("%s", cause);
+		cli_unreachable(cause);
 	else if (rc != CQ_EXIT_OK)
 		cli_error("cannot show the log of run %lld: %s", id, cause);
 	if (rc != CQ_EXIT_OK)
 		free(cause);
+	else
+		runs_say_silent(c, id);
 	client_free(c);
 	return rc;
 }

@@ -189,6 +189,28 @@ cli_default_socket(void)
 	return CLI_SOCKET_SYSTEM;
 }
 
+/* The socket cli_connect chose, NULL for a host: what a failure names. */
+static const char *cli_socket;
+
+void
+cli_unreachable(const char *cause)
+{
+	struct stat sb;
+
+	cli_error("%s", cause);
+	/*
+	 * No socket at all most often means a daemon listening somewhere
+	 * else, such as a private one a user started, so say how to name
+	 * it; a refused connection is a daemon that died, and needs none.
+	 */
+	if (cli_socket == NULL || stat(cli_socket, &sb) == 0 || errno != ENOENT)
+		return;
+	cli_error("hint: name another daemon's socket with --socket PATH or "
+	          "CRONQ_SOCKET");
+	cli_error("hint: one started with --state-dir DIR listens on "
+	          "$XDG_RUNTIME_DIR/cronq.sock, else DIR/cronq.sock");
+}
+
 struct client *
 cli_connect(const struct cli_opts *opts, int *rc)
 {
@@ -214,6 +236,7 @@ cli_connect(const struct cli_opts *opts, int *rc)
 		t.cacert = cfg.cacert;
 	if (t.socket == NULL && t.host == NULL)
 		t.socket = cli_default_socket();
+	cli_socket = t.socket;
 	if (t.host != NULL && strncmp(t.host, "https://", 8) != 0 &&
 	    strncmp(t.host, "http://", 7) != 0) {
 		cli_error(
@@ -241,7 +264,7 @@ cli_api(struct client *c, const char *method, const char *path,
 	if (rc == CQ_EXIT_OK)
 		return rc;
 	if (rc == CQ_EXIT_UNREACHABLE)
-		cli_error("%s", cause);
+		cli_unreachable(cause);
 	else {
 		va_start(ap, what);
 		if (vasprintf(&verb, what, ap) == -1)

@@ -43,6 +43,16 @@ cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg("", fmt, ap);
+	va_end(ap);
+}
+
 int
 cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {

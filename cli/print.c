@@ -2,9 +2,12 @@
 /*
  * What the commands put on stdout: aligned tables, local times, spans such
  * as "4min 10s", values taken from the API's JSON, and --json output. No
- * colour and no terminal tricks, so the output reads the same in a pipe.
+ * colour and no terminal tricks, so the output reads the same in a pipe;
+ * on a terminal a table may only cut its last column to the width.
  */
 #include "config.h"
+
+#include <sys/ioctl.h>
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "xmalloc.h"
@@ -20,6 +24,7 @@ struct table {
 	int ncols;
 	size_t nrows;
 	char **cells; /* nrows * ncols, the header first */
+	size_t width; /* lines are cut to this many bytes; 0: never */
 };
 
 /* Creates a table with NCOLS column titles given as strings. */
@@ -59,11 +64,51 @@ table_add(struct table *t, ...)
 	t->nrows++;
 }
 
+/*
+ * Cuts the last column of the lines to WIDTH when FP is a terminal of
+ * known width, so one long cell does not wrap under the others; a pipe
+ * keeps every byte.
+ */
+void
+table_fit(struct table *t, FILE *fp)
+{
+	struct winsize ws;
+	const char *cols;
+	long n;
+
+	t->width = 0;
+	if (!isatty(fileno(fp)))
+		return;
+	if (ioctl(fileno(fp), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		t->width = ws.ws_col;
+	else if ((cols = getenv("COLUMNS")) != NULL &&
+	    (n = strtol(cols, NULL, 10)) > 0)
+		t->width = (size_t)n;
+}
+
+/* Prints CELL, the last of a line that starts at column AT, cut to fit. */
+static void
+table_print_last(struct table *t, FILE *fp, const char *cell, size_t at)
+{
+	size_t n = strlen(cell), room;
+
+	/* Cut only when some of the cell can still be read. */
+	if (t->width == 0 || at + n <= t->width || t->width < at + 8) {
+		fprintf(fp, "%s\n", cell);
+		return;
+	}
+	room = t->width - at - 3;
+	/* Not inside a UTF-8 sequence. */
+	while (room > 0 && ((unsigned char)cell[room] & 0xc0) == 0x80)
+		room--;
+	fprintf(fp, "%.*s...\n", (int)room, cell);
+}
+
 /* Prints the columns two spaces apart; the last one is not padded. */
 void
 table_print(struct table *t, FILE *fp)
 {
-	size_t *w, r, n;
+	size_t *w, r, n, at;
 	int i;
 
 	w = xcalloc(t->ncols, sizeof *w);
@@ -74,12 +119,15 @@ table_print(struct table *t, FILE *fp)
 				w[i] = n;
 		}
 	for (r = 0; r < t->nrows; r++) {
-		for (i = 0; i < t->ncols; i++) {
+		for (at = 0, i = 0; i < t->ncols; i++) {
 			if (i == t->ncols - 1)
-				fprintf(fp, "%s\n", t->cells[r * t->ncols + i]);
-			else
+				table_print_last(
+				    t, fp, t->cells[r * t->ncols + i], at);
+			else {
 				fprintf(fp, "%-*s  ", (int)w[i],
 				    t->cells[r * t->ncols + i]);
+				at += w[i] + 2;
+			}
 		}
 	}
 	free(w);

@@ -100,11 +100,18 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "${lines[0]}" = "usage: cronq logs [-f] RUN|JOB" ]
 }
 
-@test "an absent daemon is one line and exit 3" {
+@test "an absent daemon is one line and exit 3, with a hint when its socket is missing" {
 	run --separate-stderr "$CRONQ" --socket "$BATS_TEST_TMPDIR/none.sock" ls
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "cronq: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[ "${stderr_lines[0]}" = "cronq: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+	[ "${stderr_lines[1]}" = "cronq: hint: name another daemon's socket with --socket PATH or CRONQ_SOCKET" ]
+	[ "${stderr_lines[2]}" = 'cronq: hint: one started with --state-dir DIR listens on $XDG_RUNTIME_DIR/cronq.sock, else DIR/cronq.sock' ]
 	[ -z "$output" ]
+	# logs streams through its own call: the same words.
+	run --separate-stderr "$CRONQ" --socket "$BATS_TEST_TMPDIR/none.sock" logs 1
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
 
 	# A socket nobody listens on.
 	python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
@@ -115,7 +122,8 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" trigger --wait x
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "cronq: cannot reach cronq-agentd at /run/cronq/cronq.sock: No such file or directory" ]
+	[ "${stderr_lines[0]}" = "cronq: cannot reach cronq-agentd at /run/cronq/cronq.sock: No such file or directory" ]
+	[ "${stderr_lines[1]}" = "cronq: hint: name another daemon's socket with --socket PATH or CRONQ_SOCKET" ]
 }
 
 @test "version works without a daemon" {
@@ -123,6 +131,18 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^cronq\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 	[ "$stderr" = "cronq: warning: cannot reach cronq-agentd at $BATS_TEST_TMPDIR/none.sock: No such file or directory" ]
+}
+
+@test "ls with no jobs says so on stderr only" {
+	agentd_start
+	run --separate-stderr "$CRONQ" ls
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "cronq: no jobs" ]
+	run --separate-stderr "$CRONQ" --json ls
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["jobs"]))')" = 0 ]
 }
 
 @test "add, ls, show and rm round trip" {
@@ -185,6 +205,26 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "$output" == *$'\nschedules:          @hourly\n'* ]]
 }
 
+@test "show prints env, on_exit and dst as words, empty maps as -" {
+	agentd_start
+	"$CRONQ" add plain -- true
+	run --separate-stderr "$CRONQ" show plain
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nenv:                -\n'* ]]
+	[[ "$output" == *$'\non_exit:            -\n'* ]]
+	[[ "$output" == *$'\ndst:                gap next, repeat first\n'* ]]
+	[[ "$output" == *$'\nlimits:             -\n'* ]]
+
+	curl -sf --unix-socket "$CRONQ_SOCKET" -H 'Content-Type: application/json' \
+		-d '{"name":"maps","command":"true","env":{"A":"1","B":"x y"},"on_exit":{"75":"retry","3":"skip"},"dst":{"gap":"skip","repeat":"both"}}' \
+		http://localhost/api/v1/jobs >/dev/null
+	run --separate-stderr "$CRONQ" show maps
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nenv:                A=1 B=\'x y\'\n'* ]]
+	[[ "$output" == *$'\non_exit:            75: retry, 3: skip\n'* ]]
+	[[ "$output" == *$'\ndst:                gap skip, repeat both\n'* ]]
+}
+
 @test "trigger --wait on a succeeding job exits 0; logs and runs show it" {
 	agentd_start
 	"$CRONQ" add ok -- 'echo hello from ok'
@@ -203,7 +243,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr "$CRONQ" runs ok
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^ID\ +JOB\ +ATTEMPT\ +TRIGGER\ +STATE\ +EXIT\ +STARTED\ +DURATION$ ]]
+	[[ "${lines[0]}" =~ ^ID\ +JOB\ +ATTEMPT\ +TRIGGER\ +STATE\ +EXIT\ +STARTED\ +DURATION\ +DETAIL$ ]]
 	[[ "${lines[1]}" =~ ^$id\ +ok\ +1\ +manual\ +succeeded\ +0\ + ]]
 
 	run --separate-stderr "$CRONQ" ls
@@ -234,6 +274,44 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	[ -z "$stderr" ]
+}
+
+@test "a run that fails before its command: logs and runs say why" {
+	agentd_start
+	"$CRONQ" add nowd --workdir "$T/nope" -- 'echo hi'
+	run --separate-stderr "$CRONQ" trigger --wait nowd
+	[ "$status" -eq 1 ]
+	id=$output
+	why="cannot chdir to $T/nope: No such file or directory"
+	# stdout stays the (empty) log; the reason is on stderr; exit 0.
+	for arg in "$id" nowd; do
+		run --separate-stderr "$CRONQ" logs "$arg"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		[ "$stderr" = "cronq: run $id failed: $why (no output)" ]
+	done
+
+	run --separate-stderr "$CRONQ" runs nowd
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^$id\ +nowd\ +1\ +manual\ +failed\ +-\ +.*\ \ "$why"$ ]]
+	# A message that only repeats EXIT is not said twice.
+	"$CRONQ" add three -- 'echo x; exit 3'
+	"$CRONQ" trigger --wait three >/dev/null || true
+	run --separate-stderr "$CRONQ" runs three
+	[[ "${lines[1]}" =~ \ failed\ +3\ +.*\ -$ ]]
+	# On a terminal the detail is cut to its width; a pipe keeps it all.
+	run script -qec "stty cols 100; $CRONQ runs nowd" /dev/null
+	line=$(printf '%s\n' "$output" | tr -d '\r' | sed -n 2p)
+	[ "${#line}" -eq 100 ]
+	[[ "$line" == *"  cannot chdir"*... ]]
+}
+
+@test "a job without workdir starts in its user's home directory" {
+	agentd_start
+	"$CRONQ" add where -- pwd
+	"$CRONQ" trigger --wait where >/dev/null
+	run --separate-stderr "$CRONQ" logs where
+	[ "$output" = "$(getent passwd "$(id -un)" | cut -d: -f6)" ]
 }
 
 @test "trigger --wait on a failing job exits 1 with the reason" {

@@ -219,7 +219,11 @@ job() { # NAME SCHEDULE COMMAND
 	assert_status 0
 	[ "$(grep -c 'user: "root"' system.yaml)" -eq 4 ]
 	grep -q 'user: "www-data"' system.yaml
-	grep -q 'MAILTO=ops@example.com not carried over' debian-user.yaml
+	grep -q '^  # line [0-9]*: MAILTO=ops@example.com not carried over' debian-user.yaml
+	# Inside the jobs list every comment is indented like its items.
+	for f in debian-user cronie-user legacy system; do
+		[ -z "$(sed '1,/^jobs:$/d' "$f.yaml" | grep '^#')" ]
+	done
 	grep -q 'schedule: "@reboot"' debian-user.yaml
 	grep -q 'BACKUP_DIR: "/srv/backup"' debian-user.yaml
 	grep -q 'timezone: "Europe/Berlin"' cronie-user.yaml
