@@ -268,7 +268,7 @@ files_reload(struct agentd *ad)
 			free(cause);
 			continue;
 		}
-		jf = jobfile_load(paths[i], 0);
+		jf = jobfile_load(paths[i], JOBFILE_LOCAL_USERS);
 		for (k = 0; k < jf->nerrors; k++)
 			problem(f, old, nold, jf->errors[k]);
 		if (jf->nerrors == 0 &&

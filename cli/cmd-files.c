@@ -175,7 +175,7 @@ validate_one(const char *path, int check_owner, int64_t now, cJSON *files)
 		bad = 1;
 		goto out;
 	}
-	jf = jobfile_load(path, 0);
+	jf = jobfile_load(path, JOBFILE_LOCAL_USERS);
 	for (i = 0; i < jf->nerrors; i++)
 		if (errs != NULL)
 			cJSON_AddItemToArray(

@@ -44,6 +44,7 @@ struct jf {
 	struct jf_anchor *anchors;
 	size_t nanchors;
 	size_t nodes;
+	int flags; /* JOBFILE_* */
 };
 
 /* Adds "PATH:LINE:COL: message" (AT NULL: 1:1) to the file's errors. */

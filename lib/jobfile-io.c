@@ -41,6 +41,7 @@ jobfile_parse(const char *path, const char *text, size_t len, int flags)
 	jf.text = text;
 	jf.len = len;
 	jf.parser = &parser;
+	jf.flags = flags;
 	if (len > JOBFILE_MAX_SIZE) {
 		jf_error(&jf, NULL, "file is larger than %d bytes",
 		    JOBFILE_MAX_SIZE);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,6 +495,14 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 	if (job == NULL) {
 		jf_error(jf, field_pos(jf, merged, field, at), "%s", cause);
 		free(cause);
+		cJSON_Delete(merged);
+		return;
+	}
+	if ((jf->flags & JOBFILE_LOCAL_USERS) && job->user != NULL &&
+	    getpwnam(job->user) == NULL) {
+		jf_error(jf, field_pos(jf, merged, "user", at),
+		    "user: no user named \"%s\" on this host", job->user);
+		job_free(job);
 		cJSON_Delete(merged);
 		return;
 	}

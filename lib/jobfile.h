@@ -27,6 +27,11 @@
 
 /* jobfile_parse flags: a bare job map is accepted as a file of one job. */
 #define JOBFILE_ONE_JOB 0x1
+/*
+ * The jobs run on this host: a user: must be in its password database.
+ * Not for files sent to a daemon elsewhere, whose host has its own users.
+ */
+#define JOBFILE_LOCAL_USERS 0x2
 
 struct jobfile {
 	char *path;

@@ -376,6 +376,28 @@ Y
 	[[ "$output" == *"ext.yaml:10:9: notify.kinde: unknown field; did you mean kind?"* ]]
 }
 
+@test "validate and the daemon refuse a user this host does not have" {
+	cat >"$DIR/who.yaml" <<'Y'
+jobs:
+  - name: who
+    schedule: "@daily"
+    command: id
+    user: cronq-no-such-user
+Y
+	cq validate "$DIR/who.yaml"
+	assert_status 5
+	assert_lines "$DIR/who.yaml:5:11: user: no user named \"cronq-no-such-user\" on this host"
+	start
+	wait_api /status '*who.yaml:5:11: user: no user named*'
+	run api GET /jobs/who
+	[[ "$output" == *'no job named'* ]]
+	sed -i "s/cronq-no-such-user/$(id -un)/" "$DIR/who.yaml"
+	cq validate "$DIR/who.yaml"
+	assert_status 0
+	kill -HUP "$(cat "$T/agentd.pid")"
+	wait_api /jobs/who '*"version":1*'
+}
+
 @test "--detach lets rm, pause, resume and add --replace change a file job" {
 	{ echo 'jobs:'; job a "0 0 1 1 *" "echo a"; job b "0 0 1 1 *" "echo b"
 	  job c "0 0 1 1 *" "echo c"; } >"$DIR/d.yaml"

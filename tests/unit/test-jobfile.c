@@ -348,6 +348,39 @@ test_write_round_trip(void **state)
 	jobfile_free(b);
 }
 
+/*
+ * A user that this host lacks is an error with its position only when the
+ * jobs run here; a file sent to another daemon is checked by that daemon.
+ */
+static void
+test_local_users(void **state)
+{
+	static const char text[] = "jobs:\n"
+	                           "- name: a\n"
+	                           "  schedule: '@daily'\n"
+	                           "  command: id\n"
+	                           "  user: cronq-no-such-user\n"
+	                           "- name: b\n"
+	                           "  schedule: '@daily'\n"
+	                           "  command: id\n"
+	                           "  user: root\n";
+	struct jobfile *jf;
+
+	(void)state;
+	jf = jobfile_parse("t.yaml", text, strlen(text), JOBFILE_LOCAL_USERS);
+	assert_int_equal(jf->nerrors, 1);
+	assert_string_equal(jf->errors[0],
+	    "t.yaml:5:9: user: no user named \"cronq-no-such-user\" on this "
+	    "host");
+	assert_int_equal(jf->njobs, 0);
+	jobfile_free(jf);
+	jf = parse(text);
+	assert_int_equal(jf->nerrors, 0);
+	assert_int_equal(jf->njobs, 2);
+	assert_string_equal(jf->jobs[0]->user, "cronq-no-such-user");
+	jobfile_free(jf);
+}
+
 int
 main(void)
 {
@@ -361,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_defaults_override),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_round_trip),
+		cmocka_unit_test(test_local_users),
 	};
 
 	setenv("TZ", "UTC", 1);
