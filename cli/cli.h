@@ -82,6 +82,19 @@ int print_badopt(const struct cli_cmd *cmd, int ch, char **argv);
 /* cmd-jobs.c */
 extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_show, cmd_pause,
     cmd_resume, cmd_history;
+/* Appends W to BUF quoted as a shell would need it, if it needs it. */
+void cmd_jobs_quote(char *buf, size_t len, const char *w);
+
+/* show-ext.c */
+/*
+ * Hands V, a job's http block or notify list, to EMIT as show's
+ * "key: value" lines, header values that look like credentials hidden.
+ * Returns 1, or 0 when V is neither and nothing was emitted.
+ */
+int show_ext(const cJSON *v,
+    void (*emit)(void *arg, const char *key, const char *value), void *arg);
+/* The same lines joined into one, for history; -1 when V is neither. */
+int show_ext_line(char *buf, size_t len, const cJSON *v);
 
 /* cmd-files.c */
 extern const struct cli_cmd cmd_validate, cmd_rollback, cmd_import;

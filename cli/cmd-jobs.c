@@ -370,7 +370,7 @@ cmd_resume_exec(const struct cli_opts *opts, int argc, char **argv)
 }
 
 /* One word of an argv as a shell would need it written. */
-static void
+void
 cmd_jobs_quote(char *buf, size_t len, const char *w)
 {
 	const char *p;
@@ -455,6 +455,8 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		}
 		return;
 	}
+	if (show_ext_line(buf, len, v) == 0)
+		return;
 	if (strcmp(key, "last_run") == 0 && cJSON_IsObject(v)) {
 		print_time(t, sizeof t, print_json_time(v, "started_at"));
 		print_int(v, "id", &n);
@@ -568,7 +570,8 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 		for (pass = 1, i = 0; first[i] != NULL; i++)
 			if (strcmp(v->string, first[i]) == 0)
 				pass = 0;
-		if (!pass || add_sandbox_show(v, show_add, &sl))
+		if (!pass || add_sandbox_show(v, show_add, &sl) ||
+		    show_ext(v, show_add, &sl))
 			continue;
 		cmd_show_value(buf, sizeof buf, job, v);
 		show_add(&sl, v->string, buf);

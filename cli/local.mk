@@ -7,6 +7,7 @@ cronq_SOURCES = \
 	cli/add-sandbox.h \
 	cli/add-sandbox.c \
 	cli/cmd-jobs.c \
+	cli/show-ext.c \
 	cli/cmd-files.c \
 	cli/cmd-edit.c \
 	cli/cmd-import.c \

@@ -225,6 +225,60 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "$output" == *$'\ndst:                gap skip, repeat both\n'* ]]
 }
 
+@test "show prints http and notify as words, credential headers hidden" {
+	agentd_start
+	curl -sf --unix-socket "$CRONQ_SOCKET" -H 'Content-Type: application/json' \
+		-d '{"name":"web","kind":"http","http":{"method":"POST",
+		"url":"https://example.com/ping","headers":{"Authorization":"Bearer s3cret",
+		"X-Api-Key":"k3y","Cookie":"sid=1","Accept":"text/plain"},
+		"body":"{\"a\":1}\nend","expect_status":["2xx",304],"follow_redirects":true},
+		"notify":[{"kind":"webhook","url":"http://h/hook","on":["failure","late"]},
+		{"kind":"ping","url":"http://h/p"},
+		{"kind":"command","command":"mail -s x root","timeout":30,"retries":0}]}' \
+		http://localhost/api/v1/jobs >/dev/null
+	cq show web
+	assert_status 0
+	output=$(printf '%s\n' "$output" | grep -E '^(http|notify)')
+	assert_lines \
+		'http:                  POST https://example.com/ping' \
+		'http.header:           Authorization: (hidden)' \
+		'http.header:           X-Api-Key: (hidden)' \
+		'http.header:           Cookie: (hidden)' \
+		'http.header:           Accept: text/plain' \
+		'http.body:             {"a":1}\nend' \
+		'http.expect_status:    2xx, 304' \
+		'http.follow_redirects: true' \
+		'notify:                webhook http://h/hook on failure, late' \
+		'notify:                ping http://h/p on failure, success' \
+		"notify:                command 'mail -s x root' on failure (timeout 30s, retries 0)"
+
+	# --json stays the API's object, secrets and all, for scripts and edit.
+	cq --json show web
+	assert_status 0
+	[ "$(printf '%s' "$output" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
+		"Bearer s3cret {'kind': 'webhook', 'url': 'http://h/hook', 'on': ['failure', 'late'], 'timeout': 10, 'retries': 2}" ]
+
+	# A job with neither, and history, which writes them on one line.
+	curl -sf --unix-socket "$CRONQ_SOCKET" -X PUT -H 'Content-Type: application/json' \
+		-d '{"name":"web","kind":"http","http":{"url":"https://example.com/x",
+		"headers":{"X-Token":"t"}}}' \
+		http://localhost/api/v1/jobs/web >/dev/null
+	cq show web
+	assert_status 0
+	output=$(printf '%s\n' "$output" | grep -E '^(http|notify)')
+	assert_lines \
+		'http:               GET https://example.com/x' \
+		'http.header:        X-Token: (hidden)' \
+		'http.expect_status: 2xx'
+	cq history web
+	assert_status 0
+	[[ "$output" == *$'\n  http: POST https://example.com/ping; header Authorization: (hidden); header X-Api-Key: (hidden); header Cookie: (hidden); header Accept: text/plain; body {"a":1}\\nend; expect_status 2xx, 304; follow_redirects true -> GET https://example.com/x; header X-Token: (hidden); expect_status 2xx\n'* ]]
+	[[ "$output" == *$'\n  notify: webhook http://h/hook on failure, late; ping http://h/p on failure, success; command \'mail -s x root\' on failure (timeout 30s, retries 0) -> -\n'* ]]
+	[[ "$output" != *s3cret* && "$output" != *k3y* ]]
+}
+
 @test "trigger --wait on a succeeding job exits 0; logs and runs show it" {
 	agentd_start
 	"$CRONQ" add ok -- 'echo hello from ok'
