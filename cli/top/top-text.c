@@ -339,6 +339,26 @@ top_line(
 	return buf;
 }
 
+/*
+ * Prints S cut to COLS bytes, the last one TOP_CUT as a cell's would be,
+ * so a long socket path or a busy count line does not wrap on a narrow
+ * terminal. The cut backs off to the start of a UTF-8 character.
+ */
+static void
+top_text_put(const char *s, int cols)
+{
+	size_t n = strlen(s), at;
+
+	if (cols < 1 || n <= (size_t)cols) {
+		printf("%s\n", s);
+		return;
+	}
+	at = (size_t)cols - 1;
+	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+		at--;
+	printf("%.*s%c\n", (int)at, s, TOP_CUT);
+}
+
 /* The plain listing: the header's numbers and one line per job. */
 void
 top_text_print(
@@ -346,31 +366,36 @@ top_text_print(
 {
 	struct top_counts k;
 	char cell[TOP_COL_COUNT][TOP_CELL], line[TOP_COL_COUNT * TOP_CELL];
-	char up[32];
+	char up[32], head[1024];
 	int w[TOP_COL_COUNT];
 	size_t i;
 
 	top_model_counts(m, now, &k);
 	top_fmt_span(
 	    up, sizeof up, m->started_at >= 0 ? now - m->started_at : 0);
-	printf("cronq-agentd %s at %s, up %s\n", m->version, where, up);
-	printf("jobs: %zu active, %zu paused, %zu failing; runs: %zu running, "
-	       "%zu queued",
+	snprintf(head, sizeof head, "cronq-agentd %s at %s, up %s", m->version,
+	    where, up);
+	top_text_put(head, cols);
+	snprintf(head, sizeof head,
+	    "jobs: %zu active, %zu paused, %zu failing; runs: %zu running, "
+	    "%zu queued",
 	    k.active, k.paused, k.failing, k.running, k.queued);
 	if (k.retrying > 0)
-		printf(", %zu retrying", k.retrying);
-	printf("\n");
-	printf("last 1h: %zu runs, %zu failed; last 24h: %zu runs, %zu "
-	       "failed\n",
+		snprintf(head + strlen(head), sizeof head - strlen(head),
+		    ", %zu retrying", k.retrying);
+	top_text_put(head, cols);
+	snprintf(head, sizeof head,
+	    "last 1h: %zu runs, %zu failed; last 24h: %zu runs, %zu failed",
 	    k.runs_1h, k.failed_1h, k.runs_24h, k.failed_24h);
+	top_text_put(head, cols);
 	top_layout(cols, 1, w);
 	for (i = 0; i < TOP_COL_COUNT; i++)
 		strlcpy(cell[i], top_cols[i].title, TOP_CELL);
-	printf("%s\n", top_line(line, sizeof line, w, cell, TOP_COL_COUNT));
+	top_text_put(top_line(line, sizeof line, w, cell, TOP_COL_COUNT), cols);
 	for (i = 0; i < m->nview; i++) {
 		top_cells(cell, m->view[i], now, 1);
-		printf("%s\n",
-		    top_line(line, sizeof line, w, cell, TOP_COL_COUNT));
+		top_text_put(
+		    top_line(line, sizeof line, w, cell, TOP_COL_COUNT), cols);
 	}
 	fflush(stdout);
 }

@@ -295,6 +295,30 @@ add_wide_jobs() {
 	printf '%s\n' "${lines[@]}" | grep -q OWNER
 }
 
+@test "the plain listing cuts its summary lines to COLUMNS too" {
+	agentd_start
+	add_wide_jobs
+	run --separate-stderr env COLUMNS=40 "$CRONQ" top -b -n 1
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 8 ]
+	for l in "${lines[@]}"; do
+		if [ "${#l}" -gt 40 ]; then
+			echo "wider than 40: $l" >&2
+			return 1
+		fi
+	done
+	# The socket path under the test's directory is always too long.
+	[[ "${lines[0]}" == "cronq-agentd "*" at ${CRONQ_SOCKET:0:10}"*"~" ]]
+	[ "${#lines[0]}" -eq 40 ]
+	[ "${lines[1]}" = "jobs: 4 active, 0 paused, 0 failing; ru~" ]
+	[ "${lines[2]}" = "last 1h: 0 runs, 0 failed; last 24h: 0 ~" ]
+	[[ "${lines[3]}" =~ ^NAME\ +NEXT$ ]]
+	# A width that holds them leaves them whole.
+	run --separate-stderr env COLUMNS=200 "$CRONQ" top -b -n 1
+	[ "${lines[1]}" = "jobs: 4 active, 0 paused, 0 failing; runs: 0 running, 0 queued" ]
+	[[ "${lines[0]}" == "cronq-agentd "*" at $CRONQ_SOCKET, up "* ]]
+}
+
 @test "the screen keeps its columns apart at 80 and 120 columns" {
 	agentd_start
 	add_wide_jobs
