@@ -602,13 +602,25 @@ batch_end(struct scheduler *s)
 static void
 active_words(const struct run *r, int64_t now, char *buf, size_t len)
 {
+	/* A retry is a run of its own: name the attempt that failed too. */
+	int64_t first = r->first_run_id != r->id ? r->first_run_id : 0;
+	int retry =
+	    r->state == RUN_RETRYING || (r->attempt > 1 && r->not_before > now);
+
 	if (r->state == RUN_RUNNING)
 		snprintf(
 		    buf, len, "run %lld is still running", (long long)r->id);
-	else if (r->state == RUN_RETRYING)
-		snprintf(buf, len, "run %lld failed and waits to be retried",
-		    (long long)r->id);
-	else if (r->attempt > 1 && r->not_before > now)
+	else if (retry && first > 0 && r->attempt == 2)
+		snprintf(buf, len,
+		    "run %lld failed; its retry, run %lld, waits to start",
+		    (long long)first, (long long)r->id);
+	else if (retry && first > 0)
+		snprintf(buf, len,
+		    "attempt %d of run %lld failed; its retry, run %lld "
+		    "(attempt %d), waits to start",
+		    r->attempt - 1, (long long)first, (long long)r->id,
+		    r->attempt);
+	else if (retry)
 		snprintf(buf, len,
 		    "run %lld (attempt %d) waits out its retry delay",
 		    (long long)r->id, r->attempt);
@@ -679,7 +691,7 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 	struct run run;
 	int64_t replaced;
 	enum decision_outcome outcome;
-	char why[96];
+	char why[160];
 
 	if (job->paused) {
 		decision_init(

@@ -506,6 +506,21 @@ test_forbid_says_why(void **state)
 	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 3);
 	assert_string_equal(
 	    d.detail, "run 1 (attempt 2) waits out its retry delay");
+
+	/* A retry names the run that failed, not only itself. */
+	runs[0].first_run_id = 7;
+	store_run_update(ad.store, &runs[0]);
+	drive(t0 + 240);
+	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 4);
+	assert_string_equal(
+	    d.detail, "run 7 failed; its retry, run 1, waits to start");
+	runs[0].attempt = 3;
+	store_run_update(ad.store, &runs[0]);
+	drive(t0 + 300);
+	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 5);
+	assert_string_equal(d.detail,
+	    "attempt 2 of run 7 failed; its retry, run 1 (attempt 3), waits "
+	    "to start");
 	free(runs);
 }
 
