@@ -309,6 +309,8 @@ cJSON *ops_job_to_json(struct agentd *ad, const struct job *job);
  */
 int files_start(struct agentd *ad, const char *dir);
 void files_reload(struct agentd *ad);
+/* Reads the directory again once the current request is over. */
+void files_recheck(struct agentd *ad);
 void files_problems(struct agentd *ad, cJSON *arr);
 void files_stop(struct agentd *ad);
 
@@ -335,6 +337,16 @@ int store_job_update(struct store *st, struct job *job, const char *action,
 /* Deletes the job (runs and versions stay); a "delete" version row. */
 int store_job_delete(
     struct store *st, struct job *job, const char *by, int64_t now);
+/*
+ * File jobs removed through the API with --detach (store-detached.c): add
+ * records that ORIGIN still names NAME; names lists those of ORIGIN
+ * (caller frees each and the array); drop forgets one.
+ */
+int store_detached_add(struct store *st, uid_t owner, const char *name,
+    const char *origin, int64_t now);
+int store_detached_names(struct store *st, uid_t owner, const char *origin,
+    char ***names, size_t *n);
+int store_detached_drop(struct store *st, uid_t owner, const char *name);
 /* Lookups: NULL when absent (errno ENOENT) or on error. Caller frees. */
 struct job *store_job_find(struct store *st, uid_t owner, const char *name);
 /* Any owner, the lowest uid first (admins naming a job). */

@@ -91,11 +91,26 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 	uid_t owner = geteuid();
 	int64_t now = agentd_now(), *gone = NULL;
 	size_t ngone = 0;
-	char by[300];
+	char by[300], **removed = NULL;
+	size_t nremoved = 0;
 	int rc = -1, found;
 
 	snprintf(by, sizeof by, "file:%s", path);
+	if (store_detached_names(ad->store, owner, path, &removed, &nremoved) ==
+	    -1) {
+		xasprintf(cause, "%s: cannot read the store", path);
+		return -1;
+	}
 	for (i = 0; i < njobs; i++) {
+		for (k = 0; k < nremoved; k++) {
+			if (strcmp(removed[k], jobs[i]->name) != 0)
+				continue;
+			xasprintf(cause,
+			    "%s: name: job \"%s\" was removed with --detach; "
+			    "drop it from this file",
+			    path, jobs[i]->name);
+			goto out;
+		}
 		old = store_job_find(ad->store, owner, jobs[i]->name);
 		if (old != NULL && strcmp(old->origin, path) != 0) {
 			xasprintf(cause,
@@ -105,15 +120,19 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 			    strcmp(old->origin, "api") == 0 ? "the API"
 			                                    : old->origin);
 			job_free(old);
-			return -1;
+			goto out;
 		}
 		job_free(old);
 	}
 	if (store_job_list(ad->store, owner, 0, &have, &nhave) == -1 ||
 	    store_begin(ad->store) == -1) {
 		xasprintf(cause, "%s: cannot read the store", path);
-		store_job_list_free(have, nhave);
-		return -1;
+		goto out;
+	}
+	/* The file dropped a removed job: its record has done its work. */
+	for (k = 0; k < nremoved; k++) {
+		if (store_detached_drop(ad->store, owner, removed[k]) == -1)
+			goto fail;
 	}
 	changed = xcalloc(njobs + 1, sizeof *changed);
 	gone = xcalloc(nhave + 1, sizeof *gone);
@@ -182,6 +201,9 @@ out:
 	free(changed);
 	free(gone);
 	store_job_list_free(have, nhave);
+	for (k = 0; k < nremoved; k++)
+		free(removed[k]);
+	free(removed);
 	return rc;
 }
 
@@ -312,6 +334,16 @@ on_inotify(int fd, uint32_t events, void *arg)
 	if (f->timer == NULL)
 		f->timer = loop_timer_add(f->ad->loop,
 		    loop_now_ms() + FILES_SETTLE_MS, on_settled, f);
+}
+
+void
+files_recheck(struct agentd *ad)
+{
+	struct files *f = ad->files;
+
+	if (f != NULL && f->timer == NULL)
+		f->timer =
+		    loop_timer_add(f->ad->loop, loop_now_ms(), on_settled, f);
 }
 
 int

@@ -49,7 +49,7 @@ AGENTD_CORE_SOURCES = \
 	agentd/supervisor.c agentd/supervisor-end.c agentd/supervisor-int.h \
 	agentd/ops.c \
 	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
-	agentd/store-auth.c \
+	agentd/store-auth.c agentd/store-detached.c \
 	agentd/files.c \
 	agentd/ops-bulk.c \
 	agentd/queue.c agentd/queue.h agentd/queue_local.c \

@@ -23,6 +23,7 @@ struct change {
 	struct job *job; /* the new spec; NULL for a delete */
 	struct job *old; /* the stored job, or NULL for a create */
 	int detached;    /* OLD came from a file and is now the API's */
+	char *file;      /* then the file it came from */
 };
 
 static void
@@ -33,6 +34,7 @@ changes_free(struct change *c, size_t n)
 	for (i = 0; i < n; i++) {
 		job_free(c[i].job);
 		job_free(c[i].old);
+		free(c[i].file);
 	}
 	free(c);
 }
@@ -125,6 +127,8 @@ plan(struct agentd *ad, const struct principal *p, const cJSON *body,
 			}
 		}
 		c[i].detached = c[i].old != NULL && c[i].old->origin[0] == '/';
+		if (c[i].detached)
+			c[i].file = xstrdup(c[i].old->origin);
 		if (ops_job_check(ad, p, c[i].old, c[i].job, err) == -1)
 			return -1;
 	}
@@ -152,9 +156,12 @@ ops_jobs_apply(struct agentd *ad, const struct principal *p, const cJSON *body,
 	for (i = 0; i < n; i++) {
 		struct job *j = c[i].job, *old = c[i].old;
 
-		if (j == NULL)
+		if (j == NULL) {
 			rc = store_job_delete(ad->store, old, by, now);
-		else if (old == NULL)
+			if (rc == 0 && c[i].file != NULL)
+				rc = store_detached_add(ad->store, old->owner,
+				    old->name, c[i].file, now);
+		} else if (old == NULL)
 			rc = store_job_insert(ad->store, j, "create", by, now);
 		else if (same_spec(old, j) && !c[i].detached) {
 			unchanged++;

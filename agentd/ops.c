@@ -121,8 +121,8 @@ ops_job_to_json(struct agentd *ad, const struct job *job)
  * asked to detach them (?detach=1), and then they are the API's.
  */
 static int
-job_check_origin(
-    const struct principal *p, struct job *job, struct agentd_error *err)
+job_check_origin(struct agentd *ad, const struct principal *p, struct job *job,
+    struct agentd_error *err)
 {
 	if (job->origin == NULL || job->origin[0] != '/')
 		return 0;
@@ -136,6 +136,8 @@ job_check_origin(
 	}
 	free(job->origin);
 	job->origin = xstrdup("api");
+	/* The file still names the job: say so now, not at the next reload. */
+	files_recheck(ad);
 	return 0;
 }
 
@@ -167,7 +169,7 @@ job_lookup_editable(struct agentd *ad, const struct principal *p,
 
 	if ((job = job_lookup(ad, p, name, err)) == NULL)
 		return NULL;
-	if (job_check_origin(p, job, err) == -1) {
+	if (job_check_origin(ad, p, job, err) == -1) {
 		job_free(job);
 		return NULL;
 	}
@@ -337,7 +339,7 @@ ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
 			    "job \"%s\" already exists", job->name);
 			goto out;
 		}
-		if (job_check_origin(p, old, err) == -1)
+		if (job_check_origin(ad, p, old, err) == -1)
 			goto out;
 		job_keep_identity(job, old);
 		rc = job_save(ad, p, job, "replace", out, err);
@@ -430,12 +432,26 @@ ops_job_delete(struct agentd *ad, const struct principal *p, const char *name,
     cJSON **out, struct agentd_error *err)
 {
 	struct job *job;
-	char by[32];
+	char by[32], *file = NULL;
+	int rc;
 
-	if ((job = job_lookup_editable(ad, p, name, err)) == NULL)
+	if ((job = job_lookup(ad, p, name, err)) == NULL)
 		return -1;
+	if (job->origin != NULL && job->origin[0] == '/')
+		file = xstrdup(job->origin);
+	if (job_check_origin(ad, p, job, err) == -1) {
+		free(file);
+		job_free(job);
+		return -1;
+	}
 	by_text(p, by, sizeof by);
-	if (store_job_delete(ad->store, job, by, agentd_now()) == -1) {
+	rc = store_job_delete(ad->store, job, by, agentd_now());
+	/* Else the file would bring the job back at its next reading. */
+	if (rc == 0 && file != NULL)
+		rc = store_detached_add(
+		    ad->store, job->owner, job->name, file, agentd_now());
+	free(file);
+	if (rc == -1) {
 		agentd_error_set(err, AGENTD_INTERNAL, NULL,
 		    "cannot delete job \"%s\"", name);
 		job_free(job);
@@ -620,7 +636,7 @@ ops_job_rollback(struct agentd *ad, const struct principal *p, const char *name,
 		job_free(old);
 		return -1;
 	}
-	if (old != NULL && job_check_origin(p, old, err) == -1)
+	if (old != NULL && job_check_origin(ad, p, old, err) == -1)
 		rc = -1;
 	else if (old != NULL) {
 		job_keep_identity(job, old);
@@ -862,7 +878,7 @@ int
 ops_job_check(struct agentd *ad, const struct principal *p, struct job *old,
     const struct job *job, struct agentd_error *err)
 {
-	if (old != NULL && job_check_origin(p, old, err) == -1)
+	if (old != NULL && job_check_origin(ad, p, old, err) == -1)
 		return -1;
 	return job != NULL ? job_check_user(ad, job, err) : 0;
 }

@@ -76,6 +76,10 @@ const char *const store_migrations[] = {
 	"ALTER TABLE runs ADD COLUMN published_at INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE runs SET published_at = coalesce(queued_at, 1), message = NULL"
 	" WHERE state = 'queued' AND message LIKE 'published%';",
+	/* File jobs removed with --detach (store-detached.c). */
+	"CREATE TABLE detached (owner INTEGER NOT NULL, name TEXT NOT NULL,"
+	" origin TEXT NOT NULL, at INTEGER NOT NULL,"
+	" PRIMARY KEY (owner, name));",
 };
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];

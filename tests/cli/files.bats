@@ -409,6 +409,8 @@ Y
 	cq pause --detach a
 	assert_status 0
 	wait_api /jobs/a '*"paused":true*"origin":"api"*'
+	# The file still defines a: the conflict shows at once, no reload.
+	wait_api /status '*d.yaml: name: job ?"a?" already exists (from the API)*'
 	cq resume a
 	assert_status 0
 	cq rm b
@@ -446,4 +448,24 @@ print(o["invalid"], b["valid"], e["file"], e["line"], e["col"], e["field"], e["m
 print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]])' "$output"
 	[ "${lines[0]}" = '1 False bad.yaml 3 15 schedule minute "61" is outside 0..59' ]
 	[ "${lines[1]}" = "True [('boot', 'start-up', True), ('d', 'schedule', False)]" ]
+}
+
+@test "rm --detach of a file job: the file is refused until it drops the job" {
+	{ echo 'jobs:'; job keep "0 0 1 1 *" "echo k"; job gone "0 0 1 1 *" "echo g"; } >"$DIR/r.yaml"
+	start
+	wait_api /jobs/gone '*"origin":"/*'
+	cq rm --detach gone
+	assert_status 0
+	wait_api /status '*r.yaml: name: job ?"gone?" was removed with --detach; drop it from this file*'
+	# Another reading of the directory does not bring it back.
+	{ echo 'jobs:'; job other "0 0 1 1 *" "echo o"; } >"$DIR/o.yaml"
+	wait_api /jobs/other '*"origin":"/*'
+	run api GET /jobs/gone
+	[[ "$output" == *'no job named'* ]]
+	# Dropping it from the file clears the record: adding it again later
+	# is a new job of the file.
+	{ echo 'jobs:'; job keep "0 0 1 1 *" "echo k"; } >"$DIR/r.yaml"
+	wait_api /status '*"problems":[]*'
+	{ echo 'jobs:'; job keep "0 0 1 1 *" "echo k"; job gone "0 0 1 1 *" "echo g2"; } >"$DIR/r.yaml"
+	wait_api /jobs/gone '*"command":"echo g2"*"origin":"/*'
 }

@@ -345,7 +345,7 @@ test_prune(void **state)
 }
 
 /*
- * The last migration gives the amqp "published" mark its own column and carries
+ * A migration gives the amqp "published" mark its own column and carries
  * over runs marked the old way, in their message; counting runs out on
  * workers reads it.
  */
@@ -360,7 +360,7 @@ test_published_column(void **state)
 
 	(void)state;
 	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-	for (i = 0; i + 1 < store_nmigrations; i++) {
+	for (i = 0; strstr(store_migrations[i], "published_at") == NULL; i++) {
 		raw_sql(store_migrations[i]);
 		xasprintf(
 		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
