@@ -669,6 +669,29 @@ ops_job_pause(struct agentd *ad, const struct principal *p, const char *name,
 	return rc;
 }
 
+/*
+ * A manual run of a replace job stops the active ones as a due slot would:
+ * "run it now" means this run, not one more waiting behind the old.
+ */
+static void
+trigger_replace(struct agentd *ad, const struct job *job, int64_t new_id)
+{
+	struct run *runs;
+	char why[64];
+	size_t n, i;
+
+	if (ad->sup == NULL ||
+	    store_run_list_active(ad->store, job->id, &runs, &n) == -1)
+		return;
+	snprintf(why, sizeof why, "replaced by run %lld (manual)",
+	    (long long)new_id);
+	for (i = 0; i < n; i++) {
+		if (runs[i].id != new_id)
+			supervisor_stop_run(ad->sup, runs[i].id, why);
+	}
+	free(runs);
+}
+
 int
 ops_job_trigger(struct agentd *ad, const struct principal *p, const char *name,
     cJSON **out, struct agentd_error *err)
@@ -692,6 +715,8 @@ ops_job_trigger(struct agentd *ad, const struct principal *p, const char *name,
 	}
 	log_info("ops: run triggered job=%s run=%lld by=%s", job->name,
 	    (long long)run.id, run.triggered_by);
+	if (job->concurrency == JOB_REPLACE)
+		trigger_replace(ad, job, run.id);
 	if (ad->sup != NULL)
 		supervisor_enqueue(ad->sup, &run);
 	*out = cJSON_CreateObject();

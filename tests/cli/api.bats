@@ -463,6 +463,30 @@ EOF
 	[ "$(wait_run "$id")" = cancelled ]
 }
 
+@test "trigger: a replace job's manual run stops the running one" {
+	api POST /jobs '{"name":"swap","command":"sleep 30","concurrency":"replace"}'
+	api POST /jobs/swap/trigger
+	old=$(jv 'd["run"]["id"]')
+	for _ in $(seq 200); do
+		api GET "/runs/$old"
+		[ "$(jv 'd["state"]')" = running ] && break
+		sleep 0.05
+	done
+	api POST /jobs/swap/trigger
+	new=$(jv 'd["run"]["id"]')
+	[ "$(wait_run "$old")" = cancelled ]
+	api GET "/runs/$old"
+	[ "$(jv 'd["message"]')" = "replaced by run $new (manual)" ]
+	for _ in $(seq 200); do
+		api GET "/runs/$new"
+		[ "$(jv 'd["state"]')" = running ] && break
+		sleep 0.05
+	done
+	[ "$(jv 'd["state"]')" = running ]
+	api POST "/runs/$new/stop"
+	[ "$(wait_run "$new")" = cancelled ]
+}
+
 @test "principals: another user sees only their own jobs" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
 	mkdir -p "$T/nobody"
