@@ -73,8 +73,8 @@ struct run {
 	int64_t missed_count;
 	char boot_id[40]; /* the boot it ran in, to tell lost runs */
 	char message[256];
-	int64_t cpu_usec;    /* CPU time of the run's processes, 0 = null */
-	int64_t peak_memory; /* bytes (cgroup peak or max RSS), 0 = null */
+	int64_t cpu_usec;     /* CPU time of the run's processes, 0 = null */
+	int64_t peak_memory;  /* bytes (cgroup peak or max RSS), 0 = null */
 	int64_t published_at; /* amqp: when the broker confirmed it; 0 = not */
 };
 
@@ -180,7 +180,7 @@ struct agentd {
 	char boot_id[40];
 	char host[64];
 	int64_t started_at;
-	int root; /* running as root: may run jobs as other users */
+	int root;   /* running as root: may run jobs as other users */
 	int system; /* on the system state directory: system paths too */
 	int stopping;
 	struct agentd_settings settings;
@@ -281,6 +281,11 @@ int ops_run_stop(struct agentd *ad, const struct principal *p, int64_t id,
  */
 int ops_run_log(struct agentd *ad, const struct principal *p, int64_t id,
     char **path, int *live, struct agentd_error *err);
+/* Adds KEY: T as UTC text, or null when T is 0 (ops.c). */
+void ops_add_time(cJSON *o, const char *key, int64_t t);
+/* The job NAME as P may see it (ops.c); NULL with *err otherwise. */
+struct job *ops_job_lookup(struct agentd *ad, const struct principal *p,
+    const char *name, struct agentd_error *err);
 /*
  * Checks that P may change OLD (a job from a file only with detach; OLD's
  * origin then becomes api) and that JOB may run as its user. Either may

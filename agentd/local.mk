@@ -47,7 +47,7 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-sql.h \
 	agentd/scheduler.c \
 	agentd/supervisor.c agentd/supervisor-end.c agentd/supervisor-int.h \
-	agentd/ops.c \
+	agentd/ops.c agentd/ops-runs.c \
 	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
 	agentd/store-auth.c agentd/store-detached.c \
 	agentd/files.c \
