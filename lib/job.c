@@ -20,7 +20,6 @@
 #include "cronexpr.h"
 #include "job.h"
 #include "jobfile.h"
-#include "tz.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -725,96 +724,18 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 	return 0;
 }
 
+/* job_set_field without the parsing state, for job-from.c. */
 int
-job_validate(struct job *job, const char **field, char **cause)
-{
-	struct jp jp = { "name", cause };
-	const struct tz *tz;
-	char *why = NULL;
-	size_t i;
-
-	if (job->name[0] == '\0')
-		goto fail_msg;
-	jp.field = "timezone";
-	tz = tz_find(job->timezone, &why);
-	if (tz == NULL)
-		goto fail_why;
-	job->tz = tz;
-	jp.field = "schedules";
-	free(job->exprs);
-	job->exprs = xcalloc(job->nschedules + 1, sizeof *job->exprs);
-	for (i = 0; i < job->nschedules; i++) {
-		if (cronexpr_parse(&job->exprs[i], job->schedules[i], job->name,
-		        &why) == -1)
-			goto fail_why;
-		job->exprs[i].gap = job->dst_gap;
-		job->exprs[i].repeat = job->dst_repeat;
-	}
-	if (job->kind == JOB_COMMAND && job->command == NULL &&
-	    job->argv == NULL) {
-		jp.field = "command";
-		goto fail_msg;
-	}
-	if (job_ext_validate(job, field, cause) == -1)
-		return -1;
-	if (job->retry_backoff_max < job->retry_backoff) {
-		jp.field = "retry_backoff_max";
-		job_fail(
-		    jp.cause, jp.field, "must not be less than retry_backoff");
-		goto out;
-	}
-	return 0;
-
-fail_msg:
-	job_fail(jp.cause, jp.field, "is required");
-	goto out;
-fail_why:
-	job_fail(jp.cause, jp.field, "%s", why != NULL ? why : "invalid");
-	free(why);
-out:
-	if (field != NULL)
-		*field = jp.field;
-	return -1;
-}
-
-struct job *
-job_from_json(
-    const cJSON *json, const struct job *base, const char **field, char **cause)
+job_read_field(
+    struct job *job, const cJSON *e, const char **field, char **cause)
 {
 	struct jp jp = { "", cause };
-	const cJSON *e;
-	struct job *job;
 
-	if (!cJSON_IsObject(json)) {
-		xasprintf(cause, "expected a JSON object");
-		if (field != NULL)
-			*field = NULL;
-		return NULL;
-	}
-	job = base != NULL ? job_dup(base) : job_create();
-	if (cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
-	    cJSON_GetObjectItemCaseSensitive(json, "schedules") != NULL) {
-		jp.field = "schedule";
-		job_fail(
-		    jp.cause, jp.field, "give schedule or schedules, not both");
-		goto fail;
-	}
-	cJSON_ArrayForEach(e, json)
-	{
-		if (job_set_field(&jp, job, e) == -1)
-			goto fail;
-	}
-	if (job_validate(job, field, cause) == -1) {
-		job_free(job);
-		return NULL;
-	}
-	return job;
-
-fail:
-	if (field != NULL)
+	if (job_set_field(&jp, job, e) == -1) {
 		*field = jp.field;
-	job_free(job);
-	return NULL;
+		return -1;
+	}
+	return 0;
 }
 
 enum job_outcome

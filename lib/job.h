@@ -174,6 +174,39 @@ struct job *job_from_json(const cJSON *json, const struct job *base,
     const char **field, char **cause);
 
 /*
+ * Hears of the errors of job_from_json_each: FIELD (static, valid during
+ * the call; NULL when JSON is no object) and CAUSE, one line as
+ * job_from_json gives it, which becomes the listener's to free. Returns 0
+ * to go on reading, -1 to stop at this error.
+ */
+typedef int job_error_fn(void *arg, const char *field, char *cause);
+
+struct job_each {
+	job_error_fn *error;
+	/*
+	 * Top-level keys the caller has already found at fault (NULL-ended;
+	 * NULL for none): not read, and taken as failed.
+	 */
+	const char *const *skip;
+	void *arg;
+};
+
+/*
+ * As job_from_json, but every field that fails is handed to EACH->error
+ * in the order of JSON's members, and reading goes on with the next
+ * field: a failed field leaves the job as it was. The rules that join
+ * fields (job_validate's) are checked after, each only when the fields it
+ * reads were read without error, so that no error is the consequence of
+ * another. Returns the job, or NULL when an error was reported or a key
+ * skipped.
+ */
+struct job *job_from_json_each(
+    const cJSON *json, const struct job *base, const struct job_each *each);
+/* job.c: reads the one field E into JOB; -1 as job_from_json. */
+int job_read_field(
+    struct job *job, const cJSON *e, const char **field, char **cause);
+
+/*
  * Re-checks a job's cross-field rules (schedules parse, zone exists, command
  * present for `command`, url for `http`). job_from_json calls it. Returns 0
  * or -1 with *field and *cause as above.
