@@ -151,13 +151,15 @@ job_from_json_each(
 	const char *field;
 	char *cause = NULL;
 	struct job *job;
-	int nskipped = 0;
+	size_t i;
 
 	if (!cJSON_IsObject(json)) {
 		xasprintf(&cause, "expected a JSON object");
 		report(&f, NULL, cause);
 		return NULL;
 	}
+	for (i = 0; each->skip != NULL && each->skip[i] != NULL; i++)
+		mark_failed(&f, each->skip[i]);
 	job = base != NULL ? job_dup(base) : job_create();
 	if (cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(json, "schedules") != NULL) {
@@ -169,11 +171,8 @@ job_from_json_each(
 	{
 		if (f.stop)
 			break;
-		if (skipped(each, e->string)) {
-			mark_failed(&f, e->string);
-			nskipped++;
+		if (skipped(each, e->string))
 			continue;
-		}
 		cause = NULL;
 		if (job_read_field(job, e, &field, &cause) == -1) {
 			mark_failed(&f, e->string);
@@ -182,7 +181,7 @@ job_from_json_each(
 	}
 	if (!f.stop)
 		validate(&f, job);
-	if (f.nerrors > 0 || nskipped > 0) {
+	if (f.nerrors > 0 || i > 0) {
 		job_free(job);
 		return NULL;
 	}

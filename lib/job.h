@@ -185,7 +185,8 @@ struct job_each {
 	job_error_fn *error;
 	/*
 	 * Top-level keys the caller has already found at fault (NULL-ended;
-	 * NULL for none): not read, and taken as failed.
+	 * NULL for none): not read, and taken as failed. A key JSON lacks
+	 * may be given too: a required field written under a misspelt name.
 	 */
 	const char *const *skip;
 	void *arg;

@@ -266,15 +266,42 @@ check_sched_one(
 static void check_value(struct jf *jf, const char *name, const struct field *f,
     cJSON *parent, cJSON *n, const struct jf_pos *at);
 
+/* The keys of a job found at fault before its fields are read. */
+struct badkeys {
+	char **v; /* NULL-ended */
+	size_t n;
+};
+
+static void
+badkeys_add(struct badkeys *bad, const char *key)
+{
+	bad->v = xreallocarray(bad->v, bad->n + 2, sizeof *bad->v);
+	bad->v[bad->n++] = xstrdup(key);
+	bad->v[bad->n] = NULL;
+}
+
+static void
+badkeys_free(struct badkeys *bad)
+{
+	size_t i;
+
+	for (i = 0; i < bad->n; i++)
+		free(bad->v[i]);
+	free(bad->v);
+}
+
+/* Checks MAP's keys against TABLE; BAD (if set) gets those at fault. */
 static void
 check_map(struct jf *jf, const char *prefix, const struct field *table,
-    cJSON *map, const struct jf_pos *at)
+    cJSON *map, const struct jf_pos *at, struct badkeys *bad)
 {
 	const struct field *f;
 	const char *hint;
 	char name[96];
 	cJSON *e, *next;
 	struct jf_pos kb;
+	char hint_key[32];
+	size_t before, len;
 
 	at = pos_or(jf, map, at);
 	if (!cJSON_IsObject(map)) {
@@ -283,12 +310,27 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 	}
 	for (e = map->child; e != NULL; e = next) {
 		next = e->next;
+		before = jf->out->nerrors;
 		if (*prefix != '\0')
 			snprintf(name, sizeof name, "%s.%s", prefix, e->string);
 		else
 			snprintf(name, sizeof name, "%s", e->string);
 		if ((f = field_find(table, e->string)) == NULL) {
 			hint = suggest(e->string, table);
+			/*
+			 * "comand: unknown field" is the whole story: do not
+			 * add "command: is required" when the job lacks it.
+			 */
+			if (bad != NULL && hint != NULL &&
+			    (len = strspn(
+			         hint, "abcdefghijklmnopqrstuvwxyz_")) <
+			        sizeof hint_key) {
+				memcpy(hint_key, hint, len);
+				hint_key[len] = '\0';
+				if (cJSON_GetObjectItemCaseSensitive(
+				        map, hint_key) == NULL)
+					badkeys_add(bad, hint_key);
+			}
 			if (hint != NULL)
 				jf_error(jf, key_or(jf, e, at, &kb),
 				    "%s: unknown field; did you mean %s?", name,
@@ -296,9 +338,11 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 			else
 				jf_error(jf, key_or(jf, e, at, &kb),
 				    "%s: unknown field", name);
-			continue;
-		}
-		check_value(jf, name, f, map, e, at);
+		} else
+			check_value(jf, name, f, map, e, at);
+		/* NAME, not e->string: check_value may have replaced E. */
+		if (bad != NULL && jf->out->nerrors != before)
+			badkeys_add(bad, name);
 	}
 }
 
@@ -372,22 +416,27 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 	case F_INTLIST:
 		break;
 	case F_SUB:
-		check_map(jf, name, f->sub, n, p);
+		check_map(jf, name, f->sub, n, p, NULL);
 		break;
 	case F_SUBLIST:
 		if (!cJSON_IsArray(n))
 			break; /* job_from_json names the type */
-		cJSON_ArrayForEach(e, n) check_map(jf, name, f->sub, e, p);
+		cJSON_ArrayForEach(e, n)
+		    check_map(jf, name, f->sub, e, p, NULL);
 		break;
 	}
 }
 
-/* Looks up field path FIELD ("limits.memory") in JOB for its position. */
+/*
+ * Looks up field path FIELD ("limits.memory") in JOB for its position;
+ * AT, the job's own, when FIELD is absent. Not JOB's: a job merged with
+ * `defaults:` has the position of the defaults.
+ */
 static const struct jf_pos *
 field_pos(const struct jf *jf, const cJSON *job, const char *field,
     const struct jf_pos *at)
 {
-	const struct jf_pos *best = pos_or(jf, job, at);
+	const struct jf_pos *best = at != NULL ? at : jf_pos(jf, job);
 	const cJSON *n = job;
 	char buf[96], *part, *save = NULL;
 
@@ -463,7 +512,62 @@ merge_defaults(struct jf *jf, const cJSON *defaults, const cJSON *job)
 	return m;
 }
 
-/* Checks job SPEC, and unless BAD_DEFAULTS, builds and keeps it. */
+/* What a job's field errors need to be placed in the file. */
+struct placing {
+	struct jf *jf;
+	const cJSON *merged;
+	const struct jf_pos *at;
+};
+
+static int
+place_error(void *arg, const char *field, char *cause)
+{
+	struct placing *pl = arg;
+
+	jf_error(
+	    pl->jf, field_pos(pl->jf, pl->merged, field, pl->at), "%s", cause);
+	free(cause);
+	return 0;
+}
+
+/* The line and column of error S, "PATH:LINE:COL: ...", as one number. */
+static long long
+error_place(const struct jobfile *out, const char *s)
+{
+	char *end;
+	long long line, col;
+
+	line = strtoll(s + strlen(out->path) + 1, &end, 10);
+	col = strtoll(end + 1, NULL, 10);
+	return line << 32 | col;
+}
+
+/*
+ * Puts errors FROM.. in file order. A job's errors come from the YAML
+ * checks, then from its fields in the order of its map merged with
+ * `defaults:`, where a key the job overrides keeps the default's place.
+ */
+static void
+sort_errors(struct jobfile *out, size_t from)
+{
+	size_t i, j;
+	char *e;
+
+	for (i = from + 1; i < out->nerrors; i++) {
+		e = out->errors[i];
+		for (j = i; j > from &&
+		     error_place(out, out->errors[j - 1]) > error_place(out, e);
+		     j--)
+			out->errors[j] = out->errors[j - 1];
+		out->errors[j] = e;
+	}
+}
+
+/*
+ * Checks job SPEC, and unless BAD_DEFAULTS, builds and keeps it. Every
+ * error of the job is reported: a key the YAML checks found at fault is
+ * not read again, so that it gives one error, not two.
+ */
 static void
 add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
     size_t index)
@@ -471,8 +575,9 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 	const struct jf_pos *at = jf_pos(jf, spec);
 	struct jf_pos here;
 	struct jobfile *out = jf->out;
-	const char *field = NULL;
-	char *cause = NULL;
+	struct badkeys bad = { NULL, 0 };
+	struct placing pl;
+	struct job_each each;
 	struct job *job;
 	cJSON *merged;
 	size_t before = out->nerrors, i;
@@ -487,14 +592,22 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 		    jf, at, "jobs[%zu]: expected a map of job fields", index);
 		return;
 	}
-	check_map(jf, "", job_fields, spec, at);
-	if (out->nerrors != before || bad_defaults)
+	check_map(jf, "", job_fields, spec, at, &bad);
+	if (bad_defaults) {
+		badkeys_free(&bad);
 		return;
+	}
 	merged = merge_defaults(jf, defaults, spec);
-	job = job_from_json(merged, NULL, &field, &cause);
+	pl.jf = jf;
+	pl.merged = merged;
+	pl.at = at;
+	each.error = place_error;
+	each.skip = (const char *const *)bad.v;
+	each.arg = &pl;
+	job = job_from_json_each(merged, NULL, &each);
+	badkeys_free(&bad);
 	if (job == NULL) {
-		jf_error(jf, field_pos(jf, merged, field, at), "%s", cause);
-		free(cause);
+		sort_errors(out, before);
 		cJSON_Delete(merged);
 		return;
 	}
@@ -565,7 +678,7 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 		defaults = NULL;
 	before = jf->out->nerrors;
 	if (defaults != NULL) {
-		check_map(jf, "defaults", job_fields, defaults, at);
+		check_map(jf, "defaults", job_fields, defaults, at, NULL);
 		if (cJSON_GetObjectItemCaseSensitive(defaults, "name") != NULL)
 			jf_error(jf,
 			    pos_or(jf,

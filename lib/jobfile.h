@@ -43,9 +43,11 @@ struct jobfile {
 
 /*
  * Parses LEN bytes of TEXT, a job file named PATH. Every error found is
- * collected (each unknown key and YAML trap, and the first field-rule
- * error of each job); jobs are kept only when the file has no error at
- * all. Never NULL; the caller frees with jobfile_free.
+ * collected, in file order: each unknown key and YAML trap, each field
+ * with a wrong value (the first wrong sub-field of a map such as limits),
+ * and each rule joining fields whose fields are right; jobs are kept only
+ * when the file has no error at all. Never NULL; the caller frees with
+ * jobfile_free.
  */
 struct jobfile *jobfile_parse(
     const char *path, const char *text, size_t len, int flags);

@@ -469,3 +469,30 @@ print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]
 	{ echo 'jobs:'; job keep "0 0 1 1 *" "echo k"; job gone "0 0 1 1 *" "echo g2"; } >"$DIR/r.yaml"
 	wait_api /jobs/gone '*"command":"echo g2"*"origin":"/*'
 }
+
+@test "validate: every wrong value of a job at once, in file order" {
+	cd "$T"
+	{ echo 'jobs:'; job a "@daily" "true"
+	  printf '    concurrency: sometimes\n    catchup: yes\n    umask: 999\n'
+	  printf '    workdir: tmp\n    paused: no\n    max_output: lots\n    jitter: -5s\n'
+	  printf '  - name: b\n    kind: htp\n'; } >many.yaml
+	cq validate many.yaml
+	assert_status 5
+	assert_lines 'many.yaml:5:18: concurrency: "sometimes" is not one of allow, forbid, replace' \
+	    'many.yaml:6:14: catchup: "yes" is not one of skip, once, all' \
+	    'many.yaml:7:12: umask: "999" is not an octal mode 000..777' \
+	    'many.yaml:8:14: workdir: expected an absolute path' \
+	    'many.yaml:9:13: paused: write true or false, not no (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)' \
+	    'many.yaml:10:17: max_output: size "lots" is not like 512, 64K, 512M or 2G' \
+	    'many.yaml:11:13: jitter: duration "-5s" is not like 90s, 5m, 2h30m or 1d' \
+	    'many.yaml:13:11: kind: "htp" is not command or http'
+	# The daemon lists them all too, and keeps none of the file.
+	cp many.yaml "$DIR/many.yaml"
+	start
+	wait_api /status '*many.yaml:13:11: kind*'
+	cq status
+	[[ "$output" == *"many.yaml:5:18: concurrency"* ]]
+	[[ "$output" == *"many.yaml:11:13: jitter"* ]]
+	run api GET /jobs/a
+	[[ "$output" == *'"error"'* ]]
+}

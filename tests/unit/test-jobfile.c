@@ -264,6 +264,73 @@ test_field_rules(void **state)
 	    "t.yaml:1:7: jobs: expected a list of jobs (- name: ...)", NULL);
 }
 
+/* Every independent field error of a job at once, in file order. */
+static void
+test_all_field_errors(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  schedule: '@daily'\n"
+	              "  command: x\n  concurrency: sometimes\n"
+	              "  catchup: yes\n  umask: 999\n  workdir: tmp\n"
+	              "  max_output: lots\n  jitter: -5s\n",
+	    "t.yaml:5:16: concurrency: \"sometimes\" is not one of allow, "
+	    "forbid, replace",
+	    "t.yaml:6:12: catchup: \"yes\" is not one of skip, once, all",
+	    "t.yaml:7:10: umask: \"999\" is not an octal mode 000..777",
+	    "t.yaml:8:12: workdir: expected an absolute path",
+	    "t.yaml:9:15: max_output: size \"lots\" is not like 512, 64K, "
+	    "512M or 2G",
+	    "t.yaml:10:11: jitter: duration \"-5s\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    NULL);
+	/* YAML traps and field rules together; defaults do not reorder. */
+	expect_errors("defaults:\n  timeout: 5m\n  umask: '022'\njobs:\n"
+	              "- name: a\n  command: x\n  umask: 999\n"
+	              "  paused: no\n  timeout: forever\n",
+	    "t.yaml:7:10: umask: \"999\" is not an octal mode 000..777",
+	    "t.yaml:8:11: paused: write true or false, not no (YAML 1.1 "
+	    "would read it as a boolean, YAML 1.2 as a string)",
+	    "t.yaml:9:12: timeout: duration \"forever\" is not like 90s, "
+	    "5m, 2h30m or 1d",
+	    NULL);
+	/* A missing name is its own error, at the job's first line. */
+	expect_errors("defaults:\n  retries: 1\njobs:\n- command: x\n"
+	              "  retries: 1000\n",
+	    "t.yaml:4:3: name: is required",
+	    "t.yaml:5:12: retries: 1000 is outside 0..100", NULL);
+}
+
+/* A rule joining fields is not checked when one of them failed. */
+static void
+test_no_consequent_errors(void **state)
+{
+	(void)state;
+	/* Not "command: is required": the kind may have meant http. */
+	expect_errors("jobs:\n- name: a\n  kind: htp\n",
+	    "t.yaml:3:9: kind: \"htp\" is not command or http", NULL);
+	expect_errors("jobs:\n- name: a\n  kind: http\n"
+	              "  http: {url: ftp://x}\n",
+	    "t.yaml:4:15: http.url: \"ftp://x\" is not an http:// or "
+	    "https:// URL",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "  retry_backoff: soon\n  retry_backoff_max: 5\n",
+	    "t.yaml:4:18: retry_backoff: duration \"soon\" is not like 90s, "
+	    "5m, 2h30m or 1d",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  comand: x\n  timeout: x\n",
+	    "t.yaml:3:3: comand: unknown field; did you mean command?",
+	    "t.yaml:4:12: timeout: duration \"x\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "  retry_backoff: 100\n  retry_backoff_max: 5\n"
+	              "  timezone: Mars/Base\n",
+	    "t.yaml:5:22: retry_backoff_max: must not be less than "
+	    "retry_backoff",
+	    "t.yaml:6:13: timezone: unknown time zone \"Mars/Base\"", NULL);
+}
+
 /* A job's list or map replaces a default of another shape whole. */
 static void
 test_defaults_override(void **state)
@@ -391,6 +458,8 @@ main(void)
 		cmocka_unit_test(test_yaml11_traps),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_field_rules),
+		cmocka_unit_test(test_all_field_errors),
+		cmocka_unit_test(test_no_consequent_errors),
 		cmocka_unit_test(test_defaults_override),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_round_trip),
