@@ -283,27 +283,48 @@ get_http(struct job *job, const cJSON *v, char **cause)
 	return 0;
 }
 
+/* The bit of event E, one element of `on`; -1 with *cause naming E. */
+static int
+get_event(const cJSON *e, unsigned *bit, char **cause)
+{
+	size_t i;
+
+	if (!cJSON_IsString(e))
+		return job_fail(cause, ext_field,
+		    "expected event names (" NOTIFY_EVENTS ")");
+	/* Not start: pings get it by themselves, nothing asks for it. */
+	for (i = 0; i < NEVENTS - 1; i++) {
+		if (strcmp(e->valuestring, notify_events[i].name) == 0) {
+			*bit = notify_events[i].bit;
+			return 0;
+		}
+	}
+	return job_fail(cause, ext_field,
+	    "unknown event \"%.40s\"; expected " NOTIFY_EVENTS, e->valuestring);
+}
+
+/* A list of events, or one written alone, as people write `on: failure`. */
 static int
 get_on(struct job_notify *t, const cJSON *v, char **cause)
 {
 	const cJSON *e;
-	size_t i;
-	unsigned on = 0;
+	unsigned on = 0, bit;
 
+	if (cJSON_IsString(v)) {
+		if (get_event(v, &bit, cause) == -1)
+			return -1;
+		t->on = bit;
+		return 0;
+	}
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-		return job_fail(cause, ext_field, "expected a list of events");
+		return job_fail(cause, ext_field,
+		    "expected an event or a list of events (" NOTIFY_EVENTS
+		    ")");
 	cJSON_ArrayForEach(e, v)
 	{
-		for (i = 0; i < NEVENTS - 1; i++) {
-			if (cJSON_IsString(e) &&
-			    strcmp(e->valuestring, notify_events[i].name) == 0)
-				break;
-		}
-		if (i == NEVENTS - 1)
-			return job_fail(cause, ext_field,
-			    "expected failure, success, missed, late or "
-			    "long_running");
-		on |= notify_events[i].bit;
+		if (get_event(e, &bit, cause) == -1)
+			return -1;
+		on |= bit;
 	}
 	t->on = on;
 	return 0;

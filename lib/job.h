@@ -80,6 +80,8 @@ enum job_notify_kind { NOTIFY_WEBHOOK, NOTIFY_COMMAND, NOTIFY_PING };
 #define NOTIFY_ON_LATE 0x08
 #define NOTIFY_ON_LONG_RUNNING 0x10
 #define NOTIFY_ON_START 0x20 /* pings only; never written in `on` */
+/* The events `on` takes, for messages: the API's and job files' alike. */
+#define NOTIFY_EVENTS "failure, success, missed, late or long_running"
 
 /* One `notify:` target. */
 struct job_notify {

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ enum ftype {
 	F_STRMAP,  /* a map of literal strings (env, headers) */
 	F_INTLIST, /* a list of numbers */
 	F_OUTMAP,  /* on_exit: code to literal outcome */
+	F_EVENTS,  /* notify's on: an event or a list, never a boolean */
 	F_SUB,     /* a map with its own table */
 	F_SUBLIST  /* a list of maps sharing one table (notify) */
 };
@@ -46,7 +48,7 @@ static const struct field http_fields[] = { { "method", F_STR, NULL },
 	{ NULL, F_STR, NULL } };
 static const struct field notify_fields[] = { { "kind", F_STR, NULL },
 	{ "url", F_STR, NULL }, { "command", F_CMD, NULL },
-	{ "on", F_CMD, NULL }, { "timeout", F_DUR, NULL },
+	{ "on", F_EVENTS, NULL }, { "timeout", F_DUR, NULL },
 	{ "retries", F_INT, NULL }, { NULL, F_STR, NULL } };
 static const struct field dst_fields[] = { { "gap", F_STR, NULL },
 	{ "repeat", F_STR, NULL }, { NULL, F_STR, NULL } };
@@ -263,6 +265,32 @@ check_sched_one(
 	}
 }
 
+/*
+ * One event of notify's on. `on: yes` or `[failure, no]` reads as a
+ * boolean in YAML 1.1, and was meant as some event: say so rather than
+ * "unknown event".
+ */
+static void
+check_event(struct jf *jf, const char *name, cJSON *parent, cJSON *n,
+    const struct jf_pos *at)
+{
+	const struct jf_pos *p = pos_or(jf, n, at);
+	const char *raw = plain_nonstring(jf, n);
+
+	if (cJSON_IsBool(n) && raw != NULL)
+		jf_error(jf, p,
+		    "%s: %s is a boolean, not an event; write one of " NOTIFY_EVENTS,
+		    name, raw);
+	else if (cJSON_IsString(n) && p != NULL && (p->flags & JF_PLAIN) &&
+	    p->raw != NULL && jf_yaml11_bool(p->raw))
+		jf_error(jf, p,
+		    "%s: %s is a boolean in YAML 1.1, not an event; write "
+		    "one of " NOTIFY_EVENTS,
+		    name, p->raw);
+	else
+		make_literal(jf, parent, n, 0);
+}
+
 static void check_value(struct jf *jf, const char *name, const struct field *f,
     cJSON *parent, cJSON *n, const struct jf_pos *at);
 
@@ -353,6 +381,8 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 	const struct jf_pos *p = pos_or(jf, n, at);
 	const char *raw = plain_nonstring(jf, n);
 	cJSON *e, *next;
+	char iname[112];
+	size_t i;
 
 	switch (f->type) {
 	case F_STR:
@@ -415,14 +445,28 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 		break;
 	case F_INTLIST:
 		break;
+	case F_EVENTS:
+		if (cJSON_IsArray(n)) {
+			for (e = n->child; e != NULL; e = next) {
+				next = e->next;
+				check_event(jf, name, n, e, p);
+			}
+		} else
+			check_event(jf, name, parent, n, p);
+		break;
 	case F_SUB:
 		check_map(jf, name, f->sub, n, p, NULL);
 		break;
 	case F_SUBLIST:
 		if (!cJSON_IsArray(n))
 			break; /* job_from_json names the type */
+		/* "notify[1].url", as job_from_json names it too. */
+		i = 0;
 		cJSON_ArrayForEach(e, n)
-		    check_map(jf, name, f->sub, e, p, NULL);
+		{
+			snprintf(iname, sizeof iname, "%s[%zu]", name, i++);
+			check_map(jf, iname, f->sub, e, p, NULL);
+		}
 		break;
 	}
 }
@@ -445,10 +489,23 @@ field_pos(const struct jf *jf, const cJSON *job, const char *field,
 	strlcpy(buf, field, sizeof buf);
 	for (part = strtok_r(buf, ".", &save); part != NULL;
 	     part = strtok_r(NULL, ".", &save)) {
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(n, part);
+		const cJSON *c;
+		char *bracket = strchr(part, '[');
+		long index = -1;
 
+		/* "notify[0]": the key, then the element. */
+		if (bracket != NULL) {
+			*bracket = '\0';
+			index = strtol(bracket + 1, NULL, 10);
+		}
+		c = cJSON_GetObjectItemCaseSensitive(n, part);
 		if (c == NULL && strcmp(part, "schedules") == 0)
 			c = cJSON_GetObjectItemCaseSensitive(n, "schedule");
+		if (c != NULL && index >= 0 && index <= INT_MAX) {
+			best = pos_or(jf, c, best);
+			c = cJSON_IsArray(c) ? cJSON_GetArrayItem(c, (int)index)
+			                     : NULL;
+		}
 		if (c == NULL)
 			break;
 		n = c;

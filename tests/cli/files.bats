@@ -373,7 +373,7 @@ Y
 	sed -i 's/kind: webhook/kinde: webhook/' "$T/ext.yaml"
 	run "$CRONQ" validate "$T/ext.yaml"
 	[ "$status" -eq 5 ]
-	[[ "$output" == *"ext.yaml:10:9: notify.kinde: unknown field; did you mean kind?"* ]]
+	[[ "$output" == *"ext.yaml:10:9: notify[0].kinde: unknown field; did you mean kind?"* ]]
 }
 
 @test "validate and the daemon refuse a user this host does not have" {
@@ -495,4 +495,25 @@ print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]
 	[[ "$output" == *"many.yaml:11:13: jitter"* ]]
 	run api GET /jobs/a
 	[[ "$output" == *'"error"'* ]]
+}
+
+@test "validate: notify on names the bad event at its line, takes one event alone" {
+	cd "$T"
+	{ echo 'jobs:'; job a "@daily" "true"
+	  printf '    notify:\n      - kind: webhook\n        url: http://127.0.0.1:9/h\n'
+	  printf '        on: [failure, explode]\n'; } >on.yaml
+	cq validate on.yaml
+	assert_status 5
+	assert_lines 'on.yaml:8:13: notify[0].on: unknown event "explode"; expected failure, success, missed, late or long_running'
+	sed -i 's/on: .*/on: yes/' on.yaml
+	cq validate on.yaml
+	assert_status 5
+	assert_lines 'on.yaml:8:13: notify[0].on: yes is a boolean in YAML 1.1, not an event; write one of failure, success, missed, late or long_running'
+	sed -i 's/on: .*/on: late/' on.yaml
+	cq validate on.yaml
+	assert_status 0
+	# The daemon keeps the one event as a list of one.
+	cp on.yaml "$DIR/on.yaml"
+	start
+	wait_api /jobs/a '*"on":\["late"\]*'
 }

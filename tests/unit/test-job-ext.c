@@ -118,6 +118,14 @@ test_notify_fields(void **state)
 	assert_int_equal(job->notify[2].timeout, 30);
 	assert_int_equal(job->notify[2].retries, 0);
 	job_free(job);
+	/* One event alone is a list of one, as people write it. */
+	job = parse("{\"name\": \"n\", \"command\": \"true\", \"notify\": "
+	            "[{\"kind\": \"webhook\", \"url\": \"http://h.test/x\", "
+	            "\"on\": \"late\"}]}",
+	    &field, &cause);
+	assert_non_null(job);
+	assert_int_equal(job->notify[0].on, NOTIFY_ON_LATE);
+	job_free(job);
 }
 
 /* job_to_json then job_from_json gives the same JSON again. */
@@ -200,7 +208,17 @@ static const struct {
 	    "notify[0]", "needs \"url\"" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
 	  "\"webhook\", \"url\": \"http://h/\", \"on\": [\"sometimes\"]}]}",
-	    "notify[0].on", "failure, success, missed" },
+	    "notify[0].on",
+	    "unknown event \"sometimes\"; expected failure, success, missed" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
+	  "\"webhook\", \"url\": \"http://h/\", \"on\": \"explode\"}]}",
+	    "notify[0].on", "unknown event \"explode\"" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
+	  "\"webhook\", \"url\": \"http://h/\", \"on\": []}]}",
+	    "notify[0].on", "expected an event or a list of events" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
+	  "\"webhook\", \"url\": \"http://h/\", \"on\": [true]}]}",
+	    "notify[0].on", "expected event names" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
 	  "\"ping\", \"url\": \"http://h/\", \"on\": [\"late\"]}]}",
 	    "notify[0]", "only failure and success" },

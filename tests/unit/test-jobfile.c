@@ -331,6 +331,45 @@ test_no_consequent_errors(void **state)
 	    "t.yaml:6:13: timezone: unknown time zone \"Mars/Base\"", NULL);
 }
 
+/* notify's on: the bad event named, at the value; one event alone. */
+static void
+test_notify_on(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	expect_errors(
+	    "jobs:\n  - name: a\n    schedule: \"@daily\"\n"
+	    "    command: \"true\"\n    notify:\n"
+	    "      - kind: webhook\n        url: http://127.0.0.1:9/h\n"
+	    "        on: [failure, explode]\n",
+	    "t.yaml:8:13: notify[0].on: unknown event \"explode\"; expected "
+	    "failure, success, missed, late or long_running",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  notify:\n"
+	              "  - {kind: ping, url: 'http://h/'}\n"
+	              "  - {kind: webhook, url: 'http://h/', on: yes}\n"
+	              "  - {kind: webhook, url: 'http://h/', on: [late, No]}\n"
+	              "  - {kind: webhook, url: 'http://h/', on: true}\n"
+	              "  - {kind: webhook, url: 'http://h/', kinde: x}\n",
+	    "t.yaml:6:43: notify[1].on: yes is a boolean in YAML 1.1, not an "
+	    "event; write one of failure, success, missed, late or "
+	    "long_running",
+	    "t.yaml:7:50: notify[2].on: No is a boolean in YAML 1.1, not an "
+	    "event; write one of failure, success, missed, late or "
+	    "long_running",
+	    "t.yaml:8:43: notify[3].on: true is a boolean, not an event; "
+	    "write one of failure, success, missed, late or long_running",
+	    "t.yaml:9:39: notify[4].kinde: unknown field; did you mean kind?",
+	    NULL);
+	jf = parse("jobs:\n- name: a\n  command: x\n  notify:\n"
+	           "  - kind: webhook\n    url: http://h/\n    on: missed\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->jobs[0]->notify[0].on, NOTIFY_ON_MISSED);
+	jobfile_free(jf);
+}
+
 /* A job's list or map replaces a default of another shape whole. */
 static void
 test_defaults_override(void **state)
@@ -460,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_field_rules),
 		cmocka_unit_test(test_all_field_errors),
 		cmocka_unit_test(test_no_consequent_errors),
+		cmocka_unit_test(test_notify_on),
 		cmocka_unit_test(test_defaults_override),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_round_trip),
