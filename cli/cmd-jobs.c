@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,11 @@
 #include "add-sandbox.h"
 #include "cli.h"
 #include "client.h"
+#include "util.h"
 #include "xmalloc.h"
+
+/* The longest duration util_parse_duration accepts, for its message. */
+#define CLI_DURATION_MAX ((int64_t)1 << 40)
 
 static int cmd_add_exec(const struct cli_opts *, int, char **);
 /* cronq add -f: the file given, read after the options. */
@@ -38,7 +41,8 @@ const struct cli_cmd cmd_add = { "add",
 	"[--read-write-path PATH ...] [--memory-max SIZE] [--pids-max N] "
 	"[--cpu-max PERCENT] [--seccomp-default deny-list|none] "
 	"[--seccomp-action errno|kill] [--seccomp-deny CALL ...] "
-	"[--seccomp-allow CALL ...] [--] COMMAND [ARG ...]",
+	"[--seccomp-allow CALL ...] [--] COMMAND [ARG ...] | "
+	"add [--replace [--detach]] -f FILE",
 	"add a job (no -s: run only when triggered)", cmd_add_exec };
 const struct cli_cmd cmd_rm = { "rm", "rm [--detach] NAME", "remove a job",
 	cmd_rm_exec };
@@ -97,7 +101,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 {
 	const char *eq;
 	char *end;
-	long n;
+	int64_t secs;
 
 	switch (ch) {
 	case 's':
@@ -108,20 +112,17 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		cJSON_AddStringToObject(body, "timezone", arg);
 		break;
 	case 'T':
-		/* Plain seconds go as a number, "90s" as text the API reads. */
-		n = strtol(arg, &end, 10);
-		if (*arg != '\0' && *end == '\0' && n >= 0)
-			cJSON_AddNumberToObject(body, "timeout", (double)n);
-		else
-			cJSON_AddStringToObject(body, "timeout", arg);
-		break;
-	case 'r':
-		n = strtol(arg, &end, 10);
-		if (!isdigit((unsigned char)*arg) || *end != '\0' || n > 1000)
+		/*
+		 * Read here, not by the daemon, so a huge number cannot reach
+		 * it as a double; the bound is util_parse_duration's.
+		 */
+		if (util_parse_duration(arg, &secs, NULL) == -1)
 			return cli_usage(&cmd_add,
-			    "retries \"%s\": expected a number from 0 to 1000",
-			    arg);
-		cJSON_AddNumberToObject(body, "retries", (double)n);
+			    "--timeout \"%s\": expected a duration from 0 to "
+			    "%lldd, such as 90s, 5m, 2h30m, 1d or 2w (a bare "
+			    "number is seconds)",
+			    arg, (long long)(CLI_DURATION_MAX / 86400));
+		cJSON_AddNumberToObject(body, "timeout", (double)secs);
 		break;
 	case 'C':
 		if (strcmp(arg, "allow") != 0 && strcmp(arg, "forbid") != 0 &&
