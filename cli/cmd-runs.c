@@ -452,6 +452,26 @@ runs_row(struct table *t, const cJSON *run, int64_t now)
 	    started, dur, detail);
 }
 
+/*
+ * Asks the daemon for job NAME, so that its "no job named" is the error;
+ * WHAT says what failed. Returns a cq_exit.
+ */
+static int
+runs_job_exists(struct client *c, const char *name, const char *what)
+{
+	cJSON *resp = NULL;
+	char *path, *esc;
+	int rc;
+
+	esc = client_escape(name);
+	xasprintf(&path, "/jobs/%s", esc);
+	free(esc);
+	rc = cli_api(c, "GET", path, NULL, &resp, "%s \"%s\"", what, name);
+	free(path);
+	cJSON_Delete(resp);
+	return rc;
+}
+
 static int
 cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -523,20 +543,29 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	rc = cli_api(c, "GET", path, NULL, &resp, "list runs");
 	free(path);
+	e = cJSON_GetObjectItemCaseSensitive(resp, "runs");
+	/*
+	 * The daemon lists no runs for a job that does not exist; ask for
+	 * the job, so a misspelt name is an error as it is for logs.
+	 */
+	if (rc == CQ_EXIT_OK && job != NULL && cJSON_GetArraySize(e) == 0)
+		rc = runs_job_exists(c, job, "list the runs of job");
 	client_free(c);
-	if (rc != CQ_EXIT_OK)
+	if (rc != CQ_EXIT_OK) {
+		cJSON_Delete(resp);
 		return rc;
+	}
 	if (opts->json)
 		print_json(resp);
-	else if (cJSON_GetArraySize(
-	             e = cJSON_GetObjectItemCaseSensitive(resp, "runs")) > 0) {
+	else if (cJSON_GetArraySize(e) > 0) {
 		t = table_create(9, "ID", "JOB", "ATTEMPT", "TRIGGER", "STATE",
 		    "EXIT", "STARTED", "DURATION", "DETAIL");
 		table_fit(t, stdout);
 		cJSON_ArrayForEach(run, e) runs_row(t, run, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
-	}
+	} else
+		cli_note("no runs");
 	cJSON_Delete(resp);
 	return rc;
 }
@@ -579,15 +608,8 @@ runs_latest(struct client *c, const char *name, int *rc)
 		    name);
 	} else if (id == -1) {
 		/* Nothing to show is no failure, but a job that does not
-		 * exist is: ask for it so that error is the daemon's. */
-		cJSON_Delete(resp);
-		resp = NULL;
-		esc = client_escape(name);
-		xasprintf(&path, "/jobs/%s", esc);
-		free(esc);
-		*rc = cli_api(c, "GET", path, NULL, &resp,
-		    "show the log of job \"%s\"", name);
-		free(path);
+		 * exist is. */
+		*rc = runs_job_exists(c, name, "show the log of job");
 		if (*rc == CQ_EXIT_OK)
 			printf("job \"%s\" has not run yet: no log to show\n",
 			    name);

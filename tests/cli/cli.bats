@@ -556,3 +556,26 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	run --separate-stderr "$CRONQ" --json show flaky
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)["last_run"]; print(r["id"], r["state"])')" = "$first failed" ]
 }
+
+@test "runs: an unknown job is an error, no runs a note on stderr" {
+	agentd_start
+	cq runs nosuch
+	assert_status 1
+	assert_lines
+	assert_stderr 'cronq: cannot list the runs of job "nosuch": no job named "nosuch"'
+	cq --json runs nosuch
+	assert_status 1
+	"$CRONQ" add quiet -- true
+	cq runs quiet
+	assert_status 0
+	assert_lines
+	assert_stderr 'cronq: no runs'
+	cq runs --state failed
+	assert_status 0
+	assert_stderr 'cronq: no runs'
+	# --json keeps its shape: an empty list, nothing on stderr.
+	cq --json runs quiet
+	assert_status 0
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"])')" = "[]" ]
+	assert_stderr ''
+}
