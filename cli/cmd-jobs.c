@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,7 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		"retry_backoff", "retry_backoff_max", "jitter", NULL };
 	const char *key = v->string;
 	const cJSON *e;
+	const struct passwd *pw;
 	char t[64];
 	long long n;
 	size_t i;
@@ -472,6 +474,14 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 	        strcmp(key, "updated_at") == 0) &&
 	    cJSON_IsString(v)) {
 		print_time(buf, len, print_json_time(job, key));
+		return;
+	}
+	/* The name too, as ls -l would; a uid unknown here stays bare. */
+	if (strcmp(key, "owner") == 0 && print_int(job, key, &n) == 0) {
+		if ((pw = getpwuid((uid_t)n)) != NULL)
+			snprintf(buf, len, "%lld (%s)", n, pw->pw_name);
+		else
+			snprintf(buf, len, "%lld", n);
 		return;
 	}
 	/* A timeout of 0 is none at all, not an instant one. */

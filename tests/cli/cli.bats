@@ -579,3 +579,13 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"])')" = "[]" ]
 	assert_stderr ''
 }
+
+@test "show names the owner's user beside the uid" {
+	agentd_start
+	"$CRONQ" add owned -- true
+	cq show owned
+	assert_status 0
+	uid=$(id -u)
+	name=$(id -un)
+	[[ "$output" == *$'\n'"owner:              $uid ($name)"$'\n'* ]] || { echo "$output"; false; }
+}
