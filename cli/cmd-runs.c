@@ -223,27 +223,35 @@ runs_describe(char *buf, size_t len, const cJSON *run, const cJSON *job)
 }
 
 /*
- * One stderr line as attempt RUN (id ID) ends and NEXT is due, so stdout
- * keeps only the run id.
+ * One stderr line as attempt RUN (id ID) of job NAME ends without success,
+ * so stdout keeps only the run id. NEXT is the retry now due, or NULL
+ * after the last attempt; both say the same words up to the "; retrying".
  */
 static void
-runs_say_retry(
-    const cJSON *run, const cJSON *job, const cJSON *next, long long id)
+runs_say_end(const cJSON *run, const cJSON *job, const cJSON *next,
+    const char *name, long long id)
 {
-	char what[256], delay[32];
-	long long attempt = 1;
+	char what[256], attempt[32] = "", delay[32];
+	long long n = 1;
 	int64_t due, ended;
 
 	runs_describe(what, sizeof what, run, job);
-	print_int(run, "attempt", &attempt);
+	/* A run with no retry before or after it is the whole story. */
+	if (print_int(run, "attempt", &n) == 0 && (n > 1 || next != NULL))
+		snprintf(attempt, sizeof attempt, " (attempt %lld)", n);
+	if (next == NULL) {
+		cli_error(
+		    "run %lld of job \"%s\"%s %s", id, name, attempt, what);
+		return;
+	}
 	due = print_json_time(next, "not_before");
 	ended = print_json_time(run, "finished_at");
 	if (due > 0 && ended > 0)
 		print_span(delay, sizeof delay, due > ended ? due - ended : 0);
 	else
 		strlcpy(delay, "a moment", sizeof delay);
-	cli_error("run %lld (attempt %lld) %s; retrying in %s", id, attempt,
-	    what, delay);
+	cli_error("run %lld of job \"%s\"%s %s; retrying in %s", id, name,
+	    attempt, what, delay);
 }
 
 /* Follows run ID of job NAME through its retries; returns the exit. */
@@ -253,9 +261,8 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 {
 	const struct timespec poll = { 0, RUNS_POLL_NS };
 	cJSON *job = NULL, *run = NULL, *next;
-	char *path, *esc, what[256];
+	char *path, *esc;
 	int rc, grace = 0;
-	long long attempt = 1;
 
 	esc = client_escape(name);
 	xasprintf(&path, "/jobs/%s", esc);
@@ -275,7 +282,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		}
 		next = runs_next_attempt(c, name, run, &rc);
 		if (next != NULL) {
-			runs_say_retry(run, job, next, id);
+			runs_say_end(run, job, next, name, id);
 			print_int(next, "id", &id);
 			cJSON_Delete(next);
 			grace = 0;
@@ -293,15 +300,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		if (opts->json)
 			print_json(run);
 		if (strcmp(print_str(run, "state", ""), "succeeded") != 0) {
-			runs_describe(what, sizeof what, run, job);
-			print_int(run, "attempt", &attempt);
-			if (attempt > 1)
-				cli_error("run %lld of job \"%s\" (attempt "
-				          "%lld) %s",
-				    id, name, attempt, what);
-			else
-				cli_error("run %lld of job \"%s\" %s", id, name,
-				    what);
+			runs_say_end(run, job, NULL, name, id);
 			rc = CQ_EXIT_FAIL;
 		}
 	}

@@ -393,7 +393,7 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[[ "$output" =~ ^[0-9]+$ ]]
 	# One line per attempt as it ends, then the last one's verdict.
 	[ "${#stderr_lines[@]}" -eq 2 ]
-	[[ "${stderr_lines[0]}" =~ ^cronq:\ run\ $output\ \(attempt\ 1\)\ failed:\ exit\ status\ 4\;\ retrying\ in\ [0-9]+s$ ]]
+	[[ "${stderr_lines[0]}" =~ ^cronq:\ run\ $output\ of\ job\ \"flaky\"\ \(attempt\ 1\)\ failed:\ exit\ status\ 4\;\ retrying\ in\ [0-9]+s$ ]]
 	[[ "${stderr_lines[1]}" =~ ^cronq:\ run\ [0-9]+\ of\ job\ \"flaky\"\ \(attempt\ 2\)\ failed:\ exit\ status\ 4$ ]]
 	run "$CRONQ" runs flaky
 	[ "${#lines[@]}" -eq 3 ]
