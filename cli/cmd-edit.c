@@ -230,7 +230,7 @@ edit_loop(const char *path)
 			size_t i;
 
 			for (i = 0; i < jf->nerrors; i++)
-				fprintf(stderr, "%s\n", jf->errors[i]);
+				cli_error("%s", jf->errors[i]);
 			cli_error("the file still has errors; nothing was "
 			          "changed");
 			jobfile_free(jf);

@@ -589,3 +589,17 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	name=$(id -un)
 	[[ "$output" == *$'\n'"owner:              $uid ($name)"$'\n'* ]] || { echo "$output"; false; }
 }
+
+@test "add -f errors start with cronq: like every other error" {
+	cq add -f "$BATS_TEST_TMPDIR/none.yaml"
+	assert_status 5
+	assert_stderr "cronq: $BATS_TEST_TMPDIR/none.yaml: cannot read: No such file or directory"
+	printf 'name: x\nschedul: "@daily"\ncommand: true\n' >"$BATS_TEST_TMPDIR/j.yaml"
+	cq add -f "$BATS_TEST_TMPDIR/j.yaml"
+	assert_status 5
+	[[ "$stderr" == "cronq: $BATS_TEST_TMPDIR/j.yaml:2:1: schedul: "* ]] || { echo "$stderr"; false; }
+	# validate's report stays the tool's output, without the prefix.
+	cq validate "$BATS_TEST_TMPDIR/j.yaml"
+	assert_status 5
+	[[ "$output" == "$BATS_TEST_TMPDIR/j.yaml:1:1: name: "* ]] || { echo "$output"; false; }
+}
