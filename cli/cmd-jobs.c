@@ -129,7 +129,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		if (strcmp(arg, "allow") != 0 && strcmp(arg, "forbid") != 0 &&
 		    strcmp(arg, "replace") != 0)
 			return cli_usage(&cmd_add,
-			    "concurrency \"%s\": expected allow, forbid or "
+			    "--concurrency \"%s\": expected allow, forbid or "
 			    "replace",
 			    arg);
 		cJSON_AddStringToObject(body, "concurrency", arg);
@@ -138,7 +138,8 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		if (strcmp(arg, "skip") != 0 && strcmp(arg, "once") != 0 &&
 		    strcmp(arg, "all") != 0)
 			return cli_usage(&cmd_add,
-			    "catchup \"%s\": expected skip, once or all", arg);
+			    "--catchup \"%s\": expected skip, once or all",
+			    arg);
 		cJSON_AddStringToObject(body, "catchup", arg);
 		break;
 	case 'u':
@@ -147,7 +148,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 	case 'e':
 		if ((eq = strchr(arg, '=')) == NULL || eq == arg)
 			return cli_usage(
-			    &cmd_add, "env \"%s\": expected NAME=VALUE", arg);
+			    &cmd_add, "--env \"%s\": expected NAME=VALUE", arg);
 		end = xstrndup(arg, eq - arg);
 		cJSON_DeleteItemFromObjectCaseSensitive(env, end);
 		cJSON_AddStringToObject(env, end, eq + 1);

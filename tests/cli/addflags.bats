@@ -168,3 +168,12 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	assert_status 2
 	[[ "$stderr" == *'| add [--replace [--detach]] -f FILE'* ]] || { echo "$stderr"; false; }
 }
+
+@test "add's other value errors name their flag with its dashes too" {
+	cq add bad --catchup later true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --catchup "later": expected skip, once or all' ]
+	cq add bad --env NOEQUALS true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --env "NOEQUALS": expected NAME=VALUE' ]
+}

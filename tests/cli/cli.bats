@@ -50,7 +50,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr "$CRONQ" add job1 --concurrency maybe true
 	[ "$status" -eq 2 ]
-	[ "${stderr_lines[0]}" = 'cronq: add: concurrency "maybe": expected allow, forbid or replace' ]
+	[ "${stderr_lines[0]}" = 'cronq: add: --concurrency "maybe": expected allow, forbid or replace' ]
 
 	run --separate-stderr "$CRONQ" runs --state sleeping
 	[ "$status" -eq 2 ]
