@@ -117,6 +117,16 @@ clock_offset(void)
 	return (int64_t)rt.tv_sec - (int64_t)mt.tv_sec;
 }
 
+/* Whether FD is the file at PATH now (not one unlinked under it). */
+static int
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* Takes the state directory's lock; exits if another daemon holds it. */
 static int
 lock_state_dir(const char *dir)
@@ -126,21 +136,47 @@ lock_state_dir(const char *dir)
 	int fd;
 
 	xasprintf(&path, "%s/agentd.pid", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd == -1)
-		fatal("cannot open %s", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		n = read(fd, buf, sizeof buf - 1);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		fprintf(stderr,
-		    "cronq-agentd: %s is in use by another "
-		    "cronq-agentd (pid %s)\n",
-		    dir, buf[0] != '\0' ? buf : "?");
-		exit(1);
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd == -1)
+			fatal("cannot open %s", path);
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			n = read(fd, buf, sizeof buf - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			fprintf(stderr,
+			    "cronq-agentd: %s is in use by another "
+			    "cronq-agentd (pid %s)\n",
+			    dir, buf[0] != '\0' ? buf : "?");
+			exit(1);
+		}
+		/*
+		 * A daemon that stops unlinks the file while it holds the
+		 * lock; one that opened it just before then locks a file no
+		 * longer there, so it must open the path again.
+		 */
+		if (same_file(fd, path))
+			break;
+		close(fd);
 	}
 	free(path);
 	return fd;
+}
+
+/*
+ * Removes the pid file at a clean stop, while FD still holds its lock,
+ * unless another file has taken its place.
+ */
+static void
+unlock_state_dir(const char *dir, int fd)
+{
+	char *path;
+
+	xasprintf(&path, "%s/agentd.pid", dir);
+	if (same_file(fd, path) && unlink(path) == -1)
+		log_warn("agentd: cannot remove %s", path);
+	free(path);
+	close(fd);
 }
 
 static void
@@ -722,6 +758,7 @@ main(int argc, char **argv)
 	curlloop_free(ad->curl);
 	groups_free(ad->groups);
 	loop_free(ad->loop);
+	unlock_state_dir(ad->state_dir, d.lockfd);
 	log_notice("agentd: stopped");
 	return 0;
 }

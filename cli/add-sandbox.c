@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The isolation flags of `cronq add`. Each value is checked here by the
- * job model itself (lib/job.c, lib/job-sandbox.c) on a one-field job, so
- * the flag and the job file accept exactly the same texts and a bad value
- * is reported under the flag's name before anything is sent.
+ * The isolation flags of `cronq add`, and --retries. Each value is checked
+ * here by the job model itself (lib/job.c, lib/job-sandbox.c) on a
+ * one-field job, so the flag, the job file and the daemon accept exactly
+ * the same texts and a bad value is reported under the flag's name before
+ * anything is sent.
  */
 #include "config.h"
 
@@ -27,11 +28,12 @@ enum shape {
 static const struct flag {
 	int ch;
 	const char *name; /* without the "--" */
-	const char *map;  /* "limits" or "sandbox" */
+	const char *map;  /* "limits", "sandbox", or NULL: the job itself */
 	const char *sub;  /* a map inside it, or NULL */
 	const char *key;  /* NULL for SHAPE_KEYVAL */
 	enum shape shape;
 } flags[] = {
+	{ 'r', "retries", NULL, NULL, "retries", SHAPE_VALUE },
 	{ ADD_SB_NICE, "nice", "sandbox", NULL, "nice", SHAPE_VALUE },
 	{ ADD_SB_IOPRIO, "ioprio", "sandbox", NULL, "ioprio", SHAPE_VALUE },
 	{ ADD_SB_RLIMIT, "rlimit", "limits", NULL, NULL, SHAPE_KEYVAL },
@@ -98,7 +100,7 @@ store(cJSON *body, const struct flag *f, const char *key, cJSON *val)
 {
 	cJSON *o, *list;
 
-	o = object_in(body, f->map);
+	o = f->map != NULL ? object_in(body, f->map) : body;
 	if (f->sub != NULL)
 		o = object_in(o, f->sub);
 	if (f->shape != SHAPE_LIST) {

@@ -55,8 +55,9 @@ enum add_sandbox_opt {
 	}
 
 /*
- * Puts the value ARG of flag CH (one of add_sandbox_opt; ARG NULL for the
- * switches) into BODY's `limits` or `sandbox` map, after checking it
+ * Puts the value ARG of flag CH (one of add_sandbox_opt, or 'r' for
+ * --retries; ARG NULL for the switches) into BODY's `limits` or `sandbox`
+ * map (--retries: BODY itself), after checking it
  * with the job model. Returns -1 when it did, else the usage exit status
  * after a message naming the flag, such as
  * "--nice \"40\": 40 is outside -20-19".

@@ -127,7 +127,12 @@ extern const struct cli_cmd cmd_next;
 	"the expression syntax is in cronq.d(5), section CRON EXPRESSIONS"
 
 /* cmd-runs.c */
-extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs, cmd_why;
+extern const struct cli_cmd cmd_trigger, cmd_stop, cmd_runs, cmd_logs;
+/* Parses a run id (or a count); returns it, or -1 when S is not one. */
+long long runs_parse_id(const char *s);
+
+/* cmd-why.c */
+extern const struct cli_cmd cmd_why;
 
 /* cmd-token.c */
 extern const struct cli_cmd cmd_token, cmd_audit;

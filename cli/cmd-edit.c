@@ -29,6 +29,8 @@ const struct cli_cmd cmd_edit = { "edit", "edit [--detach] [NAME]",
 	cmd_edit_exec };
 
 #define EDIT_ERROR_MARK "# error: "
+/* The file's name in its errors. */
+#define EDIT_NAME "edit.yaml"
 
 static const char edit_header[] =
     "# cronq edit: change, add or remove jobs below, then save and quit.\n"
@@ -51,7 +53,10 @@ read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* Runs the user's editor on PATH; 0 if it exited 0. */
+/*
+ * Runs the user's editor on PATH; 0 if it exited 0, else -1 after saying
+ * why.
+ */
 static int
 run_editor(const char *path)
 {
@@ -63,18 +68,37 @@ run_editor(const char *path)
 		ed = getenv("EDITOR");
 	if (ed == NULL || *ed == '\0')
 		ed = "vi";
-	if ((pid = fork()) == -1)
+	if ((pid = fork()) == -1) {
+		cli_error("cannot start the editor: %m; nothing was changed");
 		return -1;
+	}
 	if (pid == 0) {
 		execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", ed, path,
 		    (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) == -1) {
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			cli_error("cannot wait for the editor: %m; nothing "
+			          "was changed");
 			return -1;
+		}
 	}
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	/* The shell's 127 is an editor that is not there to run. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		cli_error(
+		    "cannot run the editor \"%s\"; nothing was changed", ed);
+	else if (WIFEXITED(st))
+		cli_error("the editor \"%s\" exited with status %d; nothing "
+		          "was changed",
+		    ed, WEXITSTATUS(st));
+	else
+		cli_error("the editor \"%s\" was killed by signal %d; nothing "
+		          "was changed",
+		    ed, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	return -1;
 }
 
 /* TEXT after the error comments a previous round put on top. */
@@ -90,18 +114,63 @@ skip_errors(const char *text)
 	return text;
 }
 
-/* Rewrites PATH as ERRORS (as comments) above TEXT without old ones. */
-static int
-write_with_errors(const char *path, const char *text, const struct jobfile *jf)
+/*
+ * ERR, an error of the file parsed as EDIT_NAME without its comments on
+ * top, with its line moved down by SHIFT, the comments now above it, so
+ * that it points where the user's editor shows the key.
+ */
+static char *
+edit_error(const char *err, size_t shift)
 {
-	const char *body = skip_errors(text);
+	const char *p = err + strlen(EDIT_NAME);
+	char *end, *out, *nl;
+	long line;
+
+	if (strncmp(err, EDIT_NAME ":", strlen(EDIT_NAME) + 1) != 0 ||
+	    (line = strtol(p + 1, &end, 10)) < 1 || *end != ':')
+		out = xstrdup(err);
+	else
+		xasprintf(&out, "%s:%ld%s", EDIT_NAME, line + (long)shift, end);
+	/* One comment line per error, or the count above is wrong. */
+	while ((nl = strchr(out, '\n')) != NULL)
+		*nl = ' ';
+	return out;
+}
+
+/* JF's errors placed for a file with one comment line per error on top. */
+static char **
+edit_errors(const struct jobfile *jf)
+{
+	char **errs;
+	size_t i;
+
+	errs = xcalloc(jf->nerrors + 1, sizeof *errs);
+	for (i = 0; i < jf->nerrors; i++)
+		errs[i] = edit_error(jf->errors[i], jf->nerrors);
+	return errs;
+}
+
+static void
+edit_errors_free(char **errs)
+{
+	size_t i;
+
+	for (i = 0; errs[i] != NULL; i++)
+		free(errs[i]);
+	free(errs);
+}
+
+/* Rewrites PATH as ERRS (as comments) above BODY. */
+static int
+write_with_errors(const char *path, const char *body, char **errs)
+{
 	size_t i;
 	FILE *fp;
 
 	if ((fp = fopen(path, "w")) == NULL)
 		return -1;
-	for (i = 0; jf != NULL && i < jf->nerrors; i++)
-		fprintf(fp, "%s%s\n", EDIT_ERROR_MARK, jf->errors[i]);
+	for (i = 0; errs[i] != NULL; i++)
+		fprintf(fp, "%s%s\n", EDIT_ERROR_MARK, errs[i]);
 	fputs(body, fp);
 	return fclose(fp);
 }
@@ -199,17 +268,22 @@ diff_body(struct job **before, size_t nb, const struct jobfile *after)
 	return body;
 }
 
-/* Edits PATH until it is valid; the parsed file, or NULL to give up. */
+/*
+ * Edits PATH until it is valid; the parsed file, or NULL with *RC set:
+ * CQ_EXIT_INVALID when the user gave up on errors, CQ_EXIT_FAIL when the
+ * editor did not run to its end.
+ */
 static struct jobfile *
-edit_loop(const char *path)
+edit_loop(const char *path, int *rc)
 {
 	struct jobfile *jf;
-	char *text, *last = NULL;
-	size_t len;
+	char *text, *last = NULL, **errs;
+	const char *body;
+	size_t len, i;
 
 	for (;;) {
+		*rc = CQ_EXIT_FAIL;
 		if (run_editor(path) == -1) {
-			cli_error("the editor failed; nothing was changed");
 			free(last);
 			return NULL;
 		}
@@ -218,28 +292,35 @@ edit_loop(const char *path)
 			free(last);
 			return NULL;
 		}
-		jf = jobfile_parse("edit.yaml", text, len, 0);
+		*rc = CQ_EXIT_INVALID;
+		/*
+		 * The last round's error comments are dropped before parsing,
+		 * so positions count from the body and edit_errors can place
+		 * them below this round's comments.
+		 */
+		body = skip_errors(text);
+		jf = jobfile_parse(
+		    EDIT_NAME, body, len - (size_t)(body - text), 0);
 		if (jf->nerrors == 0) {
 			free(text);
 			free(last);
 			return jf;
 		}
+		errs = edit_errors(jf);
+		jobfile_free(jf);
 		/* Saved again without a change: the user gives up. */
-		if (last != NULL &&
-		    strcmp(skip_errors(last), skip_errors(text)) == 0) {
-			size_t i;
-
-			for (i = 0; i < jf->nerrors; i++)
-				fprintf(stderr, "%s\n", jf->errors[i]);
+		if (last != NULL && strcmp(skip_errors(last), body) == 0) {
+			for (i = 0; errs[i] != NULL; i++)
+				cli_error("%s", errs[i]);
 			cli_error("the file still has errors; nothing was "
 			          "changed");
-			jobfile_free(jf);
+			edit_errors_free(errs);
 			free(text);
 			free(last);
 			return NULL;
 		}
-		write_with_errors(path, text, jf);
-		jobfile_free(jf);
+		write_with_errors(path, body, errs);
+		edit_errors_free(errs);
 		free(text);
 		free(last);
 		last = read_all(path, &len);
@@ -293,10 +374,8 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	fputs(edit_header, fp);
 	jobfile_write(fp, jobs, n);
 	fclose(fp);
-	if ((jf = edit_loop(path)) == NULL) {
-		rc = CQ_EXIT_INVALID;
+	if ((jf = edit_loop(path, &rc)) == NULL)
 		goto out;
-	}
 	if ((body = diff_body(jobs, n, jf)) == NULL) {
 		printf("no changes\n");
 		rc = CQ_EXIT_OK;

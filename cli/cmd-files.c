@@ -306,8 +306,9 @@ cli_add_file(const struct cli_opts *opts, const char *path, int replace)
 	int rc = CQ_EXIT_OK;
 
 	jf = jobfile_load(path, JOBFILE_ONE_JOB);
+	/* Errors here, unlike validate's report, are the command failing. */
 	for (i = 0; i < jf->nerrors; i++)
-		fprintf(stderr, "%s\n", jf->errors[i]);
+		cli_error("%s", jf->errors[i]);
 	if (jf->nerrors > 0) {
 		jobfile_free(jf);
 		return CQ_EXIT_INVALID;

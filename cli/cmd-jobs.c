@@ -6,8 +6,8 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,11 @@
 #include "add-sandbox.h"
 #include "cli.h"
 #include "client.h"
+#include "util.h"
 #include "xmalloc.h"
+
+/* The longest duration util_parse_duration accepts, for its message. */
+#define CLI_DURATION_MAX ((int64_t)1 << 40)
 
 static int cmd_add_exec(const struct cli_opts *, int, char **);
 /* cronq add -f: the file given, read after the options. */
@@ -38,7 +42,8 @@ const struct cli_cmd cmd_add = { "add",
 	"[--read-write-path PATH ...] [--memory-max SIZE] [--pids-max N] "
 	"[--cpu-max PERCENT] [--seccomp-default deny-list|none] "
 	"[--seccomp-action errno|kill] [--seccomp-deny CALL ...] "
-	"[--seccomp-allow CALL ...] [--] COMMAND [ARG ...]",
+	"[--seccomp-allow CALL ...] [--] COMMAND [ARG ...] | "
+	"add [--replace [--detach]] -f FILE",
 	"add a job (no -s: run only when triggered)", cmd_add_exec };
 const struct cli_cmd cmd_rm = { "rm", "rm [--detach] NAME", "remove a job",
 	cmd_rm_exec };
@@ -97,7 +102,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 {
 	const char *eq;
 	char *end;
-	long n;
+	int64_t secs;
 
 	switch (ch) {
 	case 's':
@@ -108,26 +113,23 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		cJSON_AddStringToObject(body, "timezone", arg);
 		break;
 	case 'T':
-		/* Plain seconds go as a number, "90s" as text the API reads. */
-		n = strtol(arg, &end, 10);
-		if (*arg != '\0' && *end == '\0' && n >= 0)
-			cJSON_AddNumberToObject(body, "timeout", (double)n);
-		else
-			cJSON_AddStringToObject(body, "timeout", arg);
-		break;
-	case 'r':
-		n = strtol(arg, &end, 10);
-		if (!isdigit((unsigned char)*arg) || *end != '\0' || n > 1000)
+		/*
+		 * Read here, not by the daemon, so a huge number cannot reach
+		 * it as a double; the bound is util_parse_duration's.
+		 */
+		if (util_parse_duration(arg, &secs, NULL) == -1)
 			return cli_usage(&cmd_add,
-			    "retries \"%s\": expected a number from 0 to 1000",
-			    arg);
-		cJSON_AddNumberToObject(body, "retries", (double)n);
+			    "--timeout \"%s\": expected a duration from 0 to "
+			    "%lldd, such as 90s, 5m, 2h30m, 1d or 2w (a bare "
+			    "number is seconds)",
+			    arg, (long long)(CLI_DURATION_MAX / 86400));
+		cJSON_AddNumberToObject(body, "timeout", (double)secs);
 		break;
 	case 'C':
 		if (strcmp(arg, "allow") != 0 && strcmp(arg, "forbid") != 0 &&
 		    strcmp(arg, "replace") != 0)
 			return cli_usage(&cmd_add,
-			    "concurrency \"%s\": expected allow, forbid or "
+			    "--concurrency \"%s\": expected allow, forbid or "
 			    "replace",
 			    arg);
 		cJSON_AddStringToObject(body, "concurrency", arg);
@@ -136,7 +138,8 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 		if (strcmp(arg, "skip") != 0 && strcmp(arg, "once") != 0 &&
 		    strcmp(arg, "all") != 0)
 			return cli_usage(&cmd_add,
-			    "catchup \"%s\": expected skip, once or all", arg);
+			    "--catchup \"%s\": expected skip, once or all",
+			    arg);
 		cJSON_AddStringToObject(body, "catchup", arg);
 		break;
 	case 'u':
@@ -145,7 +148,7 @@ cmd_add_option(int ch, const char *arg, cJSON *body, cJSON *sched, cJSON *env,
 	case 'e':
 		if ((eq = strchr(arg, '=')) == NULL || eq == arg)
 			return cli_usage(
-			    &cmd_add, "env \"%s\": expected NAME=VALUE", arg);
+			    &cmd_add, "--env \"%s\": expected NAME=VALUE", arg);
 		end = xstrndup(arg, eq - arg);
 		cJSON_DeleteItemFromObjectCaseSensitive(env, end);
 		cJSON_AddStringToObject(env, end, eq + 1);
@@ -403,6 +406,7 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		"retry_backoff", "retry_backoff_max", "jitter", NULL };
 	const char *key = v->string;
 	const cJSON *e;
+	const struct passwd *pw;
 	char t[64];
 	long long n;
 	size_t i;
@@ -471,6 +475,14 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 	        strcmp(key, "updated_at") == 0) &&
 	    cJSON_IsString(v)) {
 		print_time(buf, len, print_json_time(job, key));
+		return;
+	}
+	/* The name too, as ls -l would; a uid unknown here stays bare. */
+	if (strcmp(key, "owner") == 0 && print_int(job, key, &n) == 0) {
+		if ((pw = getpwuid((uid_t)n)) != NULL)
+			snprintf(buf, len, "%lld (%s)", n, pw->pw_name);
+		else
+			snprintf(buf, len, "%lld", n);
 		return;
 	}
 	/* A timeout of 0 is none at all, not an instant one. */

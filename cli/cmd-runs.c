@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The run commands: trigger, stop, runs, logs and why. A retried run is a
+ * The run commands: trigger, stop, runs and logs. A retried run is a
  * chain of runs that share first_run_id, so waiting for a trigger means
  * following that chain until no further attempt is due.
  */
@@ -26,7 +26,6 @@ static int cmd_trigger_exec(const struct cli_opts *, int, char **);
 static int cmd_stop_exec(const struct cli_opts *, int, char **);
 static int cmd_runs_exec(const struct cli_opts *, int, char **);
 static int cmd_logs_exec(const struct cli_opts *, int, char **);
-static int cmd_why_exec(const struct cli_opts *, int, char **);
 
 const struct cli_cmd cmd_trigger = { "trigger", "trigger [--wait] NAME",
 	"start a run of a job now (--wait: until its last attempt ends)",
@@ -39,15 +38,12 @@ const struct cli_cmd cmd_runs = { "runs",
 const struct cli_cmd cmd_logs = { "logs", "logs [-f] RUN|JOB",
 	"print a run's output (a job name means its latest run)",
 	cmd_logs_exec };
-const struct cli_cmd cmd_why = { "why", "why [--at TIME] [-n N] JOB",
-	"say what happened to a job's schedule slots and why", cmd_why_exec };
 
 static const char *const runs_states[] = { "queued", "running", "retrying",
 	"succeeded", "failed", "timed_out", "cancelled", "lost", "skipped",
 	NULL };
 
-/* Parses a run id; returns it, or -1 when S is not one. */
-static long long
+long long
 runs_parse_id(const char *s)
 {
 	char *end;
@@ -227,27 +223,35 @@ runs_describe(char *buf, size_t len, const cJSON *run, const cJSON *job)
 }
 
 /*
- * One stderr line as attempt RUN (id ID) ends and NEXT is due, so stdout
- * keeps only the run id.
+ * One stderr line as attempt RUN (id ID) of job NAME ends without success,
+ * so stdout keeps only the run id. NEXT is the retry now due, or NULL
+ * after the last attempt; both say the same words up to the "; retrying".
  */
 static void
-runs_say_retry(
-    const cJSON *run, const cJSON *job, const cJSON *next, long long id)
+runs_say_end(const cJSON *run, const cJSON *job, const cJSON *next,
+    const char *name, long long id)
 {
-	char what[256], delay[32];
-	long long attempt = 1;
+	char what[256], attempt[32] = "", delay[32];
+	long long n = 1;
 	int64_t due, ended;
 
 	runs_describe(what, sizeof what, run, job);
-	print_int(run, "attempt", &attempt);
+	/* A run with no retry before or after it is the whole story. */
+	if (print_int(run, "attempt", &n) == 0 && (n > 1 || next != NULL))
+		snprintf(attempt, sizeof attempt, " (attempt %lld)", n);
+	if (next == NULL) {
+		cli_error(
+		    "run %lld of job \"%s\"%s %s", id, name, attempt, what);
+		return;
+	}
 	due = print_json_time(next, "not_before");
 	ended = print_json_time(run, "finished_at");
 	if (due > 0 && ended > 0)
 		print_span(delay, sizeof delay, due > ended ? due - ended : 0);
 	else
 		strlcpy(delay, "a moment", sizeof delay);
-	cli_error("run %lld (attempt %lld) %s; retrying in %s", id, attempt,
-	    what, delay);
+	cli_error("run %lld of job \"%s\"%s %s; retrying in %s", id, name,
+	    attempt, what, delay);
 }
 
 /* Follows run ID of job NAME through its retries; returns the exit. */
@@ -257,9 +261,8 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 {
 	const struct timespec poll = { 0, RUNS_POLL_NS };
 	cJSON *job = NULL, *run = NULL, *next;
-	char *path, *esc, what[256];
+	char *path, *esc;
 	int rc, grace = 0;
-	long long attempt = 1;
 
 	esc = client_escape(name);
 	xasprintf(&path, "/jobs/%s", esc);
@@ -279,7 +282,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		}
 		next = runs_next_attempt(c, name, run, &rc);
 		if (next != NULL) {
-			runs_say_retry(run, job, next, id);
+			runs_say_end(run, job, next, name, id);
 			print_int(next, "id", &id);
 			cJSON_Delete(next);
 			grace = 0;
@@ -297,15 +300,7 @@ runs_wait(const struct cli_opts *opts, struct client *c, const char *name,
 		if (opts->json)
 			print_json(run);
 		if (strcmp(print_str(run, "state", ""), "succeeded") != 0) {
-			runs_describe(what, sizeof what, run, job);
-			print_int(run, "attempt", &attempt);
-			if (attempt > 1)
-				cli_error("run %lld of job \"%s\" (attempt "
-				          "%lld) %s",
-				    id, name, attempt, what);
-			else
-				cli_error("run %lld of job \"%s\" %s", id, name,
-				    what);
+			runs_say_end(run, job, NULL, name, id);
 			rc = CQ_EXIT_FAIL;
 		}
 	}
@@ -456,6 +451,26 @@ runs_row(struct table *t, const cJSON *run, int64_t now)
 	    started, dur, detail);
 }
 
+/*
+ * Asks the daemon for job NAME, so that its "no job named" is the error;
+ * WHAT says what failed. Returns a cq_exit.
+ */
+static int
+runs_job_exists(struct client *c, const char *name, const char *what)
+{
+	cJSON *resp = NULL;
+	char *path, *esc;
+	int rc;
+
+	esc = client_escape(name);
+	xasprintf(&path, "/jobs/%s", esc);
+	free(esc);
+	rc = cli_api(c, "GET", path, NULL, &resp, "%s \"%s\"", what, name);
+	free(path);
+	cJSON_Delete(resp);
+	return rc;
+}
+
 static int
 cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -527,20 +542,29 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	rc = cli_api(c, "GET", path, NULL, &resp, "list runs");
 	free(path);
+	e = cJSON_GetObjectItemCaseSensitive(resp, "runs");
+	/*
+	 * The daemon lists no runs for a job that does not exist; ask for
+	 * the job, so a misspelt name is an error as it is for logs.
+	 */
+	if (rc == CQ_EXIT_OK && job != NULL && cJSON_GetArraySize(e) == 0)
+		rc = runs_job_exists(c, job, "list the runs of job");
 	client_free(c);
-	if (rc != CQ_EXIT_OK)
+	if (rc != CQ_EXIT_OK) {
+		cJSON_Delete(resp);
 		return rc;
+	}
 	if (opts->json)
 		print_json(resp);
-	else if (cJSON_GetArraySize(
-	             e = cJSON_GetObjectItemCaseSensitive(resp, "runs")) > 0) {
+	else if (cJSON_GetArraySize(e) > 0) {
 		t = table_create(9, "ID", "JOB", "ATTEMPT", "TRIGGER", "STATE",
 		    "EXIT", "STARTED", "DURATION", "DETAIL");
 		table_fit(t, stdout);
 		cJSON_ArrayForEach(run, e) runs_row(t, run, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
-	}
+	} else
+		cli_note("no runs");
 	cJSON_Delete(resp);
 	return rc;
 }
@@ -583,15 +607,8 @@ runs_latest(struct client *c, const char *name, int *rc)
 		    name);
 	} else if (id == -1) {
 		/* Nothing to show is no failure, but a job that does not
-		 * exist is: ask for it so that error is the daemon's. */
-		cJSON_Delete(resp);
-		resp = NULL;
-		esc = client_escape(name);
-		xasprintf(&path, "/jobs/%s", esc);
-		free(esc);
-		*rc = cli_api(c, "GET", path, NULL, &resp,
-		    "show the log of job \"%s\"", name);
-		free(path);
+		 * exist is. */
+		*rc = runs_job_exists(c, name, "show the log of job");
 		if (*rc == CQ_EXIT_OK)
 			printf("job \"%s\" has not run yet: no log to show\n",
 			    name);
@@ -667,173 +684,5 @@ cmd_logs_exec(const struct cli_opts *opts, int argc, char **argv)
 	else
 		runs_say_silent(c, id);
 	client_free(c);
-	return rc;
-}
-
-/* What a decision's outcome means, in words. */
-static const char *
-why_words(const char *outcome)
-{
-	static const struct {
-		const char *outcome;
-		const char *words;
-	} w[] = {
-		{ "fired", "ran" },
-		{ "skipped_overlap", "skipped: an earlier run was not over" },
-		{ "paused", "skipped: the job was paused" },
-		{ "outside_catchup",
-		    "skipped: missed while the daemon was "
-		    "down, and the catch-up policy left it "
-		    "out" },
-		{ "caught_up", "ran late, to catch up after downtime" },
-		{ "dst_moved",
-		    "ran at a time moved by a daylight-saving "
-		    "change" },
-		{ "dst_skipped",
-		    "skipped: a daylight-saving change took that "
-		    "time away" },
-		{ "replaced", "ran and stopped the run still going" },
-		{ "expired", "skipped: it could not start in time" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof w / sizeof w[0]; i++)
-		if (strcmp(outcome, w[i].outcome) == 0)
-			return w[i].words;
-	return outcome;
-}
-
-/*
- * The daemon's detail without what why_words already said for OUTCOME
- * ("paused" and "job is paused"), so a line does not repeat itself.
- */
-static void
-why_detail(char *buf, size_t len, const char *outcome, const char *detail)
-{
-	static const struct {
-		const char *outcome;
-		const char *said;
-	} r[] = {
-		{ "paused", "job is paused" },
-		{ "fired", "on schedule" },
-		{ "caught_up", "catch-up run" },
-		{ "dst_moved", "on schedule" },
-		{ "dst_moved", "catch-up run" },
-	};
-	const char *p, *rest;
-	size_t i, n;
-
-	strlcpy(buf, detail, len);
-	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
-		if (strcmp(outcome, r[i].outcome) != 0 ||
-		    (p = strstr(detail, r[i].said)) == NULL)
-			continue;
-		rest = p + strlen(r[i].said);
-		rest += strspn(rest, ", ");
-		n = (size_t)(p - detail);
-		/* "@reboot: job is paused" keeps "@reboot". */
-		while (*rest == '\0' && n > 0 &&
-		    (detail[n - 1] == ' ' || detail[n - 1] == ':'))
-			n--;
-		snprintf(buf, len, "%.*s%s%s", (int)n, detail,
-		    n > 0 && *rest != '\0' ? " " : "", rest);
-		break;
-	}
-}
-
-static void
-why_print(const cJSON *d)
-{
-	char slot[64], line[1024], detail[512];
-	long long run;
-
-	print_time(slot, sizeof slot, print_json_time(d, "slot"));
-	snprintf(
-	    line, sizeof line, "%s", why_words(print_str(d, "outcome", "?")));
-	if (print_int(d, "run_id", &run) == 0)
-		snprintf(line + strlen(line), sizeof line - strlen(line),
-		    " (run %lld)", run);
-	why_detail(detail, sizeof detail, print_str(d, "outcome", ""),
-	    print_str(d, "detail", ""));
-	if (*detail != '\0')
-		snprintf(line + strlen(line), sizeof line - strlen(line),
-		    "; %s", detail);
-	printf("%s  %s\n", slot, line);
-}
-
-static int
-cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *name;
-	long long n = 10;
-	int64_t at = -1, slot;
-	cJSON *resp, *d, *out, *arr;
-	struct client *c;
-	char *path, *esc;
-	int ch, rc, shown = 0;
-
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
-		if (ch == 'a' && print_parse_time(optarg, &at) == -1)
-			return cli_usage(&cmd_why,
-			    "time \"%s\": expected YYYY-MM-DD HH:MM[:SS] or "
-			    "RFC 3339",
-			    optarg);
-		else if (ch == 'n' &&
-		    ((n = runs_parse_id(optarg)) < 1 || n > 1000))
-			return cli_usage(&cmd_why,
-			    "count \"%s\": expected a number from 1 to 1000",
-			    optarg);
-		else if (ch == 'h')
-			return print_usage(&cmd_why);
-		else if (ch != 'a' && ch != 'n')
-			return print_badopt(&cmd_why, ch, argv);
-	}
-	if (optind >= argc)
-		return cli_usage(&cmd_why, "missing job name");
-	if (optind + 1 < argc)
-		return cli_usage(
-		    &cmd_why, "unexpected argument \"%s\"", argv[optind + 1]);
-	name = argv[optind];
-
-	if ((c = cli_connect(opts, &rc)) == NULL)
-		return rc;
-	esc = client_escape(name);
-	/* With --at the slots before that time are picked out here. */
-	xasprintf(
-	    &path, "/jobs/%s/decisions?limit=%lld", esc, at < 0 ? n : 1000);
-	free(esc);
-	rc = cli_api(c, "GET", path, NULL, &resp,
-	    "explain the schedule of job \"%s\"", name);
-	free(path);
-	client_free(c);
-	if (rc != CQ_EXIT_OK)
-		return rc;
-	out = cJSON_CreateObject();
-	arr = cJSON_AddArrayToObject(out, "decisions");
-	cJSON_ArrayForEach(
-	    d, cJSON_GetObjectItemCaseSensitive(resp, "decisions"))
-	{
-		slot = print_json_time(d, "slot");
-		if ((at >= 0 && slot > at) || shown >= n)
-			continue;
-		shown++;
-		if (opts->json)
-			cJSON_AddItemToArray(arr, cJSON_Duplicate(d, 1));
-		else
-			why_print(d);
-	}
-	if (opts->json)
-		print_json(out);
-	else if (shown == 0)
-		printf("job \"%s\" has no schedule decisions recorded%s\n",
-		    name, at >= 0 ? " at or before that time" : "");
-	cJSON_Delete(out);
-	cJSON_Delete(resp);
 	return rc;
 }

@@ -130,3 +130,50 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	run --separate-stderr "${CRONQ:-$top_builddir/cronq}" --json add --replace warned --memory-max 64M -- true
 	[[ "$output" == *'"warnings":'* ]]
 }
+
+@test "--retries takes what the daemon takes, 0 to 100, and says so" {
+	cq add r100 --retries 100 -- true
+	assert_status 0
+	[ "$(stored r100 'j["retries"]')" = 100 ]
+	for v in -1 101; do
+		cq add rbad --retries "$v" -- true
+		assert_status 2
+		[ "${stderr%%$'\n'*}" = "cronq: add: --retries \"$v\": $v is outside 0..100" ] || { echo "$stderr"; false; }
+	done
+	cq add rbad --retries many -- true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --retries "many": expected an integer' ]
+}
+
+@test "--timeout reads s, m, h, d and w, and names its range when out of it" {
+	cq add tw --timeout 1w -- true
+	assert_status 0
+	[ "$(stored tw 'j["timeout"]')" = 604800 ]
+	cq add tw2 --timeout 1d2h30s -- true
+	assert_status 0
+	[ "$(stored tw2 'j["timeout"]')" = 93630 ]
+	msg='expected a duration from 0 to 12725829d, such as 90s, 5m, 2h30m, 1d or 2w (a bare number is seconds)'
+	for v in 99999999999999999999 12725830d 5x -5; do
+		cq add tbad --timeout "$v" -- true
+		assert_status 2
+		[ "${stderr%%$'\n'*}" = "cronq: add: --timeout \"$v\": $msg" ] || { echo "$stderr"; false; }
+	done
+}
+
+@test "add's usage names the -f FILE form too" {
+	cq add -h
+	assert_status 0
+	[[ "$output" == *'[--] COMMAND [ARG ...] | add [--replace [--detach]] -f FILE'* ]] || { echo "$output"; false; }
+	cq add
+	assert_status 2
+	[[ "$stderr" == *'| add [--replace [--detach]] -f FILE'* ]] || { echo "$stderr"; false; }
+}
+
+@test "add's other value errors name their flag with its dashes too" {
+	cq add bad --catchup later true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --catchup "later": expected skip, once or all' ]
+	cq add bad --env NOEQUALS true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --env "NOEQUALS": expected NAME=VALUE' ]
+}

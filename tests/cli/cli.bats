@@ -50,7 +50,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr "$CRONQ" add job1 --concurrency maybe true
 	[ "$status" -eq 2 ]
-	[ "${stderr_lines[0]}" = 'cronq: add: concurrency "maybe": expected allow, forbid or replace' ]
+	[ "${stderr_lines[0]}" = 'cronq: add: --concurrency "maybe": expected allow, forbid or replace' ]
 
 	run --separate-stderr "$CRONQ" runs --state sleeping
 	[ "$status" -eq 2 ]
@@ -393,7 +393,7 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[[ "$output" =~ ^[0-9]+$ ]]
 	# One line per attempt as it ends, then the last one's verdict.
 	[ "${#stderr_lines[@]}" -eq 2 ]
-	[[ "${stderr_lines[0]}" =~ ^cronq:\ run\ $output\ \(attempt\ 1\)\ failed:\ exit\ status\ 4\;\ retrying\ in\ [0-9]+s$ ]]
+	[[ "${stderr_lines[0]}" =~ ^cronq:\ run\ $output\ of\ job\ \"flaky\"\ \(attempt\ 1\)\ failed:\ exit\ status\ 4\;\ retrying\ in\ [0-9]+s$ ]]
 	[[ "${stderr_lines[1]}" =~ ^cronq:\ run\ [0-9]+\ of\ job\ \"flaky\"\ \(attempt\ 2\)\ failed:\ exit\ status\ 4$ ]]
 	run "$CRONQ" runs flaky
 	[ "${#lines[@]}" -eq 3 ]
@@ -555,4 +555,60 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["queued"], d["retrying"])')" = "1 1" ]
 	run --separate-stderr "$CRONQ" --json show flaky
 	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; r=json.load(sys.stdin)["last_run"]; print(r["id"], r["state"])')" = "$first failed" ]
+}
+
+@test "runs: an unknown job is an error, no runs a note on stderr" {
+	agentd_start
+	cq runs nosuch
+	assert_status 1
+	assert_lines
+	assert_stderr 'cronq: cannot list the runs of job "nosuch": no job named "nosuch"'
+	cq --json runs nosuch
+	assert_status 1
+	"$CRONQ" add quiet -- true
+	cq runs quiet
+	assert_status 0
+	assert_lines
+	assert_stderr 'cronq: no runs'
+	cq runs --state failed
+	assert_status 0
+	assert_stderr 'cronq: no runs'
+	# --json keeps its shape: an empty list, nothing on stderr.
+	cq --json runs quiet
+	assert_status 0
+	[ "$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"])')" = "[]" ]
+	assert_stderr ''
+}
+
+@test "show names the owner's user beside the uid" {
+	agentd_start
+	"$CRONQ" add owned -- true
+	cq show owned
+	assert_status 0
+	uid=$(id -u)
+	name=$(id -un)
+	[[ "$output" == *$'\n'"owner:              $uid ($name)"$'\n'* ]] || { echo "$output"; false; }
+}
+
+@test "add -f errors start with cronq: like every other error" {
+	cq add -f "$BATS_TEST_TMPDIR/none.yaml"
+	assert_status 5
+	assert_stderr "cronq: $BATS_TEST_TMPDIR/none.yaml: cannot read: No such file or directory"
+	printf 'name: x\nschedul: "@daily"\ncommand: true\n' >"$BATS_TEST_TMPDIR/j.yaml"
+	cq add -f "$BATS_TEST_TMPDIR/j.yaml"
+	assert_status 5
+	[[ "$stderr" == "cronq: $BATS_TEST_TMPDIR/j.yaml:2:1: schedul: "* ]] || { echo "$stderr"; false; }
+	# validate's report stays the tool's output, without the prefix.
+	cq validate "$BATS_TEST_TMPDIR/j.yaml"
+	assert_status 5
+	[[ "$output" == "$BATS_TEST_TMPDIR/j.yaml:1:1: name: "* ]] || { echo "$output"; false; }
+}
+
+@test "the man pages' footers name the version cronq prints" {
+	# cronq.d.5 is left out until its footer follows the same form.
+	for page in cronq.1 cronq-agentd.8; do
+		th=$(sed -n 's/^\.TH [^ ]* [0-9] //p' "$top_srcdir/man/$page")
+		[[ "$th" =~ ^[0-9]{4}-[0-9]{2}\ \"(.*)\"\ \" ]] || { echo "$page: $th"; false; }
+		[ "${BASH_REMATCH[1]}" = "$("$CRONQ" --version)" ] || { echo "$page: $th"; false; }
+	done
 }

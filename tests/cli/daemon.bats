@@ -154,3 +154,34 @@ api() {
 	# The first one still serves.
 	curl -sf --unix-socket "$SOCK" http://x/healthz
 }
+
+@test "a clean stop removes the pid file; a killed daemon's is reused" {
+	agentd_start
+	[ "$(cat "$T/state/agentd.pid")" = "$(cat "$T/agentd.pid")" ]
+	kill -TERM "$(cat "$T/agentd.pid")"
+	rc=0
+	wait "$(cat "$T/agentd.pid")" || rc=$?
+	[ "$rc" -eq 0 ]
+	[ ! -e "$T/state/agentd.pid" ]
+	# After kill -9 the file stays behind, stale; the next daemon takes
+	# it over and leaves nothing after its own clean stop.
+	agentd_start
+	kill -9 "$(cat "$T/agentd.pid")"
+	wait "$(cat "$T/agentd.pid")" || true
+	[ -e "$T/state/agentd.pid" ]
+	agentd_start
+	[ "$(cat "$T/state/agentd.pid")" = "$(cat "$T/agentd.pid")" ]
+	kill -INT "$(cat "$T/agentd.pid")"
+	wait "$(cat "$T/agentd.pid")" || true
+	[ ! -e "$T/state/agentd.pid" ]
+}
+
+@test "the pid file is removed only if it is still the daemon's" {
+	agentd_start
+	# Another file in its place (moved aside and recreated by hand).
+	mv "$T/state/agentd.pid" "$T/state/old.pid"
+	echo 12345 >"$T/state/agentd.pid"
+	kill -TERM "$(cat "$T/agentd.pid")"
+	wait "$(cat "$T/agentd.pid")" || true
+	[ "$(cat "$T/state/agentd.pid")" = 12345 ]
+}

@@ -269,7 +269,8 @@ job() { # NAME SCHEDULE COMMAND
 	grep -q 'name: "a"' "$T/seen.0"
 	grep -q 'name: "b"' "$T/seen.0"
 	! grep -q fromfile "$T/seen.0"
-	grep -q '^# error: edit.yaml:3:15: schedule: quote this value' "$T/seen.1"
+	# One error comment on top pushes the key from line 3 to line 4.
+	grep -q '^# error: edit.yaml:4:15: schedule: quote this value' "$T/seen.1"
 	run api GET /jobs
 	[[ "$output" == *'"name":"a"'*'"schedules":["*/5 * * * *"]'* ]]
 	[[ "$output" == *'"name":"c"'* ]]
@@ -516,4 +517,59 @@ print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]
 	cp on.yaml "$DIR/on.yaml"
 	start
 	wait_api /jobs/a '*"on":\["late"\]*'
+}
+
+# Fails unless each "# error: edit.yaml:L:C: KEY: ..." comment atop file
+# $1 points at KEY in that same file, and there are $2 of them.
+errors_point_at_keys() {
+	python3 - "$1" "$2" <<-'EOP'
+	import re, sys
+	lines = open(sys.argv[1]).read().split("\n")
+	errs = [m for m in (re.match(r"# error: edit\.yaml:(\d+):(\d+): ([a-z_]+):", l) for l in lines) if m]
+	assert len(errs) == int(sys.argv[2]), lines
+	for m in errs:
+	    line, col, key = int(m[1]), int(m[2]), m[3]
+	    assert lines[line - 1][col - 1:].startswith(key + ":"), (m[0], lines[line - 1])
+	EOP
+}
+
+@test "edit: error comments give positions in the file the editor shows" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	# Round 0 writes two errors, round 1 keeps the file (comments and
+	# all) and fixes one, round 2 sees the other, round 3 gives up.
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	n=\$(cat "$T/rounds" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$T/rounds"
+	cp "\$1" "$T/seen.\$n"
+	case \$n in
+	0) printf 'jobs:\n  - name: a\n    schedul: "0 1 * * *"\n    command: echo a\n  - name: b\n    command: echo b\n    timout: 5\n' >"\$1" ;;
+	1) sed -i 's/schedul:/schedule:/' "\$1" ;;
+	esac
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit a
+	assert_status 5
+	[ "$(cat "$T/rounds")" = 3 ]
+	errors_point_at_keys "$T/seen.1" 2
+	errors_point_at_keys "$T/seen.2" 1
+	grep -q '^# error: edit.yaml:8:5: timout: ' "$T/seen.2"
+	# The give-up lines carry the positions of the file last shown.
+	assert_stderr "$(printf '%s\n' \
+	    "cronq: $(sed -n 's/^# error: //p' "$T/seen.2")" \
+	    'cronq: the file still has errors; nothing was changed')"
+}
+
+@test "edit: an editor that fails or is missing exits 1, changing nothing" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	EDITOR=false VISUAL= cq edit a
+	assert_status 1
+	assert_stderr 'cronq: the editor "false" exited with status 1; nothing was changed'
+	EDITOR="$T/no-such-editor" VISUAL= cq edit a
+	assert_status 1
+	[[ "$stderr" == *$'\n''cronq: cannot run the editor "'"$T"'/no-such-editor"; nothing was changed' ]] || { echo "$stderr"; false; }
+	run api GET /jobs/a
+	[[ "$output" == *'"version":1'* ]]
 }

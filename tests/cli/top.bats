@@ -351,3 +351,20 @@ add_wide_jobs() {
 	tmux -L "$TMUX_L" capture-pane -p -e |
 		grep -Eq $'^\e\\[(0;)?2m(\e\\[[0-9;]*m)*newyear '
 }
+
+@test "off a terminal -b keeps printing without -n; plain top prints once" {
+	agentd_start
+	"$CRONQ" add backup -s "0 3 * * *" -- true >/dev/null
+	# -b -d 1 for a bit over two seconds: a listing at 0, 1 and 2s.
+	run --separate-stderr timeout 2.5 "$CRONQ" top -b -d 1
+	[ "$status" -eq 124 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^cronq-agentd ')" -ge 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^$')" -ge 1 ]
+	# Without -b or -n, off a terminal: one listing, then exit 0.
+	run --separate-stderr timeout 5 "$CRONQ" top </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^cronq-agentd ')" -eq 1 ]
+	# The plain header has no clock, Load or Next, unlike the screen.
+	[[ "$output" != *Load* && "$output" != *Next:* ]]
+	[ "${lines[2]}" = "last 1h: 0 runs, 0 failed; last 24h: 0 runs, 0 failed" ]
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * cronq why: what happened to a job's schedule slots, from the decisions
+ * the scheduler records (GET /jobs/NAME/decisions), told in words.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "xmalloc.h"
+
+static int cmd_why_exec(const struct cli_opts *, int, char **);
+
+const struct cli_cmd cmd_why = { "why", "why [--at TIME] [-n N] JOB",
+	"say what happened to a job's schedule slots and why", cmd_why_exec };
+
+/* What a decision's outcome means, in words. */
+static const char *
+why_words(const char *outcome)
+{
+	static const struct {
+		const char *outcome;
+		const char *words;
+	} w[] = {
+		{ "fired", "ran" },
+		{ "skipped_overlap", "skipped: an earlier run was not over" },
+		{ "paused", "skipped: the job was paused" },
+		{ "outside_catchup",
+		    "skipped: missed while the daemon was "
+		    "down, and the catch-up policy left it "
+		    "out" },
+		{ "caught_up", "ran late, to catch up after downtime" },
+		{ "dst_moved",
+		    "ran at a time moved by a daylight-saving "
+		    "change" },
+		{ "dst_skipped",
+		    "skipped: a daylight-saving change took that "
+		    "time away" },
+		{ "replaced", "ran and stopped the run still going" },
+		{ "expired", "skipped: it could not start in time" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof w / sizeof w[0]; i++)
+		if (strcmp(outcome, w[i].outcome) == 0)
+			return w[i].words;
+	return outcome;
+}
+
+/*
+ * The daemon's detail without what why_words already said for OUTCOME
+ * ("paused" and "job is paused"), so a line does not repeat itself.
+ */
+static void
+why_detail(char *buf, size_t len, const char *outcome, const char *detail)
+{
+	static const struct {
+		const char *outcome;
+		const char *said;
+	} r[] = {
+		{ "paused", "job is paused" },
+		{ "fired", "on schedule" },
+		{ "caught_up", "catch-up run" },
+		{ "dst_moved", "on schedule" },
+		{ "dst_moved", "catch-up run" },
+	};
+	const char *p, *rest;
+	size_t i, n;
+
+	strlcpy(buf, detail, len);
+	for (i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (strcmp(outcome, r[i].outcome) != 0 ||
+		    (p = strstr(detail, r[i].said)) == NULL)
+			continue;
+		rest = p + strlen(r[i].said);
+		rest += strspn(rest, ", ");
+		n = (size_t)(p - detail);
+		/* "@reboot: job is paused" keeps "@reboot". */
+		while (*rest == '\0' && n > 0 &&
+		    (detail[n - 1] == ' ' || detail[n - 1] == ':'))
+			n--;
+		snprintf(buf, len, "%.*s%s%s", (int)n, detail,
+		    n > 0 && *rest != '\0' ? " " : "", rest);
+		break;
+	}
+}
+
+static void
+why_print(const cJSON *d)
+{
+	char slot[64], line[1024], detail[512];
+	long long run;
+
+	print_time(slot, sizeof slot, print_json_time(d, "slot"));
+	snprintf(
+	    line, sizeof line, "%s", why_words(print_str(d, "outcome", "?")));
+	if (print_int(d, "run_id", &run) == 0)
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    " (run %lld)", run);
+	why_detail(detail, sizeof detail, print_str(d, "outcome", ""),
+	    print_str(d, "detail", ""));
+	if (*detail != '\0')
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "; %s", detail);
+	printf("%s  %s\n", slot, line);
+}
+
+static int
+cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name;
+	long long n = 10;
+	int64_t at = -1, slot;
+	cJSON *resp, *d, *out, *arr;
+	struct client *c;
+	char *path, *esc;
+	int ch, rc, shown = 0;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
+		if (ch == 'a' && print_parse_time(optarg, &at) == -1)
+			return cli_usage(&cmd_why,
+			    "time \"%s\": expected YYYY-MM-DD HH:MM[:SS] or "
+			    "RFC 3339",
+			    optarg);
+		else if (ch == 'n' &&
+		    ((n = runs_parse_id(optarg)) < 1 || n > 1000))
+			return cli_usage(&cmd_why,
+			    "count \"%s\": expected a number from 1 to 1000",
+			    optarg);
+		else if (ch == 'h')
+			return print_usage(&cmd_why);
+		else if (ch != 'a' && ch != 'n')
+			return print_badopt(&cmd_why, ch, argv);
+	}
+	if (optind >= argc)
+		return cli_usage(&cmd_why, "missing job name");
+	if (optind + 1 < argc)
+		return cli_usage(
+		    &cmd_why, "unexpected argument \"%s\"", argv[optind + 1]);
+	name = argv[optind];
+
+	if ((c = cli_connect(opts, &rc)) == NULL)
+		return rc;
+	esc = client_escape(name);
+	/* With --at the slots before that time are picked out here. */
+	xasprintf(
+	    &path, "/jobs/%s/decisions?limit=%lld", esc, at < 0 ? n : 1000);
+	free(esc);
+	rc = cli_api(c, "GET", path, NULL, &resp,
+	    "explain the schedule of job \"%s\"", name);
+	free(path);
+	client_free(c);
+	if (rc != CQ_EXIT_OK)
+		return rc;
+	out = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(out, "decisions");
+	cJSON_ArrayForEach(
+	    d, cJSON_GetObjectItemCaseSensitive(resp, "decisions"))
+	{
+		slot = print_json_time(d, "slot");
+		if ((at >= 0 && slot > at) || shown >= n)
+			continue;
+		shown++;
+		if (opts->json)
+			cJSON_AddItemToArray(arr, cJSON_Duplicate(d, 1));
+		else
+			why_print(d);
+	}
+	if (opts->json)
+		print_json(out);
+	else if (shown == 0)
+		printf("job \"%s\" has no schedule decisions recorded%s\n",
+		    name, at >= 0 ? " at or before that time" : "");
+	cJSON_Delete(out);
+	cJSON_Delete(resp);
+	return rc;
+}
