@@ -605,8 +605,7 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 }
 
 @test "the man pages' footers name the version cronq prints" {
-	# cronq.d.5 is left out until its footer follows the same form.
-	for page in cronq.1 cronq-agentd.8; do
+	for page in cronq.1 cronq-agentd.8 cronq.d.5; do
 		th=$(sed -n 's/^\.TH [^ ]* [0-9] //p' "$top_srcdir/man/$page")
 		[[ "$th" =~ ^[0-9]{4}-[0-9]{2}\ \"(.*)\"\ \" ]] || { echo "$page: $th"; false; }
 		[ "${BASH_REMATCH[1]}" = "$("$CRONQ" --version)" ] || { echo "$page: $th"; false; }
