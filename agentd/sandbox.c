@@ -248,14 +248,40 @@ sandbox_check_job(const struct job *job, const char **field, char **cause)
 	return 0;
 }
 
+/*
+ * A command job without a workdir starts in its user's home; a user such
+ * as nobody has none (/nonexistent), and every run would fail to chdir.
+ */
+static char *
+home_missing(const struct job *job)
+{
+	const struct id_user *pw;
+	struct stat st;
+	char *why;
+
+	if (job->kind != JOB_COMMAND || job->workdir != NULL)
+		return NULL;
+	pw = job->user != NULL ? idcache_by_name(job->user)
+	                       : idcache_by_uid(job->owner);
+	if (pw == NULL || (stat(pw->dir, &st) == 0 && S_ISDIR(st.st_mode)))
+		return NULL;
+	xasprintf(&why,
+	    "workdir: not set, and the home directory %s of user \"%s\" "
+	    "does not exist",
+	    pw->dir, pw->name);
+	return why;
+}
+
 char *
 sandbox_job_warning(const struct job *job)
 {
 	const char *field;
+	char *why;
 
-	if (!sandbox_caps.probed)
-		return NULL;
-	return sandbox_missing(&job->sandbox, &field);
+	if (sandbox_caps.probed &&
+	    (why = sandbox_missing(&job->sandbox, &field)) != NULL)
+		return why;
+	return home_missing(job);
 }
 
 int

@@ -34,8 +34,9 @@ void sandbox_status(cJSON *status);
  */
 int sandbox_check_job(const struct job *job, const char **field, char **cause);
 /*
- * Why this machine cannot give JOB the isolation it declares (each run
- * would be refused), or NULL; the caller frees it.
+ * Why JOB's runs would fail on this machine, or NULL: isolation it cannot
+ * give (each run would be refused), or no working directory to start in.
+ * The caller frees it.
  */
 char *sandbox_job_warning(const struct job *job);
 

@@ -96,8 +96,8 @@ cli_job_warnings(const char *name, const cJSON *job)
 	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(job, "warnings"))
 	{
 		if (cJSON_IsString(w))
-			cli_warn("job \"%s\" was saved but its runs will be "
-			         "refused here: %s",
+			cli_warn("job \"%s\" was saved but its runs will "
+			         "fail here: %s",
 			    name, w->valuestring);
 	}
 }

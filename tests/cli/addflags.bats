@@ -125,7 +125,7 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 		[ -z "$stderr" ]
 		return
 	fi
-	[[ "$stderr" == 'cronq: warning: job "warned" was saved but its runs will be refused here: sandbox.memory_max: '* ]]
+	[[ "$stderr" == 'cronq: warning: job "warned" was saved but its runs will fail here: sandbox.memory_max: '* ]]
 	# The daemon's answer carries it too, for API clients.
 	run --separate-stderr "${CRONQ:-$top_builddir/cronq}" --json add --replace warned --memory-max 64M -- true
 	[[ "$output" == *'"warnings":'* ]]
@@ -176,4 +176,17 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	cq add bad --env NOEQUALS true
 	assert_status 2
 	[ "${stderr%%$'\n'*}" = 'cronq: add: --env "NOEQUALS": expected NAME=VALUE' ]
+}
+
+@test "add warns when the job's user has no home to start in and no workdir" {
+	[ "$(id -u)" = 0 ] || skip "as root only: jobs run as nobody"
+	home=$(getent passwd nobody | cut -d: -f6)
+	[ ! -d "$home" ] || skip "nobody has a home directory here ($home)"
+	cq add homeless --user nobody -- true
+	assert_status 0
+	assert_stderr "cronq: warning: job \"homeless\" was saved but its runs will fail here: workdir: not set, and the home directory $home of user \"nobody\" does not exist"
+	# With a workdir the job is saved silently.
+	cq add --replace homeless --user nobody --workdir / -- true
+	assert_status 0
+	[ -z "$stderr" ]
 }
