@@ -24,6 +24,12 @@
 #include "xmalloc.h"
 
 #define JOB_LIMIT_MAX ((int64_t)1 << 62)
+/*
+ * Durations as numbers end where util_parse_duration ends text ones;
+ * the daemon adds them as milliseconds to the clock, so they must stay
+ * far from INT64_MAX / 1000.
+ */
+#define JOB_DURATION_MAX ((int64_t)1 << 40)
 
 static const char *concurrency_names[] = { "allow", "forbid", "replace" };
 static const char *catchup_names[] = { "skip", "once", "all" };
@@ -249,7 +255,7 @@ get_duration(struct jp *jp, const cJSON *v, int64_t *out)
 
 	if (cJSON_IsNumber(v))
 		return job_get_int(
-		    jp->cause, jp->field, v, 0, JOB_LIMIT_MAX, out);
+		    jp->cause, jp->field, v, 0, JOB_DURATION_MAX, out);
 	if (!cJSON_IsString(v))
 		return job_fail(jp->cause, jp->field,
 		    "expected a duration (seconds or \"5m\")");

@@ -225,6 +225,8 @@ static const struct {
 	    "timeout", "" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"timeout\": -1}", "timeout",
 	    "outside" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"timeout\": 4611686018427387904}",
+	    "timeout", "outside 0..1099511627776" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"kill_grace\": true}",
 	    "kill_grace", "duration" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"retries\": 1.5}", "retries",
