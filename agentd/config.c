@@ -202,10 +202,16 @@ config_read_file(struct config_read *r, yaml_node_t *n, const char *key,
 typedef int (*config_member_fn)(
     struct config_read *, const char *, yaml_node_t *, void *);
 
+/*
+ * KNOWN (NULL-terminated, or NULL) names the keys FN takes, so that an
+ * unknown one can be met with the key it is probably a typo of.
+ */
 static int
 config_map(struct config_read *r, yaml_node_t *n, const char *name,
-    config_member_fn fn, void *arg)
+    config_member_fn fn, void *arg, const char *const *known)
 {
+	const char *key, *hint;
+
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
 
@@ -218,14 +224,45 @@ config_map(struct config_read *r, yaml_node_t *n, const char *name,
 		if (k == NULL || v == NULL || k->type != YAML_SCALAR_NODE)
 			return config_fail(
 			    r, n, "keys of \"%s\" must be words", name);
-		if (fn(r, (const char *)k->data.scalar.value, v, arg) == -1) {
-			if (r->cause == NULL)
+		key = (const char *)k->data.scalar.value;
+		if (fn(r, key, v, arg) == -1) {
+			if (r->cause != NULL)
+				return -1;
+			if ((hint = util_nearest(key, known)) != NULL)
+				config_fail(r, k,
+				    "unknown key \"%s\" in %s; did you mean "
+				    "%s?",
+				    key, name, hint);
+			else
 				config_fail(r, k, "unknown key \"%s\" in %s",
-				    (const char *)k->data.scalar.value, name);
+				    key, name);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static const char *const listen_keys[] = { "address", "port", "insecure_http",
+	"cert", "key", NULL };
+static const char *const jwt_keys[] = { "issuer", "audience", "uid_claim",
+	"algorithm", "leeway", "secret_file", "public_key_file", NULL };
+static const char *const auth_keys[] = { "jwt", NULL };
+static const char *const rate_keys[] = { "per_minute", "burst", NULL };
+static const char *const top_keys[] = { "max_running", "retention_days",
+	"retention_runs", "jobs_dir", "cgroup_root", "groups", "queue",
+	"listen", "auth", "rate_limits", NULL };
+
+/* rate_limits: exempt_local_root and one map per bucket. */
+static const char *const *
+rates_keys(void)
+{
+	static const char *keys[RATE_NBUCKETS + 2];
+	int b;
+
+	keys[0] = "exempt_local_root";
+	for (b = 0; b < RATE_NBUCKETS; b++)
+		keys[b + 1] = ratelimit_bucket_name((enum rate_bucket)b);
+	return keys;
 }
 
 static int
@@ -293,7 +330,8 @@ config_listener(struct config_read *r, yaml_node_t *n)
 	memset(l, 0, sizeof *l);
 	snprintf(l->where, sizeof l->where, "%s:%zu:%zu", r->file,
 	    n->start_mark.line + 1, n->start_mark.column + 1);
-	if (config_map(r, n, "listen", config_listener_member, l) == -1)
+	if (config_map(
+	        r, n, "listen", config_listener_member, l, listen_keys) == -1)
 		return -1;
 	if (l->address[0] == '\0' || l->port == 0)
 		return config_fail(
@@ -409,7 +447,7 @@ config_jwt(struct config_read *r, yaml_node_t *n)
 	int rc;
 
 	j->alg = JWT_ALG_NONE;
-	if (config_map(r, n, "jwt", config_jwt_member, j) == -1)
+	if (config_map(r, n, "jwt", config_jwt_member, j, jwt_keys) == -1)
 		return -1;
 	if (j->issuer == NULL || j->audience == NULL ||
 	    j->alg == JWT_ALG_NONE || j->key == NULL)
@@ -469,8 +507,8 @@ config_rates_member(
 		return config_bool(r, v, key, &r->cfg->exempt_local_root);
 	for (b = 0; b < RATE_NBUCKETS; b++) {
 		if (strcmp(key, ratelimit_bucket_name(b)) == 0)
-			return config_map(
-			    r, v, key, config_rate_member, &r->cfg->rates[b]);
+			return config_map(r, v, key, config_rate_member,
+			    &r->cfg->rates[b], rate_keys);
 	}
 	return -1;
 }
@@ -555,7 +593,7 @@ config_top_member(
 	if (strcmp(key, "cgroup_root") == 0)
 		return config_cgroup_root(r, v, key);
 	if (strcmp(key, "groups") == 0)
-		return config_map(r, v, key, config_group_member, NULL);
+		return config_map(r, v, key, config_group_member, NULL, NULL);
 	/* queue.c reads and checks its own section. */
 	if (strcmp(key, "queue") == 0)
 		return v->type == YAML_MAPPING_NODE
@@ -564,9 +602,11 @@ config_top_member(
 	if (strcmp(key, "listen") == 0)
 		return config_listen(r, v);
 	if (strcmp(key, "auth") == 0)
-		return config_map(r, v, key, config_auth_member, NULL);
+		return config_map(
+		    r, v, key, config_auth_member, NULL, auth_keys);
 	if (strcmp(key, "rate_limits") == 0)
-		return config_map(r, v, key, config_rates_member, NULL);
+		return config_map(
+		    r, v, key, config_rates_member, NULL, rates_keys());
 	return -1;
 }
 
@@ -630,8 +670,8 @@ config_parse(struct config_read *r, FILE *f)
 	if (root == NULL)
 		rc = 0; /* an empty file */
 	else
-		rc =
-		    config_map(r, root, "agentd.yaml", config_top_member, NULL);
+		rc = config_map(
+		    r, root, "agentd.yaml", config_top_member, NULL, top_keys);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
 	return rc;

@@ -18,6 +18,7 @@
 #include "cronexpr.h"
 #include "jobfile-int.h"
 #include "jobfile.h"
+#include "util.h"
 #include "xmalloc.h"
 
 enum ftype {
@@ -94,33 +95,6 @@ static const char *hints[][2] = { { "enabled", "paused (paused: false)" },
 	{ "dir", "workdir" }, { "args", "command (as a list)" },
 	{ "<<", "defaults: (merge keys are not supported)" }, { NULL, NULL } };
 
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
-	size_t row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cur = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < cur)
-				cur = row[j] + 1;
-			if (row[j - 1] + 1 < cur)
-				cur = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = cur;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The known name closest to KEY, or NULL when nothing is close. */
 static const char *
 suggest(const char *key, const struct field *table)
@@ -133,7 +107,7 @@ suggest(const char *key, const struct field *table)
 			return hints[i][1];
 	}
 	for (i = 0; table[i].name != NULL; i++) {
-		d = distance(key, table[i].name);
+		d = util_distance(key, table[i].name);
 		if (d < bestd) {
 			bestd = d;
 			best = table[i].name;

@@ -26,6 +26,14 @@ void util_format_utc(char *buf, size_t len, int64_t t);
 int util_parse_time(
     const char *s, const struct tz *tz, int64_t *out, char **cause);
 
+/* Edit distance of two short words (99 past 62 characters). */
+size_t util_distance(const char *a, const char *b);
+/*
+ * The entry of the NULL-terminated NAMES within two edits of KEY (a typo),
+ * the closest first, or NULL.
+ */
+const char *util_nearest(const char *key, const char *const *names);
+
 /* "90s", "5m", "2h30m", "1d", plain seconds "30". Returns 0 or -1. */
 int util_parse_duration(const char *s, int64_t *seconds, char **cause);
 /* "512", "64K", "512M", "2G" (powers of 1024). Returns 0 or -1. */

@@ -146,7 +146,14 @@ test_config_refusals(void **state)
 	assert_cause(&ad, "listen:\n  - {address: localhost, port: 80}\n",
 	    "agentd.yaml:2:15: address \"localhost\" is not a numeric");
 	assert_cause(&ad, "rate_limits:\n  reads: {per_minute: 1}\n",
-	    "agentd.yaml:2:3: unknown key \"reads\" in rate_limits");
+	    "agentd.yaml:2:3: unknown key \"reads\" in rate_limits; did you "
+	    "mean read?");
+	assert_cause(&ad, "max_runing: 4\n",
+	    "agentd.yaml:1:1: unknown key \"max_runing\" in agentd.yaml; did "
+	    "you mean max_running?");
+	assert_cause(&ad, "listen:\n  - {adress: 127.0.0.1}\n",
+	    "agentd.yaml:2:6: unknown key \"adress\" in listen; did you mean "
+	    "address?");
 	assert_cause(&ad, "auth:\n  jwt: {issuer: a, audience: b}\n",
 	    "agentd.yaml:2:8: jwt needs issuer, audience, algorithm");
 	assert_cause(&ad, "auth:\n  jwt: {algorithm: PS256}\n",
