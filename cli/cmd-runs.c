@@ -497,7 +497,7 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 				ok |= strcmp(optarg, runs_states[i]) == 0;
 			if (!ok)
 				return cli_usage(&cmd_runs,
-				    "state \"%s\": expected queued, running, "
+				    "--state \"%s\": expected queued, running, "
 				    "retrying, succeeded, failed, timed_out, "
 				    "cancelled, lost or skipped",
 				    optarg);
@@ -507,7 +507,7 @@ cmd_runs_exec(const struct cli_opts *opts, int argc, char **argv)
 			limit = runs_parse_id(optarg);
 			if (limit < 1 || limit > 1000)
 				return cli_usage(&cmd_runs,
-				    "limit \"%s\": expected a number from 1 "
+				    "--limit \"%s\": expected a number from 1 "
 				    "to 1000",
 				    optarg);
 			break;

@@ -130,13 +130,13 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
 		if (ch == 'a' && print_parse_time(optarg, &at) == -1)
 			return cli_usage(&cmd_why,
-			    "time \"%s\": expected YYYY-MM-DD HH:MM[:SS] or "
+			    "--at \"%s\": expected YYYY-MM-DD HH:MM[:SS] or "
 			    "RFC 3339",
 			    optarg);
 		else if (ch == 'n' &&
 		    ((n = runs_parse_id(optarg)) < 1 || n > 1000))
 			return cli_usage(&cmd_why,
-			    "count \"%s\": expected a number from 1 to 1000",
+			    "-n \"%s\": expected a number from 1 to 1000",
 			    optarg);
 		else if (ch == 'h')
 			return print_usage(&cmd_why);

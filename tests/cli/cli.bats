@@ -54,7 +54,7 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 
 	run --separate-stderr "$CRONQ" runs --state sleeping
 	[ "$status" -eq 2 ]
-	[[ "${stderr_lines[0]}" == 'cronq: runs: state "sleeping": expected '* ]]
+	[[ "${stderr_lines[0]}" == 'cronq: runs: --state "sleeping": expected '* ]]
 
 	run --separate-stderr "$CRONQ" stop abc
 	[ "$status" -eq 2 ]
