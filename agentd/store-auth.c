@@ -26,29 +26,6 @@
 	"id, prefix, hash, owner, name, scopes, created_at, expires_at,"       \
 	" revoked_at, last_used_at"
 
-static sqlite3_stmt *
-store_auth_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("store: cannot prepare: %s", sqlite3_errmsg(st->db));
-		errno = EIO;
-		return NULL;
-	}
-	return s;
-}
-
-/* Steps S (no rows) and finalizes it; 0 or -1. */
-static int
-store_auth_done(struct store *st, sqlite3_stmt *s)
-{
-	int rc = store_step_done(st, s);
-
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /*
  * The last few tokens found by prefix: every remote request looks its
  * token up, and the lookup was a fifth of the daemon's CPU per request.
@@ -77,7 +54,7 @@ store_token_insert(struct store *st, struct token_row *t)
 	store_tokens_drop(st);
 	if (store_write_begin(st) == -1)
 		return -1;
-	s = store_auth_prepare(st,
+	s = store_prepare(st,
 	    "INSERT INTO api_tokens (prefix, hash, owner, name, scopes,"
 	    " created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (s == NULL)
@@ -89,7 +66,7 @@ store_token_insert(struct store *st, struct token_row *t)
 	sqlite3_bind_int(s, 5, (int)t->scopes);
 	sqlite3_bind_int64(s, 6, t->created_at);
 	store_bind_time(s, 7, t->expires_at);
-	if (store_auth_done(st, s) == -1)
+	if (store_done(st, s) == -1)
 		return -1;
 	t->id = sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -168,7 +145,7 @@ store_token_load(struct store *st, int64_t id, struct token_row *t)
 {
 	sqlite3_stmt *s;
 
-	s = store_auth_prepare(
+	s = store_prepare(
 	    st, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?1");
 	if (s == NULL)
 		return -1;
@@ -217,7 +194,7 @@ store_token_list(struct store *st, uid_t owner, int any_owner, cJSON **out)
 	cJSON *list;
 	int rc;
 
-	s = store_auth_prepare(st,
+	s = store_prepare(st,
 	    "SELECT " TOKEN_COLS " FROM api_tokens WHERE ?1 OR owner = ?2"
 	    " ORDER BY id DESC");
 	if (s == NULL)
@@ -247,11 +224,11 @@ store_token_set_time(struct store *st, const char *sql, int64_t id, int64_t now)
 	store_tokens_drop(st);
 	if (store_write_begin(st) == -1)
 		return -1;
-	if ((s = store_auth_prepare(st, sql)) == NULL)
+	if ((s = store_prepare(st, sql)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, id);
-	return store_auth_done(st, s);
+	return store_done(st, s);
 }
 
 int
@@ -305,7 +282,7 @@ store_audit_list(struct store *st, const struct audit_filter *f, cJSON **out)
 	cJSON *list, *rec;
 	int rc;
 
-	s = store_auth_prepare(st,
+	s = store_prepare(st,
 	    "SELECT id, at, principal, source, method, path, status, job, run"
 	    " FROM audit WHERE at >= ?1 AND (?2 IS NULL OR principal = ?2)"
 	    " AND (?3 IS NULL OR job = ?3)"
@@ -366,11 +343,10 @@ store_audit_prune(struct store *st, int64_t before)
 
 	if (store_write_begin(st) == -1)
 		return -1;
-	if ((s = store_auth_prepare(st, "DELETE FROM audit WHERE at < ?1")) ==
-	    NULL)
+	if ((s = store_prepare(st, "DELETE FROM audit WHERE at < ?1")) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, before);
-	if (store_auth_done(st, s) == -1)
+	if (store_done(st, s) == -1)
 		return -1;
 	return sqlite3_changes(st->db);
 }
@@ -382,7 +358,7 @@ store_decision_counts(struct store *st,
 	sqlite3_stmt *s;
 	int rc;
 
-	s = store_auth_prepare(st,
+	s = store_prepare(st,
 	    "SELECT outcome, count(*) FROM decisions GROUP BY outcome"
 	    " ORDER BY outcome");
 	if (s == NULL)

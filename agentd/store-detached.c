@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,29 +19,15 @@
 #include "store-sql.h"
 #include "xmalloc.h"
 
-static sqlite3_stmt *
-detached_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("store: cannot prepare: %s", sqlite3_errmsg(st->db));
-		errno = EIO;
-		return NULL;
-	}
-	return s;
-}
-
 int
 store_detached_add(struct store *st, uid_t owner, const char *name,
     const char *origin, int64_t now)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if (store_write_begin(st) == -1)
 		return -1;
-	s = detached_prepare(st,
+	s = store_prepare(st,
 	    "INSERT OR REPLACE INTO detached (owner, name, origin, at)"
 	    " VALUES (?, ?, ?, ?)");
 	if (s == NULL)
@@ -51,9 +36,7 @@ store_detached_add(struct store *st, uid_t owner, const char *name,
 	store_bind_text(s, 2, name);
 	store_bind_text(s, 3, origin);
 	sqlite3_bind_int64(s, 4, now);
-	rc = store_step_done(st, s);
-	sqlite3_finalize(s);
-	return rc;
+	return store_done(st, s);
 }
 
 int
@@ -65,7 +48,7 @@ store_detached_names(
 
 	*names = NULL;
 	*n = 0;
-	s = detached_prepare(st,
+	s = store_prepare(st,
 	    "SELECT name FROM detached WHERE owner = ? AND origin = ?"
 	    " ORDER BY name");
 	if (s == NULL)
@@ -89,17 +72,14 @@ int
 store_detached_drop(struct store *st, uid_t owner, const char *name)
 {
 	sqlite3_stmt *s;
-	int rc;
 
 	if (store_write_begin(st) == -1)
 		return -1;
-	s = detached_prepare(
+	s = store_prepare(
 	    st, "DELETE FROM detached WHERE owner = ? AND name = ?");
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)owner);
 	store_bind_text(s, 2, name);
-	rc = store_step_done(st, s);
-	sqlite3_finalize(s);
-	return rc;
+	return store_done(st, s);
 }

@@ -71,6 +71,12 @@ struct store {
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt id);
 int store_step_done(struct store *st, sqlite3_stmt *s);
 int store_write_begin(struct store *st);
+/*
+ * A statement prepared for one call (the cached ones are store_stmt's);
+ * done steps it (no rows) and finalizes it, 0 or -1.
+ */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+int store_done(struct store *st, sqlite3_stmt *s);
 void store_bind_time(sqlite3_stmt *s, int i, int64_t t);
 void store_bind_text(sqlite3_stmt *s, int i, const char *t);
 const char *store_col_text(sqlite3_stmt *s, int i);

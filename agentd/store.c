@@ -99,6 +99,28 @@ store_col_text(sqlite3_stmt *s, int i)
 }
 
 /* Opens the group transaction unless one is already open. */
+sqlite3_stmt *
+store_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: cannot prepare: %s", sqlite3_errmsg(st->db));
+		errno = EIO;
+		return NULL;
+	}
+	return s;
+}
+
+int
+store_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = store_step_done(st, s);
+
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int
 store_write_begin(struct store *st)
 {
