@@ -616,10 +616,10 @@ active_words(const struct run *r, int64_t now, char *buf, size_t len)
 		    (long long)first, (long long)r->id);
 	else if (retry && first > 0)
 		snprintf(buf, len,
-		    "attempt %d of run %lld failed; its retry, run %lld "
-		    "(attempt %d), waits to start",
-		    r->attempt - 1, (long long)first, (long long)r->id,
-		    r->attempt);
+		    "run %lld, attempt %d of run %lld, waits to start after "
+		    "attempt %d failed",
+		    (long long)r->id, r->attempt, (long long)first,
+		    r->attempt - 1);
 	else if (retry)
 		snprintf(buf, len,
 		    "run %lld (attempt %d) waits out its retry delay",

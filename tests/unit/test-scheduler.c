@@ -519,8 +519,8 @@ test_forbid_says_why(void **state)
 	drive(t0 + 300);
 	assert_int_equal(decisions_of(id, DECISION_SKIPPED_OVERLAP, &d), 5);
 	assert_string_equal(d.detail,
-	    "attempt 2 of run 7 failed; its retry, run 1 (attempt 3), waits "
-	    "to start");
+	    "run 1, attempt 3 of run 7, waits to start after attempt 2 "
+	    "failed");
 	free(runs);
 }
 
