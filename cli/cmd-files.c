@@ -60,17 +60,18 @@ print_next(const struct jobfile *jf, int64_t now, cJSON *jobs)
 	int64_t next, best;
 	size_t i, k;
 	cJSON *o;
-	int reboot;
+	int reboot, every;
 
 	for (i = 0; i < jf->njobs; i++) {
 		job = jf->jobs[i];
 		best = 0;
-		reboot = 0;
+		reboot = every = 0;
 		for (k = 0; k < job->nschedules; k++) {
 			snprintf(where, sizeof where, "%s: %s: ", jf->path,
 			    job->name);
 			cli_expr_notes(where, job->schedules[k]);
 			reboot |= job->exprs[k].kind == CRON_REBOOT;
+			every |= job->exprs[k].kind == CRON_EVERY;
 			if (cronexpr_next(&job->exprs[k], job->tz, now, &next,
 			        NULL) == 0 &&
 			    (best == 0 || next < best))
@@ -82,6 +83,11 @@ print_next(const struct jobfile *jf, int64_t now, cJSON *jobs)
 		} else if (reboot) {
 			strlcpy(when, "at daemon start-up", sizeof when);
 			fires = "start-up";
+		} else if (every) {
+			/* The series starts when the daemon saves the job. */
+			strlcpy(when, "one interval after the daemon saves it",
+			    sizeof when);
+			fires = "interval";
 		} else if (job->nschedules == 0) {
 			strlcpy(when, "only when triggered", sizeof when);
 			fires = "trigger";

@@ -440,6 +440,11 @@ Y
 	cq validate good.yaml
 	assert_status 0
 	[ "${lines[0]}" = "good.yaml: boot: next at daemon start-up" ]
+	{ echo 'jobs:'; job e "@every 5m" "true"; } >every.yaml
+	cq validate every.yaml
+	assert_lines "every.yaml: e: next one interval after the daemon saves it"
+	cq --json validate every.yaml
+	[[ "$output" == *'"fires":'*'"interval"'* ]]
 	cq --json validate bad.yaml good.yaml
 	assert_status 5
 	run python3 -c 'import json,sys
