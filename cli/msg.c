@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -65,7 +66,15 @@ cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 		fputc('\n', stderr);
 		va_end(ap);
 	}
-	fprintf(stderr, "usage: cronq %s\n", cmd->usage);
+	/*
+	 * After an error a usage of many lines buries it: point to the
+	 * command's help instead, which prints it whole.
+	 */
+	if (fmt != NULL && strlen(cmd->usage) > 160)
+		fprintf(stderr, "usage: cronq %s ...; see cronq help %s\n",
+		    cmd->name, cmd->name);
+	else
+		fprintf(stderr, "usage: cronq %s\n", cmd->usage);
 	return CQ_EXIT_USAGE;
 }
 

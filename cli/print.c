@@ -365,7 +365,11 @@ int
 print_badopt(const struct cli_cmd *cmd, int ch, char **argv)
 {
 	char opt[3] = { '-', (char)optopt, '\0' };
-	const char *name = optopt ? opt : argv[optind - 1];
+	const char *name = argv[optind - 1];
+
+	/* A long option as typed ("--retries"), not its short letter. */
+	if (optopt && strncmp(name, "--", 2) != 0)
+		name = opt;
 
 	if (ch == ':')
 		return cli_usage(cmd, "option \"%s\" needs a value", name);

@@ -164,9 +164,16 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	cq add -h
 	assert_status 0
 	[[ "$output" == *'[--] COMMAND [ARG ...] | add [--replace [--detach]] -f FILE'* ]] || { echo "$output"; false; }
+	# After an error the long synopsis gives way to a pointer to it.
 	cq add
 	assert_status 2
-	[[ "$stderr" == *'| add [--replace [--detach]] -f FILE'* ]] || { echo "$stderr"; false; }
+	assert_stderr "$(printf '%s\n' 'cronq: add: missing job name' \
+	    'usage: cronq add ...; see cronq help add')"
+	cq help add
+	[[ "$output" == *'| add [--replace [--detach]] -f FILE'* ]] || { echo "$output"; false; }
+	cq add x --retries
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: option "--retries" needs a value' ]
 }
 
 @test "add's other value errors name their flag with its dashes too" {
