@@ -175,9 +175,13 @@ write_with_errors(const char *path, const char *body, char **errs)
 	return fclose(fp);
 }
 
-/* The jobs of RESP that are the API's (and named NAME, if given). */
+/*
+ * The jobs of RESP that are the API's (and named NAME, if given); with
+ * DETACH, job NAME also when it comes from a file, to be taken over.
+ */
 static int
-load_jobs(cJSON *resp, const char *name, struct job ***jobs, size_t *n)
+load_jobs(
+    cJSON *resp, const char *name, int detach, struct job ***jobs, size_t *n)
 {
 	cJSON *e;
 	const cJSON *origin, *nm;
@@ -194,10 +198,12 @@ load_jobs(cJSON *resp, const char *name, struct job ***jobs, size_t *n)
 		if (!cJSON_IsString(nm) ||
 		    (name != NULL && strcmp(nm->valuestring, name) != 0))
 			continue;
-		if (cJSON_IsString(origin) && origin->valuestring[0] == '/') {
+		if (cJSON_IsString(origin) && origin->valuestring[0] == '/' &&
+		    !(detach && name != NULL)) {
 			if (name != NULL) {
-				cli_error("job \"%s\" comes from %s: edit that "
-				          "file instead",
+				cli_error(
+				    "job \"%s\" comes from %s: edit that "
+				    "file, or use --detach to take it over",
 				    name, origin->valuestring);
 				return -1;
 			}
@@ -360,7 +366,7 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	rc = cli_api(c, "GET", "/jobs", NULL, &resp, "list jobs");
 	if (rc != CQ_EXIT_OK)
 		goto out;
-	if (load_jobs(resp, name, &jobs, &n) == -1) {
+	if (load_jobs(resp, name, detach, &jobs, &n) == -1) {
 		rc = CQ_EXIT_FAIL;
 		goto out;
 	}

@@ -316,6 +316,20 @@ job() { # NAME SCHEDULE COMMAND
 	[[ "$output" == *'"timezone":"UTC"'*'"timezone_set":true'* ]]
 }
 
+@test "edit --detach NAME takes over a job from a file" {
+	{ echo 'jobs:'; job f "0 1 * * *" "echo f"; } >"$DIR/f.yaml"
+	start
+	wait_api /jobs/f '*"origin":"/*'
+	printf '#!/bin/sh\nsed -i "s/0 1 \\* \\* \\*/0 2 * * */" "$1"\n' >"$T/editor"
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit f
+	assert_status 1
+	assert_stderr "cronq: job \"f\" comes from $DIR/f.yaml: edit that file, or use --detach to take it over"
+	EDITOR="$T/editor" VISUAL= cq edit --detach f
+	assert_status 0
+	wait_api /jobs/f '*"schedules":?"0 2 ? ? ?"?*"origin":"api"*'
+}
+
 @test "PUT /jobs: one bad job changes nothing" {
 	start
 	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
