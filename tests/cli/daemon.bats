@@ -149,7 +149,7 @@ api() {
 	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
 	    --socket "$SOCK"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *" crit another daemon listens on $SOCK" ]]
+	[ "$stderr" = "cronq-agentd: another daemon listens on $SOCK" ]
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	# The first one still serves.
 	curl -sf --unix-socket "$SOCK" http://x/healthz
@@ -184,4 +184,19 @@ api() {
 	kill -TERM "$(cat "$T/agentd.pid")"
 	wait "$(cat "$T/agentd.pid")" || true
 	[ "$(cat "$T/state/agentd.pid")" = 12345 ]
+}
+
+@test "a failed start leaves no pid file, with or without -f" {
+	run "$CRONQ_AGENTD" --state-dir "$T/one" --socket "$SOCK"
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
+	    --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/two/agentd.pid" ]
+	run "$CRONQ_AGENTD" -f --state-dir "$T/three" --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another daemon listens on $SOCK"* ]]
+	[ ! -e "$T/three/agentd.pid" ]
+	# The running daemon's own file is untouched.
+	[ -s "$T/one/agentd.pid" ]
 }
