@@ -321,7 +321,11 @@ shutdown_daemon(struct daemon *d)
 	loop_stop(d->ad.loop);
 }
 
-/* SIGHUP: a bad file is reported and the running settings stay. */
+/*
+ * SIGHUP: a bad file is reported and the running settings stay. The error
+ * stays in cronq status until a good reload, so that the operator who sent
+ * the signal sees it without reading syslog.
+ */
 static void
 reload_config(struct agentd *ad)
 {
@@ -329,8 +333,12 @@ reload_config(struct agentd *ad)
 
 	/* A reload is where an operator expects user changes to show. */
 	idcache_flush();
+	free(ad->config_problem);
+	ad->config_problem = NULL;
 	if (config_load(ad, ad->config_path, &cause) == -1) {
 		log_warnx("config: reload refused: %s", cause);
+		xasprintf(&ad->config_problem,
+		    "%s (reload refused; the previous settings stay)", cause);
 		free(cause);
 		return;
 	}
@@ -771,6 +779,7 @@ main(int argc, char **argv)
 	notifier_free(ad->notifier);
 	curlloop_free(ad->curl);
 	groups_free(ad->groups);
+	free(ad->config_problem);
 	loop_free(ad->loop);
 	unlock_state_dir();
 	log_notice("agentd: stopped");

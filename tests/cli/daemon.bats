@@ -200,3 +200,28 @@ api() {
 	# The running daemon's own file is untouched.
 	[ -s "$T/one/agentd.pid" ]
 }
+
+@test "a refused SIGHUP reload is a problem in status until a good one" {
+	printf 'max_running: 3\n' >"$T/ag.yaml"
+	agentd_start --config "$T/ag.yaml"
+	printf 'max_running: 4\nmax_running: 5\n' >"$T/ag.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 100); do
+		run api GET /status
+		[[ "$output" == *'"problems":[]'* ]] || break
+		sleep 0.05
+	done
+	[[ "$output" == *'"max_running":3,'* ]]
+	CRONQ_SOCKET="$SOCK" run "$CRONQ" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"problems:"$'\n'"  $T/ag.yaml:2:1: key \"max_running\" is given twice (first on line 1) (reload refused; the previous settings stay)"* ]] ||
+	    { echo "$output"; false; }
+	printf 'max_running: 5\n' >"$T/ag.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 100); do
+		run api GET /status
+		[[ "$output" == *'"problems":[]'* ]] && break
+		sleep 0.05
+	done
+	[[ "$output" == *'"max_running":5,'*'"problems":[]'* ]]
+}
