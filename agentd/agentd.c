@@ -163,29 +163,42 @@ lock_state_dir(const char *dir)
 	return fd;
 }
 
+/* The pid file this process wrote and still holds the lock of. */
+static char *pid_path;
+static int pid_fd = -1;
+static pid_t pid_writer;
+
 /*
- * Removes the pid file at a clean stop, while FD still holds its lock,
- * unless another file has taken its place.
+ * Removes the pid file, while its lock is still held, unless another file
+ * has taken its place. Also runs from atexit, so that a daemon that fails
+ * after writing it (fatal, a busy socket) leaves no dead pid behind; a
+ * forked child that exits must leave its parent's file alone.
  */
 static void
-unlock_state_dir(const char *dir, int fd)
+unlock_state_dir(void)
 {
-	char *path;
-
-	xasprintf(&path, "%s/agentd.pid", dir);
-	if (same_file(fd, path) && unlink(path) == -1)
-		log_warn("agentd: cannot remove %s", path);
-	free(path);
-	close(fd);
+	if (pid_fd == -1 || getpid() != pid_writer)
+		return;
+	if (same_file(pid_fd, pid_path) && unlink(pid_path) == -1)
+		log_warn("agentd: cannot remove %s", pid_path);
+	close(pid_fd);
+	pid_fd = -1;
+	free(pid_path);
+	pid_path = NULL;
 }
 
 static void
-write_pid(int fd)
+write_pid(const char *dir, int fd)
 {
 	char buf[32];
 	int n;
 
-	n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+	xasprintf(&pid_path, "%s/agentd.pid", dir);
+	pid_fd = fd;
+	pid_writer = getpid();
+	if (atexit(unlock_state_dir) != 0)
+		log_warnx("agentd: the pid file may outlive a failed start");
+	n = snprintf(buf, sizeof buf, "%d\n", (int)pid_writer);
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n)
 		log_warn("agentd: cannot write the pid file");
 }
@@ -308,7 +321,11 @@ shutdown_daemon(struct daemon *d)
 	loop_stop(d->ad.loop);
 }
 
-/* SIGHUP: a bad file is reported and the running settings stay. */
+/*
+ * SIGHUP: a bad file is reported and the running settings stay. The error
+ * stays in cronq status until a good reload, so that the operator who sent
+ * the signal sees it without reading syslog.
+ */
 static void
 reload_config(struct agentd *ad)
 {
@@ -316,8 +333,12 @@ reload_config(struct agentd *ad)
 
 	/* A reload is where an operator expects user changes to show. */
 	idcache_flush();
+	free(ad->config_problem);
+	ad->config_problem = NULL;
 	if (config_load(ad, ad->config_path, &cause) == -1) {
 		log_warnx("config: reload refused: %s", cause);
+		xasprintf(&ad->config_problem,
+		    "%s (reload refused; the previous settings stay)", cause);
 		free(cause);
 		return;
 	}
@@ -412,9 +433,10 @@ absolute(const char *path)
 
 /*
  * Forks the daemon. The parent stays until the child listens or fails: the
- * child's stderr is a pipe to it during start-up, so a failure reads as it
- * would in the foreground (log.c tees err and crit lines to it; the rest
- * goes to syslog) and the exit status says whether a daemon runs.
+ * child's stderr is a pipe to it during start-up, so a failure shows on the
+ * terminal as "cronq-agentd: ..." like the errors found before the fork
+ * (log.c tees err and crit lines to it; the rest goes to syslog) and the
+ * exit status says whether a daemon runs.
  * The child ends the start-up with a NUL byte (see report_ready); log text
  * never holds one.
  */
@@ -725,7 +747,7 @@ main(int argc, char **argv)
 	d.lockfd = lock_state_dir(ad->state_dir);
 	if (!fg)
 		daemonize(verbose);
-	write_pid(d.lockfd);
+	write_pid(ad->state_dir, d.lockfd);
 
 	if (max_running >= 0)
 		ad->settings.max_running = max_running;
@@ -757,8 +779,9 @@ main(int argc, char **argv)
 	notifier_free(ad->notifier);
 	curlloop_free(ad->curl);
 	groups_free(ad->groups);
+	free(ad->config_problem);
 	loop_free(ad->loop);
-	unlock_state_dir(ad->state_dir, d.lockfd);
+	unlock_state_dir();
 	log_notice("agentd: stopped");
 	return 0;
 }

@@ -185,6 +185,7 @@ struct agentd {
 	int stopping;
 	struct agentd_settings settings;
 	struct agentd_config *config; /* remote.h: listeners, auth, limits */
+	char *config_problem; /* why the last SIGHUP kept the old settings */
 
 	agentd_event_cb event_cb;
 	void *event_arg;
@@ -197,6 +198,11 @@ int64_t agentd_now(void);
 void agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg);
 /* Runs then go to CB (same ARG as the event callback's), or NULL. */
 void agentd_set_run_event_cb(struct agentd *ad, agentd_run_event_cb cb);
+/*
+ * Appends each current problem (a string) to ARR for GET /status: a
+ * refused reload of agentd.yaml, then the job files' (files_problems).
+ */
+void agentd_problems(struct agentd *ad, cJSON *arr);
 /* Tells the gateway's listener (if any) that OBJ of TYPE changed. */
 void agentd_emit(
     struct agentd *ad, const char *type, uid_t owner, const cJSON *obj);

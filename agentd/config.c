@@ -198,6 +198,36 @@ config_read_file(struct config_read *r, yaml_node_t *n, const char *key,
 	return 0;
 }
 
+/*
+ * YAML leaves a key given twice to the reader, and libyaml keeps both: the
+ * second would silently win (or be ignored), so mapping N is refused.
+ */
+static int
+config_no_dups(struct config_read *r, yaml_node_t *n)
+{
+	yaml_node_pair_t *p, *q;
+	yaml_node_t *k, *first;
+
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(r->doc, p->key);
+		if (k == NULL || k->type != YAML_SCALAR_NODE)
+			continue;
+		for (q = n->data.mapping.pairs.start; q < p; q++) {
+			first = yaml_document_get_node(r->doc, q->key);
+			if (first == NULL || first->type != YAML_SCALAR_NODE ||
+			    strcmp((const char *)first->data.scalar.value,
+			        (const char *)k->data.scalar.value) != 0)
+				continue;
+			return config_fail(r, k,
+			    "key \"%s\" is given twice (first on line %zu)",
+			    (const char *)k->data.scalar.value,
+			    first->start_mark.line + 1);
+		}
+	}
+	return 0;
+}
+
 /* Calls FN for each key of mapping N; NAME is its key, for messages. */
 typedef int (*config_member_fn)(
     struct config_read *, const char *, yaml_node_t *, void *);
@@ -217,6 +247,8 @@ config_map(struct config_read *r, yaml_node_t *n, const char *name,
 
 	if (n->type != YAML_MAPPING_NODE)
 		return config_fail(r, n, "\"%s\" must be a mapping", name);
+	if (config_no_dups(r, n) == -1)
+		return -1;
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(r->doc, p->key);
@@ -594,10 +626,10 @@ config_top_member(
 		return config_cgroup_root(r, v, key);
 	if (strcmp(key, "groups") == 0)
 		return config_map(r, v, key, config_group_member, NULL, NULL);
-	/* queue.c reads and checks its own section. */
+	/* queue.c reads and checks its own section, but not for repeats. */
 	if (strcmp(key, "queue") == 0)
 		return v->type == YAML_MAPPING_NODE
-		    ? 0
+		    ? config_no_dups(r, v)
 		    : config_fail(r, v, "\"queue\" must be a mapping");
 	if (strcmp(key, "listen") == 0)
 		return config_listen(r, v);

@@ -79,11 +79,13 @@ same_spec(const struct job *a, const struct job *b)
 
 /*
  * Makes the stored jobs of origin PATH be exactly JOBS, in one
- * transaction. Returns 0, or -1 with *cause set (nothing changed).
+ * transaction. Returns 0, or -1 after reporting every reason as a problem
+ * (nothing changed): all name conflicts of the file show at once, so they
+ * can be fixed in one edit rather than found one reload at a time.
  */
 static int
 apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
-    char **cause)
+    char **oldp, size_t nold)
 {
 	struct agentd *ad = f->ad;
 	struct job **have = NULL, *old, **changed = NULL;
@@ -91,42 +93,52 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 	uid_t owner = geteuid();
 	int64_t now = agentd_now(), *gone = NULL;
 	size_t ngone = 0;
-	char by[300], **removed = NULL;
+	char by[300], **removed = NULL, *cause = NULL;
 	size_t nremoved = 0;
-	int rc = -1, found;
+	int rc = -1, found, conflicts = 0;
 
 	snprintf(by, sizeof by, "file:%s", path);
 	if (store_detached_names(ad->store, owner, path, &removed, &nremoved) ==
 	    -1) {
-		xasprintf(cause, "%s: cannot read the store", path);
-		return -1;
+		xasprintf(&cause, "%s: cannot read the store", path);
+		goto out;
 	}
 	for (i = 0; i < njobs; i++) {
-		for (k = 0; k < nremoved; k++) {
-			if (strcmp(removed[k], jobs[i]->name) != 0)
-				continue;
-			xasprintf(cause,
+		found = 0;
+		for (k = 0; k < nremoved && !found; k++)
+			found = strcmp(removed[k], jobs[i]->name) == 0;
+		if (found) {
+			xasprintf(&cause,
 			    "%s: name: job \"%s\" was removed with --detach; "
 			    "drop it from this file",
 			    path, jobs[i]->name);
-			goto out;
+			problem(f, oldp, nold, cause);
+			free(cause);
+			cause = NULL;
+			conflicts++;
+			continue;
 		}
 		old = store_job_find(ad->store, owner, jobs[i]->name);
 		if (old != NULL && strcmp(old->origin, path) != 0) {
-			xasprintf(cause,
+			/* Also read right for a job detached from this file. */
+			xasprintf(&cause,
 			    "%s: name: job \"%s\" already exists (from %s); "
-			    "rename one of them",
+			    "drop it from this file or rename one of them",
 			    path, jobs[i]->name,
 			    strcmp(old->origin, "api") == 0 ? "the API"
 			                                    : old->origin);
-			job_free(old);
-			goto out;
+			problem(f, oldp, nold, cause);
+			free(cause);
+			cause = NULL;
+			conflicts++;
 		}
 		job_free(old);
 	}
+	if (conflicts > 0)
+		goto out;
 	if (store_job_list(ad->store, owner, 0, &have, &nhave) == -1 ||
 	    store_begin(ad->store) == -1) {
-		xasprintf(cause, "%s: cannot read the store", path);
+		xasprintf(&cause, "%s: cannot read the store", path);
 		goto out;
 	}
 	/* The file dropped a removed job: its record has done its work. */
@@ -176,7 +188,7 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 		gone[ngone++] = have[k]->id;
 	}
 	if (store_commit(ad->store) == -1) {
-		xasprintf(cause, "%s: cannot save its jobs", path);
+		xasprintf(&cause, "%s: cannot save its jobs", path);
 		goto out;
 	}
 	for (i = 0; i < nchanged; i++) {
@@ -196,8 +208,12 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 	goto out;
 fail:
 	store_rollback(ad->store);
-	xasprintf(cause, "%s: cannot save its jobs", path);
+	xasprintf(&cause, "%s: cannot save its jobs", path);
 out:
+	if (cause != NULL) {
+		problem(f, oldp, nold, cause);
+		free(cause);
+	}
 	free(changed);
 	free(gone);
 	store_job_list_free(have, nhave);
@@ -214,7 +230,6 @@ remove_missing(
 {
 	struct job **have = NULL;
 	size_t nhave = 0, i, k;
-	char *cause = NULL;
 	int found;
 
 	if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) == -1)
@@ -228,11 +243,7 @@ remove_missing(
 		if (found)
 			continue;
 		/* Gone: apply an empty file (one transaction per file). */
-		if (apply(f, have[i]->origin, NULL, 0, &cause) == -1) {
-			problem(f, old, nold, cause);
-			free(cause);
-			cause = NULL;
-		}
+		(void)apply(f, have[i]->origin, NULL, 0, old, nold);
 		/* apply removed all of that origin: refresh the list. */
 		store_job_list_free(have, nhave);
 		if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) ==
@@ -293,11 +304,9 @@ files_reload(struct agentd *ad)
 		jf = jobfile_load(paths[i], JOBFILE_LOCAL_USERS);
 		for (k = 0; k < jf->nerrors; k++)
 			problem(f, old, nold, jf->errors[k]);
-		if (jf->nerrors == 0 &&
-		    apply(f, paths[i], jf->jobs, jf->njobs, &cause) == -1) {
-			problem(f, old, nold, cause);
-			free(cause);
-		}
+		if (jf->nerrors == 0)
+			(void)apply(
+			    f, paths[i], jf->jobs, jf->njobs, old, nold);
 		jobfile_free(jf);
 	}
 	remove_missing(f, paths, npaths, old, nold);

@@ -245,7 +245,7 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(o, "retrying",
 	    ad->sup != NULL ? supervisor_count_retrying(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "max_running", ad->settings.max_running);
-	files_problems(ad, cJSON_AddArrayToObject(o, "problems"));
+	agentd_problems(ad, cJSON_AddArrayToObject(o, "problems"));
 	queue_status(ad->queue, o);
 	sandbox_status(o);
 	*out = o;

@@ -89,18 +89,35 @@ queue_config_add_label(
 	return 0;
 }
 
-/* Sets KEY of the queue mapping to VALUE; -1 with *cause. */
+/* Where a queue: error points: file:line:col, as config.c's errors do. */
+static char *
+at(const char *file, yaml_mark_t m)
+{
+	char *s;
+
+	xasprintf(&s, "%s:%zu:%zu", file, m.line + 1, m.column + 1);
+	return s;
+}
+
+/*
+ * Sets KEY of the queue mapping to the scalar EV; -1 with *cause pointing
+ * at the value (or at KM, the key, if the key is unknown).
+ */
 static int
 config_set(struct queue_config *cfg, const char *file, const char *key,
-    const char *value, char **cause)
+    yaml_mark_t km, const yaml_event_t *ev, char **cause)
 {
+	const char *value = (const char *)ev->data.scalar.value;
+	char *where = at(file, ev->start_mark);
+	int rc = -1;
+
 	if (strcmp(key, "backend") == 0) {
 		if (strcmp(value, "local") != 0 && strcmp(value, "amqp") != 0) {
 			xasprintf(cause,
 			    "%s: queue.backend: expected local or amqp, "
 			    "not \"%s\"",
-			    file, value);
-			return -1;
+			    where, value);
+			goto out;
 		}
 		strlcpy(cfg->backend, value, sizeof cfg->backend);
 	} else if (strcmp(key, "url") == 0) {
@@ -111,8 +128,8 @@ config_set(struct queue_config *cfg, const char *file, const char *key,
 			xasprintf(cause,
 			    "%s: queue.queue: expected a name of 1 to %zu "
 			    "characters",
-			    file, sizeof cfg->queue - 41);
-			return -1;
+			    where, sizeof cfg->queue - 41);
+			goto out;
 		}
 		strlcpy(cfg->queue, value, sizeof cfg->queue);
 	} else if (strcmp(key, "cacert") == 0) {
@@ -121,15 +138,20 @@ config_set(struct queue_config *cfg, const char *file, const char *key,
 	} else if (strcmp(key, "verify") == 0) {
 		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
 			xasprintf(cause,
-			    "%s: queue.verify: expected true or false", file);
-			return -1;
+			    "%s: queue.verify: expected true or false", where);
+			goto out;
 		}
 		cfg->verify = strcmp(value, "true") == 0;
 	} else {
-		xasprintf(cause, "%s: queue: unknown key \"%s\"", file, key);
-		return -1;
+		free(where);
+		where = at(file, km);
+		xasprintf(cause, "%s: queue: unknown key \"%s\"", where, key);
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(where);
+	return rc;
 }
 
 int
@@ -137,8 +159,9 @@ queue_config_load(struct queue_config *cfg, const char *file, char **cause)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
+	yaml_mark_t km = { 0, 0, 0 }, qm = { 0, 0, 0 };
 	FILE *f;
-	char key[64] = "", top[64] = "";
+	char key[64] = "", top[64] = "", *where;
 	int depth = 0, done = 0, want_key = 1, rc = 0;
 
 	if ((f = fopen(file, "r")) == NULL)
@@ -147,8 +170,10 @@ queue_config_load(struct queue_config *cfg, const char *file, char **cause)
 	yaml_parser_set_input_file(&p, f);
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			xasprintf(cause, "%s:%zu: %s", file,
-			    p.problem_mark.line + 1, p.problem);
+			where = at(file, p.problem_mark);
+			xasprintf(cause, "%s: %s", where,
+			    p.problem != NULL ? p.problem : "not YAML");
+			free(where);
 			rc = -1;
 			break;
 		}
@@ -163,18 +188,20 @@ queue_config_load(struct queue_config *cfg, const char *file, char **cause)
 			want_key = 1;
 			break;
 		case YAML_SCALAR_EVENT:
-			if (depth == 1 && want_key)
+			if (depth == 1 && want_key) {
 				strlcpy(top, (char *)ev.data.scalar.value,
 				    sizeof top);
-			else if (depth == 2 && strcmp(top, "queue") == 0) {
-				if (want_key)
+				if (strcmp(top, "queue") == 0)
+					qm = ev.start_mark;
+			} else if (depth == 2 && strcmp(top, "queue") == 0) {
+				if (want_key) {
 					strlcpy(key,
 					    (char *)ev.data.scalar.value,
 					    sizeof key);
-				else
-					rc = config_set(cfg, file, key,
-					    (char *)ev.data.scalar.value,
-					    cause);
+					km = ev.start_mark;
+				} else
+					rc = config_set(
+					    cfg, file, key, km, &ev, cause);
 			}
 			want_key = !want_key;
 			break;
@@ -187,8 +214,10 @@ queue_config_load(struct queue_config *cfg, const char *file, char **cause)
 	yaml_parser_delete(&p);
 	fclose(f);
 	if (rc == 0 && strcmp(cfg->backend, "amqp") == 0 && cfg->url == NULL) {
+		where = at(file, qm);
 		xasprintf(
-		    cause, "%s: queue.url: required with backend amqp", file);
+		    cause, "%s: queue.url: required with backend amqp", where);
+		free(where);
 		rc = -1;
 	}
 	return rc;

@@ -23,6 +23,15 @@ agentd_now(void)
 }
 
 void
+agentd_problems(struct agentd *ad, cJSON *arr)
+{
+	if (ad->config_problem != NULL)
+		cJSON_AddItemToArray(
+		    arr, cJSON_CreateString(ad->config_problem));
+	files_problems(ad, arr);
+}
+
+void
 agentd_set_event_cb(struct agentd *ad, agentd_event_cb cb, void *arg)
 {
 	ad->event_cb = cb;

@@ -18,12 +18,14 @@
 static int log_foreground = 1;
 static int log_verbose;
 static int log_tee;
+static const char *log_ident = "";
 
 void
 log_init(int foreground, int verbose, const char *ident)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	log_ident = ident;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_CRON);
 }
@@ -73,7 +75,15 @@ log_vwrite(int prio, const char *fmt, va_list ap, int with_errno)
 		n = strlen(msg);
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
-	if (log_foreground || (log_tee && prio <= LOG_ERR)) {
+	/*
+	 * A tee'd line ends on the terminal of whoever started the daemon,
+	 * next to its other start-up errors: it reads like them, without
+	 * the time and level a log line carries.
+	 */
+	if (!log_foreground && log_tee && prio <= LOG_ERR) {
+		fprintf(stderr, "%s: %s\n", log_ident, msg);
+		fflush(stderr);
+	} else if (log_foreground) {
 		struct timespec ts;
 		struct tm tm;
 		char stamp[32];

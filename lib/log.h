@@ -11,7 +11,10 @@
 #include <syslog.h>
 
 void log_init(int foreground, int verbose, const char *ident);
-/* While ON, err and crit lines also go to stderr when logging to syslog. */
+/*
+ * While ON, err and crit lines also go to stderr as "IDENT: message" when
+ * logging to syslog.
+ */
 void log_tee_errors(int on);
 int log_level_enabled(int prio);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

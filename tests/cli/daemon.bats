@@ -149,7 +149,7 @@ api() {
 	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
 	    --socket "$SOCK"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *" crit another daemon listens on $SOCK" ]]
+	[ "$stderr" = "cronq-agentd: another daemon listens on $SOCK" ]
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	# The first one still serves.
 	curl -sf --unix-socket "$SOCK" http://x/healthz
@@ -184,4 +184,44 @@ api() {
 	kill -TERM "$(cat "$T/agentd.pid")"
 	wait "$(cat "$T/agentd.pid")" || true
 	[ "$(cat "$T/state/agentd.pid")" = 12345 ]
+}
+
+@test "a failed start leaves no pid file, with or without -f" {
+	run "$CRONQ_AGENTD" --state-dir "$T/one" --socket "$SOCK"
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$CRONQ_AGENTD" --state-dir "$T/two" \
+	    --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/two/agentd.pid" ]
+	run "$CRONQ_AGENTD" -f --state-dir "$T/three" --socket "$SOCK"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"another daemon listens on $SOCK"* ]]
+	[ ! -e "$T/three/agentd.pid" ]
+	# The running daemon's own file is untouched.
+	[ -s "$T/one/agentd.pid" ]
+}
+
+@test "a refused SIGHUP reload is a problem in status until a good one" {
+	printf 'max_running: 3\n' >"$T/ag.yaml"
+	agentd_start --config "$T/ag.yaml"
+	printf 'max_running: 4\nmax_running: 5\n' >"$T/ag.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 100); do
+		run api GET /status
+		[[ "$output" == *'"problems":[]'* ]] || break
+		sleep 0.05
+	done
+	[[ "$output" == *'"max_running":3,'* ]]
+	CRONQ_SOCKET="$SOCK" run "$CRONQ" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"problems:"$'\n'"  $T/ag.yaml:2:1: key \"max_running\" is given twice (first on line 1) (reload refused; the previous settings stay)"* ]] ||
+	    { echo "$output"; false; }
+	printf 'max_running: 5\n' >"$T/ag.yaml"
+	kill -HUP "$(cat "$T/agentd.pid")"
+	for _ in $(seq 100); do
+		run api GET /status
+		[[ "$output" == *'"problems":[]'* ]] && break
+		sleep 0.05
+	done
+	[[ "$output" == *'"max_running":5,'*'"problems":[]'* ]]
 }

@@ -592,3 +592,27 @@ errors_point_at_keys() {
 	run api GET /jobs/a
 	[[ "$output" == *'"version":1'* ]]
 }
+
+@test "status lists every name conflict of a file, each to drop or rename" {
+	{ echo 'jobs:'; job a "0 0 1 1 *" "echo a"; job b "0 0 1 1 *" "echo b"
+	  job c "0 0 1 1 *" "echo c"; } >"$DIR/two.yaml"
+	start
+	wait_api /jobs/c '*"origin":"/*'
+	cq add --replace --detach a -s '0 1 * * *' -- true
+	assert_status 0
+	cq rm --detach c
+	assert_status 0
+	wait_api /status '*two.yaml: name: job ?"c?" was removed*'
+	cq status
+	assert_status 0
+	local p=$(printf '%s\n' "$output" | grep -F "$DIR/two.yaml: name:")
+	[ "$p" = "$(printf '  %s\n' \
+	    "$DIR/two.yaml: name: job \"a\" already exists (from the API); drop it from this file or rename one of them" \
+	    "$DIR/two.yaml: name: job \"c\" was removed with --detach; drop it from this file")" ] ||
+	    { echo "$output"; false; }
+	# b is still the file's, untouched while the file is refused.
+	run api GET /jobs/b
+	[[ "$output" == *'"origin":"/'* ]]
+	{ echo 'jobs:'; job b "0 0 1 1 *" "echo b"; } >"$DIR/two.yaml"
+	wait_api /status '*"problems":[]*'
+}

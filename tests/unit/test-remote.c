@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "agentd.h"
+#include "queue.h"
 #include "remote.h"
 #include "store-sql.h"
 
@@ -167,9 +168,49 @@ test_config_refusals(void **state)
 	snprintf(text, sizeof text, "auth:\n  jwt:\n    secret_file: %s\n",
 	    open_key);
 	assert_cause(&ad, text, "agentd.yaml:3:18: secret_file: ");
+	assert_cause(&ad, "max_running: 4\nretention_days: 2\nmax_running: 5\n",
+	    "agentd.yaml:3:1: key \"max_running\" is given twice (first on "
+	    "line 1)");
+	assert_cause(&ad, "rate_limits:\n  read: {burst: 1, burst: 2}\n",
+	    "agentd.yaml:2:20: key \"burst\" is given twice (first on line 2)");
+	assert_cause(&ad, "queue:\n  backend: local\n  backend: amqp\n",
+	    "agentd.yaml:3:3: key \"backend\" is given twice (first on line 2)");
 	/* Nothing of the refused files was applied. */
 	assert_null(ad.config);
 	assert_int_equal(ad.settings.max_running, 64);
+}
+
+/* queue: is read by queue.c; its errors point at file:line:col too. */
+static void
+assert_queue_cause(const char *text, const char *want)
+{
+	struct queue_config cfg;
+	const char *path = write_file("agentd.yaml", text, 0644);
+	char *cause = NULL, where[300];
+
+	queue_config_init(&cfg);
+	if (queue_config_load(&cfg, path, &cause) == 0)
+		fail_msg("accepted: %s", text);
+	snprintf(where, sizeof where, "%s/%s", dir, want);
+	if (strstr(cause, where) == NULL)
+		fail_msg("want \"%s\" in \"%s\"", where, cause);
+	free(cause);
+	queue_config_clear(&cfg);
+}
+
+static void
+test_queue_config_refusals(void **state)
+{
+	(void)state;
+	assert_queue_cause("queue: {backend: lokal}\n",
+	    "agentd.yaml:1:18: queue.backend: expected local or amqp, not "
+	    "\"lokal\"");
+	assert_queue_cause("max_running: 2\nqueue:\n  verify: yes\n",
+	    "agentd.yaml:3:11: queue.verify: expected true or false");
+	assert_queue_cause("queue:\n  backend: amqp\n  urll: amqp://h\n",
+	    "agentd.yaml:3:3: queue: unknown key \"urll\"");
+	assert_queue_cause("queue:\n  backend: amqp\n",
+	    "agentd.yaml:1:1: queue.url: required with backend amqp");
 }
 
 static void
@@ -489,6 +530,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_values),
 		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_queue_config_refusals),
 		cmocka_unit_test(test_config_jwt),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_store_tokens_audit),
