@@ -151,12 +151,68 @@ validate_error_json(const char *path, const char *text)
 }
 
 /*
- * Validates PATH; CHECK_OWNER: refuse it as the daemon would. Prints the
- * result, or adds {"file", "valid", "errors", "jobs"} to FILES when that
- * is not NULL. Returns 1 when the file is invalid, else 0.
+ * The jobs of the files of a directory read so far, and their files: the
+ * daemon refuses a later file with a name an earlier one has.
+ */
+struct seen {
+	char **names, **origins;
+	size_t n;
+};
+
+static void
+seen_free(struct seen *sn)
+{
+	size_t i;
+
+	for (i = 0; i < sn->n; i++) {
+		free(sn->names[i]);
+		free(sn->origins[i]);
+	}
+	free(sn->names);
+	free(sn->origins);
+}
+
+/*
+ * The daemon's error for the first job of JF that SN has from another
+ * file (caller frees), else NULL, after adding JF's jobs to SN.
+ */
+static char *
+seen_conflict(struct seen *sn, const struct jobfile *jf)
+{
+	char *cause = NULL;
+	size_t i, k;
+
+	for (i = 0; i < jf->njobs; i++) {
+		for (k = 0; k < sn->n; k++) {
+			if (strcmp(sn->names[k], jf->jobs[i]->name) != 0)
+				continue;
+			xasprintf(&cause,
+			    "%s: name: job \"%s\" already exists (from %s); "
+			    "drop it from this file or rename one of them",
+			    jf->path, jf->jobs[i]->name, sn->origins[k]);
+			return cause;
+		}
+	}
+	/* A refused file loads no jobs, so only a clean one is added. */
+	for (i = 0; i < jf->njobs; i++) {
+		sn->names =
+		    xreallocarray(sn->names, sn->n + 1, sizeof *sn->names);
+		sn->origins =
+		    xreallocarray(sn->origins, sn->n + 1, sizeof *sn->origins);
+		sn->names[sn->n] = xstrdup(jf->jobs[i]->name);
+		sn->origins[sn->n++] = xstrdup(jf->path);
+	}
+	return NULL;
+}
+
+/*
+ * Validates PATH; SEEN (for a directory): refuse it as the daemon would,
+ * for its owner or a job name an earlier file has. Prints the result, or
+ * adds {"file", "valid", "errors", "jobs"} to FILES when that is not
+ * NULL. Returns 1 when the file is invalid, else 0.
  */
 static int
-validate_one(const char *path, int check_owner, int64_t now, cJSON *files)
+validate_one(const char *path, struct seen *seen, int64_t now, cJSON *files)
 {
 	struct jobfile *jf = NULL;
 	cJSON *o = NULL, *errs = NULL, *jobs = NULL;
@@ -171,16 +227,8 @@ validate_one(const char *path, int check_owner, int64_t now, cJSON *files)
 		errs = cJSON_CreateArray();
 		jobs = cJSON_CreateArray();
 	}
-	if (check_owner && jobfile_check_owner(path, geteuid(), &cause) == -1) {
-		if (errs != NULL)
-			cJSON_AddItemToArray(
-			    errs, validate_error_json(path, cause));
-		else
-			printf("%s\n", cause);
-		free(cause);
-		bad = 1;
-		goto out;
-	}
+	if (seen != NULL && jobfile_check_owner(path, geteuid(), &cause) == -1)
+		goto refused;
 	jf = jobfile_load(path, JOBFILE_LOCAL_USERS);
 	for (i = 0; i < jf->nerrors; i++)
 		if (errs != NULL)
@@ -188,9 +236,22 @@ validate_one(const char *path, int check_owner, int64_t now, cJSON *files)
 			    errs, validate_error_json(path, jf->errors[i]));
 		else
 			printf("%s\n", jf->errors[i]);
+	if (jf->nerrors == 0 && seen != NULL &&
+	    (cause = seen_conflict(seen, jf)) != NULL) {
+		jobfile_free(jf);
+		goto refused;
+	}
 	print_next(jf, now, jobs);
 	bad = jf->nerrors > 0;
 	jobfile_free(jf);
+	goto out;
+refused:
+	if (errs != NULL)
+		cJSON_AddItemToArray(errs, validate_error_json(path, cause));
+	else
+		printf("%s\n", cause);
+	free(cause);
+	bad = 1;
 out:
 	if (o != NULL) {
 		cJSON_AddBoolToObject(o, "valid", !bad);
@@ -209,6 +270,7 @@ names_cmp(const void *a, const void *b)
 static int
 validate_dir(const char *dir, int64_t now, int *nfiles, cJSON *files)
 {
+	struct seen seen = { NULL, NULL, 0 };
 	struct dirent *de;
 	char **names = NULL, *path;
 	size_t n = 0, i;
@@ -229,10 +291,11 @@ validate_dir(const char *dir, int64_t now, int *nfiles, cJSON *files)
 	qsort(names, n, sizeof *names, names_cmp);
 	for (i = 0; i < n; i++) {
 		xasprintf(&path, "%s/%s", dir, names[i]);
-		bad += validate_one(path, 1, now, files);
+		bad += validate_one(path, &seen, now, files);
 		free(path);
 		free(names[i]);
 	}
+	seen_free(&seen);
 	free(names);
 	*nfiles = (int)n;
 	return bad;
@@ -278,7 +341,7 @@ cmd_validate_exec(const struct cli_opts *opts, int argc, char **argv)
 		}
 	} else {
 		for (i = optind; i < argc; i++)
-			bad += validate_one(argv[i], 0, now, files);
+			bad += validate_one(argv[i], NULL, now, files);
 		nfiles = argc - optind;
 	}
 	if (out != NULL) {

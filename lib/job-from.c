@@ -129,17 +129,42 @@ validate(struct from *f, struct job *job)
 		    "must not be less than retry_backoff");
 }
 
-/* 1 if KEY is one the caller already found at fault. */
+/* 1 if KEY is one of the NULL-ended KEYS. */
 static int
-skipped(const struct job_each *each, const char *key)
+listed(const char *const *keys, const char *key)
 {
 	size_t i;
 
-	for (i = 0; each->skip != NULL && each->skip[i] != NULL; i++) {
-		if (strcmp(each->skip[i], key) == 0)
+	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
+		if (strcmp(keys[i], key) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+/* Marks the NULL-ended KEYS failed; how many there were. */
+static size_t
+mark_all(struct from *f, const char *const *keys)
+{
+	size_t i;
+
+	for (i = 0; keys != NULL && keys[i] != NULL; i++)
+		mark_failed(f, keys[i]);
+	return i;
+}
+
+/*
+ * 1 when JSON has both schedule and schedules, but schedules is an empty
+ * list: "no more schedules", as cronq edit writes for a manual job, so a
+ * schedule: added there is not "both".
+ */
+static int
+empty_schedules(const cJSON *json)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(json, "schedules");
+
+	return cJSON_IsArray(s) && s->child == NULL &&
+	    cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL;
 }
 
 struct job *
@@ -151,17 +176,19 @@ job_from_json_each(
 	const char *field;
 	char *cause = NULL;
 	struct job *job;
-	size_t i;
+	size_t nmarked;
+	int no_extra;
 
 	if (!cJSON_IsObject(json)) {
 		xasprintf(&cause, "expected a JSON object");
 		report(&f, NULL, cause);
 		return NULL;
 	}
-	for (i = 0; each->skip != NULL && each->skip[i] != NULL; i++)
-		mark_failed(&f, each->skip[i]);
+	nmarked = mark_all(&f, each->skip) + mark_all(&f, each->failed);
 	job = base != NULL ? job_dup(base) : job_create();
-	if (cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
+	no_extra = empty_schedules(json);
+	if (!no_extra &&
+	    cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL &&
 	    cJSON_GetObjectItemCaseSensitive(json, "schedules") != NULL) {
 		fail(&f, "schedule", "give schedule or schedules, not both");
 		f.failed |= D_SCHED;
@@ -171,7 +198,10 @@ job_from_json_each(
 	{
 		if (f.stop)
 			break;
-		if (skipped(each, e->string))
+		if (listed(each->skip, e->string))
+			continue;
+		/* Read after schedule:, [] would leave the job without. */
+		if (no_extra && strcmp(e->string, "schedules") == 0)
 			continue;
 		cause = NULL;
 		if (job_read_field(job, e, &field, &cause) == -1) {
@@ -181,7 +211,7 @@ job_from_json_each(
 	}
 	if (!f.stop)
 		validate(&f, job);
-	if (f.nerrors > 0 || i > 0) {
+	if (f.nerrors > 0 || nmarked > 0) {
 		job_free(job);
 		return NULL;
 	}
@@ -208,7 +238,7 @@ int
 job_validate(struct job *job, const char **field, char **cause)
 {
 	struct first fe = { NULL, NULL };
-	struct job_each each = { first_error, NULL, &fe };
+	struct job_each each = { first_error, NULL, &fe, NULL };
 	struct from f = { &each, 0, 0, 0 };
 
 	validate(&f, job);
@@ -225,7 +255,7 @@ job_from_json(
     const cJSON *json, const struct job *base, const char **field, char **cause)
 {
 	struct first fe = { NULL, NULL };
-	struct job_each each = { first_error, NULL, &fe };
+	struct job_each each = { first_error, NULL, &fe, NULL };
 	struct job *job;
 
 	job = job_from_json_each(json, base, &each);

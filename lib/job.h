@@ -192,6 +192,12 @@ struct job_each {
 	 */
 	const char *const *skip;
 	void *arg;
+	/*
+	 * Top-level keys read as usual but taken as failed (NULL-ended; NULL
+	 * for none): a key whose value lost a part at fault elsewhere, such
+	 * as a job's http: merged with a wrong defaults.http.url.
+	 */
+	const char *const *failed;
 };
 
 /*
@@ -201,7 +207,7 @@ struct job_each {
  * fields (job_validate's) are checked after, each only when the fields it
  * reads were read without error, so that no error is the consequence of
  * another. Returns the job, or NULL when an error was reported or a key
- * skipped.
+ * skipped or taken as failed.
  */
 struct job *job_from_json_each(
     const cJSON *json, const struct job *base, const struct job_each *each);

@@ -54,6 +54,13 @@ void jf_error(struct jf *jf, const struct jf_pos *at, const char *fmt, ...)
 const struct jf_pos *jf_pos(const struct jf *jf, const cJSON *node);
 void jf_pos_move(struct jf *jf, const cJSON *old, const cJSON *new);
 cJSON *jf_dup(struct jf *jf, const cJSON *src, const struct jf_pos *at);
+/* 1 for the keys (env, limits...) whose maps merge with defaults key by key. */
+int jf_merged_key(const char *k);
+/* DEFAULTS (NULL for none) with JOB's keys laid over them; positions kept. */
+cJSON *jf_merge_defaults(
+    struct jf *jf, const cJSON *defaults, const cJSON *job);
+/* Puts the file's errors FROM.. in the order of their line and column. */
+void jf_sort_errors(struct jobfile *out, size_t from);
 int jf_sexagesimal(const char *s);
 int jf_yaml11_bool(const char *s);
 cJSON *jf_read_document(struct jf *jf, int *failed);

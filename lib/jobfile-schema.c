@@ -18,6 +18,7 @@
 #include "cronexpr.h"
 #include "jobfile-int.h"
 #include "jobfile.h"
+#include "tz.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -292,6 +293,18 @@ badkeys_free(struct badkeys *bad)
 	free(bad->v);
 }
 
+static int
+listed(const struct badkeys *bad, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < bad->n; i++) {
+		if (strcmp(bad->v[i], key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Checks MAP's keys against TABLE; BAD (if set) gets those at fault. */
 static void
 check_map(struct jf *jf, const char *prefix, const struct field *table,
@@ -488,66 +501,12 @@ field_pos(const struct jf *jf, const cJSON *job, const char *field,
 	return best;
 }
 
-/* Object keys whose maps a job merges with `defaults:` key by key. */
-static int
-merged_key(const char *k)
-{
-	return strcmp(k, "env") == 0 || strcmp(k, "limits") == 0 ||
-	    strcmp(k, "dst") == 0 || strcmp(k, "http") == 0;
-}
-
-/* DEFAULTS with JOB's keys laid over them; positions kept. */
-static cJSON *
-merge_defaults(struct jf *jf, const cJSON *defaults, const cJSON *job)
-{
-	cJSON *m, *cur, *sub;
-	const cJSON *e, *s;
-
-	m = defaults != NULL ? jf_dup(jf, defaults, NULL)
-	                     : cJSON_CreateObject();
-	if (cJSON_GetObjectItemCaseSensitive(job, "schedule") != NULL ||
-	    cJSON_GetObjectItemCaseSensitive(job, "schedules") != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(m, "schedule");
-		cJSON_DeleteItemFromObjectCaseSensitive(m, "schedules");
-	}
-	cJSON_ArrayForEach(e, job)
-	{
-		cur = cJSON_GetObjectItemCaseSensitive(m, e->string);
-		if (cur != NULL && merged_key(e->string) &&
-		    cJSON_IsObject(cur) && cJSON_IsObject(e)) {
-			cJSON_ArrayForEach(s, e)
-			{
-				cJSON *was = cJSON_GetObjectItemCaseSensitive(
-				    cur, s->string);
-				cJSON *now = jf_dup(jf, s, NULL);
-
-				if (was != NULL) {
-					free(now->string);
-					now->string = xstrdup(s->string);
-					cJSON_ReplaceItemViaPointer(
-					    cur, was, now);
-				} else
-					cJSON_AddItemToObject(
-					    cur, s->string, now);
-			}
-			continue;
-		}
-		sub = jf_dup(jf, e, NULL);
-		if (cur != NULL) {
-			free(sub->string);
-			sub->string = xstrdup(e->string);
-			cJSON_ReplaceItemViaPointer(m, cur, sub);
-		} else
-			cJSON_AddItemToObject(m, e->string, sub);
-	}
-	return m;
-}
-
 /* What a job's field errors need to be placed in the file. */
 struct placing {
 	struct jf *jf;
 	const cJSON *merged;
 	const struct jf_pos *at;
+	int name_failed, user_failed; /* so as not to check them again */
 };
 
 static int
@@ -555,63 +514,148 @@ place_error(void *arg, const char *field, char *cause)
 {
 	struct placing *pl = arg;
 
+	if (field != NULL && strcmp(field, "name") == 0)
+		pl->name_failed = 1;
+	if (field != NULL && strcmp(field, "user") == 0)
+		pl->user_failed = 1;
 	jf_error(
 	    pl->jf, field_pos(pl->jf, pl->merged, field, pl->at), "%s", cause);
 	free(cause);
 	return 0;
 }
 
-/* The line and column of error S, "PATH:LINE:COL: ...", as one number. */
-static long long
-error_place(const struct jobfile *out, const char *s)
-{
-	char *end;
-	long long line, col;
+/*
+ * What the jobs of one file share: `defaults:` without the keys found at
+ * fault (each reported once, as defaults.KEY, not again by every job that
+ * would inherit it), and the job names seen so far.
+ */
+struct shared {
+	cJSON *defaults; /* a copy; NULL for none */
+	struct badkeys bad;
+	struct badkeys names;
+};
 
-	line = strtoll(s + strlen(out->path) + 1, &end, 10);
-	col = strtoll(end + 1, NULL, 10);
-	return line << 32 | col;
+/* The local account named in a job or `defaults:`, on hosts that run it. */
+static void
+check_user(struct jf *jf, const cJSON *map, const struct jf_pos *at,
+    const char *prefix)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(map, "user");
+
+	if (!(jf->flags & JOBFILE_LOCAL_USERS) || !cJSON_IsString(u) ||
+	    getpwnam(u->valuestring) != NULL)
+		return;
+	jf_error(jf, field_pos(jf, map, "user", at),
+	    "%suser: no user named \"%s\" on this host", prefix,
+	    u->valuestring);
 }
 
 /*
- * Puts errors FROM.. in file order. A job's errors come from the YAML
- * checks, then from its fields in the order of its map merged with
- * `defaults:`, where a key the job overrides keeps the default's place.
+ * Checks DEFAULTS once: the YAML checks, then each value by the job
+ * model's own rules, as "defaults.FIELD". SH gets the copy the jobs merge
+ * with, without the keys at fault, and those keys.
  */
 static void
-sort_errors(struct jobfile *out, size_t from)
+check_defaults(
+    struct jf *jf, cJSON *defaults, const struct jf_pos *at, struct shared *sh)
 {
-	size_t i, j;
-	char *e;
+	struct jobfile *out = jf->out;
+	const struct tz *tz;
+	const cJSON *e;
+	const char *field;
+	char *cause, *why = NULL;
+	struct job *scratch;
+	size_t before = out->nerrors, i;
 
-	for (i = from + 1; i < out->nerrors; i++) {
-		e = out->errors[i];
-		for (j = i; j > from &&
-		     error_place(out, out->errors[j - 1]) > error_place(out, e);
-		     j--)
-			out->errors[j] = out->errors[j - 1];
-		out->errors[j] = e;
+	check_map(jf, "defaults", job_fields, defaults, at, &sh->bad);
+	/* check_map names them as written: "defaults.timeout". */
+	for (i = 0; i < sh->bad.n; i++) {
+		if (strncmp(sh->bad.v[i], "defaults.", 9) == 0)
+			memmove(sh->bad.v[i], sh->bad.v[i] + 9,
+			    strlen(sh->bad.v[i] + 9) + 1);
 	}
+	if (!cJSON_IsObject(defaults))
+		return;
+	if ((e = cJSON_GetObjectItemCaseSensitive(defaults, "name")) != NULL) {
+		jf_error(jf, pos_or(jf, e, at),
+		    "defaults.name: every job needs its own name");
+		badkeys_add(&sh->bad, "name");
+	}
+	scratch = job_create();
+	cJSON_ArrayForEach(e, defaults)
+	{
+		if (listed(&sh->bad, e->string))
+			continue;
+		cause = NULL;
+		if (job_read_field(scratch, e, &field, &cause) == -1) {
+			jf_error(jf, field_pos(jf, defaults, field, at),
+			    "defaults.%s", cause);
+			free(cause);
+			badkeys_add(&sh->bad, e->string);
+		}
+	}
+	job_free(scratch);
+	e = cJSON_GetObjectItemCaseSensitive(defaults, "timezone");
+	if (cJSON_IsString(e) && !listed(&sh->bad, "timezone") &&
+	    (tz = tz_find(e->valuestring, &why)) == NULL) {
+		jf_error(jf, pos_or(jf, e, at), "defaults.timezone: %s",
+		    why != NULL ? why : "invalid");
+		free(why);
+		badkeys_add(&sh->bad, "timezone");
+	}
+	if (!listed(&sh->bad, "user")) {
+		i = out->nerrors;
+		check_user(jf, defaults, at, "defaults.");
+		if (out->nerrors != i)
+			badkeys_add(&sh->bad, "user");
+	}
+	jf_sort_errors(out, before);
+	sh->defaults = jf_dup(jf, defaults, NULL);
+	for (i = 0; i < sh->bad.n; i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(
+		    sh->defaults, sh->bad.v[i]);
 }
 
 /*
- * Checks job SPEC, and unless BAD_DEFAULTS, builds and keeps it. Every
- * error of the job is reported: a key the YAML checks found at fault is
- * not read again, so that it gives one error, not two.
+ * The keys of `defaults:` at fault that SPEC's rules are not to be
+ * checked on: those it inherits, and the maps merged key by key that it
+ * has, which lack the wrong part. NULL-ended, in SH's strings.
+ */
+static const char **
+inherited_bad(const struct shared *sh, const cJSON *spec)
+{
+	const char **v = xcalloc(sh->bad.n + 1, sizeof *v);
+	size_t i, n = 0;
+
+	for (i = 0; i < sh->bad.n; i++) {
+		if (cJSON_GetObjectItemCaseSensitive(spec, sh->bad.v[i]) ==
+		        NULL ||
+		    jf_merged_key(sh->bad.v[i]))
+			v[n++] = sh->bad.v[i];
+	}
+	return v;
+}
+
+/*
+ * Checks job SPEC, and builds and keeps it when right. Every error of the
+ * job is reported: a key the YAML checks found at fault is not read
+ * again, so that it gives one error, not two; the checks that stand
+ * apart (a local user, a name used twice) are made whatever else failed.
  */
 static void
-add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
-    size_t index)
+add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 {
 	const struct jf_pos *at = jf_pos(jf, spec);
+	const cJSON *name;
 	struct jf_pos here;
 	struct jobfile *out = jf->out;
 	struct badkeys bad = { NULL, 0 };
-	struct placing pl;
+	struct placing pl = { jf, NULL, NULL, 0, 0 };
 	struct job_each each;
+	const char **failed;
 	struct job *job;
 	cJSON *merged;
-	size_t before = out->nerrors, i;
+	size_t before = out->nerrors;
 
 	/* Merging adds positions and may move jf->pos: keep a copy. */
 	if (at != NULL) {
@@ -624,43 +668,36 @@ add_job(struct jf *jf, const cJSON *defaults, int bad_defaults, cJSON *spec,
 		return;
 	}
 	check_map(jf, "", job_fields, spec, at, &bad);
-	if (bad_defaults) {
-		badkeys_free(&bad);
-		return;
-	}
-	merged = merge_defaults(jf, defaults, spec);
-	pl.jf = jf;
+	merged = jf_merge_defaults(jf, sh->defaults, spec);
+	failed = inherited_bad(sh, spec);
 	pl.merged = merged;
 	pl.at = at;
 	each.error = place_error;
 	each.skip = (const char *const *)bad.v;
+	each.failed = failed;
 	each.arg = &pl;
 	job = job_from_json_each(merged, NULL, &each);
-	badkeys_free(&bad);
-	if (job == NULL) {
-		sort_errors(out, before);
-		cJSON_Delete(merged);
-		return;
-	}
-	if ((jf->flags & JOBFILE_LOCAL_USERS) && job->user != NULL &&
-	    getpwnam(job->user) == NULL) {
-		jf_error(jf, field_pos(jf, merged, "user", at),
-		    "user: no user named \"%s\" on this host", job->user);
-		job_free(job);
-		cJSON_Delete(merged);
-		return;
-	}
-	for (i = 0; i < out->njobs; i++) {
-		if (strcmp(out->jobs[i]->name, job->name) == 0) {
+	if (!listed(&bad, "user") && !pl.user_failed)
+		check_user(jf, merged, at, "");
+	name = cJSON_GetObjectItemCaseSensitive(merged, "name");
+	if (!listed(&bad, "name") && !pl.name_failed && cJSON_IsString(name)) {
+		if (listed(&sh->names, name->valuestring))
 			jf_error(jf, field_pos(jf, merged, "name", at),
 			    "name: job \"%s\" is defined twice in this file",
-			    job->name);
-			job_free(job);
-			cJSON_Delete(merged);
-			return;
-		}
+			    name->valuestring);
+		else
+			badkeys_add(&sh->names, name->valuestring);
 	}
+	free(failed);
+	badkeys_free(&bad);
 	cJSON_Delete(merged);
+	jf_sort_errors(out, before);
+	if (job == NULL)
+		return;
+	if (out->nerrors != before) {
+		job_free(job);
+		return;
+	}
 	free(job->origin);
 	job->origin = xstrdup(out->path);
 	out->jobs = xreallocarray(out->jobs, out->njobs + 1, sizeof *out->jobs);
@@ -675,9 +712,9 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 	const struct jf_pos *at = jf_pos(jf, root);
 	cJSON *jobs, *defaults, *e;
 	const char *hint;
+	struct shared sh = { NULL, { NULL, 0 }, { NULL, 0 } };
 	struct jf_pos kb;
-	size_t i = 0, before;
-	int bad_defaults;
+	size_t i = 0;
 
 	if (root == NULL || cJSON_IsNull(root))
 		return; /* an empty file defines no jobs */
@@ -687,7 +724,8 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 	}
 	if ((flags & JOBFILE_ONE_JOB) &&
 	    cJSON_GetObjectItemCaseSensitive(root, "jobs") == NULL) {
-		add_job(jf, NULL, 0, root, 0);
+		add_job(jf, &sh, root, 0);
+		badkeys_free(&sh.names);
 		return;
 	}
 	cJSON_ArrayForEach(e, root)
@@ -707,28 +745,19 @@ jf_schema_document(struct jf *jf, cJSON *root, int flags)
 	defaults = cJSON_GetObjectItemCaseSensitive(root, "defaults");
 	if (defaults != NULL && cJSON_IsNull(defaults))
 		defaults = NULL;
-	before = jf->out->nerrors;
-	if (defaults != NULL) {
-		check_map(jf, "defaults", job_fields, defaults, at, NULL);
-		if (cJSON_GetObjectItemCaseSensitive(defaults, "name") != NULL)
-			jf_error(jf,
-			    pos_or(jf,
-			        cJSON_GetObjectItemCaseSensitive(
-			            defaults, "name"),
-			        at),
-			    "defaults.name: every job needs its own name");
-	}
-	bad_defaults = jf->out->nerrors != before;
+	if (defaults != NULL)
+		check_defaults(jf, defaults, at, &sh);
 	jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
-	if (jobs == NULL || cJSON_IsNull(jobs))
-		return;
-	if (!cJSON_IsArray(jobs)) {
+	if (jobs != NULL && !cJSON_IsNull(jobs) && !cJSON_IsArray(jobs))
 		jf_error(jf, pos_or(jf, jobs, at),
 		    "jobs: expected a list of jobs (- name: ...)");
-		return;
+	else if (jobs != NULL && !cJSON_IsNull(jobs)) {
+		cJSON_ArrayForEach(e, jobs)
+		{
+			add_job(jf, &sh, e, i++);
+		}
 	}
-	cJSON_ArrayForEach(e, jobs)
-	{
-		add_job(jf, defaults, bad_defaults, e, i++);
-	}
+	cJSON_Delete(sh.defaults);
+	badkeys_free(&sh.bad);
+	badkeys_free(&sh.names);
 }

@@ -646,3 +646,91 @@ jf_read_document(struct jf *jf, int *failed)
 		}
 	}
 }
+
+/* Object keys whose maps a job merges with `defaults:` key by key. */
+int
+jf_merged_key(const char *k)
+{
+	return strcmp(k, "env") == 0 || strcmp(k, "limits") == 0 ||
+	    strcmp(k, "dst") == 0 || strcmp(k, "http") == 0;
+}
+
+/* DEFAULTS with JOB's keys laid over them; positions kept. */
+cJSON *
+jf_merge_defaults(struct jf *jf, const cJSON *defaults, const cJSON *job)
+{
+	cJSON *m, *cur, *sub;
+	const cJSON *e, *s;
+
+	m = defaults != NULL ? jf_dup(jf, defaults, NULL)
+	                     : cJSON_CreateObject();
+	if (cJSON_GetObjectItemCaseSensitive(job, "schedule") != NULL ||
+	    cJSON_GetObjectItemCaseSensitive(job, "schedules") != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "schedule");
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "schedules");
+	}
+	cJSON_ArrayForEach(e, job)
+	{
+		cur = cJSON_GetObjectItemCaseSensitive(m, e->string);
+		if (cur != NULL && jf_merged_key(e->string) &&
+		    cJSON_IsObject(cur) && cJSON_IsObject(e)) {
+			cJSON_ArrayForEach(s, e)
+			{
+				cJSON *was = cJSON_GetObjectItemCaseSensitive(
+				    cur, s->string);
+				cJSON *now = jf_dup(jf, s, NULL);
+
+				if (was != NULL) {
+					free(now->string);
+					now->string = xstrdup(s->string);
+					cJSON_ReplaceItemViaPointer(
+					    cur, was, now);
+				} else
+					cJSON_AddItemToObject(
+					    cur, s->string, now);
+			}
+			continue;
+		}
+		sub = jf_dup(jf, e, NULL);
+		if (cur != NULL) {
+			free(sub->string);
+			sub->string = xstrdup(e->string);
+			cJSON_ReplaceItemViaPointer(m, cur, sub);
+		} else
+			cJSON_AddItemToObject(m, e->string, sub);
+	}
+	return m;
+}
+
+/* The line and column of error S, "PATH:LINE:COL: ...", as one number. */
+static long long
+error_place(const struct jobfile *out, const char *s)
+{
+	char *end;
+	long long line, col;
+
+	line = strtoll(s + strlen(out->path) + 1, &end, 10);
+	col = strtoll(end + 1, NULL, 10);
+	return line << 32 | col;
+}
+
+/*
+ * Puts errors FROM.. in file order. A job's errors come from the YAML
+ * checks, then from its fields in the order of its map merged with
+ * `defaults:`, where a key the job overrides keeps the default's place.
+ */
+void
+jf_sort_errors(struct jobfile *out, size_t from)
+{
+	size_t i, j;
+	char *e;
+
+	for (i = from + 1; i < out->nerrors; i++) {
+		e = out->errors[i];
+		for (j = i; j > from &&
+		     error_place(out, out->errors[j - 1]) > error_place(out, e);
+		     j--)
+			out->errors[j] = out->errors[j - 1];
+		out->errors[j] = e;
+	}
+}

@@ -616,3 +616,59 @@ errors_point_at_keys() {
 	{ echo 'jobs:'; job b "0 0 1 1 *" "echo b"; } >"$DIR/two.yaml"
 	wait_api /status '*"problems":[]*'
 }
+
+@test "validate: defaults' errors come once, and every job is still checked" {
+	cd "$T"
+	printf 'defaults:\n  paused: no\n  timeout: 5x\njobs:\n  - name: a\n    command: x\n  - name: b\n    command: x\n    timeout: 1m\n    catchup: never\n' >d.yaml
+	cq validate d.yaml
+	assert_status 5
+	assert_lines \
+	    'd.yaml:2:11: defaults.paused: write true or false, not no (YAML 1.1 would read it as a boolean, YAML 1.2 as a string)' \
+	    'd.yaml:3:12: defaults.timeout: duration "5x" is not like 90s, 5m, 2h30m or 1d' \
+	    'd.yaml:10:14: catchup: "never" is not one of skip, once, all'
+	# A default no job uses is still wrong.
+	printf 'defaults:\n  timeout: 5x\njobs: []\n' >unused.yaml
+	cq validate unused.yaml
+	assert_status 5
+	assert_lines 'unused.yaml:2:12: defaults.timeout: duration "5x" is not like 90s, 5m, 2h30m or 1d'
+}
+
+@test "validate: a missing user and a name used twice show beside other errors" {
+	cd "$T"
+	printf 'jobs:\n  - name: a\n    command: x\n    user: cronq-no-such-user\n    timeout: 2q\n  - name: a\n    command: x\n' >u.yaml
+	cq validate u.yaml
+	assert_status 5
+	assert_lines \
+	    'u.yaml:4:11: user: no user named "cronq-no-such-user" on this host' \
+	    'u.yaml:5:14: timeout: duration "2q" is not like 90s, 5m, 2h30m or 1d' \
+	    'u.yaml:6:11: name: job "a" is defined twice in this file'
+}
+
+@test "validate --dir: a name an earlier file defines is refused, as the daemon does" {
+	{ echo 'jobs:'; job a "@reboot" "echo 1"; } >"$DIR/a1.yaml"
+	{ echo 'jobs:'; job a "@reboot" "echo 2"; } >"$DIR/a2.yaml"
+	cq validate --dir "$DIR"
+	assert_status 5
+	assert_lines \
+	    "$DIR/a1.yaml: a: next at daemon start-up" \
+	    "$DIR/a2.yaml: name: job \"a\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them"
+	[ "$stderr" = 'cronq: 1 of 2 files invalid' ]
+	start
+	wait_api /status "*a2.yaml: name: job ?\"a?\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them*"
+	# Files named on the command line are checked one by one.
+	cq validate "$DIR/a1.yaml" "$DIR/a2.yaml"
+	assert_status 0
+}
+
+@test "validate: schedule: beside an empty schedules: [] is that one schedule" {
+	cd "$T"
+	printf 'jobs:\n  - name: m\n    schedules: []\n    schedule: "@reboot"\n    command: x\n' >m.yaml
+	cq validate m.yaml
+	assert_status 0
+	assert_lines 'm.yaml: m: next at daemon start-up'
+	# With the rule's fields right or not, one mistake is one error.
+	printf 'jobs:\n  - name: m\n    schedule: "61 * * * *"\n    schedules: []\n    command: x\n' >bad.yaml
+	cq validate bad.yaml
+	assert_status 5
+	assert_lines 'bad.yaml:3:15: schedule: minute "61" is outside 0..59'
+}

@@ -214,7 +214,7 @@ static const struct {
 	{ "{\"name\": \"a\", \"command\": \"x\", \"schedules\": [1]}",
 	    "schedules", "element 0" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"schedule\": \"* * * * *\","
-	  " \"schedules\": []}",
+	  " \"schedules\": [\"1 * * * *\"]}",
 	    "schedule", "not both" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"timezone\": \"Mars/Base\"}",
 	    "timezone", "Mars/Base" },

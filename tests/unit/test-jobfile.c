@@ -385,7 +385,7 @@ test_defaults_override(void **state)
 	assert_string_equal(
 	    jf->errors[0], "t.yaml:10:8: env: expected an object of strings");
 	jobfile_free(jf);
-	jf = parse("defaults:\n  retry_on: 3\n  command: [a, b]\njobs:\n"
+	jf = parse("defaults:\n  retry_on: [3]\n  command: [a, b]\njobs:\n"
 	           "- name: a\n  retry_on: [75, 76]\n  command: c\n");
 	if (jf->nerrors > 0)
 		fail_msg("%s", jf->errors[0]);
@@ -487,6 +487,125 @@ test_local_users(void **state)
 	jobfile_free(jf);
 }
 
+/*
+ * A default at fault is one error, defaults.FIELD, used or not; the jobs
+ * are still checked, and those inheriting it do not repeat it.
+ */
+static void
+test_defaults_errors(void **state)
+{
+	static const char users[] = "defaults:\n"
+	                            "  user: cronq-no-such-user\n"
+	                            "jobs:\n"
+	                            "- name: a\n  command: x\n"
+	                            "- name: b\n  command: x\n";
+	struct jobfile *jf;
+
+	(void)state;
+	expect_errors("defaults:\n  paused: no\njobs:\n"
+	              "- name: a\n  command: x\n  timeout: 2q\n",
+	    "t.yaml:2:11: defaults.paused: write true or false, not no (YAML "
+	    "1.1 would read it as a boolean, YAML 1.2 as a string)",
+	    "t.yaml:6:12: timeout: duration \"2q\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    NULL);
+	expect_errors("defaults:\n  colour: red\njobs:\n"
+	              "- name: a\n  command: x\n  timeout: 2q\n",
+	    "t.yaml:2:3: defaults.colour: unknown field",
+	    "t.yaml:6:12: timeout: duration \"2q\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    NULL);
+	expect_errors("defaults:\n  timeout: 5x\njobs:\n"
+	              "- name: a\n  command: x\n"
+	              "- name: b\n  command: x\n  catchup: never\n"
+	              "- name: c\n  command: x\n  timeout: 1m\n",
+	    "t.yaml:2:12: defaults.timeout: duration \"5x\" is not like 90s, "
+	    "5m, 2h30m or 1d",
+	    "t.yaml:8:12: catchup: \"never\" is not one of skip, once, all",
+	    NULL);
+	expect_errors("defaults:\n  timeout: 5x\njobs: []\n",
+	    "t.yaml:2:12: defaults.timeout: duration \"5x\" is not like 90s, "
+	    "5m, 2h30m or 1d",
+	    NULL);
+	/* Job a's http lacks the url left out: no "http.url: is required". */
+	expect_errors("defaults:\n  kind: http\n  http: {url: \"ftp://x\"}\n"
+	              "jobs:\n- name: a\n  http: {method: POST}\n",
+	    "t.yaml:3:15: defaults.http.url: \"ftp://x\" is not an http:// or "
+	    "https:// URL",
+	    NULL);
+	expect_errors("defaults:\n  comand: x\njobs:\n- name: a\n"
+	              "- name: b\n  command: y\n  retries: -1\n",
+	    "t.yaml:2:3: defaults.comand: unknown field; did you mean command?",
+	    "t.yaml:7:12: retries: -1 is outside 0..100", NULL);
+	expect_errors("defaults:\n  timezone: Mars/Base\njobs:\n"
+	              "- name: a\n  command: x\n"
+	              "- name: b\n  command: x\n  timezone: Moon/X\n",
+	    "t.yaml:2:13: defaults.timezone: unknown time zone \"Mars/Base\"",
+	    "t.yaml:8:13: timezone: unknown time zone \"Moon/X\"", NULL);
+	jf = jobfile_parse("t.yaml", users, strlen(users), JOBFILE_LOCAL_USERS);
+	assert_int_equal(jf->nerrors, 1);
+	assert_string_equal(jf->errors[0],
+	    "t.yaml:2:9: defaults.user: no user named \"cronq-no-such-user\" "
+	    "on this host");
+	jobfile_free(jf);
+}
+
+/* A local user and a name used twice are checked whatever else failed. */
+static void
+test_standalone_checks(void **state)
+{
+	static const char text[] = "jobs:\n"
+	                           "- name: a\n"
+	                           "  command: id\n"
+	                           "  user: cronq-no-such-user\n"
+	                           "  timeout: 2q\n";
+	struct jobfile *jf;
+
+	(void)state;
+	jf = jobfile_parse("t.yaml", text, strlen(text), JOBFILE_LOCAL_USERS);
+	assert_int_equal(jf->nerrors, 2);
+	assert_string_equal(jf->errors[0],
+	    "t.yaml:4:9: user: no user named \"cronq-no-such-user\" on this "
+	    "host");
+	assert_string_equal(jf->errors[1],
+	    "t.yaml:5:12: timeout: duration \"2q\" is not like 90s, 5m, 2h30m "
+	    "or 1d");
+	jobfile_free(jf);
+	expect_errors("jobs:\n- name: a\n  command: x\n  timeout: 2q\n"
+	              "- name: a\n  command: x\n  retries: -1\n",
+	    "t.yaml:4:12: timeout: duration \"2q\" is not like 90s, 5m, "
+	    "2h30m or 1d",
+	    "t.yaml:5:9: name: job \"a\" is defined twice in this file",
+	    "t.yaml:7:12: retries: -1 is outside 0..100", NULL);
+}
+
+/* schedules: [] beside schedule: adds nothing, as cronq edit writes it. */
+static void
+test_schedule_empty_list(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	jf = parse("jobs:\n- name: a\n  schedules: []\n"
+	           "  schedule: \"0 9 * * *\"\n  command: x\n"
+	           "- name: b\n  schedule: \"0 9 * * *\"\n"
+	           "  schedules: []\n  command: x\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->njobs, 2);
+	assert_int_equal(jf->jobs[0]->nschedules, 1);
+	assert_string_equal(jf->jobs[0]->schedules[0], "0 9 * * *");
+	assert_int_equal(jf->jobs[1]->nschedules, 1);
+	jobfile_free(jf);
+	expect_errors("jobs:\n- name: a\n  schedule: \"61 * * * *\"\n"
+	              "  schedules: []\n  command: x\n",
+	    "t.yaml:3:13: schedule: minute \"61\" is outside 0..59", NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: \"1 * * * *\"\n"
+	              "  schedules: [\"2 * * * *\"]\n  command: x\n",
+	    "t.yaml:3:13: schedule: give schedule or schedules, not both",
+	    NULL);
+}
+
 int
 main(void)
 {
@@ -504,6 +623,9 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_round_trip),
 		cmocka_unit_test(test_local_users),
+		cmocka_unit_test(test_defaults_errors),
+		cmocka_unit_test(test_standalone_checks),
+		cmocka_unit_test(test_schedule_empty_list),
 	};
 
 	setenv("TZ", "UTC", 1);
