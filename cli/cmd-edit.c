@@ -333,6 +333,67 @@ edit_loop(const char *path, int *rc)
 	}
 }
 
+/*
+ * Edits PATH and sends the result until the daemon takes it. A change the
+ * daemon refuses (a name a job file holds, a user the job may not run as)
+ * reopens the editor with the daemon's message on top, as a file error
+ * does, rather than throwing the edits away; saving that unchanged gives
+ * up. Returns the last file parsed (NULL when the editor or the user gave
+ * up) with *RC and, on success, *RESP; *RESP stays NULL for "no changes".
+ */
+static struct jobfile *
+edit_apply(struct client *c, const char *path, int detach, struct job **jobs,
+    size_t n, cJSON **resp, int *rc)
+{
+	struct jobfile *jf;
+	cJSON *body;
+	char *cause = NULL, *refused = NULL, *text, *errs[2] = { NULL, NULL };
+	size_t len;
+	long status;
+
+	for (;;) {
+		if ((jf = edit_loop(path, rc)) == NULL)
+			break;
+		if ((body = diff_body(jobs, n, jf)) == NULL) {
+			printf("no changes\n");
+			*rc = CQ_EXIT_OK;
+			break;
+		}
+		*rc = client_call(c, "PUT", detach ? "/jobs?detach=1" : "/jobs",
+		    body, resp, &status, &cause);
+		cJSON_Delete(body);
+		if (*rc == CQ_EXIT_OK)
+			break;
+		text = read_all(path, &len);
+		if (*rc == CQ_EXIT_UNREACHABLE || status < 400 ||
+		    status >= 500 || text == NULL ||
+		    (refused != NULL &&
+		        strcmp(refused, skip_errors(text)) == 0)) {
+			if (*rc == CQ_EXIT_UNREACHABLE)
+				cli_unreachable(cause);
+			else
+				cli_error(
+				    "cannot apply the edited jobs: %s", cause);
+			free(text);
+			jobfile_free(jf);
+			jf = NULL;
+			break;
+		}
+		free(refused);
+		refused = xstrdup(skip_errors(text));
+		xasprintf(&errs[0], "the daemon refused it: %s", cause);
+		write_with_errors(path, refused, errs);
+		free(errs[0]);
+		free(text);
+		free(cause);
+		cause = NULL;
+		jobfile_free(jf);
+	}
+	free(refused);
+	free(cause);
+	return jf;
+}
+
 static int
 cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -340,7 +401,7 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	struct jobfile *jf = NULL;
 	struct job **jobs = NULL;
 	struct client *c;
-	cJSON *resp = NULL, *body = NULL;
+	cJSON *resp = NULL;
 	const char *name = NULL;
 	size_t n = 0, i;
 	long long k;
@@ -380,18 +441,12 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	fputs(edit_header, fp);
 	jobfile_write(fp, jobs, n);
 	fclose(fp);
-	if ((jf = edit_loop(path, &rc)) == NULL)
+	if ((jf = edit_apply(c, path, detach, jobs, n, &resp, &rc)) == NULL ||
+	    resp == NULL)
 		goto out;
-	if ((body = diff_body(jobs, n, jf)) == NULL) {
-		printf("no changes\n");
-		rc = CQ_EXIT_OK;
-		goto out;
-	}
-	rc = cli_api(c, "PUT", detach ? "/jobs?detach=1" : "/jobs", body, &resp,
-	    "apply the edited jobs");
-	if (rc == CQ_EXIT_OK && opts->json)
+	if (opts->json)
 		print_json(resp);
-	else if (rc == CQ_EXIT_OK) {
+	else {
 		k = cJSON_GetArraySize(
 		    cJSON_GetObjectItemCaseSensitive(resp, "changed"));
 		printf("%lld job%s saved, ", k, k == 1 ? "" : "s");
@@ -405,7 +460,6 @@ out:
 		job_free(jobs[i]);
 	free(jobs);
 	jobfile_free(jf);
-	cJSON_Delete(body);
 	cJSON_Delete(resp);
 	client_free(c);
 	return rc;

@@ -330,6 +330,44 @@ job() { # NAME SCHEDULE COMMAND
 	wait_api /jobs/f '*"schedules":?"0 2 ? ? ?"?*"origin":"api"*'
 }
 
+@test "edit: a change the daemon refuses reopens the editor with its reason" {
+	{ echo 'jobs:'; job f "0 1 * * *" "echo f"; } >"$DIR/f.yaml"
+	start
+	wait_api /jobs/f '*"origin":"/*'
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	# Round 0 renames a to f, which the file holds; round 1 sees the
+	# daemon's reason and names it g instead.
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	n=\$(cat "$T/rounds" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$T/rounds"
+	cp "\$1" "$T/seen.\$n"
+	case \$n in
+	0) sed -i 's/name: "a"/name: "f"/' "\$1" ;;
+	1) sed -i 's/name: "f"/name: "g"/' "\$1" ;;
+	esac
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit
+	assert_status 0
+	[ "$(cat "$T/rounds")" = 2 ]
+	grep -q "^# error: the daemon refused it: .*f.yaml" "$T/seen.1"
+	wait_api /jobs/g '*"command":"echo a"*'
+	run api GET /jobs/a
+	[[ "$output" == *'no job named'* ]]
+	# Saving the refused file unchanged gives up, changing nothing.
+	rm "$T/rounds"
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	sed -i 's/name: "g"/name: "f"/' "\$1"
+	EOS
+	EDITOR="$T/editor" VISUAL= cq edit g
+	assert_status 1
+	[[ "$stderr" == *'cannot apply the edited jobs: '* ]] || { echo "$stderr"; false; }
+	run api GET /jobs/g
+	[[ "$output" == *'"version":1'* ]]
+}
+
 @test "PUT /jobs: one bad job changes nothing" {
 	start
 	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
