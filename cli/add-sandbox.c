@@ -75,9 +75,12 @@ value_of(const char *arg)
 	long long n;
 
 	n = strtoll(arg, &end, 10);
-	if (*arg != '\0' && *end == '\0' && n > -(1LL << 53) && n < 1LL << 53)
+	if (*arg == '\0' || *end != '\0')
+		return cJSON_CreateString(arg);
+	if (n > -(1LL << 53) && n < 1LL << 53)
 		return cJSON_CreateNumber((double)n);
-	return cJSON_CreateString(arg);
+	/* Too big to be exact, but a number: the range error names it. */
+	return cJSON_CreateNumber(strtod(arg, NULL));
 }
 
 /* PARENT[NAME] as an object, made when absent. */

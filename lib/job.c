@@ -229,11 +229,15 @@ job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
 	if (!cJSON_IsNumber(v))
 		return job_fail(cause, field, "expected an integer");
 	d = v->valuedouble;
+	/*
+	 * The range first: converting a double past int64_t is undefined,
+	 * and "1e+20 is outside 0..100" says more than "not an integer".
+	 */
+	if (!(d >= (double)min && d <= (double)max))
+		return job_fail(cause, field, "%.15g is outside %lld..%lld", d,
+		    (long long)min, (long long)max);
 	if (d != (double)(int64_t)d)
 		return job_fail(cause, field, "expected an integer, not %g", d);
-	if (d < (double)min || d > (double)max)
-		return job_fail(cause, field, "%lld is outside %lld..%lld",
-		    (long long)d, (long long)min, (long long)max);
 	*out = (int64_t)d;
 	return 0;
 }

@@ -143,6 +143,10 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	cq add rbad --retries many -- true
 	assert_status 2
 	[ "${stderr%%$'\n'*}" = 'cronq: add: --retries "many": expected an integer' ]
+	# Past what a double holds exactly, still a range error, not "many".
+	cq add rbad --retries 99999999999999999999 -- true
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --retries "99999999999999999999": 1e+20 is outside 0..100' ]
 }
 
 @test "--timeout reads s, m, h, d and w, and names its range when out of it" {
