@@ -82,9 +82,11 @@ tokens_expires(const cJSON *v, int64_t *secs, struct api_response *resp)
 	*secs = 0;
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (cJSON_IsNumber(v))
-		*secs = (int64_t)v->valuedouble;
-	else if (!cJSON_IsString(v) ||
+	if (cJSON_IsNumber(v)) {
+		if (util_double_int(
+		        v->valuedouble, 1, TOKENS_EXPIRES_MAX, secs) == -1)
+			*secs = 0; /* refused below, with the range */
+	} else if (!cJSON_IsString(v) ||
 	    util_parse_duration(v->valuestring, secs, &cause) == -1) {
 		api_error(resp, 422, "expires_in", "expires_in: %s",
 		    cause != NULL ? cause : "expected a duration");

@@ -313,15 +313,14 @@ handle_job_rollback(struct api_request *req, struct api_response *resp)
 		}
 		v = cJSON_GetObjectItemCaseSensitive(body, "version");
 		if (v != NULL &&
-		    (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
-		        v->valuedouble != (double)(int64_t)v->valuedouble)) {
+		    (!cJSON_IsNumber(v) ||
+		        util_double_int(v->valuedouble, 1, INT64_MAX / 2,
+		            &version) == -1)) {
 			cJSON_Delete(body);
 			api_error(resp, 422, "version",
 			    "version: expected a positive integer");
 			return;
 		}
-		if (v != NULL)
-			version = (int64_t)v->valuedouble;
 		cJSON_Delete(body);
 	}
 	memset(&err, 0, sizeof err);

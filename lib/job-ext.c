@@ -84,10 +84,14 @@ get_secs(const cJSON *v, int64_t max, int64_t *out, char **cause)
 	int64_t s;
 
 	if (cJSON_IsNumber(v)) {
-		if (v->valuedouble != (double)(int64_t)v->valuedouble)
+		if (util_double_int(v->valuedouble, 0, max, &s) == -1 &&
+		    v->valuedouble >= 0 && v->valuedouble <= (double)max)
 			return job_fail(
 			    cause, ext_field, "expected whole seconds");
-		s = (int64_t)v->valuedouble;
+		if (util_double_int(v->valuedouble, 0, max, &s) == -1)
+			return job_fail(cause, ext_field,
+			    "%.15g is outside 0..%lld seconds", v->valuedouble,
+			    (long long)max);
 	} else if (cJSON_IsString(v)) {
 		if (util_parse_duration(v->valuestring, &s, &why) == -1) {
 			job_fail(cause, ext_field, "%s",
@@ -393,9 +397,8 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 				return job_fail(
 				    cause, ext_field, "must be at least 1s");
 		} else if (strcmp(e->string, "retries") == 0) {
-			n = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : -1;
-			if (!cJSON_IsNumber(e) || n < 0 || n > 10 ||
-			    e->valuedouble != (double)n)
+			if (!cJSON_IsNumber(e) ||
+			    util_double_int(e->valuedouble, 0, 10, &n) == -1)
 				return job_fail(
 				    cause, ext_field, "expected 0..10");
 			t->retries = (int)n;

@@ -427,3 +427,12 @@ util_nearest(const char *key, const char *const *names)
 	}
 	return best;
 }
+
+int
+util_double_int(double d, int64_t min, int64_t max, int64_t *out)
+{
+	if (!(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d)
+		return -1;
+	*out = (int64_t)d;
+	return 0;
+}

@@ -26,6 +26,13 @@ void util_format_utc(char *buf, size_t len, int64_t t);
 int util_parse_time(
     const char *s, const struct tz *tz, int64_t *out, char **cause);
 
+/*
+ * D as a whole number within MIN..MAX in *OUT: 0, or -1 when D is not
+ * whole or out of range (checked before any conversion, which would be
+ * undefined for a double past int64_t).
+ */
+int util_double_int(double d, int64_t min, int64_t max, int64_t *out);
+
 /* Edit distance of two short words (99 past 62 characters). */
 size_t util_distance(const char *a, const char *b);
 /*

@@ -228,6 +228,11 @@ static const struct {
 	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
 	  "\"command\", \"command\": \"x\", \"retries\": 11}]}",
 	    "notify[0].retries", "0..10" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
+	  "\"command\", \"command\": \"x\", \"retries\": 1e20}]}",
+	    "notify[0].retries", "0..10" },
+	{ "{\"name\": \"a\", \"command\": \"x\", \"late_after\": 1e20}",
+	    "late_after", "1e+20 is outside" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"late_after\": \"soon\"}",
 	    "late_after", "" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"expected_duration\": -5}",

@@ -234,6 +234,23 @@ test_escape(void **state)
 	assert_string_equal(buf, "0123456789abcde");
 }
 
+/* JSON numbers to integers: whole and in range, never a wild cast. */
+static void
+test_double_int(void **state)
+{
+	int64_t v = 7;
+
+	(void)state;
+	assert_int_equal(util_double_int(42, 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(util_double_int(-1, 0, 100, &v), -1);
+	assert_int_equal(util_double_int(101, 0, 100, &v), -1);
+	assert_int_equal(util_double_int(1.5, 0, 100, &v), -1);
+	assert_int_equal(util_double_int(1e20, 0, INT64_MAX / 2, &v), -1);
+	assert_int_equal(util_double_int(-1e300, INT64_MIN / 2, 0, &v), -1);
+	assert_int_equal(v, 42);
+}
+
 int
 main(void)
 {
@@ -245,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_double_int),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
