@@ -90,18 +90,54 @@ why_detail(char *buf, size_t len, const char *outcome, const char *detail)
 	}
 }
 
+/*
+ * How the run RUN_ID a slot started ended, retries included, from RUNS
+ * (the job's recent runs): "run 26: succeeded", or "run 26: failed at
+ * attempt 3, run 31"; just "run 26" once it has been pruned.
+ */
 static void
-why_print(const cJSON *d)
+why_run(char *buf, size_t len, long long run_id, const cJSON *runs)
 {
-	char slot[64], line[1024], detail[512];
+	const cJSON *r, *last = NULL;
+	long long first, attempt, best = 0, id;
+
+	cJSON_ArrayForEach(r, runs)
+	{
+		if (print_int(r, "first_run_id", &first) == -1 ||
+		    first != run_id || print_int(r, "attempt", &attempt) == -1)
+			continue;
+		if (attempt > best) {
+			best = attempt;
+			last = r;
+		}
+	}
+	if (last == NULL)
+		snprintf(buf, len, "run %lld", run_id);
+	else if (best <= 1)
+		snprintf(buf, len, "run %lld: %s", run_id,
+		    print_str(last, "state", "?"));
+	else {
+		if (print_int(last, "id", &id) == -1)
+			id = 0;
+		snprintf(buf, len, "run %lld: %s at attempt %lld, run %lld",
+		    run_id, print_str(last, "state", "?"), best, id);
+	}
+}
+
+static void
+why_print(const cJSON *d, const cJSON *runs)
+{
+	char slot[64], line[1024], detail[512], how[160];
 	long long run;
 
 	print_time(slot, sizeof slot, print_json_time(d, "slot"));
 	snprintf(
 	    line, sizeof line, "%s", why_words(print_str(d, "outcome", "?")));
-	if (print_int(d, "run_id", &run) == 0)
+	if (print_int(d, "run_id", &run) == 0) {
+		why_run(how, sizeof how, run, runs);
 		snprintf(line + strlen(line), sizeof line - strlen(line),
-		    " (run %lld)", run);
+		    " (%s)", how);
+	}
 	why_detail(detail, sizeof detail, print_str(d, "outcome", ""),
 	    print_str(d, "detail", ""));
 	if (*detail != '\0')
@@ -121,9 +157,9 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	const char *name;
 	long long n = 10;
 	int64_t at = -1, slot;
-	cJSON *resp, *d, *out, *arr;
+	cJSON *resp, *d, *out, *arr, *runs = NULL;
 	struct client *c;
-	char *path, *esc;
+	char *path, *esc, *cause = NULL;
 	int ch, rc, shown = 0;
 
 	opterr = 0;
@@ -160,6 +196,21 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	rc = cli_api(c, "GET", path, NULL, &resp,
 	    "explain the schedule of job \"%s\"", name);
 	free(path);
+	/*
+	 * The runs say how each slot's run ended; without them (an old
+	 * daemon, a refusal) the lines only name the run.
+	 */
+	if (rc == CQ_EXIT_OK && !opts->json) {
+		esc = client_escape(name);
+		xasprintf(&path, "/runs?job=%s&limit=1000", esc);
+		free(esc);
+		if (client_call(c, "GET", path, NULL, &runs, NULL, &cause) !=
+		    CQ_EXIT_OK) {
+			free(cause);
+			runs = NULL;
+		}
+		free(path);
+	}
 	client_free(c);
 	if (rc != CQ_EXIT_OK)
 		return rc;
@@ -175,7 +226,8 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 		if (opts->json)
 			cJSON_AddItemToArray(arr, cJSON_Duplicate(d, 1));
 		else
-			why_print(d);
+			why_print(
+			    d, cJSON_GetObjectItemCaseSensitive(runs, "runs"));
 	}
 	if (opts->json)
 		print_json(out);
@@ -184,5 +236,6 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 		    name, at >= 0 ? " at or before that time" : "");
 	cJSON_Delete(out);
 	cJSON_Delete(resp);
+	cJSON_Delete(runs);
 	return rc;
 }

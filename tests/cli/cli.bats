@@ -481,6 +481,25 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[[ "$output" != *"job is paused"* ]]
 }
 
+@test "why says how each slot's run ended, retries included" {
+	agentd_start
+	"$CRONQ" add okay -s '* * * * * *' -- true >/dev/null
+	"$CRONQ" add flaky -s '* * * * * *' --retries 1 -- false >/dev/null
+	for _ in $(seq 100); do
+		run "$CRONQ" why -n 50 okay
+		[[ "$output" == *"ran (run "*": succeeded)"* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *"ran (run "*": succeeded)"* ]] || { echo "$output"; false; }
+	# A failed first attempt names its retry: waiting, or ended.
+	for _ in $(seq 100); do
+		run "$CRONQ" why -n 50 flaky
+		[[ "$output" =~ ran\ \(run\ [0-9]+:\ (retrying|failed|queued|running)\ at\ attempt\ 2,\ run\ [0-9]+\) ]] && break
+		sleep 0.1
+	done
+	[[ "$output" =~ ran\ \(run\ [0-9]+:\ (retrying|failed|queued|running)\ at\ attempt\ 2,\ run\ [0-9]+\) ]] || { echo "$output"; false; }
+}
+
 @test "--json output parses" {
 	agentd_start
 	"$CRONQ" add j -s '*/5 * * * *' -- true
