@@ -29,10 +29,17 @@
 /* Events settle this long before the directory is read again. */
 #define FILES_SETTLE_MS 100
 
+/* What a watch on the directory reports. */
+#define FILES_EVENTS                                                           \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |            \
+	    IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
 struct files {
 	struct agentd *ad;
 	char *dir;
 	int ifd;
+	int wd;        /* the watch on dir, or -1 while it does not exist */
+	int parent_wd; /* meanwhile, the watch on its parent, or -1 */
 	struct loop_timer *timer;
 	char **problems; /* every current error, in file order */
 	size_t nproblems;
@@ -260,6 +267,45 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Watches the directory, or, while it does not exist, its parent for it
+ * to appear: a daemon started before /etc/cronq.d was made must notice
+ * the directory and the files put in it, not only after a SIGHUP.
+ */
+static void
+watch_dir(struct files *f)
+{
+	char *parent, *slash;
+
+	if (f->ifd == -1 || f->wd != -1)
+		return;
+	f->wd = inotify_add_watch(f->ifd, f->dir, FILES_EVENTS | IN_ONLYDIR);
+	if (f->wd != -1) {
+		if (f->parent_wd != -1)
+			inotify_rm_watch(f->ifd, f->parent_wd);
+		f->parent_wd = -1;
+		return;
+	}
+	if (errno != ENOENT) {
+		log_warn(
+		    "files: cannot watch %s (SIGHUP still reloads)", f->dir);
+		return;
+	}
+	if (f->parent_wd != -1)
+		return;
+	parent = xstrdup(f->dir);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	f->parent_wd = inotify_add_watch(
+	    f->ifd, parent, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+	if (f->parent_wd == -1)
+		log_warn(
+		    "files: cannot watch %s for %s to appear", parent, f->dir);
+	else
+		log_info("files: %s does not exist; waiting for it", f->dir);
+	free(parent);
+}
+
 void
 files_reload(struct agentd *ad)
 {
@@ -272,6 +318,7 @@ files_reload(struct agentd *ad)
 
 	if (f == NULL)
 		return;
+	watch_dir(f);
 	old = f->problems;
 	nold = f->nproblems;
 	f->problems = NULL;
@@ -334,12 +381,21 @@ static void
 on_inotify(int fd, uint32_t events, void *arg)
 {
 	struct files *f = arg;
+	const struct inotify_event *ev;
 	char buf[4096]
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n, off;
 
 	(void)events;
-	while (read(fd, buf, sizeof buf) > 0)
-		;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (off = 0; off < n; off += (ssize_t)(sizeof *ev + ev->len)) {
+			ev = (const struct inotify_event *)(buf + off);
+			/* The directory went away: wait for it again. */
+			if (ev->wd == f->wd && (ev->mask & IN_IGNORED))
+				f->wd = -1;
+		}
+	}
+	watch_dir(f);
 	if (f->timer == NULL)
 		f->timer = loop_timer_add(f->ad->loop,
 		    loop_now_ms() + FILES_SETTLE_MS, on_settled, f);
@@ -364,15 +420,17 @@ files_start(struct agentd *ad, const char *dir)
 	f->ad = ad;
 	f->dir = xstrdup(dir);
 	ad->files = f;
+	f->wd = f->parent_wd = -1;
 	f->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (f->ifd == -1 ||
-	    inotify_add_watch(f->ifd, dir,
-	        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-	            IN_CREATE | IN_ATTRIB) == -1)
+	    loop_add_fd(ad->loop, f->ifd, EPOLLIN, on_inotify, f) == -1) {
 		log_warn("files: cannot watch %s (SIGHUP still reloads)", dir);
-	else if (loop_add_fd(ad->loop, f->ifd, EPOLLIN, on_inotify, f) == -1)
-		log_warn("files: cannot watch %s", dir);
+		if (f->ifd != -1)
+			close(f->ifd);
+		f->ifd = -1;
+	}
 	log_info("files: jobs directory %s", dir);
+	watch_dir(f);
 	files_reload(ad);
 	return 0;
 }

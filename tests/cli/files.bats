@@ -710,3 +710,17 @@ errors_point_at_keys() {
 	assert_status 5
 	assert_lines 'bad.yaml:3:15: schedule: minute "61" is outside 0..59'
 }
+
+@test "a jobs directory made after the daemon started is watched at once" {
+	rmdir "$DIR"
+	start
+	mkdir "$DIR"
+	{ echo 'jobs:'; job late "0 0 1 1 *" "echo late"; } >"$DIR/late.yaml"
+	wait_api /jobs/late '*"origin":"/*'
+	# Removed and made again: still watched, without a SIGHUP.
+	rm -r "$DIR"
+	wait_api /jobs/late '*no job named*'
+	mkdir "$DIR"
+	{ echo 'jobs:'; job again "0 0 1 1 *" "echo again"; } >"$DIR/again.yaml"
+	wait_api /jobs/again '*"origin":"/*'
+}
