@@ -334,6 +334,12 @@ ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
 	job->owner = p->uid;
 	old = store_job_find(ad->store, p->uid, job->name);
 	if (old != NULL) {
+		if (!replace && old->origin[0] == '/') {
+			agentd_error_set(err, AGENTD_CONFLICT, "name",
+			    "job \"%s\" already exists (from %s)", job->name,
+			    old->origin);
+			goto out;
+		}
 		if (!replace) {
 			agentd_error_set(err, AGENTD_CONFLICT, "name",
 			    "job \"%s\" already exists", job->name);

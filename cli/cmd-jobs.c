@@ -186,11 +186,16 @@ cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
 		cli_job_warnings(name, *resp);
 		return rc;
 	}
-	/* Without --replace a conflict is the name in use (ops.c). */
+	/*
+	 * Without --replace a conflict is the name in use (ops.c); a job of
+	 * a job file takes --detach too.
+	 */
 	if (status == 409 && !(flags & CLI_ADD_REPLACE))
-		cli_error("cannot add job \"%s\": %s (use --replace to change "
-		          "it)",
-		    name, cause);
+		cli_error("cannot add job \"%s\": %s (%s)", name, cause,
+		    strstr(cause, "(from /") != NULL
+		        ? "edit that file, or use --replace --detach to take "
+		          "it over"
+		        : "use --replace to change it");
 	else if (rc == CQ_EXIT_UNREACHABLE)
 		cli_unreachable(cause);
 	else

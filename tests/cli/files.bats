@@ -472,6 +472,7 @@ Y
 	assert_status 0
 	cq add c -s '0 1 * * *' -- true
 	assert_status 1
+	assert_stderr "cronq: cannot add job \"c\": job \"c\" already exists (from $DIR/d.yaml) (edit that file, or use --replace --detach to take it over)"
 	cq add --detach c -- true
 	assert_status 2
 	[[ "$stderr" == *'--detach needs --replace'* ]]
