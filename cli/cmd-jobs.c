@@ -490,6 +490,13 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 			snprintf(buf, len, "%lld", n);
 		return;
 	}
+	/* A zone the job does not set is the daemon's, and may change. */
+	if (strcmp(key, "timezone") == 0 && cJSON_IsString(v) &&
+	    cJSON_IsFalse(
+	        cJSON_GetObjectItemCaseSensitive(job, "timezone_set"))) {
+		snprintf(buf, len, "%s (the daemon's)", v->valuestring);
+		return;
+	}
 	/* A timeout of 0 is none at all, not an instant one. */
 	if (strcmp(key, "timeout") == 0 && print_int(job, key, &n) == 0 &&
 	    n == 0) {
@@ -587,6 +594,9 @@ cmd_show_exec(const struct cli_opts *opts, int argc, char **argv)
 		for (pass = 1, i = 0; first[i] != NULL; i++)
 			if (strcmp(v->string, first[i]) == 0)
 				pass = 0;
+		/* Said on the timezone line. */
+		if (strcmp(v->string, "timezone_set") == 0)
+			pass = 0;
 		if (!pass || add_sandbox_show(v, show_add, &sl) ||
 		    show_ext(v, show_add, &sl))
 			continue;

@@ -165,6 +165,9 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[[ "$output" == *$'\nschedules:          0 3 * * *\n'* ]]
 	[[ "$output" == *$'\npaused:             false\n'* ]]
 	[[ "$output" == *$'\ntimeout:            1min 30s'* ]]
+	# No zone of its own: the daemon's, said on the same line.
+	[[ "$output" =~ $'\n'timezone:\ +[^$'\n']+\ \(the\ daemon\'s\)$'\n' ]] || { echo "$output"; false; }
+	[[ "$output" != *timezone_set* ]]
 
 	run --separate-stderr "$CRONQ" rm backup
 	[ "$status" -eq 0 ]
