@@ -20,6 +20,9 @@
 #include "client.h"
 #include "top.h"
 
+/* The narrowest DETAIL of a run worth a column: "stopped by uid 0". */
+#define TOP_RUN_DETAIL_MIN 16
+
 enum top_pair {
 	TOP_PAIR_HEAD = 1,
 	TOP_PAIR_RUN,
@@ -259,13 +262,13 @@ static void
 top_draw_detail(struct top *t, int y0, int h, int64_t now)
 {
 	static const char *const rt[] = { "RUN", "TRIGGER", "STARTED",
-		"DURATION", "RESULT" };
+		"DURATION", "RESULT", "DETAIL" };
 	static const char *const dt[] = { "SLOT", "OUTCOME", "DETAIL" };
 	struct top_job *j = top_model_find(t->m, t->detail_name);
 	const cJSON *o;
-	char line[512], cell[5][TOP_CELL];
-	int rw[5] = { 6, 9, 10, 8, 9 }, dw[3] = { 10, 15, 0 };
-	int left, y, lim, i;
+	char line[512], cell[6][TOP_CELL];
+	int rw[6] = { 6, 9, 10, 8, 9, 0 }, dw[3] = { 10, 15, 0 };
+	int left, y, lim, i, spare;
 	int64_t st, fin;
 
 	attrset(top_attr(TOP_PAIR_HEAD, A_REVERSE));
@@ -283,16 +286,25 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 	if (left > COLS - 20)
 		left = COLS / 2;
 	top_fit(rw, 5, left);
-	rw[4] += left - (rw[0] + rw[1] + rw[2] + rw[3] + rw[4] + 5);
+	/*
+	 * The room left goes to the run's DETAIL (why it ended, as in
+	 * cronq runs) when that can hold a message such as "stopped by uid
+	 * 0"; a narrower one would show only its start, so RESULT keeps it.
+	 */
+	spare = left - (rw[0] + rw[1] + rw[2] + rw[3] + rw[4] + 5);
+	if (spare - 1 >= TOP_RUN_DETAIL_MIN)
+		rw[5] = spare - 1;
+	else
+		rw[4] += spare;
 	dw[2] = COLS - left - dw[0] - dw[1] - 3;
 	if (dw[2] < 1)
 		dw[2] = 1;
 	top_fit(dw, 3, COLS - left);
 	lim = h > 10 ? 6 : h / 2;
 	attron(A_BOLD);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		strlcpy(cell[i], rt[i], TOP_CELL);
-	top_put(y0 + 1, 0, left, top_line(line, sizeof line, rw, cell, 5), 0);
+	top_put(y0 + 1, 0, left, top_line(line, sizeof line, rw, cell, 6), 0);
 	for (i = 0; i < 3; i++)
 		strlcpy(cell[i], dt[i], TOP_CELL);
 	top_put(y0 + 1, left, COLS - left,
@@ -317,8 +329,9 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 		else
 			strlcpy(cell[3], "-", TOP_CELL);
 		strlcpy(cell[4], print_str(o, "state", "-"), TOP_CELL);
+		top_fmt_run_detail(cell[5], TOP_CELL, o);
 		top_put(
-		    y++, 0, left, top_line(line, sizeof line, rw, cell, 5), 0);
+		    y++, 0, left, top_line(line, sizeof line, rw, cell, 6), 0);
 	}
 	y = y0 + 2;
 	cJSON_ArrayForEach(o,

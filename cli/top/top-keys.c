@@ -120,15 +120,17 @@ top_keys_act(struct top *t)
 		return;
 	}
 	if (t->confirm_key == 't' &&
-	    print_int(
-	        cJSON_GetObjectItemCaseSensitive(resp, "run"), "id", &id) == 0)
+	    print_int(cJSON_GetObjectItemCaseSensitive(resp, "run"), "id",
+	        &id) == 0) {
 		top_message(
 		    t, "triggered %s: run %lld queued", t->confirm_job, id);
-	else if (t->confirm_key == 'k')
+		top_message_follow(t, 't', t->confirm_job, id);
+	} else if (t->confirm_key == 'k') {
 		top_message(t, "stopping run %lld of %s: %s",
 		    (long long)t->confirm_run, t->confirm_job,
 		    print_str(resp, "state", "asked"));
-	else {
+		top_message_follow(t, 'k', t->confirm_job, t->confirm_run);
+	} else {
 		top_message(t, "%s %s",
 		    t->confirm_key == 'P' ? "resumed" : "paused",
 		    t->confirm_job);

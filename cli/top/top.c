@@ -66,7 +66,52 @@ top_message(struct top *t, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof t->msg, fmt, ap);
 	va_end(ap);
 	t->msg_until_ms = top_now_ms() + 8000;
+	t->msg_run = 0;
 	t->redraw = 1;
+}
+
+void
+top_message_follow(struct top *t, int key, const char *job, int64_t run)
+{
+	t->msg_run = run;
+	t->msg_key = key;
+	strlcpy(t->msg_job, job, sizeof t->msg_job);
+}
+
+/*
+ * Rewrites the status line once the run it speaks of has ended, seen in
+ * the model whether an event or a reload brought the end. Only while the
+ * line still shows: an end long after would pop up unasked.
+ */
+static void
+top_message_update(struct top *t)
+{
+	const struct top_job *j;
+	struct top_job last;
+	int64_t run = t->msg_run;
+	char res[TOP_CELL];
+
+	if (run == 0)
+		return;
+	if (top_now_ms() >= t->msg_until_ms) {
+		t->msg_run = 0;
+		return;
+	}
+	/* last_id is this run only once it ended and no later run did. */
+	j = top_model_find(t->m, t->msg_job);
+	if (j == NULL || j->active_id == run || j->last_id != run)
+		return;
+	if (t->msg_key == 'k' && strcmp(j->last_state, "cancelled") == 0)
+		top_message(t, "run %lld of %s stopped (cancelled)",
+		    (long long)run, j->name);
+	else {
+		/* Worded as RESULT words the job's last run: "failed(3)". */
+		last = *j;
+		last.active_state[0] = '\0';
+		top_fmt_result(res, sizeof res, &last);
+		top_message(t, "run %lld of %s ended: %s", (long long)run,
+		    j->name, res);
+	}
 }
 
 void
@@ -443,6 +488,7 @@ top_run_screen(struct top *t, int no_color)
 	while (!t->quit && !top_signal) {
 		top_tick(t);
 		top_model_advance(t->m, (int64_t)time(NULL));
+		top_message_update(t);
 		top_keys_select(t);
 		top_draw(t);
 		top_wait(t);

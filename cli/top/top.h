@@ -165,6 +165,8 @@ void top_fmt_result(char *buf, size_t len, const struct top_job *j);
 void top_fmt_duration(
     char *buf, size_t len, const struct top_job *j, int64_t now);
 void top_fmt_trend(char *buf, size_t len, const struct top_job *j);
+/* The DETAIL of a run (JSON RUN) as cronq runs words it, or "-". */
+void top_fmt_run_detail(char *buf, size_t len, const cJSON *run);
 /* The plain listing at COLS columns. */
 void top_text_print(
     const struct top_model *m, int64_t now, const char *where, int cols);
@@ -202,6 +204,11 @@ struct top {
 	size_t rows;                    /* job rows on screen */
 	char msg[256];                  /* the status line */
 	int64_t msg_until_ms;
+	/* The run the status line speaks of (0: none): its end rewrites
+	 * the line, which would otherwise say "running" after it ended. */
+	int64_t msg_run;
+	char msg_job[CQ_NAME_MAX + 1];
+	int msg_key; /* the action that named it: 't' or 'k' */
 	char old_filter[TOP_FILTER_MAX]; /* restored when a filter is cancelled
 	                                  */
 	int confirm_key;                 /* the action waiting for y */
@@ -221,6 +228,8 @@ int64_t top_now_ms(void);
 void top_message(struct top *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void top_detail_due(struct top *t, int64_t delay_ms);
+/* Points the status line just set at run RUN of JOB, asked for by KEY. */
+void top_message_follow(struct top *t, int key, const char *job, int64_t run);
 
 /* top-draw.c */
 void top_draw_init(struct top *t);

@@ -368,3 +368,33 @@ add_wide_jobs() {
 	[[ "$output" != *Load* && "$output" != *Next:* ]]
 	[ "${lines[2]}" = "last 1h: 0 runs, 0 failed; last 24h: 0 runs, 0 failed" ]
 }
+
+@test "a run stopped from top: the status line and DETAIL say how it ended" {
+	agentd_start
+	"$CRONQ" add slow -- sleep 30 >/dev/null
+	start_top
+	keys t y
+	wait_screen "^slow .* running "
+	keys k
+	wait_screen "stop run 1 of slow\? \[y/N\]"
+	keys y
+	# The line follows the run to its end rather than staying "running".
+	wait_screen "^run 1 of slow stopped \(cancelled\)$"
+	! screen | grep -q "stopping run"
+	# The pane's run row says who stopped it, as cronq runs does.
+	wait_screen "^RUN +TRIGGER +STARTED +DURATION +RESULT +DETAIL +SLOT "
+	wait_screen "^1 +manual +[0-9:]{8} +[0-9]+s +cancelled +stopped by uid $(id -u)( |$)"
+	"$CRONQ" runs slow | grep -Eq " stopped by uid $(id -u)$"
+}
+
+@test "a run triggered from top: the status line says how it ended" {
+	agentd_start
+	"$CRONQ" add quick -- sh -c 'exit 3' >/dev/null
+	start_top
+	keys t
+	wait_screen "trigger quick now\? \[y/N\]"
+	keys y
+	wait_screen "^run 1 of quick ended: failed\(3\)$"
+	# An exit status is the RESULT's to say: DETAIL does not repeat it.
+	wait_screen "^1 +manual +[0-9:]{8} +[0-9]+s +failed +-( |$)"
+}
