@@ -76,6 +76,12 @@ void print_size(char *buf, size_t len, int64_t bytes);
 void print_value(char *buf, size_t len, const cJSON *v);
 const char *print_str(const cJSON *obj, const char *key, const char *dflt);
 int print_int(const cJSON *obj, const char *key, long long *out);
+/*
+ * A run's DETAIL (runs, top): its message, unless that only repeats how
+ * the process ended ("exit 3"), so a run stopped or never started shows
+ * why; "-" otherwise.
+ */
+void print_run_detail(char *buf, size_t len, const cJSON *run);
 int print_usage(const struct cli_cmd *cmd);
 int print_badopt(const struct cli_cmd *cmd, int ch, char **argv);
 

@@ -401,30 +401,6 @@ runs_exit_cell(char *buf, size_t len, const cJSON *run)
 		strlcpy(buf, "-", len);
 }
 
-/*
- * The DETAIL column: the run's message, unless it only repeats the EXIT
- * column ("exit 3"), so a run that never started shows why.
- */
-static void
-runs_detail_cell(char *buf, size_t len, const cJSON *run)
-{
-	const char *msg = print_str(run, "message", "");
-	char said[64];
-	long long n;
-
-	said[0] = '\0';
-	if (print_int(run, "exit_code", &n) == 0)
-		snprintf(said, sizeof said, "exit %lld", n);
-	else if (print_int(run, "signal", &n) == 0)
-		snprintf(said, sizeof said, "killed by signal %lld", n);
-	else if (print_int(run, "http_status", &n) == 0)
-		snprintf(said, sizeof said, "HTTP %lld", n);
-	if (*msg == '\0' || strcmp(msg, said) == 0)
-		strlcpy(buf, "-", len);
-	else
-		strlcpy(buf, msg, len);
-}
-
 static void
 runs_row(struct table *t, const cJSON *run, int64_t now)
 {
@@ -445,7 +421,7 @@ runs_row(struct table *t, const cJSON *run, int64_t now)
 		strlcpy(dur, "-", sizeof dur);
 	else
 		print_span(dur, sizeof dur, (tf < 0 ? now : tf) - ts);
-	runs_detail_cell(detail, sizeof detail, run);
+	print_run_detail(detail, sizeof detail, run);
 	table_add(t, id, print_str(run, "job", "?"), attempt,
 	    print_str(run, "trigger", "-"), print_str(run, "state", "?"), exitc,
 	    started, dur, detail);

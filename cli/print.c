@@ -375,3 +375,23 @@ print_badopt(const struct cli_cmd *cmd, int ch, char **argv)
 		return cli_usage(cmd, "option \"%s\" needs a value", name);
 	return cli_usage(cmd, "unknown option \"%s\"", name);
 }
+
+void
+print_run_detail(char *buf, size_t len, const cJSON *run)
+{
+	const char *msg = print_str(run, "message", "");
+	char said[64];
+	long long n;
+
+	said[0] = '\0';
+	if (print_int(run, "exit_code", &n) == 0)
+		snprintf(said, sizeof said, "exit %lld", n);
+	else if (print_int(run, "signal", &n) == 0)
+		snprintf(said, sizeof said, "killed by signal %lld", n);
+	else if (print_int(run, "http_status", &n) == 0)
+		snprintf(said, sizeof said, "HTTP %lld", n);
+	if (*msg == '\0' || strcmp(msg, said) == 0)
+		strlcpy(buf, "-", len);
+	else
+		strlcpy(buf, msg, len);
+}

@@ -329,7 +329,7 @@ top_draw_detail(struct top *t, int y0, int h, int64_t now)
 		else
 			strlcpy(cell[3], "-", TOP_CELL);
 		strlcpy(cell[4], print_str(o, "state", "-"), TOP_CELL);
-		top_fmt_run_detail(cell[5], TOP_CELL, o);
+		print_run_detail(cell[5], TOP_CELL, o);
 		top_put(
 		    y++, 0, left, top_line(line, sizeof line, rw, cell, 6), 0);
 	}

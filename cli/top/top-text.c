@@ -182,32 +182,6 @@ top_fmt_result(char *buf, size_t len, const struct top_job *j)
 		strlcpy(buf, j->last_state, len);
 }
 
-/*
- * The rule of cronq runs' DETAIL column: the run's message, unless it only
- * repeats how the process ended ("exit 3"), so a stopped run shows who
- * stopped it. Kept in step with runs_detail_cell() in cmd-runs.c, which
- * is private to that file.
- */
-void
-top_fmt_run_detail(char *buf, size_t len, const cJSON *run)
-{
-	const char *msg = print_str(run, "message", "");
-	char said[64];
-	long long n;
-
-	said[0] = '\0';
-	if (print_int(run, "exit_code", &n) == 0)
-		snprintf(said, sizeof said, "exit %lld", n);
-	else if (print_int(run, "signal", &n) == 0)
-		snprintf(said, sizeof said, "killed by signal %lld", n);
-	else if (print_int(run, "http_status", &n) == 0)
-		snprintf(said, sizeof said, "HTTP %lld", n);
-	if (*msg == '\0' || strcmp(msg, said) == 0)
-		strlcpy(buf, "-", len);
-	else
-		strlcpy(buf, msg, len);
-}
-
 /* The last run's duration, or the running run's elapsed time. */
 void
 top_fmt_duration(char *buf, size_t len, const struct top_job *j, int64_t now)

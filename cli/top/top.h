@@ -165,8 +165,6 @@ void top_fmt_result(char *buf, size_t len, const struct top_job *j);
 void top_fmt_duration(
     char *buf, size_t len, const struct top_job *j, int64_t now);
 void top_fmt_trend(char *buf, size_t len, const struct top_job *j);
-/* The DETAIL of a run (JSON RUN) as cronq runs words it, or "-". */
-void top_fmt_run_detail(char *buf, size_t len, const cJSON *run);
 /* The plain listing at COLS columns. */
 void top_text_print(
     const struct top_model *m, int64_t now, const char *where, int cols);
