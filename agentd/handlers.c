@@ -294,8 +294,10 @@ handle_metrics(struct api_request *req, struct api_response *resp)
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		fatal("handlers: open_memstream");
-	metrics_write(gateway_metrics_get(req->gw), req->ad, f);
-	metrics_write_more(gateway_metrics_get(req->gw), req->ad, f);
+	metrics_write(
+	    gateway_metrics_get(req->gw), req->ad, &req->principal, f);
+	metrics_write_more(
+	    gateway_metrics_get(req->gw), req->ad, &req->principal, f);
 	gateway_metrics(req->gw, f);
 	if (fclose(f) != 0)
 		fatal("handlers: writing metrics");
