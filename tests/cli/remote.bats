@@ -896,3 +896,42 @@ run_done() {
 	[[ "$body" == *'cronq_runs_total{job="shared",outcome="succeeded"} 1'* ]]
 	[[ "$body" == *'cronq_runs_total{job="shared",outcome="failed"} 1'* ]]
 }
+
+@test "status: host problems for admins only; remote non-admins get no paths" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	ntok=$(nobody_setup)
+	printf 'jobs:\n  - name: broken\n    bogus: 1\n' >"$T/state/cronq.d/broken.yaml"
+	for _ in $(seq 100); do
+		local_api GET /status
+		[ "$(jv 'len(d["problems"])')" = 0 ] || break
+		sleep 0.1
+	done
+	[[ "$(jv 'd["problems"]')" == *broken.yaml* ]]
+	[ "$(jv 'd["state_dir"]')" = "$T/state" ]
+	nobody_api GET /status
+	[ "$code" = 200 ]
+	[ "$(jv 'd["problems"]')" = '[]' ]
+	# A local peer knows the socket it came through and can see the pid.
+	[ "$(jv 'd["socket"]')" = "$SOCK" ]
+	[ "$(jv '"pid" in d')" = true ]
+	remote GET /status "$ntok"
+	[ "$code" = 200 ]
+	[ "$(jv 'd["problems"]')" = '[]' ]
+	[ "$(jv '[k for k in ("pid", "state_dir", "socket") if k in d]')" = '[]' ]
+	[ "$(jv 'd["version"] != "" and "jobs" in d and "running" in d')" = true ]
+	cq --host "$URL" --cacert "$T/ca.pem" --token "$ntok" status
+	assert_status 0
+	[[ "$output" != *broken.yaml* ]]
+	[[ "$output" != *"$T/state"* ]]
+	# An admin's token sees it all, over TLS too.
+	remote GET /status "$(new_token read)"
+	[[ "$(jv 'd["problems"]')" == *broken.yaml* ]]
+	[ "$(jv 'd["state_dir"]')" = "$T/state" ]
+	rm "$T/state/cronq.d/broken.yaml"
+	for _ in $(seq 100); do
+		local_api GET /status
+		[ "$(jv 'len(d["problems"])')" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(jv 'd["problems"]')" = '[]' ]
+}
