@@ -935,3 +935,24 @@ run_done() {
 	done
 	[ "$(jv 'd["problems"]')" = '[]' ]
 }
+
+@test "tokens: a non-admin on the socket cannot mint an admin token" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	ntok=$(nobody_setup)
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env HOME="$T/nobody" "$CRONQ" --socket "$SOCK" token create \
+	    --scope read,admin
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a token may only get scopes its creator has"* ]]
+	[[ "$output" != *cq_* ]]
+	nobody_api POST /tokens '{"scopes":"admin"}'
+	expect 403 forbidden
+	[ "$(jv 'd["error"]["field"]')" = scopes ]
+	# The scopes a non-admin does have are still theirs to give.
+	nobody_api POST /tokens '{"scopes":"read,trigger,write"}'
+	[ "$code" = 201 ]
+	audit_has "r['status'] == 403 and r['path'] == '/api/v1/tokens' and r['principal'] == 'uid:65534'"
+	# Root, an admin, still can.
+	local_api POST /tokens '{"scopes":"read,admin"}'
+	[ "$code" = 201 ]
+}
