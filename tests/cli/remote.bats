@@ -956,3 +956,18 @@ run_done() {
 	local_api POST /tokens '{"scopes":"read,admin"}'
 	[ "$code" = 201 ]
 }
+
+@test "audit: POST /jobs records the job it made, or was refused" {
+	local_api POST /jobs '{"name":"audited","command":"true","workdir":"/"}'
+	[ "$code" = 201 ]
+	audit_has "r['method'] == 'POST' and r['path'] == '/api/v1/jobs' and r['status'] == 201 and r['job'] == 'audited'"
+	remote POST /jobs "$(new_token write)" '{"name":"audited2","command":"true"}'
+	[ "$code" = 201 ]
+	audit_has "r['path'] == '/api/v1/jobs' and r['status'] == 201 and r['job'] == 'audited2' and r['principal'].startswith('token:')"
+	remote POST /jobs "$(new_token read)" '{"name":"refusedjob","command":"true"}'
+	expect 403 forbidden
+	audit_has "r['path'] == '/api/v1/jobs' and r['status'] == 403 and r['job'] == 'refusedjob'"
+	cq --socket "$SOCK" audit --job audited
+	assert_status 0
+	[[ "$output" == *"POST"*"/api/v1/jobs"*"201"* ]]
+}
