@@ -290,6 +290,13 @@ gateway_audit_subject(const struct api_request *req,
 	else if (strncmp(req->path, "/api/v1/runs/", 13) == 0 &&
 	    req->args[0] != NULL)
 		*run = strtoll(req->args[0], &end, 10);
+	/* A job made by POST /jobs is named in its answer, not its path. */
+	if (strcmp(req->path, "/api/v1/jobs") == 0 &&
+	    strcmp(req->method, "POST") == 0) {
+		v = cJSON_GetObjectItemCaseSensitive(resp->json, "name");
+		if (cJSON_IsString(v))
+			*job = v->valuestring;
+	}
 	obj = cJSON_GetObjectItemCaseSensitive(resp->json, "run");
 	if (cJSON_IsObject(obj)) {
 		v = cJSON_GetObjectItemCaseSensitive(obj, "id");
@@ -317,9 +324,13 @@ gateway_audit(struct gateway *gw, struct api_request *req,
 	(void)gw;
 	if (strcmp(req->method, "GET") == 0 && !denied)
 		return;
-	/* The sketch's endpoints name their job in the body. */
+	/*
+	 * The sketch's endpoints name their job in the body, and so does a
+	 * POST /jobs that was refused before it made one.
+	 */
 	if (req->body != NULL && (body = cJSON_Parse(req->body)) != NULL) {
-		task = cJSON_GetObjectItemCaseSensitive(body, "task");
+		task = cJSON_GetObjectItemCaseSensitive(body,
+		    strcmp(req->path, "/api/v1/jobs") == 0 ? "name" : "task");
 		if (cJSON_IsString(task) && util_valid_name(task->valuestring))
 			strlcpy(req->body_job, task->valuestring,
 			    sizeof req->body_job);

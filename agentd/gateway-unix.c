@@ -142,7 +142,7 @@ gateway_on_event(const char *type, uid_t owner, const cJSON *obj, void *arg)
 	struct gateway *gw = arg;
 
 	if (strcmp(type, "run") == 0)
-		metrics_run_event(gateway_metrics_get(gw), obj);
+		metrics_run_event(gateway_metrics_get(gw), owner, obj);
 	gateway_publish(gw, type, owner, obj);
 }
 

@@ -231,14 +231,22 @@ int api_run_id(const char *text, int64_t *id, struct api_response *resp);
 struct metrics;
 struct metrics *metrics_create(void);
 void metrics_free(struct metrics *m);
-/* Counts the run RUN (as the API shows it) if it just reached its end. */
-void metrics_run_event(struct metrics *m, const cJSON *run);
+/*
+ * Counts the run RUN (as the API shows it) of a job of OWNER if it just
+ * reached its end.
+ */
+void metrics_run_event(struct metrics *m, uid_t owner, const cJSON *run);
 /* The same from the daemon's own run row. */
 void metrics_run_count(struct metrics *m, const struct run *run);
-/* Writes the run counters and gauges in Prometheus text format. */
-void metrics_write(struct metrics *m, struct agentd *ad, FILE *out);
+/*
+ * Writes the run counters and gauges in Prometheus text format; per-job
+ * series only for the jobs P may see.
+ */
+void metrics_write(
+    struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out);
 /* Histograms (durations, schedule lag), retries and decisions. */
-void metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out);
+void metrics_write_more(
+    struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out);
 /* The gateway's metrics (gateway.c). */
 struct metrics *gateway_metrics_get(struct gateway *gw);
 

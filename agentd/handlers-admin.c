@@ -111,6 +111,7 @@ handle_tokens_create(struct api_request *req, struct api_response *resp)
 	const cJSON *name;
 	cJSON *body, *out;
 	int64_t expires;
+	unsigned int held;
 
 	if (api_params_check(req, no_params, resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
@@ -129,8 +130,16 @@ handle_tokens_create(struct api_request *req, struct api_response *resp)
 		    "name: expected 1-64 of A-Z a-z 0-9 . _ -");
 		goto out;
 	}
-	/* A credential cannot mint one stronger than itself. */
-	if ((t.scopes & ~req->scopes) != 0) {
+	/*
+	 * A credential cannot mint one stronger than itself. The socket
+	 * grants every scope and leaves admin rights to the principal, so
+	 * admin counts as held only by an admin: a token of a non-admin
+	 * with the admin scope could do nothing admin anyway.
+	 */
+	held = req->scopes;
+	if (!req->principal.admin)
+		held &= ~SCOPE_ADMIN;
+	if ((t.scopes & ~held) != 0) {
 		api_error(resp, 403, "scopes",
 		    "a token may only get scopes its creator has");
 		goto out;

@@ -294,8 +294,10 @@ handle_metrics(struct api_request *req, struct api_response *resp)
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		fatal("handlers: open_memstream");
-	metrics_write(gateway_metrics_get(req->gw), req->ad, f);
-	metrics_write_more(gateway_metrics_get(req->gw), req->ad, f);
+	metrics_write(
+	    gateway_metrics_get(req->gw), req->ad, &req->principal, f);
+	metrics_write_more(
+	    gateway_metrics_get(req->gw), req->ad, &req->principal, f);
 	gateway_metrics(req->gw, f);
 	if (fclose(f) != 0)
 		fatal("handlers: writing metrics");
@@ -318,6 +320,16 @@ handle_status(struct api_request *req, struct api_response *resp)
 	if (cJSON_GetObjectItemCaseSensitive(out, "socket") == NULL)
 		cJSON_AddStringToObject(out, "socket",
 		    req->ad->socket_path != NULL ? req->ad->socket_path : "");
+	/*
+	 * Where the daemon keeps its files and which process it is are of
+	 * use to whoever runs the host; a local peer can see them anyway
+	 * (ps, the socket it came through), a remote non-admin cannot.
+	 */
+	if (req->remote && !req->principal.admin) {
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "pid");
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "state_dir");
+		cJSON_DeleteItemFromObjectCaseSensitive(out, "socket");
+	}
 	api_json(resp, 200, out);
 }
 

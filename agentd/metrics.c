@@ -4,6 +4,13 @@
  * ended since the daemon started, by job and outcome (counted from the
  * run events the daemon emits), and the queue and running gauges. The
  * counters live in memory; Prometheus copes with the reset at restart.
+ *
+ * The per-job series are kept per owner, since two owners may each have a
+ * job of the same name, and each reader gets only the jobs they may see
+ * (admins: all), as the job list does. The label set stays {job, outcome}:
+ * an admin sees same-named jobs of different owners summed into one
+ * series, as before, rather than two series with the same labels, which
+ * the text format forbids.
  */
 #include "config.h"
 
@@ -38,6 +45,7 @@ struct metrics_hist {
 };
 
 struct metrics_count {
+	uid_t owner;
 	char job[CQ_NAME_MAX + 1];
 	char outcome[16];
 	uint64_t count;
@@ -137,7 +145,7 @@ metrics_run_started(struct metrics *m, const struct run *run)
 }
 
 void
-metrics_run_event(struct metrics *m, const cJSON *obj)
+metrics_run_event(struct metrics *m, uid_t owner, const cJSON *obj)
 {
 	const cJSON *id, *job, *state, *trigger;
 	struct run run;
@@ -153,6 +161,7 @@ metrics_run_event(struct metrics *m, const cJSON *obj)
 		return;
 	memset(&run, 0, sizeof run);
 	run.id = (int64_t)id->valuedouble;
+	run.owner = owner;
 	strlcpy(run.job, job->valuestring, sizeof run.job);
 	run.state = (enum run_state)s;
 	t = cJSON_IsString(trigger) ? run_trigger_parse(trigger->valuestring)
@@ -179,7 +188,8 @@ metrics_run_count(struct metrics *m, const struct run *run)
 	if (run->trigger == TRIGGER_RETRY)
 		m->retries++;
 	for (i = 0; i < m->ncounts && k == NULL; i++) {
-		if (strcmp(m->counts[i].job, run->job) == 0 &&
+		if (m->counts[i].owner == run->owner &&
+		    strcmp(m->counts[i].job, run->job) == 0 &&
 		    strcmp(m->counts[i].outcome, outcome) == 0)
 			k = &m->counts[i];
 	}
@@ -188,6 +198,7 @@ metrics_run_count(struct metrics *m, const struct run *run)
 		    xreallocarray(m->counts, m->ncounts + 1, sizeof *m->counts);
 		k = &m->counts[m->ncounts++];
 		memset(k, 0, sizeof *k);
+		k->owner = run->owner;
 		strlcpy(k->job, run->job, sizeof k->job);
 		strlcpy(k->outcome, outcome, sizeof k->outcome);
 	}
@@ -195,6 +206,50 @@ metrics_run_count(struct metrics *m, const struct run *run)
 	if (run->started_at > 0 && run->finished_at >= run->started_at)
 		metrics_observe(&k->duration, metrics_duration_le,
 		    (double)(run->finished_at - run->started_at));
+}
+
+/* 1 if P may see the jobs of OWNER, as in the job list. */
+static int
+metrics_visible(const struct principal *p, uid_t owner)
+{
+	return p->admin || p->uid == owner;
+}
+
+/*
+ * Counter I as P should see it, summed with the later ones of the same
+ * job and outcome that P may also see, into *OUT; 0 if P may not see it
+ * or an earlier counter already took it in.
+ */
+static int
+metrics_merged(const struct metrics *m, const struct principal *p, size_t i,
+    struct metrics_count *out)
+{
+	const struct metrics_count *c = &m->counts[i], *k;
+	size_t j, b;
+
+	if (!metrics_visible(p, c->owner))
+		return 0;
+	for (j = 0; j < i; j++) {
+		k = &m->counts[j];
+		if (metrics_visible(p, k->owner) &&
+		    strcmp(k->job, c->job) == 0 &&
+		    strcmp(k->outcome, c->outcome) == 0)
+			return 0;
+	}
+	*out = *c;
+	for (j = i + 1; j < m->ncounts; j++) {
+		k = &m->counts[j];
+		if (!metrics_visible(p, k->owner) ||
+		    strcmp(k->job, c->job) != 0 ||
+		    strcmp(k->outcome, c->outcome) != 0)
+			continue;
+		out->count += k->count;
+		for (b = 0; b < METRICS_NBUCKETS; b++)
+			out->duration.buckets[b] += k->duration.buckets[b];
+		out->duration.count += k->duration.count;
+		out->duration.sum += k->duration.sum;
+	}
+	return 1;
 }
 
 /* One histogram's series, LABELS ("" or "job=\"x\",") before le. */
@@ -231,8 +286,10 @@ metrics_decision(const char *outcome, int64_t n, void *arg)
 }
 
 void
-metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out)
+metrics_write_more(
+    struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out)
 {
+	struct metrics_count c;
 	char labels[128];
 	size_t i;
 
@@ -241,10 +298,12 @@ metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out)
 	    "by job and outcome.\n"
 	    "# TYPE cronq_run_duration_seconds histogram\n");
 	for (i = 0; i < m->ncounts; i++) {
+		if (!metrics_merged(m, p, i, &c))
+			continue;
 		snprintf(labels, sizeof labels, "job=\"%s\",outcome=\"%s\",",
-		    m->counts[i].job, m->counts[i].outcome);
+		    c.job, c.outcome);
 		metrics_hist_write(out, "cronq_run_duration_seconds", labels,
-		    &m->counts[i].duration, metrics_duration_le);
+		    &c.duration, metrics_duration_le);
 	}
 	fprintf(out,
 	    "# HELP cronq_schedule_lag_seconds From a scheduled fire to "
@@ -267,8 +326,10 @@ metrics_write_more(struct metrics *m, struct agentd *ad, FILE *out)
 }
 
 void
-metrics_write(struct metrics *m, struct agentd *ad, FILE *out)
+metrics_write(
+    struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out)
 {
+	struct metrics_count c;
 	size_t i;
 
 	/* Job names are [A-Za-z0-9._-]: no label escaping is needed. */
@@ -276,12 +337,13 @@ metrics_write(struct metrics *m, struct agentd *ad, FILE *out)
 	    "# HELP cronq_runs_total Runs that ended since the "
 	    "daemon started, by job and outcome.\n"
 	    "# TYPE cronq_runs_total counter\n");
-	for (i = 0; i < m->ncounts; i++)
-		fprintf(out,
-		    "cronq_runs_total{job=\"%s\",outcome=\"%s\"} "
-		    "%llu\n",
-		    m->counts[i].job, m->counts[i].outcome,
-		    (unsigned long long)m->counts[i].count);
+	for (i = 0; i < m->ncounts; i++) {
+		if (metrics_merged(m, p, i, &c))
+			fprintf(out,
+			    "cronq_runs_total{job=\"%s\",outcome=\"%s\"} "
+			    "%llu\n",
+			    c.job, c.outcome, (unsigned long long)c.count);
+	}
 	fprintf(out,
 	    "# HELP cronq_queue_depth Runs waiting to start.\n"
 	    "# TYPE cronq_queue_depth gauge\n"

@@ -245,7 +245,15 @@ ops_status(struct agentd *ad, const struct principal *p, cJSON **out)
 	cJSON_AddNumberToObject(o, "retrying",
 	    ad->sup != NULL ? supervisor_count_retrying(ad->sup) : 0);
 	cJSON_AddNumberToObject(o, "max_running", ad->settings.max_running);
-	agentd_problems(ad, cJSON_AddArrayToObject(o, "problems"));
+	/*
+	 * Job-file and config problems are the host's, not the caller's:
+	 * others get an empty list, as their job count leaves out the jobs
+	 * those files define for other users.
+	 */
+	if (p->admin)
+		agentd_problems(ad, cJSON_AddArrayToObject(o, "problems"));
+	else
+		cJSON_AddArrayToObject(o, "problems");
 	queue_status(ad->queue, o);
 	sandbox_status(o);
 	*out = o;

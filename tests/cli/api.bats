@@ -526,3 +526,28 @@ EOF
 	[ "$code" = 200 ]
 	[ "$(cat "$T/body")" = 65534 ]
 }
+
+@test "principals: metrics and status show another user only their own" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	# After the principals test: uid 65534 owns "mine", which ran once.
+	as_nobody() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		    curl -sS --unix-socket "$SOCK" -o "$T/nobody/body" \
+		    -w '%{http_code}' "$@"
+		cp "$T/nobody/body" "$T/body"
+	}
+	code=$(as_nobody http://cronq/metrics)
+	body=$(cat "$T/body")
+	[ "$code" = 200 ]
+	[[ "$body" == *'cronq_runs_total{job="mine",outcome="succeeded"} 1'* ]]
+	[[ "$body" != *'job="hello"'* ]]
+	[[ "$body" == *'cronq_running '* ]]
+	api GET /metrics
+	[[ "$body" == *'cronq_runs_total{job="mine",outcome="succeeded"} 1'* ]]
+	[[ "$body" == *'cronq_runs_total{job="hello",outcome="succeeded"}'* ]]
+	code=$(as_nobody http://cronq/api/v1/status)
+	body=$(cat "$T/body")
+	[ "$code" = 200 ]
+	[ "$(jv 'd["jobs"]')" = 1 ]
+	[ "$(jv 'd["problems"]')" = '[]' ]
+}

@@ -818,3 +818,156 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >taken.port &
 	remote GET /healthz
 	[ "$code" = 200 ]
 }
+
+# nobody_api METHOD PATH [BODY]: as uid 65534 over the Unix socket; sets
+# $code and $body like local_api.
+nobody_api() {
+	local args=(-sS --unix-socket "$SOCK" -X "$1" -o "$T/nobody/body"
+	    -w '%{http_code}') url=http://cronq/api/v1$2
+	[ $# -lt 3 ] || args+=(-H 'Content-Type: application/json' \
+	    --data-binary "$3")
+	[ "$2" != /metrics ] || url=http://cronq/metrics
+	code=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    curl "${args[@]}" "$url")
+	body=$(cat "$T/nobody/body")
+}
+
+# nobody_setup: lets uid 65534 reach the socket; prints a read,trigger
+# token it made for itself.
+nobody_setup() {
+	chmod 755 "$T"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
+	nobody_api POST /tokens '{"scopes":"read,trigger","name":"mine"}'
+	[ "$code" = 201 ] || { echo "token: $code $body" >&2; return 1; }
+	jv 'd["token"]'
+}
+
+# run_done ID: waits until run ID (any owner's) has ended.
+run_done() {
+	for _ in $(seq 100); do
+		local_api GET "/runs/$1"
+		case $(jv 'd["state"]') in
+		succeeded | failed | timed_out | cancelled | lost) return 0 ;;
+		esac
+		sleep 0.1
+	done
+	echo "run $1 did not end: $body" >&2
+	return 1
+}
+
+@test "metrics: per-job series only for the jobs the reader may see" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	ntok=$(nobody_setup)
+	# Two owners, one job name: the other owner's outcome must not show.
+	local_api POST /jobs '{"name":"shared","command":"false","workdir":"/"}'
+	[ "$code" = 201 ]
+	local_api POST /jobs '{"name":"rootonly","command":"true","workdir":"/"}'
+	[ "$code" = 201 ]
+	nobody_api POST /jobs '{"name":"shared","command":"true","workdir":"/"}'
+	[ "$code" = 201 ] || { echo "$code $body"; false; }
+	local_api POST /jobs/rootonly/trigger
+	run_done "$(jv 'd["run"]["id"]')"
+	remote POST /jobs/shared/trigger "$(new_token read,trigger)"
+	[ "$code" = 202 ] || { echo "$code $body"; false; }
+	run_done "$(jv 'd["run"]["id"]')"
+	remote POST /jobs/shared/trigger "$ntok"
+	[ "$code" = 202 ] || { echo "$code $body"; false; }
+	run_done "$(jv 'd["run"]["id"]')"
+
+	for how in token socket; do
+		if [ $how = token ]; then
+			remote GET /metrics "$ntok"
+		else
+			nobody_api GET /metrics
+		fi
+		[ "$code" = 200 ]
+		[[ "$body" == *'cronq_runs_total{job="shared",outcome="succeeded"} 1'* ]]
+		[[ "$body" == *'cronq_run_duration_seconds_count{job="shared",outcome="succeeded"} 1'* ]]
+		[[ "$body" != *'job="rootonly"'* ]] || { echo "$how: $body"; false; }
+		[[ "$body" != *'job="shared",outcome="failed"'* ]]
+		# Host-wide aggregates stay.
+		[[ "$body" == *'cronq_queue_depth '* ]]
+		[[ "$body" == *'cronq_http_requests_total{'* ]]
+	done
+	# An admin (a root-owned token, whatever its scopes) sees both owners.
+	remote GET /metrics "$(new_token read)"
+	[[ "$body" == *'cronq_runs_total{job="rootonly",outcome="succeeded"} 1'* ]]
+	[[ "$body" == *'cronq_runs_total{job="shared",outcome="succeeded"} 1'* ]]
+	[[ "$body" == *'cronq_runs_total{job="shared",outcome="failed"} 1'* ]]
+}
+
+@test "status: host problems for admins only; remote non-admins get no paths" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	ntok=$(nobody_setup)
+	printf 'jobs:\n  - name: broken\n    bogus: 1\n' >"$T/state/cronq.d/broken.yaml"
+	for _ in $(seq 100); do
+		local_api GET /status
+		[ "$(jv 'len(d["problems"])')" = 0 ] || break
+		sleep 0.1
+	done
+	[[ "$(jv 'd["problems"]')" == *broken.yaml* ]]
+	[ "$(jv 'd["state_dir"]')" = "$T/state" ]
+	nobody_api GET /status
+	[ "$code" = 200 ]
+	[ "$(jv 'd["problems"]')" = '[]' ]
+	# A local peer knows the socket it came through and can see the pid.
+	[ "$(jv 'd["socket"]')" = "$SOCK" ]
+	[ "$(jv '"pid" in d')" = true ]
+	remote GET /status "$ntok"
+	[ "$code" = 200 ]
+	[ "$(jv 'd["problems"]')" = '[]' ]
+	[ "$(jv '[k for k in ("pid", "state_dir", "socket") if k in d]')" = '[]' ]
+	[ "$(jv 'd["version"] != "" and "jobs" in d and "running" in d')" = true ]
+	cq --host "$URL" --cacert "$T/ca.pem" --token "$ntok" status
+	assert_status 0
+	[[ "$output" != *broken.yaml* ]]
+	[[ "$output" != *"$T/state"* ]]
+	# An admin's token sees it all, over TLS too.
+	remote GET /status "$(new_token read)"
+	[[ "$(jv 'd["problems"]')" == *broken.yaml* ]]
+	[ "$(jv 'd["state_dir"]')" = "$T/state" ]
+	rm "$T/state/cronq.d/broken.yaml"
+	for _ in $(seq 100); do
+		local_api GET /status
+		[ "$(jv 'len(d["problems"])')" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(jv 'd["problems"]')" = '[]' ]
+}
+
+@test "tokens: a non-admin on the socket cannot mint an admin token" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	ntok=$(nobody_setup)
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env HOME="$T/nobody" "$CRONQ" --socket "$SOCK" token create \
+	    --scope read,admin
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a token may only get scopes its creator has"* ]]
+	[[ "$output" != *cq_* ]]
+	nobody_api POST /tokens '{"scopes":"admin"}'
+	expect 403 forbidden
+	[ "$(jv 'd["error"]["field"]')" = scopes ]
+	# The scopes a non-admin does have are still theirs to give.
+	nobody_api POST /tokens '{"scopes":"read,trigger,write"}'
+	[ "$code" = 201 ]
+	audit_has "r['status'] == 403 and r['path'] == '/api/v1/tokens' and r['principal'] == 'uid:65534'"
+	# Root, an admin, still can.
+	local_api POST /tokens '{"scopes":"read,admin"}'
+	[ "$code" = 201 ]
+}
+
+@test "audit: POST /jobs records the job it made, or was refused" {
+	local_api POST /jobs '{"name":"audited","command":"true","workdir":"/"}'
+	[ "$code" = 201 ]
+	audit_has "r['method'] == 'POST' and r['path'] == '/api/v1/jobs' and r['status'] == 201 and r['job'] == 'audited'"
+	remote POST /jobs "$(new_token write)" '{"name":"audited2","command":"true"}'
+	[ "$code" = 201 ]
+	audit_has "r['path'] == '/api/v1/jobs' and r['status'] == 201 and r['job'] == 'audited2' and r['principal'].startswith('token:')"
+	remote POST /jobs "$(new_token read)" '{"name":"refusedjob","command":"true"}'
+	expect 403 forbidden
+	audit_has "r['path'] == '/api/v1/jobs' and r['status'] == 403 and r['job'] == 'refusedjob'"
+	cq --socket "$SOCK" audit --job audited
+	assert_status 0
+	[[ "$output" == *"POST"*"/api/v1/jobs"*"201"* ]]
+}
