@@ -63,6 +63,7 @@ struct heap_entry {
 
 struct scheduler {
 	struct agentd *ad;
+	int booted; /* scheduler_boot ran: this boot's @reboot slots are past */
 	struct sjob **jobs;
 	size_t njobs, jobscap;
 	/*
@@ -408,6 +409,36 @@ scheduler_load(struct scheduler *s, int64_t now)
 	return 0;
 }
 
+/* The setting that holds the boot an @reboot schedule last fired in. */
+static void
+reboot_key(char *key, size_t len, int64_t job_id, size_t k)
+{
+	snprintf(key, len, "reboot.%lld.%zu", (long long)job_id, k);
+}
+
+/*
+ * A job that gains an @reboot schedule after this boot's start was handled
+ * waits for the next boot: otherwise a mere restart of the daemon, such
+ * as an upgrade, would run it as if the host had just come up.
+ */
+static void
+reboot_mark_seen(struct scheduler *s, const struct sjob *sj)
+{
+	char key[64], *seen;
+	size_t k;
+
+	for (k = 0; k < sj->nschedules; k++) {
+		if (sj->exprs[k].kind != CRON_REBOOT)
+			continue;
+		reboot_key(key, sizeof key, sj->id, k);
+		if (store_setting_get(s->ad->store, key, &seen) == 0) {
+			free(seen);
+			continue;
+		}
+		store_setting_set(s->ad->store, key, s->ad->boot_id);
+	}
+}
+
 void
 scheduler_job_changed(
     struct scheduler *s, int64_t job_id, const struct job *job, int64_t now)
@@ -425,6 +456,8 @@ scheduler_job_changed(
 	sj = sjob_create(job);
 	sjob_add(s, sj);
 	sjob_schedule(s, sj, now);
+	if (s->booted)
+		reboot_mark_seen(s, sj);
 }
 
 void
@@ -912,8 +945,7 @@ scheduler_boot(struct scheduler *s, int64_t now)
 		for (k = 0; k < sj->nschedules; k++) {
 			if (sj->exprs[k].kind != CRON_REBOOT)
 				continue;
-			snprintf(key, sizeof key, "reboot.%lld.%zu",
-			    (long long)sj->id, k);
+			reboot_key(key, sizeof key, sj->id, k);
 			same = 0;
 			if (store_setting_get(s->ad->store, key, &seen) == 0) {
 				same = strcmp(seen, s->ad->boot_id) == 0;
@@ -947,5 +979,6 @@ scheduler_boot(struct scheduler *s, int64_t now)
 			job_free(job);
 		}
 	}
+	s->booted = 1;
 	return n;
 }

@@ -670,6 +670,19 @@ test_reboot_once_per_boot(void **state)
 	assert_int_equal(scheduler_boot(ad.sched, t0 + 10), 1);
 	assert_int_equal(runs_of("boot", &runs), 2);
 	free(runs);
+
+	/*
+	 * A job made after this boot's start waits for the next boot, not
+	 * for the next start of the daemon.
+	 */
+	add_job("{\"name\": \"late\", \"schedule\": \"@reboot\","
+	        " \"command\": \"true\"}",
+	    t0 + 20);
+	assert_int_equal(scheduler_boot(ad.sched, t0 + 30), 0);
+	strcpy(ad.boot_id, "boot-3");
+	assert_int_equal(scheduler_boot(ad.sched, t0 + 40), 2);
+	assert_int_equal(runs_of("late", &runs), 1);
+	free(runs);
 }
 
 int
