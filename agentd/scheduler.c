@@ -856,6 +856,7 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 	struct decision d;
 	enum job_catchup policy;
 	int64_t first = ss->next, latest, missed;
+	char since[32];
 	unsigned notes;
 	int fired = 0;
 
@@ -883,10 +884,10 @@ sched_due(struct scheduler *s, struct sjob *sj, int idx, int64_t now)
 	ss->notes = 0;
 	switch (policy) {
 	case JOB_CATCHUP_SKIP:
+		util_format_utc(since, sizeof since, first);
 		decision_init(&d, job, latest, DECISION_OUTSIDE_CATCHUP, now,
-		    "%lld missed slot%s since %lld not run (catchup skip)",
-		    (long long)missed, missed == 1 ? "" : "s",
-		    (long long)first);
+		    "%lld missed slot%s since %s not run (catchup skip)",
+		    (long long)missed, missed == 1 ? "" : "s", since);
 		store_fire(
 		    s->ad->store, NULL, &d, idx, ss->last_slot, ss->next);
 		log_notice("scheduler: missed slots skipped job=%s missed=%lld",
