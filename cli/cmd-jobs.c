@@ -408,7 +408,8 @@ static void
 cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 {
 	static const char *const spans[] = { "timeout", "kill_grace",
-		"retry_backoff", "retry_backoff_max", "jitter", NULL };
+		"retry_backoff", "retry_backoff_max", "jitter", "late_after",
+		"expected_duration", NULL };
 	const char *key = v->string;
 	const cJSON *e;
 	const struct passwd *pw;
@@ -497,10 +498,17 @@ cmd_show_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		snprintf(buf, len, "%s (the daemon's)", v->valuestring);
 		return;
 	}
-	/* A timeout of 0 is none at all, not an instant one. */
+	/*
+	 * A timeout of 0 is none at all, not an instant one; an http request
+	 * still ends after its own default (httpjob.c).
+	 */
 	if (strcmp(key, "timeout") == 0 && print_int(job, key, &n) == 0 &&
 	    n == 0) {
-		strlcpy(buf, "none", len);
+		strlcpy(buf,
+		    strcmp(print_str(job, "kind", ""), "http") == 0
+		        ? "none (the request's own: 5min)"
+		        : "none",
+		    len);
 		return;
 	}
 	for (i = 0; spans[i] != NULL; i++)

@@ -503,6 +503,19 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[[ "$output" =~ ran\ \(run\ [0-9]+:\ (retrying|failed|queued|running)\ at\ attempt\ 2,\ run\ [0-9]+\) ]] || { echo "$output"; false; }
 }
 
+@test "show words late_after, expected_duration and an http job's timeout" {
+	agentd_start
+	printf 'name: watched\nschedule: "@daily"\ncommand: "true"\nlate_after: 5m\nexpected_duration: 1h\n' >"$BATS_TEST_TMPDIR/w.yaml"
+	"$CRONQ" add -f "$BATS_TEST_TMPDIR/w.yaml"
+	run --separate-stderr "$CRONQ" show watched
+	[[ "$output" == *$'\nlate_after:         5min\n'* ]] || { echo "$output"; false; }
+	[[ "$output" == *$'\nexpected_duration:  1h\n'* ]] || { echo "$output"; false; }
+	printf 'name: ping\nkind: http\nhttp: {url: "http://127.0.0.1:9/"}\n' >"$BATS_TEST_TMPDIR/p.yaml"
+	"$CRONQ" add -f "$BATS_TEST_TMPDIR/p.yaml"
+	run --separate-stderr "$CRONQ" show ping
+	[[ "$output" == *$'\ntimeout:            none (the request\'s own: 5min)\n'* ]] || { echo "$output"; false; }
+}
+
 @test "--json output parses" {
 	agentd_start
 	"$CRONQ" add j -s '*/5 * * * *' -- true
