@@ -49,6 +49,7 @@ struct delivery {
 	char *payload;   /* webhook: JSON; ping: the log tail or "" */
 	char **env;      /* command: CRONQ_NOTIFY_* */
 	struct job *job; /* command: whose identity and sandbox it gets */
+	int run_attempt; /* command: the run's attempt (CRONQ_ATTEMPT), or 0 */
 	struct sandbox_run sbx;
 
 	CURL *easy;
@@ -357,7 +358,11 @@ command_start(struct delivery *dv)
 	spec.sandbox = &dv->sbx.cs;
 	spec.run_id = dv->row.run_id;
 	spec.job = dv->row.job;
-	spec.attempt = dv->row.attempt;
+	/*
+	 * CRONQ_RUN_ID and CRONQ_ATTEMPT name the run told about, as the
+	 * CRONQ_NOTIFY_ ones do, not this delivery's attempt.
+	 */
+	spec.attempt = dv->run_attempt;
 	spec.command = dv->target.command;
 	spec.env = dv->env;
 	if (dv->log_path == NULL)
@@ -585,6 +590,7 @@ notify_event(struct agentd *ad, const struct job *job, const struct run *run,
 		case NOTIFY_COMMAND:
 			dv->job = job_dup(job);
 			dv->env = command_env(name, job, run, detail, tail);
+			dv->run_attempt = run != NULL ? run->attempt : 0;
 			break;
 		}
 		delivery_start(dv);

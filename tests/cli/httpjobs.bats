@@ -158,7 +158,7 @@ json() {
 	api POST /jobs '{"name":"good","command":"echo fine","notify":[
 	    {"kind":"webhook","url":"'"$URL"'/ok","on":["success"]},
 	    {"kind":"ping","url":"'"$URL"'/ping/good/"},
-	    {"kind":"command","command":"env | grep ^CRONQ_NOTIFY_ | sort >'"$T"'/env","on":["success","failure"]}]}'
+	    {"kind":"command","command":"env | grep ^CRONQ_ | sort >'"$T"'/env","on":["success","failure"]}]}'
 	api POST /jobs/good/trigger
 	wait_for "SELECT count(*) FROM notifications WHERE status = 'delivered'" 4
 	[ "$(req 'r["path"] == "/ok"' 'json.loads(r["body"])["event"]')" = success ]
@@ -169,6 +169,10 @@ json() {
 	grep -qx 'CRONQ_NOTIFY_RUN_ID=1' "$T/env"
 	grep -qx 'CRONQ_NOTIFY_EXIT_CODE=0' "$T/env"
 	grep -qx 'CRONQ_NOTIFY_LOG_TAIL=fine' "$T/env"
+	# The run told about, not the delivery: run 1, its first attempt.
+	grep -qx 'CRONQ_NOTIFY_ATTEMPT=1' "$T/env"
+	grep -qx 'CRONQ_RUN_ID=1' "$T/env"
+	grep -qx 'CRONQ_ATTEMPT=1' "$T/env"
 }
 
 @test "missed, late and long_running are notified" {
@@ -221,4 +225,18 @@ json() {
 	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ]
 	# The webhook is still waiting for its answer.
 	[ "$(sql "SELECT count(*) FROM notifications")" = 0 ]
+}
+
+@test "a command target of a retried failure gets the last attempt's run" {
+	agentd_start
+	api POST /jobs '{"name":"bad","command":"exit 3","retries":1,
+	    "retry_backoff":1,"notify":[
+	    {"kind":"command","command":"env | grep ^CRONQ_ | sort >'"$T"'/env","on":["failure"]}]}'
+	api POST /jobs/bad/trigger
+	wait_for "SELECT count(*) FROM notifications WHERE status = 'delivered'" 1
+	last=$(sql "SELECT max(id) FROM runs WHERE job = 'bad'")
+	grep -qx "CRONQ_RUN_ID=$last" "$T/env"
+	grep -qx 'CRONQ_ATTEMPT=2' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_ATTEMPT=2' "$T/env"
+	grep -qx 'CRONQ_NOTIFY_EXIT_CODE=3' "$T/env"
 }
