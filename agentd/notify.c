@@ -505,8 +505,12 @@ webhook_body(struct agentd *ad, const char *event, const struct job *job,
 		    run->exit_code >= 0 ? cJSON_CreateNumber(run->exit_code)
 		                        : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "run", r);
-	} else
+	} else {
+		/* A missed slot has no run: the same keys, null. */
+		cJSON_AddNullToObject(o, "state");
+		cJSON_AddNullToObject(o, "exit_code");
 		cJSON_AddNullToObject(o, "run");
+	}
 	cJSON_AddStringToObject(o, "log_tail", tail);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);

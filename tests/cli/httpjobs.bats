@@ -190,6 +190,9 @@ json() {
 	    OR (n.event = 'long_running' AND r.finished_at IS NULL)")" -ge 1 ]
 	[ "$(req 'r["path"] == "/long" and json.loads(r["body"])["event"] == "missed"' \
 	    'json.loads(r["body"])["run"]' | head -1)" = None ]
+	# The keys of a run's event are there too, null.
+	[ "$(req 'r["path"] == "/long" and json.loads(r["body"])["event"] == "missed"' \
+	    '[json.loads(r["body"])[k] for k in ("state", "exit_code")]' | head -1)" = "[None, None]" ]
 	[[ "$(req 'r["path"] == "/long" and json.loads(r["body"])["event"] == "missed"' \
 	    'json.loads(r["body"])["detail"]' | head -1)" == *"is still running"* ]]
 	# Late: a scheduled run held about 3 s by its group, late_after 1 s
