@@ -190,7 +190,7 @@ runs_timed_out(char *buf, size_t len, const cJSON *run, const cJSON *job)
 static void
 runs_describe(char *buf, size_t len, const cJSON *run, const cJSON *job)
 {
-	const char *state = print_str(run, "state", "?");
+	const char *state = print_str(run, "state", "?"), *msg;
 	char head[64];
 	long long n;
 
@@ -202,10 +202,12 @@ runs_describe(char *buf, size_t len, const cJSON *run, const cJSON *job)
 		else if (print_int(run, "signal", &n) == 0)
 			snprintf(buf, len, "%s (killed by signal %lld, %s)",
 			    head, n, strsignal((int)n));
-		else if (*print_str(run, "message", "") != '\0')
-			snprintf(buf, len, "%s (%s)", head,
-			    print_str(run, "message", ""));
-		else
+		else if (*(msg = print_str(run, "message", "")) != '\0') {
+			/* An http run's own "timed out: ..." says it twice. */
+			if (strncmp(msg, "timed out: ", 11) == 0)
+				msg += 11;
+			snprintf(buf, len, "%s (%s)", head, msg);
+		} else
 			strlcpy(buf, head, len);
 		return;
 	}

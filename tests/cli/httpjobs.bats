@@ -79,6 +79,11 @@ json() {
 	[[ "$(sql "SELECT message FROM runs WHERE job = 'refused'")" == *"onnect"* ]]
 	[ "$(sql "SELECT state FROM runs WHERE job = 'slow'")" = timed_out ]
 	[ "$(sql "SELECT finished_at - started_at < 3 FROM runs WHERE job = 'slow'")" = 1 ]
+	# trigger --wait says "timed out" once, with libcurl's reason after.
+	run "$CRONQ" --socket "$SOCK" trigger --wait slow
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'timed out after 1s ('*')'* ]] || { echo "$output"; false; }
+	[[ "$output" != *'(timed out:'* ]] || { echo "$output"; false; }
 	id=$(sql "SELECT id FROM runs WHERE job = 'refused'")
 	run api GET "/runs/$id/log"
 	[[ "$output" == "cronq: http: "* ]]
