@@ -9,10 +9,12 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -56,6 +58,42 @@ note(struct import *im, int line, const char *fmt, ...)
 	fprintf(im->out, "  # note (line %d): %s\n", line, msg ? msg : "");
 	fprintf(stderr, "cronq: %s:%d: %s\n", im->src, line, msg ? msg : "");
 	free(msg);
+}
+
+/*
+ * A system crontab read as a user one puts its user column into every
+ * command ("root run-parts ..."), which then fails at each run: say so
+ * when a command's first word is a user of this host and no program.
+ */
+static void
+user_column_note(struct import *im, int lineno, const char *cmd)
+{
+	char word[64], *path, *dirs, *dir, *save = NULL;
+	size_t n = strcspn(cmd, " \t");
+	int found;
+
+	if (n == 0 || n >= sizeof word || cmd[n] == '\0')
+		return;
+	memcpy(word, cmd, n);
+	word[n] = '\0';
+	if (strchr(word, '/') != NULL || getpwnam(word) == NULL)
+		return;
+	found = 0;
+	dirs =
+	    xstrdup(getenv("PATH") != NULL ? getenv("PATH") : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		xasprintf(&path, "%s/%s", dir, word);
+		found = access(path, X_OK) == 0;
+		free(path);
+	}
+	free(dirs);
+	if (!found)
+		note(im, lineno,
+		    "the command starts with \"%s\", a user of this host: "
+		    "if this is a system crontab (with a user column), import "
+		    "it with --system",
+		    word);
 }
 
 static char *
@@ -269,6 +307,8 @@ job_line(struct import *im, int lineno, char *line, int last_no_nl)
 		free(why);
 		return;
 	}
+	if (!im->system)
+		user_column_note(im, lineno, p);
 	cmd = percent_command(p, &cut);
 	job_name(name, sizeof name, p, ++im->njobs);
 	if (cut)

@@ -203,6 +203,17 @@ job() { # NAME SCHEDULE COMMAND
 	[ "$(grep -c 'refused: mode 0666' "$T/agentd.out")" -eq 1 ]
 }
 
+@test "import: a system crontab read as a user one is pointed out" {
+	cd "$T"
+	printf '17 * * * * root cd / && run-parts /etc/cron.hourly\n0 3 * * * date\n' >sys.cron
+	cq import sys.cron
+	assert_status 0
+	assert_stderr 'cronq: sys.cron:1: the command starts with "root", a user of this host: if this is a system crontab (with a user column), import it with --system'
+	cq import --system sys.cron
+	assert_status 0
+	[[ "$output" == *'user: "root"'* ]] || { echo "$output"; false; }
+}
+
 @test "import: Debian, cronie and system crontabs become valid job files" {
 	cd "$T"
 	D="$top_srcdir/tests/data/crontabs"
