@@ -120,6 +120,12 @@ validate(struct from *f, struct job *job)
 	if (rule(f, D_KIND | D_COMMAND) && job->kind == JOB_COMMAND &&
 	    job->command == NULL && job->argv == NULL)
 		fail(f, "command", "is required");
+	/* Else the command would sit in the job, never run, unremarked. */
+	if (rule(f, D_KIND | D_COMMAND) && job->kind == JOB_HTTP &&
+	    (job->command != NULL || job->argv != NULL))
+		fail(f, "command",
+		    "a kind http job sends its http: request and runs no "
+		    "command");
 	if (rule(f, D_KIND | D_HTTP) &&
 	    job_ext_validate(job, &field, &cause) == -1)
 		report(f, field, cause);

@@ -231,6 +231,9 @@ static const struct {
 	{ "{\"name\": \"a\", \"command\": \"x\", \"notify\": [{\"kind\": "
 	  "\"command\", \"command\": \"x\", \"retries\": 1e20}]}",
 	    "notify[0].retries", "0..10" },
+	{ "{\"name\": \"a\", \"kind\": \"http\", \"command\": \"x\","
+	  " \"http\": {\"url\": \"http://h/\"}}",
+	    "command", "runs no command" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"late_after\": 1e20}",
 	    "late_after", "1e+20 is outside" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"late_after\": \"soon\"}",
