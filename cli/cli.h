@@ -86,10 +86,21 @@ int print_usage(const struct cli_cmd *cmd);
 int print_badopt(const struct cli_cmd *cmd, int ch, char **argv);
 
 /* cmd-jobs.c */
-extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_show, cmd_pause,
-    cmd_resume, cmd_history;
+extern const struct cli_cmd cmd_add, cmd_rm, cmd_ls, cmd_pause, cmd_resume;
 /* Appends W to BUF quoted as a shell would need it, if it needs it. */
 void cmd_jobs_quote(char *buf, size_t len, const char *w);
+/*
+ * The options of a command taking exactly one NAME (and --detach when
+ * DETACH is not NULL): -1 with *NAME set, or the exit status to end with.
+ */
+int cmd_jobs_name(const struct cli_cmd *cmd, int argc, char **argv,
+    const char **name, int *detach);
+/* METHOD /jobs/NAME SUFFIX, its error said with VERB; a cq_exit. */
+int cmd_jobs_simple(const struct cli_opts *opts, const char *method,
+    const char *name, const char *suffix, const char *verb, cJSON **resp);
+
+/* cmd-show.c */
+extern const struct cli_cmd cmd_show, cmd_history;
 
 /* show-ext.c */
 /*

@@ -6,7 +6,7 @@ cronq_SOURCES = \
 	cli/print.c \
 	cli/add-sandbox.h \
 	cli/add-sandbox.c \
-	cli/cmd-jobs.c \
+	cli/cmd-jobs.c cli/cmd-show.c \
 	cli/show-ext.c \
 	cli/cmd-files.c \
 	cli/cmd-edit.c \

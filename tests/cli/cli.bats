@@ -180,6 +180,11 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	run --separate-stderr "$CRONQ" show backup
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == 'cronq: cannot show job "backup": '* ]]
+	# Removed, it keeps its versions: the way back is named.
+	[ "${stderr_lines[1]}" = 'cronq: hint: it was removed; cronq history backup shows its versions, cronq rollback backup brings it back' ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	run --separate-stderr "$CRONQ" show nosuch
+	[ "$status" -eq 1 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 }
 
