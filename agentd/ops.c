@@ -319,9 +319,11 @@ job_keep_identity(struct job *job, const struct job *old)
 	job->origin = xstrdup(old->origin);
 }
 
-int
-ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
-    int replace, cJSON **out, int *created, struct agentd_error *err)
+/* ops_job_create, with ACTION the new version's ("create", "rollback"). */
+static int
+job_add(struct agentd *ad, const struct principal *p, const cJSON *body,
+    int replace, const char *action, cJSON **out, int *created,
+    struct agentd_error *err)
 {
 	struct job *job, *old;
 	char by[32];
@@ -354,7 +356,7 @@ ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
 	if (job_check_user(ad, job, err) == -1)
 		goto out;
 	by_text(p, by, sizeof by);
-	if (store_job_insert(ad->store, job, "create", by, now) == -1) {
+	if (store_job_insert(ad->store, job, action, by, now) == -1) {
 		agentd_error_set(err,
 		    errno == EEXIST ? AGENTD_CONFLICT : AGENTD_INTERNAL, "name",
 		    "cannot create job \"%s\"", job->name);
@@ -370,6 +372,13 @@ out:
 	job_free(old);
 	job_free(job);
 	return rc;
+}
+
+int
+ops_job_create(struct agentd *ad, const struct principal *p, const cJSON *body,
+    int replace, cJSON **out, int *created, struct agentd_error *err)
+{
+	return job_add(ad, p, body, replace, "create", out, created, err);
 }
 
 int
@@ -652,7 +661,7 @@ ops_job_rollback(struct agentd *ad, const struct principal *p, const char *name,
 		struct principal as = { owner, 0, 0 };
 
 		spec = job_to_json(job, 1);
-		rc = ops_job_create(ad, &as, spec, 0, out, &created, err);
+		rc = job_add(ad, &as, spec, 0, "rollback", out, &created, err);
 		cJSON_Delete(spec);
 	}
 	job_free(job);

@@ -170,6 +170,9 @@ job() { # NAME SCHEDULE COMMAND
 	run api GET /jobs/a
 	[[ "$output" == *'"schedules":["0 3 * * *"]'* ]]
 	[[ "$output" == *'"origin":"api"'* ]]
+	# history says it came back by a rollback, not as a new job.
+	cq history a
+	[[ "${lines[0]}" == *rollback* ]] || { echo "$output"; false; }
 }
 
 @test "daemon: editor leftovers ignored, unsafe modes refused" {
