@@ -47,18 +47,37 @@ next_notes(const struct cronexpr *ce, const struct tz *tz, int64_t t,
 	if (notes & CRON_NOTE_GAP_MOVED) {
 		int64_t w = cronexpr_wall_next(
 		    ce, t + tz_offset(tz, t - 1, NULL, NULL));
-		struct civil c;
+		int64_t after = t + tz_offset(tz, t, NULL, NULL);
+		char times[64] = "", one[16];
+		int k = 0, more = 0;
 
-		civil_from_seconds(w, &c);
-		if (c.sec != 0)
-			snprintf(note[n++], sizeof note[0],
-			    "moved: %02d:%02d:%02d does not exist "
-			    "(clock change)",
-			    c.hour, c.min, c.sec);
-		else
-			snprintf(note[n++], sizeof note[0],
-			    "moved: %02d:%02d does not exist (clock change)",
-			    c.hour, c.min);
+		/*
+		 * Every wall time of the gap the fields match becomes this one
+		 * run: name them all, not the first alone.
+		 */
+		for (; w < after; w = cronexpr_wall_next(ce, w + 1)) {
+			struct civil c;
+
+			if (k == 3) {
+				more++;
+				continue;
+			}
+			civil_from_seconds(w, &c);
+			if (c.sec != 0)
+				snprintf(one, sizeof one, "%02d:%02d:%02d",
+				    c.hour, c.min, c.sec);
+			else
+				snprintf(one, sizeof one, "%02d:%02d", c.hour,
+				    c.min);
+			if (k++ > 0)
+				strlcat(times, ", ", sizeof times);
+			strlcat(times, one, sizeof times);
+		}
+		if (k == 0)
+			strlcpy(times, "a time", sizeof times);
+		snprintf(note[n++], sizeof note[0],
+		    "moved: %s%s %s not exist (clock change)", times,
+		    more > 0 ? " and more" : "", k > 1 ? "do" : "does");
 	}
 	if (notes & CRON_NOTE_REPEATED)
 		snprintf(note[n++], sizeof note[0], "repeated hour: %s pass",
