@@ -497,6 +497,24 @@ group_full(struct supervisor *sup, struct srun *sr)
  * the run's message. Pending runs are kept in id order, so the group's
  * places go to its runs first come, first served.
  */
+/* The message of a run queued behind another run of its job. */
+#define JOB_WAIT_WORDS "waits for run "
+
+/*
+ * Says once, in the run's message (runs' DETAIL), that SR waits for run
+ * OTHER of the same job, as a run held by its group says so.
+ */
+static void
+job_wait(struct supervisor *sup, struct srun *sr, int64_t other)
+{
+	if (sr->run.message[0] != '\0')
+		return;
+	snprintf(sr->run.message, sizeof sr->run.message,
+	    JOB_WAIT_WORDS "%lld of this job (concurrency %s)",
+	    (long long)other, job_concurrency_name(sr->job->concurrency));
+	run_changed(sup, &sr->run);
+}
+
 static void
 group_hold(struct supervisor *sup, struct srun *sr, int64_t now)
 {
@@ -533,6 +551,7 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 {
 	struct srun **pp, *sr;
 	int started = 0, max = sup->ad->settings.max_running;
+	int64_t other;
 
 	if (queue_remote(sup->ad->queue))
 		return dispatch_remote(sup, now);
@@ -553,8 +572,9 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 		}
 		sr->job = store_job_load(sup->ad->store, sr->run.job_id);
 		if (sr->job != NULL && sr->job->concurrency != JOB_ALLOW &&
-		    job_is_running(sup, sr->run.job_id, NULL)) {
+		    job_is_running(sup, sr->run.job_id, &other)) {
 			/* One at a time: it waits for the running one. */
+			job_wait(sup, sr, other);
 			job_free(sr->job);
 			sr->job = NULL;
 			pp = &sr->next;
@@ -567,7 +587,9 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 			pp = &sr->next;
 			continue;
 		}
-		if (sr->group[0] != '\0')
+		if (sr->group[0] != '\0' ||
+		    strncmp(sr->run.message, JOB_WAIT_WORDS,
+		        strlen(JOB_WAIT_WORDS)) == 0)
 			sr->run.message[0] = '\0';
 		*pp = sr->next;
 		sup->npending--;

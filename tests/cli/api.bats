@@ -551,3 +551,29 @@ EOF
 	[ "$(jv 'd["jobs"]')" = 1 ]
 	[ "$(jv 'd["problems"]')" = '[]' ]
 }
+
+@test "runs: a run queued behind its own job's run says so" {
+	api POST /jobs '{"name":"one","command":"sleep 30","concurrency":"forbid"}'
+	api POST /jobs/one/trigger
+	first=$(jv 'd["run"]["id"]')
+	api POST /jobs/one/trigger
+	second=$(jv 'd["run"]["id"]')
+	for _ in $(seq 200); do
+		api GET "/runs/$second"
+		[ "$(jv 'd["message"]')" = "waits for run $first of this job (concurrency forbid)" ] && break
+		sleep 0.05
+	done
+	[ "$(jv 'd["message"]')" = "waits for run $first of this job (concurrency forbid)" ]
+	[ "$(jv 'd["state"]')" = queued ]
+	# Once it starts, the wait is over and the message with it.
+	api POST "/runs/$first/stop"
+	for _ in $(seq 200); do
+		api GET "/runs/$second"
+		[ "$(jv 'd["state"]')" = running ] && break
+		sleep 0.05
+	done
+	[ "$(jv 'd["state"]')" = running ]
+	[ "$(jv 'd["message"]')" = "" ]
+	api POST "/runs/$second/stop"
+	[ "$(wait_run "$second")" = cancelled ]
+}
