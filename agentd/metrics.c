@@ -215,41 +215,46 @@ metrics_visible(const struct principal *p, uid_t owner)
 	return p->admin || p->uid == owner;
 }
 
-/*
- * Counter I as P should see it, summed with the later ones of the same
- * job and outcome that P may also see, into *OUT; 0 if P may not see it
- * or an earlier counter already took it in.
- */
 static int
-metrics_merged(const struct metrics *m, const struct principal *p, size_t i,
-    struct metrics_count *out)
+metrics_count_cmp(const void *a, const void *b)
 {
-	const struct metrics_count *c = &m->counts[i], *k;
-	size_t j, b;
+	const struct metrics_count *x = a, *y = b;
+	int c = strcmp(x->job, y->job);
 
-	if (!metrics_visible(p, c->owner))
-		return 0;
-	for (j = 0; j < i; j++) {
-		k = &m->counts[j];
-		if (metrics_visible(p, k->owner) &&
-		    strcmp(k->job, c->job) == 0 &&
-		    strcmp(k->outcome, c->outcome) == 0)
-			return 0;
-	}
-	*out = *c;
-	for (j = i + 1; j < m->ncounts; j++) {
-		k = &m->counts[j];
-		if (!metrics_visible(p, k->owner) ||
-		    strcmp(k->job, c->job) != 0 ||
-		    strcmp(k->outcome, c->outcome) != 0)
+	return c != 0 ? c : strcmp(x->outcome, y->outcome);
+}
+
+/*
+ * The counters P may see, same job and outcome of different owners summed
+ * into one (sorted, then merged side by side: a scrape stays n log n with
+ * many jobs). Returns how many, in *OUT (caller frees).
+ */
+static size_t
+metrics_view(const struct metrics *m, const struct principal *p,
+    struct metrics_count **out)
+{
+	struct metrics_count *v, *last;
+	size_t n = 0, i, k = 0, b;
+
+	v = xcalloc(m->ncounts + 1, sizeof *v);
+	for (i = 0; i < m->ncounts; i++)
+		if (metrics_visible(p, m->counts[i].owner))
+			v[n++] = m->counts[i];
+	qsort(v, n, sizeof *v, metrics_count_cmp);
+	for (i = 0; i < n; i++) {
+		last = k > 0 ? &v[k - 1] : NULL;
+		if (last == NULL || metrics_count_cmp(last, &v[i]) != 0) {
+			v[k++] = v[i];
 			continue;
-		out->count += k->count;
+		}
+		last->count += v[i].count;
 		for (b = 0; b < METRICS_NBUCKETS; b++)
-			out->duration.buckets[b] += k->duration.buckets[b];
-		out->duration.count += k->duration.count;
-		out->duration.sum += k->duration.sum;
+			last->duration.buckets[b] += v[i].duration.buckets[b];
+		last->duration.count += v[i].duration.count;
+		last->duration.sum += v[i].duration.sum;
 	}
-	return 1;
+	*out = v;
+	return k;
 }
 
 /* One histogram's series, LABELS ("" or "job=\"x\",") before le. */
@@ -289,22 +294,22 @@ void
 metrics_write_more(
     struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out)
 {
-	struct metrics_count c;
+	struct metrics_count *v;
 	char labels[128];
-	size_t i;
+	size_t i, n;
 
 	fprintf(out,
 	    "# HELP cronq_run_duration_seconds How long runs that ended took, "
 	    "by job and outcome.\n"
 	    "# TYPE cronq_run_duration_seconds histogram\n");
-	for (i = 0; i < m->ncounts; i++) {
-		if (!metrics_merged(m, p, i, &c))
-			continue;
+	n = metrics_view(m, p, &v);
+	for (i = 0; i < n; i++) {
 		snprintf(labels, sizeof labels, "job=\"%s\",outcome=\"%s\",",
-		    c.job, c.outcome);
+		    v[i].job, v[i].outcome);
 		metrics_hist_write(out, "cronq_run_duration_seconds", labels,
-		    &c.duration, metrics_duration_le);
+		    &v[i].duration, metrics_duration_le);
 	}
+	free(v);
 	fprintf(out,
 	    "# HELP cronq_schedule_lag_seconds From a scheduled fire to "
 	    "its process start (next-fire lag).\n"
@@ -329,21 +334,20 @@ void
 metrics_write(
     struct metrics *m, struct agentd *ad, const struct principal *p, FILE *out)
 {
-	struct metrics_count c;
-	size_t i;
+	struct metrics_count *v;
+	size_t i, n;
 
 	/* Job names are [A-Za-z0-9._-]: no label escaping is needed. */
 	fprintf(out,
 	    "# HELP cronq_runs_total Runs that ended since the "
 	    "daemon started, by job and outcome.\n"
 	    "# TYPE cronq_runs_total counter\n");
-	for (i = 0; i < m->ncounts; i++) {
-		if (metrics_merged(m, p, i, &c))
-			fprintf(out,
-			    "cronq_runs_total{job=\"%s\",outcome=\"%s\"} "
-			    "%llu\n",
-			    c.job, c.outcome, (unsigned long long)c.count);
-	}
+	n = metrics_view(m, p, &v);
+	for (i = 0; i < n; i++)
+		fprintf(out,
+		    "cronq_runs_total{job=\"%s\",outcome=\"%s\"} %llu\n",
+		    v[i].job, v[i].outcome, (unsigned long long)v[i].count);
+	free(v);
 	fprintf(out,
 	    "# HELP cronq_queue_depth Runs waiting to start.\n"
 	    "# TYPE cronq_queue_depth gauge\n"
