@@ -493,14 +493,6 @@ group_full(struct supervisor *sup, struct srun *sr)
 }
 
 /*
- * SR waits for its group: the first time, say so in the decision log and
- * the run's message. Pending runs are kept in id order, so the group's
- * places go to its runs first come, first served.
- */
-/* The message of a run queued behind another run of its job. */
-#define JOB_WAIT_WORDS "waits for run "
-
-/*
  * Says once, in the run's message (runs' DETAIL), that SR waits for run
  * OTHER of the same job, as a run held by its group says so.
  */
@@ -510,11 +502,17 @@ job_wait(struct supervisor *sup, struct srun *sr, int64_t other)
 	if (sr->run.message[0] != '\0')
 		return;
 	snprintf(sr->run.message, sizeof sr->run.message,
-	    JOB_WAIT_WORDS "%lld of this job (concurrency %s)",
-	    (long long)other, job_concurrency_name(sr->job->concurrency));
+	    "waits for run %lld of this job (concurrency %s)", (long long)other,
+	    job_concurrency_name(sr->job->concurrency));
+	sr->waits = 1;
 	run_changed(sup, &sr->run);
 }
 
+/*
+ * SR waits for its group: the first time, say so in the decision log and
+ * the run's message. Pending runs are kept in id order, so the group's
+ * places go to its runs first come, first served.
+ */
 static void
 group_hold(struct supervisor *sup, struct srun *sr, int64_t now)
 {
@@ -587,9 +585,7 @@ supervisor_dispatch(struct supervisor *sup, int64_t now)
 			pp = &sr->next;
 			continue;
 		}
-		if (sr->group[0] != '\0' ||
-		    strncmp(sr->run.message, JOB_WAIT_WORDS,
-		        strlen(JOB_WAIT_WORDS)) == 0)
+		if (sr->group[0] != '\0' || sr->waits)
 			sr->run.message[0] = '\0';
 		*pp = sr->next;
 		sup->npending--;
