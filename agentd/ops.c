@@ -460,11 +460,20 @@ ops_job_delete(struct agentd *ad, const struct principal *p, const char *name,
 		return -1;
 	}
 	by_text(p, by, sizeof by);
-	rc = store_job_delete(ad->store, job, by, agentd_now());
-	/* Else the file would bring the job back at its next reading. */
-	if (rc == 0 && file != NULL)
-		rc = store_detached_add(
-		    ad->store, job->owner, job->name, file, agentd_now());
+	/*
+	 * One transaction: the record that keeps the file from bringing the
+	 * job back at its next reading goes with the removal, or neither.
+	 */
+	if ((rc = store_begin(ad->store)) == 0) {
+		rc = store_job_delete(ad->store, job, by, agentd_now());
+		if (rc == 0 && file != NULL)
+			rc = store_detached_add(ad->store, job->owner,
+			    job->name, file, agentd_now());
+		if (rc == 0)
+			rc = store_commit(ad->store);
+		else
+			store_rollback(ad->store);
+	}
 	free(file);
 	if (rc == -1) {
 		agentd_error_set(err, AGENTD_INTERNAL, NULL,
