@@ -46,7 +46,8 @@ AGENTD_CORE_SOURCES = \
 	agentd/store-cache.c \
 	agentd/store-sql.h \
 	agentd/scheduler.c agentd/scheduler-heap.c agentd/scheduler-int.h \
-	agentd/supervisor.c agentd/supervisor-end.c agentd/supervisor-int.h \
+	agentd/supervisor.c agentd/supervisor-end.c agentd/supervisor-remote.c \
+	agentd/supervisor-int.h \
 	agentd/ops.c agentd/ops-runs.c \
 	agentd/remote.h agentd/config.c agentd/ratelimit.c agentd/auth.c \
 	agentd/store-auth.c agentd/store-detached.c \

@@ -48,6 +48,15 @@ void srun_free(struct srun *sr);
 void run_changed(struct supervisor *sup, const struct run *run);
 /* Adds a copy of RUN to the pending list, kept in id order. */
 void pending_add(struct supervisor *sup, const struct run *run);
+/* Cancels pending SR (never started, off the list) with WHY; frees it. */
+void pending_cancel(
+    struct supervisor *sup, struct srun *sr, const char *why, int64_t now);
+/* SR waits for its group: said once, in a decision and its message. */
+void group_hold(struct supervisor *sup, struct srun *sr, int64_t now);
+
+/* supervisor-remote.c */
+/* Hands due pending runs to the remote backend; returns how many. */
+int dispatch_remote(struct supervisor *sup, int64_t now);
 
 /* supervisor-end.c */
 /* Sets SR's final state from RES; 1 if a failure should be retried. */
