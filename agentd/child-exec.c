@@ -33,6 +33,68 @@
 #endif
 
 #define CHILD_STACK (64 * 1024)
+
+/*
+ * The child makes its system calls without glibc's syscall(2) where it
+ * can: that wrapper sets errno on failure, and errno lives in the
+ * parent's thread-local storage, which the child shares. On those
+ * architectures the parent does not wait for the child to execute
+ * (CHILD_ASYNC): it prepares the next run while this one starts, which
+ * is most of what a burst of runs costs. Elsewhere the parent waits
+ * (CLONE_VFORK) and the wrapper's errno is harmless.
+ */
+#if defined(__x86_64__)
+#define CHILD_ASYNC 1
+__attribute__((no_sanitize("address", "undefined"))) static inline long
+child_sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile(
+	    "syscall"
+	    : "=a"(ret)
+	    : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	    : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+#define CHILD_ASYNC 1
+__attribute__((no_sanitize("address", "undefined"))) static inline long
+child_sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+
+	__asm__ volatile("svc 0"
+	                 : "+r"(x0)
+	                 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+	                 : "memory");
+	return x0;
+}
+#else
+#define CHILD_ASYNC 0
+__attribute__((no_sanitize("address", "undefined"))) static long
+child_sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret = syscall(nr, a, b, c, d, e, f);
+
+	return ret == -1 ? -errno : ret;
+}
+#endif
+
+/* A system call in the child: the result, or minus the error number. */
+#define csys(...) csys_(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0)
+#define csys_(nr, a, b, c, d, e, f, ...)                                       \
+	child_sys6((long)(nr), (long)(a), (long)(b), (long)(c), (long)(d),     \
+	    (long)(e), (long)(f))
 #define CHILD_IOPRIO_WHO_PROCESS 1
 #define CHILD_PATH_ROOT                                                        \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -41,107 +103,111 @@
 /*
  * Priority and namespaces, as root before the user change: a lower nice
  * value and the mounts need privileges the job's user lacks. Returns 0,
- * or -1 with REP's step and index set (errno is the cause).
+ * or minus the error number with REP's step and index set.
  */
-__attribute__((no_sanitize("address", "undefined"))) static int
+__attribute__((no_sanitize("address", "undefined"))) static long
 child_isolate(const struct child_sandbox *sb, struct child_report *rep)
 {
 	const struct child_mount *m;
 	size_t i;
+	long r;
 
 	if (sb->nice_set &&
-	    syscall(SYS_setpriority, PRIO_PROCESS, 0, sb->nice) == -1) {
+	    (r = csys(SYS_setpriority, PRIO_PROCESS, 0, sb->nice)) < 0) {
 		rep->step = STEP_NICE;
-		return -1;
+		return r;
 	}
 	if (sb->ioprio != 0 &&
-	    syscall(SYS_ioprio_set, CHILD_IOPRIO_WHO_PROCESS, 0, sb->ioprio) ==
-	        -1) {
+	    (r = csys(SYS_ioprio_set, CHILD_IOPRIO_WHO_PROCESS, 0,
+	         sb->ioprio)) < 0) {
 		rep->step = STEP_IOPRIO;
-		return -1;
+		return r;
 	}
 	if (sb->unshare_flags != 0 &&
-	    syscall(SYS_unshare, sb->unshare_flags) == -1) {
+	    (r = csys(SYS_unshare, sb->unshare_flags)) < 0) {
 		rep->step = STEP_UNSHARE;
-		return -1;
+		return r;
 	}
 	for (i = 0; i < sb->nmounts; i++) {
 		m = &sb->mounts[i];
-		if (syscall(SYS_mount, m->source, m->target, m->fstype,
-		        m->flags, m->data) == -1) {
+		if ((r = csys(SYS_mount, m->source, m->target, m->fstype,
+		         m->flags, m->data)) < 0) {
 			rep->step = STEP_MOUNT;
 			rep->index = (int)i;
-			return -1;
+			return r;
 		}
 	}
 	return 0;
 }
 
 /*
- * The child between clone and exec. It shares the parent's memory (the
- * parent is suspended until exec or exit), so it only makes system calls
- * through syscall(2): glibc's setuid and friends would signal the
- * parent's threads, and sanitizer interceptors keep per-thread state.
+ * The child between clone and exec. It shares the parent's memory, and
+ * the parent may be running (CHILD_ASYNC), so it only reads X, writes
+ * only its own stack and makes raw system calls: glibc's setuid and
+ * friends would signal the parent's threads, errno is the parent's, and
+ * sanitizer interceptors keep per-thread state.
  */
 __attribute__((no_sanitize("address", "undefined"))) static int
 child_main(void *arg)
 {
-	struct child_exec *x = arg;
+	const struct child_exec *x = arg;
 	struct child_report rep = { 0, 0, 0 };
 	struct {
 		unsigned long handler, flags, restorer, mask;
 	} ksa = { 0, 0, 0, 0 }; /* the kernel's sigaction: SIG_DFL */
 	unsigned long empty = 0;
-	long parent = syscall(SYS_getppid);
-	char **p;
+	long parent = csys(SYS_getppid), r;
+	char *const *p;
 	int sig, i;
 
 	for (sig = 1; sig < 65; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &ksa, NULL, 8);
+			csys(SYS_rt_sigaction, sig, &ksa, NULL, 8);
 	}
-	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8) == -1) {
+	if ((r = csys(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8)) < 0) {
 		rep.step = STEP_SIGNALS;
 		goto fail;
 	}
-	if (syscall(SYS_setsid) == -1) {
+	if ((r = csys(SYS_setsid)) < 0) {
 		rep.step = STEP_SETSID;
 		goto fail;
 	}
-	if (syscall(SYS_dup3, x->fd_in, 0, 0) == -1 ||
-	    syscall(SYS_dup3, x->fd_out, 1, 0) == -1 ||
-	    syscall(SYS_dup3, x->fd_err, 2, 0) == -1 ||
-	    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) {
+	if ((r = csys(SYS_dup3, x->fd_in, 0, 0)) < 0 ||
+	    (r = csys(SYS_dup3, x->fd_out, 1, 0)) < 0 ||
+	    (r = csys(SYS_dup3, x->fd_err, 2, 0)) < 0 ||
+	    (r = csys(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC)) < 0) {
 		rep.step = STEP_FDS;
 		goto fail;
 	}
 	/* First, so that everything the job starts is in its leaf. */
 	if (x->sb != NULL && x->sb->cgroup_procs_fd != -1 &&
-	    syscall(SYS_write, x->sb->cgroup_procs_fd, "0", 1) != 1) {
+	    (r = csys(SYS_write, x->sb->cgroup_procs_fd, "0", 1)) != 1) {
+		if (r >= 0)
+			r = -EIO;
 		rep.step = STEP_CGROUP;
 		goto fail;
 	}
 	for (i = 0; i < x->nlimits; i++) {
-		if (syscall(SYS_prlimit64, 0, x->limits[i].resource,
-		        &x->limits[i].rl, NULL) == -1) {
+		if ((r = csys(SYS_prlimit64, 0, x->limits[i].resource,
+		         &x->limits[i].rl, NULL)) < 0) {
 			rep.step = STEP_RLIMIT;
 			rep.index = i;
 			goto fail;
 		}
 	}
-	if (x->sb != NULL && child_isolate(x->sb, &rep) == -1)
+	if (x->sb != NULL && (r = child_isolate(x->sb, &rep)) < 0)
 		goto fail;
-	syscall(SYS_umask, x->umask);
+	csys(SYS_umask, x->umask);
 	if (x->switch_user) {
-		if (syscall(SYS_setgroups, x->ngroups, x->groups) == -1) {
+		if ((r = csys(SYS_setgroups, x->ngroups, x->groups)) < 0) {
 			rep.step = STEP_GROUPS;
 			goto fail;
 		}
-		if (syscall(SYS_setresgid, x->gid, x->gid, x->gid) == -1) {
+		if ((r = csys(SYS_setresgid, x->gid, x->gid, x->gid)) < 0) {
 			rep.step = STEP_SETGID;
 			goto fail;
 		}
-		if (syscall(SYS_setresuid, x->uid, x->uid, x->uid) == -1) {
+		if ((r = csys(SYS_setresuid, x->uid, x->uid, x->uid)) < 0) {
 			rep.step = STEP_SETUID;
 			goto fail;
 		}
@@ -153,24 +219,26 @@ child_main(void *arg)
 	 * its retry. After the user change, which would clear it; the
 	 * parent may have died before, hence the second look.
 	 */
-	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    syscall(SYS_getppid) != parent) {
+	if ((r = csys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) < 0 ||
+	    (r = csys(SYS_getppid)) != parent) {
+		if (r >= 0)
+			r = -ESRCH;
 		rep.step = STEP_PDEATHSIG;
 		goto fail;
 	}
 	/* After the user change, so the user's own access rights apply. */
-	if (syscall(SYS_chdir, x->workdir) == -1) {
+	if ((r = csys(SYS_chdir, x->workdir)) < 0) {
 		rep.step = STEP_CHDIR;
 		goto fail;
 	}
-	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+	if ((r = csys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0) {
 		rep.step = STEP_NO_NEW_PRIVS;
 		goto fail;
 	}
 	/* Last: the filter may deny calls made above, never execve. */
 	if (x->sb != NULL && x->sb->seccomp != NULL &&
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, x->sb->seccomp) ==
-	        -1) {
+	    (r = csys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+	         x->sb->seccomp)) < 0) {
 		rep.step = STEP_SECCOMP;
 		goto fail;
 	}
@@ -179,21 +247,21 @@ child_main(void *arg)
 	rep.step = STEP_EXEC;
 	rep.err = ENOENT;
 	for (p = x->paths; *p != NULL; p++) {
-		syscall(SYS_execve, *p, x->argv, x->envp);
-		if (errno == EACCES)
+		r = csys(SYS_execve, *p, x->argv, x->envp);
+		if (r == -EACCES)
 			rep.err = EACCES;
-		else if (errno != ENOENT && errno != ENOTDIR) {
-			rep.err = errno;
+		else if (r != -ENOENT && r != -ENOTDIR) {
+			rep.err = (int)-r;
 			break;
 		}
 	}
 	goto report;
 
 fail:
-	rep.err = errno;
+	rep.err = (int)-r;
 report:
-	syscall(SYS_write, x->fd_report, &rep, sizeof rep);
-	syscall(SYS_exit, 127);
+	csys(SYS_write, x->fd_report, &rep, sizeof rep);
+	csys(SYS_exit, 127);
 	return 127;
 }
 
@@ -458,27 +526,32 @@ child_exec_cause(const struct child_exec *x, const struct child_report *rep)
 /*
  * Runs child_main on its own stack with every signal blocked, so that no
  * handler of the daemon can run in the child while it shares our memory.
- * Returns the pid with *PIDFD set, or -1 with errno.
+ * With CHILD_ASYNC this returns as soon as the child exists; the stack
+ * and X stay until child_exec_free, which the caller calls only once the
+ * child has executed or ended. Returns the pid with *PIDFD set, or -1
+ * with errno.
  */
 pid_t
 child_exec_clone(struct child_exec *x, int *pidfd)
 {
 	sigset_t all, old;
-	void *stack;
 	pid_t pid;
-	int saved;
+	int saved, flags = CLONE_VM | CLONE_PIDFD | SIGCHLD;
 
-	stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+	if (!CHILD_ASYNC)
+		flags |= CLONE_VFORK;
+	x->stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
+	if (x->stack == MAP_FAILED) {
+		x->stack = NULL;
 		return -1;
+	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = clone(child_main, (char *)stack + CHILD_STACK,
-	    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, x, pidfd);
+	pid =
+	    clone(child_main, (char *)x->stack + CHILD_STACK, flags, x, pidfd);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	munmap(stack, CHILD_STACK);
 	errno = saved;
 	return pid;
 }
@@ -486,10 +559,17 @@ child_exec_clone(struct child_exec *x, int *pidfd)
 void
 child_exec_free(struct child_exec *x)
 {
-	free(x->argv);
+	if (x->stack != NULL)
+		munmap(x->stack, CHILD_STACK);
+	x->stack = NULL;
+	child_strv_free(x->argv);
 	child_strv_free(x->envp);
 	child_strv_free(x->paths);
+	free(x->workdir);
 	free(x->groups);
+	x->argv = x->envp = x->paths = NULL;
+	x->workdir = NULL;
+	x->groups = NULL;
 }
 
 /* Fills X from SPEC, everything but the descriptors. */
@@ -524,20 +604,23 @@ child_exec_prepare(
 	if (child_build_env(spec, spec->uid == 0, &x->envp, cause) == -1)
 		return -1;
 
+	/* Copies: the child may read them after the caller's spec is gone. */
 	if (spec->command != NULL) {
 		x->argv = xcalloc(4, sizeof *x->argv);
-		x->argv[0] = (char *)"/bin/sh";
-		x->argv[1] = (char *)"-c";
-		x->argv[2] = (char *)spec->command;
+		x->argv[0] = xstrdup("/bin/sh");
+		x->argv[1] = xstrdup("-c");
+		x->argv[2] = xstrdup(spec->command);
 	} else {
 		for (n = 0; spec->argv[n] != NULL; n++)
 			;
 		x->argv = xcalloc(n + 1, sizeof *x->argv);
-		memcpy(x->argv, spec->argv, n * sizeof *x->argv);
+		for (n = 0; spec->argv[n] != NULL; n++)
+			x->argv[n] = xstrdup(spec->argv[n]);
 	}
 	x->paths = child_build_paths(x->argv[0], x->envp);
 
-	x->workdir = spec->workdir != NULL ? spec->workdir : spec->home;
+	x->workdir =
+	    xstrdup(spec->workdir != NULL ? spec->workdir : spec->home);
 	x->umask = spec->umask & 0777;
 	x->sb = spec->sandbox;
 	child_build_limits(spec, x);

@@ -52,7 +52,7 @@ struct child_exec {
 	char **argv;
 	char **envp;
 	char **paths; /* where argv[0] may be, tried in order */
-	const char *workdir;
+	char *workdir;
 	mode_t umask;
 	int switch_user;
 	uid_t uid;
@@ -63,6 +63,7 @@ struct child_exec {
 	int nlimits;
 	const struct child_sandbox *sb; /* NULL: none */
 	int fd_in, fd_out, fd_err, fd_report;
+	void *stack; /* the child's, until it has executed or ended */
 };
 
 /*
@@ -75,9 +76,12 @@ int child_exec_prepare(
 void child_exec_free(struct child_exec *x);
 
 /*
- * Runs the child on its own stack with CLONE_VM | CLONE_VFORK |
- * CLONE_PIDFD: returns once it has executed or failed. Returns the pid
- * with *PIDFD set, or -1 with errno.
+ * Starts the child on its own stack with CLONE_VM | CLONE_PIDFD. Where
+ * the child makes raw system calls (x86-64, arm64) it returns at once and
+ * the child goes on in parallel: X must stay untouched until the report
+ * pipe has reached end of file (executed) or a report (failed). Elsewhere
+ * it also uses CLONE_VFORK and returns once the child has executed or
+ * failed. Returns the pid with *PIDFD set, or -1 with errno.
  */
 pid_t child_exec_clone(struct child_exec *x, int *pidfd);
 

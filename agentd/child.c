@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +43,9 @@ struct child {
 	int fd[3];  /* indexed by enum child_stream */
 	int eof[3]; /* stream ended */
 	int reaped;
-	int cgfd; /* the run's cgroup leaf, or -1 */
+	int cgfd;      /* the run's cgroup leaf, or -1 */
+	int report_fd; /* until the child has executed or failed, else -1 */
+	struct child_exec x; /* what the child reads until then */
 	struct output *log;
 	int log_errno;
 	LIST_ENTRY(child) entry;
@@ -154,19 +157,22 @@ child_open_fds(int fds[7])
 	return 0;
 }
 
-/* Starts the process; on success the descriptors the child got are closed. */
+/*
+ * Starts the process; on success the descriptors the child got are
+ * closed, and whether it executed is for child_started to tell.
+ */
 static int
-child_start(struct child *c, struct child_exec *x, int fds[7], char **cause)
+child_start(struct child *c, int fds[7], char **cause)
 {
-	struct child_report rep;
-	siginfo_t si;
-	ssize_t n;
-
-	x->fd_out = fds[1];
-	x->fd_err = fds[3];
-	x->fd_report = fds[5];
-	x->fd_in = fds[6];
-	c->pid = child_exec_clone(x, &c->pidfd);
+	c->x.fd_out = fds[1];
+	c->x.fd_err = fds[3];
+	c->x.fd_report = fds[5];
+	c->x.fd_in = fds[6];
+	if (fcntl(fds[4], F_SETFL, O_NONBLOCK) == -1) {
+		xasprintf(cause, "cannot create pipes: %s", strerror(errno));
+		return -1;
+	}
+	c->pid = child_exec_clone(&c->x, &c->pidfd);
 	if (c->pid == -1) {
 		xasprintf(cause, "cannot start a process: %s", strerror(errno));
 		return -1;
@@ -175,37 +181,24 @@ child_start(struct child *c, struct child_exec *x, int fds[7], char **cause)
 	child_fd_close(&fds[3]);
 	child_fd_close(&fds[5]);
 	child_fd_close(&fds[6]);
-
-	/*
-	 * CLONE_VFORK resumed us after exec or exit, so the report pipe
-	 * already holds all it ever will: nothing on success.
-	 */
-	do
-		n = read(fds[4], &rep, sizeof rep);
-	while (n == -1 && errno == EINTR);
-	if (n != sizeof rep)
-		return 0;
-	*cause = child_exec_cause(x, &rep);
-	waitid(P_PIDFD, c->pidfd, &si, WEXITED);
-	close(c->pidfd);
-	c->pidfd = -1;
-	return -1;
+	c->report_fd = fds[4];
+	fds[4] = -1;
+	return 0;
 }
 
 struct child *
 child_spawn(const struct child_spec *spec, char **cause)
 {
-	struct child_exec x;
 	struct child *c;
 	int fds[7], i;
 
-	memset(&x, 0, sizeof x);
 	c = xcalloc(1, sizeof *c);
 	c->pidfd = -1;
 	c->cgfd = -1;
+	c->report_fd = -1;
 	for (i = 0; i < 7; i++)
 		fds[i] = -1;
-	if (child_exec_prepare(spec, &x, cause) == -1)
+	if (child_exec_prepare(spec, &c->x, cause) == -1)
 		goto fail;
 	if (spec->sandbox != NULL && spec->sandbox->cgroup_dir_fd != -1) {
 		c->cgfd =
@@ -223,16 +216,14 @@ child_spawn(const struct child_spec *spec, char **cause)
 	c->log = output_open(spec->log_path, spec->log_cap, cause);
 	if (c->log == NULL)
 		goto fail;
-	if (child_start(c, &x, fds, cause) == -1)
+	if (child_start(c, fds, cause) == -1)
 		goto fail;
 
-	child_fd_close(&fds[4]);
 	c->fd[0] = -1;
 	c->fd[CHILD_OUT] = fds[0];
 	c->fd[CHILD_ERR] = fds[2];
 	c->run_id = spec->run_id;
 	LIST_INSERT_HEAD(&child_live, c, entry);
-	child_exec_free(&x);
 	return c;
 
 fail:
@@ -243,9 +234,65 @@ fail:
 		unlink(spec->log_path);
 	}
 	child_fd_close(&c->cgfd);
+	child_exec_free(&c->x);
 	free(c);
-	child_exec_free(&x);
 	return NULL;
+}
+
+int
+child_report_fd(const struct child *c)
+{
+	return c->report_fd;
+}
+
+/*
+ * End of file on the report pipe comes when the child's copy of its write
+ * end closes: at exec, or when the child ends. Either way the child no
+ * longer uses our memory (the kernel lets go of it before it closes
+ * descriptors), so its stack and what it read can go.
+ */
+int
+child_started(struct child *c, char **cause)
+{
+	struct child_report rep;
+	siginfo_t si;
+	ssize_t n;
+
+	if (c->report_fd == -1)
+		return 0;
+	do
+		n = read(c->report_fd, &rep, sizeof rep);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN)
+		return 1;
+	child_fd_close(&c->report_fd);
+	if (n != sizeof rep) {
+		child_exec_free(&c->x);
+		return 0;
+	}
+	*cause = child_exec_cause(&c->x, &rep);
+	/* It exits right after its report: the wait is short. */
+	while (waitid(P_PIDFD, c->pidfd, &si, WEXITED) == -1 && errno == EINTR)
+		;
+	c->reaped = 1;
+	LIST_REMOVE(c, entry);
+	child_exec_free(&c->x);
+	return -1;
+}
+
+int
+child_wait_started(struct child *c, char **cause)
+{
+	struct pollfd pfd;
+	int rc;
+
+	while ((rc = child_started(c, cause)) == 1) {
+		pfd.fd = c->report_fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+			break;
+	}
+	return rc == 1 ? 0 : rc;
 }
 
 pid_t
@@ -433,6 +480,8 @@ child_free(struct child *c)
 	child_fd_close(&c->fd[CHILD_ERR]);
 	child_fd_close(&c->pidfd);
 	child_fd_close(&c->cgfd);
+	child_fd_close(&c->report_fd);
+	child_exec_free(&c->x);
 	output_close(c->log);
 	free(c);
 }

@@ -7,7 +7,11 @@
  *
  * Life of a child, as the daemon drives it:
  *
- *	c = child_spawn(&spec, &cause);          -1 path: cause says why
+ *	c = child_spawn(&spec, &cause);          NULL: cause says why
+ *	watch child_report_fd(c) for input, then child_started(c, &cause):
+ *	    1 not yet, 0 executed (stop watching it), -1 failed (cause; the
+ *	    process is reaped, child_free(c) is all that is left);
+ *	    or child_wait_started(c, &cause) blocks for the answer;
  *	watch child_pidfd(c), child_out_fd(c), child_err_fd(c) for input;
  *	on out/err readable: child_drain(c, CHILD_OUT or CHILD_ERR);
  *	    it returns 1 at end of stream: stop watching that fd (it stays
@@ -65,7 +69,7 @@ struct child_mount {
 
 /*
  * The isolation of sandbox.c, prepared in the parent: the child applies it
- * with system calls only. Everything is borrowed for child_spawn().
+ * with system calls only. Borrowed until child_started() says 0 or -1.
  */
 struct child_sandbox {
 	int nice_set;
@@ -143,15 +147,34 @@ struct child;
  * no_new_privs, default signal handlers and an empty signal mask.
  *
  * The cost does not depend on the daemon's size: the child shares the
- * parent's memory until it executes (clone with CLONE_VM | CLONE_VFORK),
- * everything it needs is prepared beforehand and it makes system calls
- * only. If any step fails before the program runs, child_spawn() returns
- * NULL with *cause set (caller frees), for example
+ * parent's memory until it executes (clone with CLONE_VM), everything it
+ * needs is prepared beforehand and it makes system calls only. On x86-64
+ * and arm64 child_spawn() returns as soon as the process exists and the
+ * child prepares and executes while the caller goes on (elsewhere it
+ * also waits, with CLONE_VFORK). child_spawn() returns NULL with *cause
+ * set (caller frees) for what fails in the parent; what fails in the
+ * child before the program runs comes from child_started(), for example
  * "cannot chdir to /nope: No such file or directory" or
  * "cannot execute \"foo\": No such file or directory". A command run
  * through /bin/sh reports a missing program as exit status 127 instead.
+ * SPEC's sandbox must outlive the child's start; everything else in SPEC
+ * is copied.
  */
 struct child *child_spawn(const struct child_spec *spec, char **cause);
+
+/*
+ * Readable once the child has executed or failed to; -1 once
+ * child_started() has said which.
+ */
+int child_report_fd(const struct child *c);
+/*
+ * Whether the child has executed its program: 1 not known yet, 0 yes (or
+ * it ended before it could say: its pidfd tells the rest), -1 no, with
+ * *cause set (caller frees) and the process already reaped.
+ */
+int child_started(struct child *c, char **cause);
+/* As child_started(), waiting for the answer: 0 or -1. */
+int child_wait_started(struct child *c, char **cause);
 
 pid_t child_pid(const struct child *c);
 /* Readable once the main process has exited; valid until child_free. */

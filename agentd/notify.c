@@ -370,7 +370,11 @@ command_start(struct delivery *dv)
 		    dv->nf->seq);
 	spec.log_path = dv->log_path;
 	spec.log_cap = COMMAND_LOG_CAP;
-	if ((dv->child = child_spawn(&spec, &cause)) == NULL) {
+	/* Rare and small: waiting for the exec keeps this path simple. */
+	if ((dv->child = child_spawn(&spec, &cause)) == NULL ||
+	    child_wait_started(dv->child, &cause) == -1) {
+		child_free(dv->child);
+		dv->child = NULL;
 		delivery_end(dv, 0, -1, cause);
 		free(cause);
 		return -1;

@@ -26,8 +26,9 @@ struct srun {
 	struct loop_timer *timer; /* timeout, then the SIGKILL grace */
 	int64_t started_ms;
 	char group[CQ_NAME_MAX + 1]; /* "" until it waits for its group */
-	int held;  /* remote: waits for its job's run out on a worker */
-	int waits; /* its message says it waits for another run of its job */
+	int held;     /* remote: waits for its job's run out on a worker */
+	int waits;    /* its message says it waits for another run of its job */
+	int starting; /* its child has not executed yet */
 	struct supervisor *sup;
 	struct srun *next;
 };

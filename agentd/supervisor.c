@@ -137,6 +137,10 @@ child_gone(int fd, uint32_t events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (sr->starting) {
+		loop_del_fd(loop, child_report_fd(sr->child));
+		sr->starting = 0;
+	}
 	loop_del_fd(loop, child_pidfd(sr->child));
 	loop_del_fd(loop, child_out_fd(sr->child));
 	loop_del_fd(loop, child_err_fd(sr->child));
@@ -283,20 +287,27 @@ srun_spawn(struct supervisor *sup, struct srun *sr, char **cause)
 	return rc;
 }
 
+/* SR could not start at NOW, for CAUSE (taken): it ends failed. */
 static void
-srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
+srun_start_failed(
+    struct supervisor *sup, struct srun *sr, char *cause, int64_t now)
+{
+	sr->run.state = RUN_FAILED;
+	sr->run.finished_at = now;
+	strlcpy(sr->run.message, cause, sizeof sr->run.message);
+	log_warnx("supervisor: run failed to start job=%s run=%lld: %s",
+	    sr->run.job, (long long)sr->run.id, cause);
+	free(cause);
+	run_ended(sup, sr->job, &sr->run, 1, now);
+	srun_free(sr);
+}
+
+/* SR's child has executed its program, or its request is out. */
+static void
+srun_running(struct supervisor *sup, struct srun *sr)
 {
 	struct loop *loop = sup->ad->loop;
-	char *cause = NULL;
 
-	sr->run.started_at = now;
-	if (sr->job->kind == JOB_HTTP) {
-		sr->http = httpjob_start(
-		    sup->ad, sr->job, sr->run.id, http_done, sr, &cause);
-		if (sr->http == NULL)
-			goto fail;
-	} else if (srun_spawn(sup, sr, &cause) == -1)
-		goto fail;
 	sr->run.state = RUN_RUNNING;
 	if (sr->child != NULL)
 		sr->run.pid = child_pid(sr->child);
@@ -310,29 +321,77 @@ srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
 		loop_add_fd(
 		    loop, child_err_fd(sr->child), EPOLLIN, child_output, sr);
 	}
-	/* An http run's timeout is the request's own (httpjob.c). */
-	if (sr->job->timeout > 0 && sr->child != NULL)
+	/*
+	 * An http run's timeout is the request's own (httpjob.c); a run
+	 * stopped while it was starting has its SIGKILL timer already.
+	 */
+	if (sr->job->timeout > 0 && sr->child != NULL && sr->stop == STOP_NONE)
 		sr->timer = loop_timer_add(loop,
 		    sr->started_ms + sr->job->timeout * 1000, timed_out, sr);
-	sr->next = sup->running;
-	sup->running = sr;
-	sup->nrunning++;
 	log_info("supervisor: run started job=%s run=%lld attempt=%d pid=%d",
 	    sr->run.job, (long long)sr->run.id, sr->run.attempt,
 	    (int)sr->run.pid);
 	run_changed(sup, &sr->run);
 	notify_run_started(sup->ad, sr->job, &sr->run);
-	return;
+}
 
-fail:
-	sr->run.state = RUN_FAILED;
-	sr->run.finished_at = now;
-	strlcpy(sr->run.message, cause, sizeof sr->run.message);
-	log_warnx("supervisor: run failed to start job=%s run=%lld: %s",
-	    sr->run.job, (long long)sr->run.id, cause);
-	free(cause);
-	run_ended(sup, sr->job, &sr->run, 1, now);
-	srun_free(sr);
+/* The report pipe of SR's starting child: executed, or failed to. */
+static void
+child_exec_done(int fd, uint32_t events, void *arg)
+{
+	struct srun *sr = arg;
+	struct supervisor *sup = sr->sup;
+	char *cause = NULL;
+	int rc;
+
+	(void)events;
+	if ((rc = child_started(sr->child, &cause)) == 1)
+		return;
+	loop_del_fd(sup->ad->loop, fd);
+	sr->starting = 0;
+	if (rc == 0) {
+		srun_running(sup, sr);
+		return;
+	}
+	running_remove(sup, sr);
+	srun_start_failed(sup, sr, cause, agentd_now());
+}
+
+/*
+ * Starts SR. A child is running once it has executed its program, which
+ * the loop hears from child_exec_done: in the meantime this goes on to
+ * the next run, so a burst of due runs starts in parallel with the loop.
+ * A starting run counts as running for the limits and the policies.
+ */
+static void
+srun_start(struct supervisor *sup, struct srun *sr, int64_t now)
+{
+	char *cause = NULL;
+	int rc = 0;
+
+	sr->run.started_at = now;
+	if (sr->job->kind == JOB_HTTP) {
+		sr->http = httpjob_start(
+		    sup->ad, sr->job, sr->run.id, http_done, sr, &cause);
+		if (sr->http == NULL) {
+			srun_start_failed(sup, sr, cause, now);
+			return;
+		}
+	} else if (srun_spawn(sup, sr, &cause) == -1 ||
+	    (rc = child_started(sr->child, &cause)) == -1) {
+		srun_start_failed(sup, sr, cause, now);
+		return;
+	}
+	sr->next = sup->running;
+	sup->running = sr;
+	sup->nrunning++;
+	if (rc == 1) {
+		sr->starting = 1;
+		loop_add_fd(sup->ad->loop, child_report_fd(sr->child), EPOLLIN,
+		    child_exec_done, sr);
+		return;
+	}
+	srun_running(sup, sr);
 }
 
 static int

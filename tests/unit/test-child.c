@@ -117,6 +117,21 @@ drive(struct child *c, struct child_result *res, int timeout_ms)
 	}
 }
 
+/* Starts S and waits until it has executed: NULL with *CAUSE if not. */
+static struct child *
+spawn(const struct child_spec *s, char **cause)
+{
+	struct child *c;
+
+	if ((c = child_spawn(s, cause)) == NULL)
+		return NULL;
+	if (child_wait_started(c, cause) == -1) {
+		child_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Runs SPEC to its end and returns its rendered log (caller frees). */
 static char *
 run(const struct child_spec *s, struct child_result *res)
@@ -124,7 +139,7 @@ run(const struct child_spec *s, struct child_result *res)
 	char *cause = NULL;
 	struct child *c;
 
-	c = child_spawn(s, &cause);
+	c = spawn(s, &cause);
 	if (c == NULL)
 		fail_msg("spawn failed: %s", cause);
 	assert_int_equal(drive(c, res, 30000), 0);
@@ -362,31 +377,31 @@ test_exec_failures(void **state)
 	(void)state;
 	spec_init(&s, NULL);
 	s.argv = missing;
-	assert_null(child_spawn(&s, &cause));
+	assert_null(spawn(&s, &cause));
 	assert_string_equal(cause,
 	    "cannot execute \"no-such-program-cq\": No such file or directory");
 	free(cause);
 
 	s.argv = notexec;
-	assert_null(child_spawn(&s, &cause));
+	assert_null(spawn(&s, &cause));
 	assert_string_equal(
 	    cause, "cannot execute \"/etc/passwd\": Permission denied");
 	free(cause);
 
 	spec_init(&s, "true");
 	s.workdir = "/nope";
-	assert_null(child_spawn(&s, &cause));
+	assert_null(spawn(&s, &cause));
 	assert_string_equal(
 	    cause, "cannot chdir to /nope: No such file or directory");
 	free(cause);
 
 	spec_init(&s, "true");
 	s.env = bad_env;
-	assert_null(child_spawn(&s, &cause));
+	assert_null(spawn(&s, &cause));
 	assert_string_equal(cause, "env entry \"NOEQUALS\" is not KEY=VALUE");
 	free(cause);
 	s.env = reserved;
-	assert_null(child_spawn(&s, &cause));
+	assert_null(spawn(&s, &cause));
 	assert_string_equal(
 	    cause, "env CRONQ_JOB: names starting CRONQ_ are reserved");
 	free(cause);
@@ -539,7 +554,7 @@ test_stop_ignoring_sigterm(void **state)
 
 	(void)state;
 	spec_init(&s, "trap '' TERM; sleep 1000 & echo $!; wait");
-	c = child_spawn(&s, &cause);
+	c = spawn(&s, &cause);
 	assert_non_null(c);
 
 	/* The pid line arrives once the job is set up. */
@@ -589,7 +604,7 @@ test_huge_output(void **state)
 	    "head -c 10485760 /dev/zero | tr '\\0' x; echo; "
 	    "echo after-long-line; yes | head -c 1G; echo done >&2");
 	getrusage(RUSAGE_SELF, &before);
-	c = child_spawn(&s, &cause);
+	c = spawn(&s, &cause);
 	assert_non_null(c);
 	assert_int_equal(drive(c, &res, 60000), 0);
 	child_free(c);
@@ -621,7 +636,7 @@ test_other_user(void **state)
 		/* Unprivileged: only the daemon's own uid. */
 		spec_init(&s, "true");
 		s.uid = 0;
-		assert_null(child_spawn(&s, &cause));
+		assert_null(spawn(&s, &cause));
 		assert_non_null(strstr(cause, "not root"));
 		free(cause);
 		return;
@@ -636,6 +651,80 @@ test_other_user(void **state)
 	free(out);
 }
 
+/* Waits on C's report pipe for child_started's answer. */
+static int
+started(struct child *c, char **cause)
+{
+	struct pollfd pfd;
+	int rc;
+
+	while ((rc = child_started(c, cause)) == 1) {
+		pfd.fd = child_report_fd(c);
+		pfd.events = POLLIN;
+		assert_int_equal(poll(&pfd, 1, 20000), 1);
+	}
+	return rc;
+}
+
+/*
+ * The child executes while the caller goes on: what the spec pointed to
+ * may be gone by then, and a failure in the child, which shares our
+ * memory, must not touch our errno (it is thread-local, and the child
+ * runs on our thread's storage).
+ */
+static void
+test_start_in_parallel(void **state)
+{
+	char *const missing[] = { "no-such-program-cq", NULL };
+	struct child_result res;
+	struct child_spec s;
+	struct pollfd pfd;
+	struct child *c;
+	char *cause = NULL, *cmd, *dir, *out;
+
+	(void)state;
+	cmd = strdup("pwd; echo copied");
+	dir = strdup("/tmp");
+	assert_non_null(cmd);
+	assert_non_null(dir);
+	spec_init(&s, cmd);
+	s.workdir = dir;
+	c = child_spawn(&s, &cause);
+	assert_non_null(c);
+	memset(cmd, 'x', strlen(cmd));
+	memset(dir, 'x', strlen(dir));
+	free(cmd);
+	free(dir);
+	assert_int_equal(started(c, &cause), 0);
+	assert_int_equal(child_report_fd(c), -1);
+	assert_int_equal(child_started(c, &cause), 0);
+	assert_int_equal(drive(c, &res, 30000), 0);
+	child_free(c);
+	assert_int_equal(res.exit_code, 0);
+	out = log_text(0);
+	assert_string_equal(out, "/tmp\ncopied\n");
+	free(out);
+
+	spec_init(&s, NULL);
+	s.argv = missing;
+	c = child_spawn(&s, &cause);
+	assert_non_null(c);
+	/* The failed execve calls all come before the report. */
+	errno = 4242;
+	pfd.fd = child_report_fd(c);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 20000), 1);
+	assert_int_equal(errno, 4242);
+	assert_int_equal(started(c, &cause), -1);
+	assert_string_equal(cause,
+	    "cannot execute \"no-such-program-cq\": No such file or directory");
+	free(cause);
+	/* Reaped already: nothing is left to signal. */
+	assert_int_equal(child_signal(c, SIGTERM), -1);
+	child_free(c);
+	(void)unlink(test_log);
+}
+
 int
 main(void)
 {
@@ -647,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_workdir_umask),
 		cmocka_unit_test(test_rlimits),
 		cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_start_in_parallel),
 		cmocka_unit_test(test_background_grandchild),
 		cmocka_unit_test(test_escaped_grandchild),
 		cmocka_unit_test(test_bug16_setsid_spawner),

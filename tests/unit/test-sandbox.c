@@ -227,6 +227,10 @@ run_sandboxed(const char *json, struct child_result *res, char **cause)
 	s.sandbox = &sr.cs;
 	if ((c = child_spawn(&s, cause)) == NULL)
 		goto out;
+	if (child_wait_started(c, cause) == -1) {
+		child_free(c);
+		goto out;
+	}
 	pfd.fd = child_pidfd(c);
 	pfd.events = POLLIN;
 	assert_int_equal(poll(&pfd, 1, 20000), 1);
