@@ -98,7 +98,8 @@ cronq_once(const struct job *job, int sandboxed, long id)
 			errx(1, "%s", cause);
 		s.sandbox = &sr.cs;
 	}
-	if ((c = child_spawn(&s, &cause)) == NULL)
+	if ((c = child_spawn(&s, &cause)) == NULL ||
+	    child_wait_started(c, &cause) == -1)
 		errx(1, "%s", cause);
 	pfd.fd = child_pidfd(c);
 	pfd.events = POLLIN;
