@@ -248,3 +248,45 @@ json() {
 	grep -qx 'CRONQ_NOTIFY_ATTEMPT=2' "$T/env"
 	grep -qx 'CRONQ_NOTIFY_EXIT_CODE=3' "$T/env"
 }
+
+@test "why shows a slot held by its group once, with how its run ended" {
+	printf 'groups:\n  solo: 1\n' >"$T/state/agentd.yaml"
+	agentd_start
+	# Two jobs due together in a group of one: every second one of them
+	# waits for the other.
+	for j in a b; do
+		api POST /jobs '{"name":"'$j'","group":"solo",
+		    "schedule":"* * * * * *","command":"sleep 0.2"}' >/dev/null
+	done
+	wait_for "SELECT count(*) > 0 FROM decisions d JOIN runs r
+	    ON r.id = d.run_id WHERE d.outcome = 'held_by_group'
+	    AND r.state = 'succeeded'" 1
+	api POST /jobs/a/pause >/dev/null
+	api POST /jobs/b/pause >/dev/null
+	IFS="|" read -r job id <<<"$(sql "SELECT d.job, d.run_id FROM decisions d
+	    JOIN runs r ON r.id = d.run_id WHERE d.outcome = 'held_by_group'
+	    AND r.state = 'succeeded' ORDER BY d.id LIMIT 1")"
+	cq --socket "$SOCK" why -n 1000 "$job"
+	assert_status 0
+	lines=$(grep -E "\(run $id[:)]" <<<"$output")
+	[ "$(wc -l <<<"$lines")" = 1 ] || { echo "$output"; false; }
+	[[ "$lines" == *"ran (run $id: succeeded); held by group solo (limit 1) first" ]] ||
+		{ echo "$output"; false; }
+	# --json keeps the daemon's records as they are.
+	cq --socket "$SOCK" --json why -n 1000 "$job"
+	[ "$(echo "$output" | json "sorted(x['outcome'] for x in d['decisions'] if x['run_id'] == $id)")" = \
+	    "['fired', 'held_by_group']" ]
+	# A manual run has only the hold: its line says how the run ended.
+	api POST /jobs/a/trigger >/dev/null
+	api POST /jobs/b/trigger >/dev/null
+	wait_for "SELECT count(*) FROM runs WHERE state NOT IN
+	    ('succeeded', 'skipped')" 0
+	id=$(sql "SELECT max(id) FROM runs WHERE job = 'b'")
+	[ "$(sql "SELECT outcome FROM decisions WHERE run_id = $id")" = \
+	    held_by_group ]
+	cq --socket "$SOCK" why -n 1000 b
+	lines=$(grep -E "run $id\b" <<<"$output")
+	[ "$(wc -l <<<"$lines")" = 1 ] || { echo "$output"; false; }
+	[[ "$lines" == *"  held by group solo (limit 1), then run $id: succeeded" ]] ||
+		{ echo "$output"; false; }
+}
