@@ -151,6 +151,9 @@ long long runs_parse_id(const char *s);
 /* cmd-why.c */
 extern const struct cli_cmd cmd_why;
 
+/* cmd-notify.c */
+extern const struct cli_cmd cmd_notifications;
+
 /* cmd-token.c */
 extern const struct cli_cmd cmd_token, cmd_audit;
 

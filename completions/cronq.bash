@@ -23,7 +23,7 @@ _cronq()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="add rm ls show pause resume history rollback edit validate import trigger stop runs logs why next status top token audit version help"
+	local commands="add rm ls show pause resume history rollback edit validate import trigger stop runs logs notifications why next status top token audit version help"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -119,6 +119,11 @@ _cronq()
 		--limit | -n) return ;;
 		esac
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--state --limit --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	notifications)
+		case $prev in --limit | -n) return ;; esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--limit --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
 		;;
 	why)

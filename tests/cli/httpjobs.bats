@@ -290,3 +290,46 @@ json() {
 	[[ "$lines" == *"  held by group solo (limit 1), then run $id: succeeded" ]] ||
 		{ echo "$output"; false; }
 }
+
+@test "notifications lists a run's deliveries, a job's, and --json" {
+	agentd_start
+	api POST /jobs '{"name":"bad","command":"exit 3","notify":[
+	    {"kind":"webhook","url":"'"$URL"'/hook"},
+	    {"kind":"command","command":"exit 1","retries":1}]}' >/dev/null
+	api POST /jobs '{"name":"quiet","command":"true"}' >/dev/null
+	api POST /jobs/bad/trigger >/dev/null
+	wait_for "SELECT count(*) FROM notifications" 3
+	cq --socket "$SOCK" notifications 1
+	assert_status 0
+	[[ "${lines[0]}" =~ ^TIME\ {25}RUN\ \ EVENT\ {4}TARGET\ +ATTEMPT\ \ STATUS\ {5}CODE\ \ ERROR$ ]] ||
+		{ echo "$output"; false; }
+	[ "${#lines[@]}" = 4 ]
+	when='[A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC'
+	grep -Eqx "$when  1    failure  webhook $URL/hook +1        delivered  200   -" <<<"$output"
+	grep -Eqx "$when  1    failure  command exit 1 +1        failed     1     exit 1" <<<"$output"
+	grep -Eqx "$when  1    failure  command exit 1 +2        failed     1     exit 1" <<<"$output"
+	# A job name: all of its runs' deliveries; --limit keeps the newest.
+	cq --socket "$SOCK" notifications bad
+	[ "${#lines[@]}" = 4 ]
+	cq --socket "$SOCK" --json notifications --limit 1 bad
+	assert_status 0
+	[ "$(echo "$output" | json '[(n["kind"], n["attempt"], n["status"]) for n in d["notifications"]]')" = \
+	    "$(sql "SELECT '[(''' || kind || ''', ' || attempt || ', ''' || status || ''')]'
+	    FROM notifications ORDER BY id DESC LIMIT 1")" ]
+	# Nothing delivered is a note; an unknown run or job an error.
+	api POST /jobs/quiet/trigger >/dev/null
+	wait_for "SELECT state FROM runs WHERE job = 'quiet'" succeeded
+	cq --socket "$SOCK" notifications quiet
+	assert_status 0
+	[ -z "$output" ]
+	assert_stderr "cronq: no notifications"
+	cq --socket "$SOCK" notifications 99
+	assert_status 1
+	assert_stderr "cronq: cannot list the notifications of run 99: no run 99"
+	cq --socket "$SOCK" notifications nosuch
+	assert_status 1
+	assert_stderr 'cronq: cannot list the notifications of job "nosuch": no job named "nosuch"'
+	cq --socket "$SOCK" notifications --limit 0 bad
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: notifications: --limit "0": expected a number from 1 to 1000' ]
+}
