@@ -154,6 +154,9 @@ extern const struct cli_cmd cmd_why;
 /* cmd-notify.c */
 extern const struct cli_cmd cmd_notifications;
 
+/* cmd-groups.c */
+extern const struct cli_cmd cmd_groups;
+
 /* cmd-token.c */
 extern const struct cli_cmd cmd_token, cmd_audit;
 

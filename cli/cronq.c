@@ -41,6 +41,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_notifications,
 	&cmd_why,
 	&cmd_next,
+	&cmd_groups,
 	&cmd_status,
 	&cmd_top,
 	&cmd_token,

@@ -15,6 +15,7 @@ cronq_SOURCES = \
 	cli/cmd-runs.c \
 	cli/cmd-why.c \
 	cli/cmd-notify.c \
+	cli/cmd-groups.c \
 	cli/cmd-status.c \
 	cli/cmd-token.c
 cronq_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)

@@ -333,3 +333,63 @@ json() {
 	assert_status 2
 	[ "${stderr%%$'\n'*}" = 'cronq: notifications: --limit "0": expected a number from 1 to 1000' ]
 }
+
+@test "groups lists limits, running and queued runs; set and reset change them" {
+	printf 'groups:\n  db-heavy: 2\n' >"$T/state/agentd.yaml"
+	agentd_start
+	for j in l1 l2; do
+		api POST /jobs '{"name":"'$j'","group":"lone","command":"sleep 30"}' >/dev/null
+	done
+	api POST /jobs/l1/trigger >/dev/null
+	wait_for "SELECT state FROM runs WHERE job = 'l1'" running
+	api POST /jobs/l2/trigger >/dev/null
+	wait_for "SELECT message FROM runs WHERE job = 'l2'" "held by group lone (limit 1)"
+	cq --socket "$SOCK" groups
+	assert_status 0
+	assert_lines "NAME      LIMIT  SOURCE   RUNNING  QUEUED" \
+	    "db-heavy  2      config   0        0" \
+	    "lone      1      default  1        1"
+	# A higher limit lets the queued run start.
+	cq --socket "$SOCK" groups set lone 3
+	assert_status 0
+	assert_lines ""
+	assert_stderr ""
+	wait_for "SELECT state FROM runs WHERE job = 'l2'" running
+	cq --socket "$SOCK" groups ls
+	assert_lines "NAME      LIMIT  SOURCE  RUNNING  QUEUED" \
+	    "db-heavy  2      config  0        0" \
+	    "lone      3      api     2        0"
+	cq --socket "$SOCK" --json groups set db-heavy 4
+	[ "$(echo "$output" | json 'd["name"], d["limit"], d["source"]')" = "('db-heavy', 4, 'api')" ]
+	# reset drops the API's limit: back to agentd.yaml's, or 1.
+	cq --socket "$SOCK" groups reset db-heavy
+	assert_status 0
+	cq --socket "$SOCK" groups reset lone
+	cq --socket "$SOCK" --json groups
+	[ "$(echo "$output" | json '[(g["name"], g["limit"], g["source"]) for g in d["groups"]]')" = \
+	    "[('db-heavy', 2, 'config'), ('lone', 1, 'default')]" ]
+	# Errors name the bad parameter and change nothing.
+	cq --socket "$SOCK" groups set lone 0
+	assert_status 2
+	assert_stderr 'cronq: groups: set: limit "0": expected a number from 1 to 100000 (runs of the group at once)
+usage: cronq groups [ls] | groups set NAME LIMIT | groups reset NAME'
+	cq --socket "$SOCK" groups set lone 100001
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: limit "100001": expected a number from 1 to 100000 (runs of the group at once)' ]
+	cq --socket "$SOCK" groups set lone two
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: limit "two": expected a number from 1 to 100000 (runs of the group at once)' ]
+	cq --socket "$SOCK" groups set 'no/such' 2
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: group name "no/such": expected 1-64 of A-Z a-z 0-9 . _ -' ]
+	cq --socket "$SOCK" groups set lone
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: missing limit' ]
+	cq --socket "$SOCK" groups frob
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: unknown subcommand "frob" (expected ls, set or reset)' ]
+	[ "$(sql "SELECT count(*) FROM runs WHERE state = 'running'")" = 2 ]
+	for id in $(sql "SELECT id FROM runs WHERE state = 'running'"); do
+		cq --socket "$SOCK" stop "$id"
+	done
+}
