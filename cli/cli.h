@@ -151,6 +151,12 @@ long long runs_parse_id(const char *s);
 /* cmd-why.c */
 extern const struct cli_cmd cmd_why;
 
+/* cmd-notify.c */
+extern const struct cli_cmd cmd_notifications;
+
+/* cmd-groups.c */
+extern const struct cli_cmd cmd_groups;
+
 /* cmd-token.c */
 extern const struct cli_cmd cmd_token, cmd_audit;
 

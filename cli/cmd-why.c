@@ -43,6 +43,7 @@ why_words(const char *outcome)
 		    "time away" },
 		{ "replaced", "ran and stopped the run still going" },
 		{ "expired", "skipped: it could not start in time" },
+		{ "held_by_group", "held by its concurrency group" },
 	};
 	size_t i;
 
@@ -93,9 +94,10 @@ why_detail(char *buf, size_t len, const char *outcome, const char *detail)
 /*
  * How the run RUN_ID a slot started ended, retries included, from RUNS
  * (the job's recent runs): "run 26: succeeded", or "run 26: failed at
- * attempt 3, run 31"; just "run 26" once it has been pruned.
+ * attempt 3, run 31"; just "run 26" once it has been pruned. Returns the
+ * state of its last attempt, NULL when pruned.
  */
-static void
+static const char *
 why_run(char *buf, size_t len, long long run_id, const cJSON *runs)
 {
 	const cJSON *r, *last = NULL;
@@ -111,9 +113,11 @@ why_run(char *buf, size_t len, long long run_id, const cJSON *runs)
 			last = r;
 		}
 	}
-	if (last == NULL)
+	if (last == NULL) {
 		snprintf(buf, len, "run %lld", run_id);
-	else if (best <= 1)
+		return NULL;
+	}
+	if (best <= 1)
 		snprintf(buf, len, "run %lld: %s", run_id,
 		    print_str(last, "state", "?"));
 	else {
@@ -122,28 +126,126 @@ why_run(char *buf, size_t len, long long run_id, const cJSON *runs)
 		snprintf(buf, len, "run %lld: %s at attempt %lld, run %lld",
 		    run_id, print_str(last, "state", "?"), best, id);
 	}
+	return print_str(last, "state", "?");
 }
 
-static void
-why_print(const cJSON *d, const cJSON *runs)
+/*
+ * "held by group NAME (limit N)", the run's own message for it, from
+ * HELD, a held_by_group decision; -1 when its detail is not the daemon's
+ * usual one, so the caller keeps that detail whole.
+ */
+static int
+why_held(char *buf, size_t len, const cJSON *held)
 {
-	char slot[64], line[1024], detail[512], how[160];
-	long long run;
+	char group[65];
+	int limit;
 
-	print_time(slot, sizeof slot, print_json_time(d, "slot"));
-	snprintf(
-	    line, sizeof line, "%s", why_words(print_str(d, "outcome", "?")));
-	if (print_int(d, "run_id", &run) == 0) {
-		why_run(how, sizeof how, run, runs);
-		snprintf(line + strlen(line), sizeof line - strlen(line),
-		    " (%s)", how);
+	if (sscanf(print_str(held, "detail", ""),
+	        "group %64[^ ] is at its limit of %d", group, &limit) != 2)
+		return -1;
+	snprintf(buf, len, "held by group %s (limit %d)", group, limit);
+	return 0;
+}
+
+/*
+ * The held_by_group decision about run RUN_ID in DECISIONS, when another
+ * decision (the slot that started the run) names that run too: the two
+ * are one slot, told on one line.
+ */
+static const cJSON *
+why_held_of(const cJSON *decisions, long long run_id)
+{
+	const cJSON *d, *held = NULL;
+	long long run;
+	int other = 0;
+
+	cJSON_ArrayForEach(d, decisions)
+	{
+		if (print_int(d, "run_id", &run) == -1 || run != run_id)
+			continue;
+		if (strcmp(print_str(d, "outcome", ""), "held_by_group") == 0)
+			held = d;
+		else
+			other = 1;
 	}
-	why_detail(detail, sizeof detail, print_str(d, "outcome", ""),
-	    print_str(d, "detail", ""));
+	return other ? held : NULL;
+}
+
+/*
+ * The line of D, a run held by its group with no other decision about
+ * it (a manual run): the hold, then how the run ended. Returns -1 when
+ * the detail was not understood and is still to be added.
+ */
+static int
+why_print_held(
+    char *line, size_t len, const cJSON *d, long long run, const cJSON *runs)
+{
+	const char *state;
+	char how[160];
+	size_t n;
+
+	if (why_held(line, len, d) == -1) {
+		snprintf(line, len, "%s", why_words("held_by_group"));
+		return -1;
+	}
+	n = strlen(line);
+	state = why_run(how, sizeof how, run, runs);
+	if (state == NULL)
+		snprintf(line + n, len - n, " (%s)", how);
+	else if (strcmp(state, "queued") == 0)
+		snprintf(
+		    line + n, len - n, ": run %lld waits in the queue", run);
+	else
+		snprintf(line + n, len - n, ", then %s", how);
+	return 0;
+}
+
+/*
+ * Prints the line of decision D, one of DECISIONS; returns 0 when D is
+ * told on another's line. A run held by its group has two decisions, its
+ * slot's and the hold: the slot's line says how the run ended and that
+ * it was held first, so the slot appears once.
+ */
+static int
+why_print(const cJSON *d, const cJSON *decisions, const cJSON *runs)
+{
+	char slot[64], line[1024], detail[512], how[160], said[160];
+	const char *outcome = print_str(d, "outcome", "?");
+	const cJSON *held = NULL;
+	long long run;
+	int has_run;
+
+	has_run = print_int(d, "run_id", &run) == 0;
+	if (has_run && strcmp(outcome, "held_by_group") == 0) {
+		if (why_held_of(decisions, run) != NULL)
+			return 0;
+		*detail = '\0';
+		if (why_print_held(line, sizeof line, d, run, runs) == -1)
+			strlcpy(
+			    detail, print_str(d, "detail", ""), sizeof detail);
+	} else {
+		strlcpy(line, why_words(outcome), sizeof line);
+		if (has_run) {
+			why_run(how, sizeof how, run, runs);
+			snprintf(line + strlen(line),
+			    sizeof line - strlen(line), " (%s)", how);
+			held = why_held_of(decisions, run);
+		}
+		why_detail(
+		    detail, sizeof detail, outcome, print_str(d, "detail", ""));
+	}
 	if (*detail != '\0')
 		snprintf(line + strlen(line), sizeof line - strlen(line),
 		    "; %s", detail);
+	if (held != NULL) {
+		if (why_held(said, sizeof said, held) == -1)
+			strlcpy(said, why_words("held_by_group"), sizeof said);
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    "; %s first", said);
+	}
+	print_time(slot, sizeof slot, print_json_time(d, "slot"));
 	printf("%s  %s\n", slot, line);
+	return 1;
 }
 
 static int
@@ -158,6 +260,7 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	long long n = 10;
 	int64_t at = -1, slot;
 	cJSON *resp, *d, *out, *arr, *runs = NULL;
+	const cJSON *list;
 	struct client *c;
 	char *path, *esc, *cause = NULL;
 	int ch, rc, shown = 0;
@@ -189,9 +292,13 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
 	esc = client_escape(name);
-	/* With --at the slots before that time are picked out here. */
-	xasprintf(
-	    &path, "/jobs/%s/decisions?limit=%lld", esc, at < 0 ? n : 1000);
+	/*
+	 * With --at the slots before that time are picked out here. A run
+	 * held by its group has two decisions told on one line, so N lines
+	 * may take twice N decisions.
+	 */
+	xasprintf(&path, "/jobs/%s/decisions?limit=%lld", esc,
+	    at < 0 && n <= 500 ? 2 * n : 1000);
 	free(esc);
 	rc = cli_api(c, "GET", path, NULL, &resp,
 	    "explain the schedule of job \"%s\"", name);
@@ -216,18 +323,18 @@ cmd_why_exec(const struct cli_opts *opts, int argc, char **argv)
 		return rc;
 	out = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(out, "decisions");
-	cJSON_ArrayForEach(
-	    d, cJSON_GetObjectItemCaseSensitive(resp, "decisions"))
+	list = cJSON_GetObjectItemCaseSensitive(resp, "decisions");
+	cJSON_ArrayForEach(d, list)
 	{
 		slot = print_json_time(d, "slot");
 		if ((at >= 0 && slot > at) || shown >= n)
 			continue;
-		shown++;
-		if (opts->json)
+		if (opts->json) {
 			cJSON_AddItemToArray(arr, cJSON_Duplicate(d, 1));
-		else
-			why_print(
-			    d, cJSON_GetObjectItemCaseSensitive(runs, "runs"));
+			shown++;
+		} else
+			shown += why_print(d, list,
+			    cJSON_GetObjectItemCaseSensitive(runs, "runs"));
 	}
 	if (opts->json)
 		print_json(out);

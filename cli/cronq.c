@@ -38,8 +38,10 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_stop,
 	&cmd_runs,
 	&cmd_logs,
+	&cmd_notifications,
 	&cmd_why,
 	&cmd_next,
+	&cmd_groups,
 	&cmd_status,
 	&cmd_top,
 	&cmd_token,
@@ -63,13 +65,16 @@ cli_find(const char *name)
 static void
 cli_help(FILE *fp)
 {
-	size_t i;
+	size_t i, w = 0;
 
+	for (i = 0; i < NCMDS; i++)
+		if (strlen(cli_cmds[i]->name) > w)
+			w = strlen(cli_cmds[i]->name);
 	fprintf(fp,
 	    "usage: cronq [--json] [--socket PATH | --host URL] "
 	    "[--token T] [--cacert FILE] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(fp, "  %-10s %s\n", cli_cmds[i]->name,
+		fprintf(fp, "  %-*s %s\n", (int)w, cli_cmds[i]->name,
 		    cli_cmds[i]->summary);
 	fprintf(fp,
 	    "\n`cronq help COMMAND` shows a command's usage; "

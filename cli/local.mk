@@ -14,6 +14,8 @@ cronq_SOURCES = \
 	cli/cmd-next.c \
 	cli/cmd-runs.c \
 	cli/cmd-why.c \
+	cli/cmd-notify.c \
+	cli/cmd-groups.c \
 	cli/cmd-status.c \
 	cli/cmd-token.c
 cronq_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS)

@@ -1,9 +1,20 @@
 # bash completion for cronq(1)                             -*- shell-script -*-
 # SPDX-License-Identifier: ISC
 
-# Job names come from the daemon the command line names; a daemon that
-# does not answer just gives no names.
+# Job and group names come from the daemon the command line names; a
+# daemon that does not answer just gives no names.
 _cronq_jobs()
+{
+	_cronq_names ls
+}
+
+_cronq_groups()
+{
+	_cronq_names groups
+}
+
+# The "name" fields of `cronq --json $1`.
+_cronq_names()
 {
 	local -a g=()
 	local i
@@ -14,7 +25,7 @@ _cronq_jobs()
 			;;
 		esac
 	done
-	cronq "${g[@]}" --json ls 2>/dev/null |
+	cronq "${g[@]}" --json "$1" 2>/dev/null |
 		sed -n 's/^[[:space:]]*"name":[[:space:]]*"\([^"]*\)".*/\1/p'
 }
 
@@ -23,7 +34,7 @@ _cronq()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="add rm ls show pause resume history rollback edit validate import trigger stop runs logs why next status top token audit version help"
+	local commands="add rm ls show pause resume history rollback edit validate import trigger stop runs logs notifications why next groups status top token audit version help"
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -120,6 +131,18 @@ _cronq()
 		esac
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--state --limit --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	notifications)
+		case $prev in --limit | -n) return ;; esac
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--limit --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_cronq_jobs)" -- "$cur"))
+		;;
+	groups)
+		if [[ $prev == groups ]]; then
+			COMPREPLY=($(compgen -W "ls set reset" -- "$cur"))
+		elif [[ $prev == set || $prev == reset ]]; then
+			COMPREPLY=($(compgen -W "$(_cronq_groups)" -- "$cur"))
+		fi
 		;;
 	why)
 		case $prev in --at | -n) return ;; esac

@@ -1,10 +1,14 @@
 # fish completion for cronq(1)
 # SPDX-License-Identifier: ISC
 
-set -l cronq_cmds add rm ls show pause resume history rollback edit validate import trigger stop runs logs why next status top token audit version help
+set -l cronq_cmds add rm ls show pause resume history rollback edit validate import trigger stop runs logs notifications why next groups status top token audit version help
 
 function __cronq_jobs
     cronq --json ls 2>/dev/null | string match -rg '^\s*"name":\s*"([^"]*)"'
+end
+
+function __cronq_groups
+    cronq --json groups 2>/dev/null | string match -rg '^\s*"name":\s*"([^"]*)"'
 end
 
 complete -c cronq -f
@@ -34,12 +38,17 @@ complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a trigger -d
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a stop -d 'Stop a run'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a runs -d 'List runs'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a logs -d 'Print a run\'s output'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a notifications -d 'List notification deliveries'
+complete -c cronq -n "__fish_seen_subcommand_from notifications" -s n -l limit -x -d 'How many, the newest'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a why -d 'Explain schedule slots'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a next -d 'Next fire times'
 complete -c cronq -n '__fish_seen_subcommand_from next' -l explain -d 'Say how the expression reads'
 complete -c cronq -n '__fish_seen_subcommand_from next' -l tz -x -d 'Time zone'
 complete -c cronq -n '__fish_seen_subcommand_from next' -l from -x -d 'Start time'
 complete -c cronq -n '__fish_seen_subcommand_from next' -s n -x -d 'How many'
+complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a groups -d 'List or limit concurrency groups'
+complete -c cronq -n "__fish_seen_subcommand_from groups; and not __fish_seen_subcommand_from ls set reset" -a 'ls set reset'
+complete -c cronq -n "__fish_seen_subcommand_from groups; and __fish_seen_subcommand_from set reset" -a '(__cronq_groups)'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a status -d 'Summarise the daemon'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a top -d 'Watch and steer the daemon live'
 complete -c cronq -n '__fish_seen_subcommand_from top' -s b -d 'Plain listing'
@@ -61,7 +70,7 @@ complete -c cronq -n "__fish_seen_subcommand_from audit" -l status -x -a 'denied
 complete -c cronq -n "__fish_seen_subcommand_from audit" -l limit -x -d 'At most N records'
 complete -c cronq -n "not __fish_seen_subcommand_from $cronq_cmds" -a help -d 'Show a command\'s usage'
 
-complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history rollback edit trigger logs runs why" -a '(__cronq_jobs)'
+complete -c cronq -n "__fish_seen_subcommand_from rm show pause resume history rollback edit trigger logs runs notifications why" -a '(__cronq_jobs)'
 complete -c cronq -n "__fish_seen_subcommand_from help" -a "$cronq_cmds"
 
 complete -c cronq -n "__fish_seen_subcommand_from add" -l replace -d 'Replace a job of that name'

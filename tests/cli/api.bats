@@ -577,3 +577,29 @@ EOF
 	api POST "/runs/$second/stop"
 	[ "$(wait_run "$second")" = cancelled ]
 }
+
+@test "cronq groups: anyone lists the groups, only an admin sets a limit" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	mkdir -p "$T/nobody"
+	chown 65534:65534 "$T/nobody"
+	# cronq as uid 65534: sets $status and $out, its stderr in $err.
+	cq_nobody() {
+		status=0
+		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		    env HOME="$T/nobody" "$CRONQ" --socket "$SOCK" "$@" \
+		    2>"$T/nobody/err") || status=$?
+		err=$(cat "$T/nobody/err")
+	}
+	cq_nobody groups set shared 5
+	[ "$status" -eq 4 ]
+	[ "$err" = 'cronq: cannot set the limit of group "shared": only root or members of group cronq may change group limits' ]
+	cq_nobody groups reset shared
+	[ "$status" -eq 4 ]
+	[ "$err" = 'cronq: cannot reset the limit of group "shared": only root or members of group cronq may change group limits' ]
+	"$CRONQ" --socket "$SOCK" groups set shared 5
+	cq_nobody groups
+	[ "$status" -eq 0 ]
+	[ -z "$err" ]
+	grep -Eqx 'shared +5 +api +0 +0' <<<"$out"
+	"$CRONQ" --socket "$SOCK" groups reset shared
+}

@@ -248,3 +248,148 @@ json() {
 	grep -qx 'CRONQ_NOTIFY_ATTEMPT=2' "$T/env"
 	grep -qx 'CRONQ_NOTIFY_EXIT_CODE=3' "$T/env"
 }
+
+@test "why shows a slot held by its group once, with how its run ended" {
+	printf 'groups:\n  solo: 1\n' >"$T/state/agentd.yaml"
+	agentd_start
+	# Two jobs due together in a group of one: every second one of them
+	# waits for the other.
+	for j in a b; do
+		api POST /jobs '{"name":"'$j'","group":"solo",
+		    "schedule":"* * * * * *","command":"sleep 0.2"}' >/dev/null
+	done
+	wait_for "SELECT count(*) > 0 FROM decisions d JOIN runs r
+	    ON r.id = d.run_id WHERE d.outcome = 'held_by_group'
+	    AND r.state = 'succeeded'" 1
+	api POST /jobs/a/pause >/dev/null
+	api POST /jobs/b/pause >/dev/null
+	IFS="|" read -r job id <<<"$(sql "SELECT d.job, d.run_id FROM decisions d
+	    JOIN runs r ON r.id = d.run_id WHERE d.outcome = 'held_by_group'
+	    AND r.state = 'succeeded' ORDER BY d.id LIMIT 1")"
+	cq --socket "$SOCK" why -n 1000 "$job"
+	assert_status 0
+	lines=$(grep -E "\(run $id[:)]" <<<"$output")
+	[ "$(wc -l <<<"$lines")" = 1 ] || { echo "$output"; false; }
+	[[ "$lines" == *"ran (run $id: succeeded); held by group solo (limit 1) first" ]] ||
+		{ echo "$output"; false; }
+	# --json keeps the daemon's records as they are.
+	cq --socket "$SOCK" --json why -n 1000 "$job"
+	[ "$(echo "$output" | json "sorted(x['outcome'] for x in d['decisions'] if x['run_id'] == $id)")" = \
+	    "['fired', 'held_by_group']" ]
+	# A manual run has only the hold: its line says how the run ended.
+	api POST /jobs/a/trigger >/dev/null
+	api POST /jobs/b/trigger >/dev/null
+	wait_for "SELECT count(*) FROM runs WHERE state NOT IN
+	    ('succeeded', 'skipped')" 0
+	id=$(sql "SELECT max(id) FROM runs WHERE job = 'b'")
+	[ "$(sql "SELECT outcome FROM decisions WHERE run_id = $id")" = \
+	    held_by_group ]
+	cq --socket "$SOCK" why -n 1000 b
+	lines=$(grep -E "run $id\b" <<<"$output")
+	[ "$(wc -l <<<"$lines")" = 1 ] || { echo "$output"; false; }
+	[[ "$lines" == *"  held by group solo (limit 1), then run $id: succeeded" ]] ||
+		{ echo "$output"; false; }
+}
+
+@test "notifications lists a run's deliveries, a job's, and --json" {
+	agentd_start
+	api POST /jobs '{"name":"bad","command":"exit 3","notify":[
+	    {"kind":"webhook","url":"'"$URL"'/hook"},
+	    {"kind":"command","command":"exit 1","retries":1}]}' >/dev/null
+	api POST /jobs '{"name":"quiet","command":"true"}' >/dev/null
+	api POST /jobs/bad/trigger >/dev/null
+	wait_for "SELECT count(*) FROM notifications" 3
+	cq --socket "$SOCK" notifications 1
+	assert_status 0
+	[[ "${lines[0]}" =~ ^TIME\ {25}RUN\ \ EVENT\ {4}TARGET\ +ATTEMPT\ \ STATUS\ {5}CODE\ \ ERROR$ ]] ||
+		{ echo "$output"; false; }
+	[ "${#lines[@]}" = 4 ]
+	when='[A-Z][a-z]{2} [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC'
+	grep -Eqx "$when  1    failure  webhook $URL/hook +1        delivered  200   -" <<<"$output"
+	grep -Eqx "$when  1    failure  command exit 1 +1        failed     1     exit 1" <<<"$output"
+	grep -Eqx "$when  1    failure  command exit 1 +2        failed     1     exit 1" <<<"$output"
+	# A job name: all of its runs' deliveries; --limit keeps the newest.
+	cq --socket "$SOCK" notifications bad
+	[ "${#lines[@]}" = 4 ]
+	cq --socket "$SOCK" --json notifications --limit 1 bad
+	assert_status 0
+	[ "$(echo "$output" | json '[(n["kind"], n["attempt"], n["status"]) for n in d["notifications"]]')" = \
+	    "$(sql "SELECT '[(''' || kind || ''', ' || attempt || ', ''' || status || ''')]'
+	    FROM notifications ORDER BY id DESC LIMIT 1")" ]
+	# Nothing delivered is a note; an unknown run or job an error.
+	api POST /jobs/quiet/trigger >/dev/null
+	wait_for "SELECT state FROM runs WHERE job = 'quiet'" succeeded
+	cq --socket "$SOCK" notifications quiet
+	assert_status 0
+	[ -z "$output" ]
+	assert_stderr "cronq: no notifications"
+	cq --socket "$SOCK" notifications 99
+	assert_status 1
+	assert_stderr "cronq: cannot list the notifications of run 99: no run 99"
+	cq --socket "$SOCK" notifications nosuch
+	assert_status 1
+	assert_stderr 'cronq: cannot list the notifications of job "nosuch": no job named "nosuch"'
+	cq --socket "$SOCK" notifications --limit 0 bad
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: notifications: --limit "0": expected a number from 1 to 1000' ]
+}
+
+@test "groups lists limits, running and queued runs; set and reset change them" {
+	printf 'groups:\n  db-heavy: 2\n' >"$T/state/agentd.yaml"
+	agentd_start
+	for j in l1 l2; do
+		api POST /jobs '{"name":"'$j'","group":"lone","command":"sleep 30"}' >/dev/null
+	done
+	api POST /jobs/l1/trigger >/dev/null
+	wait_for "SELECT state FROM runs WHERE job = 'l1'" running
+	api POST /jobs/l2/trigger >/dev/null
+	wait_for "SELECT message FROM runs WHERE job = 'l2'" "held by group lone (limit 1)"
+	cq --socket "$SOCK" groups
+	assert_status 0
+	assert_lines "NAME      LIMIT  SOURCE   RUNNING  QUEUED" \
+	    "db-heavy  2      config   0        0" \
+	    "lone      1      default  1        1"
+	# A higher limit lets the queued run start.
+	cq --socket "$SOCK" groups set lone 3
+	assert_status 0
+	assert_lines ""
+	assert_stderr ""
+	wait_for "SELECT state FROM runs WHERE job = 'l2'" running
+	cq --socket "$SOCK" groups ls
+	assert_lines "NAME      LIMIT  SOURCE  RUNNING  QUEUED" \
+	    "db-heavy  2      config  0        0" \
+	    "lone      3      api     2        0"
+	cq --socket "$SOCK" --json groups set db-heavy 4
+	[ "$(echo "$output" | json 'd["name"], d["limit"], d["source"]')" = "('db-heavy', 4, 'api')" ]
+	# reset drops the API's limit: back to agentd.yaml's, or 1.
+	cq --socket "$SOCK" groups reset db-heavy
+	assert_status 0
+	cq --socket "$SOCK" groups reset lone
+	cq --socket "$SOCK" --json groups
+	[ "$(echo "$output" | json '[(g["name"], g["limit"], g["source"]) for g in d["groups"]]')" = \
+	    "[('db-heavy', 2, 'config'), ('lone', 1, 'default')]" ]
+	# Errors name the bad parameter and change nothing.
+	cq --socket "$SOCK" groups set lone 0
+	assert_status 2
+	assert_stderr 'cronq: groups: set: limit "0": expected a number from 1 to 100000 (runs of the group at once)
+usage: cronq groups [ls] | groups set NAME LIMIT | groups reset NAME'
+	cq --socket "$SOCK" groups set lone 100001
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: limit "100001": expected a number from 1 to 100000 (runs of the group at once)' ]
+	cq --socket "$SOCK" groups set lone two
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: limit "two": expected a number from 1 to 100000 (runs of the group at once)' ]
+	cq --socket "$SOCK" groups set 'no/such' 2
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: group name "no/such": expected 1-64 of A-Z a-z 0-9 . _ -' ]
+	cq --socket "$SOCK" groups set lone
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: set: missing limit' ]
+	cq --socket "$SOCK" groups frob
+	assert_status 2
+	[ "${stderr%%$'\n'*}" = 'cronq: groups: unknown subcommand "frob" (expected ls, set or reset)' ]
+	[ "$(sql "SELECT count(*) FROM runs WHERE state = 'running'")" = 2 ]
+	for id in $(sql "SELECT id FROM runs WHERE state = 'running'"); do
+		cq --socket "$SOCK" stop "$id"
+	done
+}
