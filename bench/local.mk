@@ -64,8 +64,7 @@ CLEANFILES += bench/remote/mhd-tls-bare$(EXEEXT)
 EXTRA_PROGRAMS += bench/sandbox-bench
 bench_sandbox_bench_SOURCES = bench/sandbox-bench.c
 bench_sandbox_bench_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/agentd
-bench_sandbox_bench_LDADD = agentd/libagentd.a lib/libcronq.a $(CJSON_LIBS) \
-	$(SECCOMP_LIBS) $(BSD_LIBS)
+bench_sandbox_bench_LDADD = agentd/libagentd.a lib/libcronq.a $(AGENTD_LIBS)
 CLEANFILES += bench/sandbox-bench$(EXEEXT)
 BENCH_RUNS = 500
 .PHONY: bench-sandbox
