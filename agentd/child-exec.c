@@ -33,6 +33,18 @@
 #endif
 
 #define CHILD_STACK (64 * 1024)
+/*
+ * Stacks of children that have executed are kept for the next ones: a
+ * burst of runs would otherwise map and unmap one per run, and each unmap
+ * of memory the child had shared flushes the other cores' TLBs. Few are
+ * in use at once (a child holds its stack only until it executes), so a
+ * short list covers a burst; the pages a child touched stay resident,
+ * at most STACK_POOL times a few KiB.
+ */
+#define STACK_POOL 16
+
+static void *stack_pool[STACK_POOL];
+static int stack_pooled;
 
 /*
  * The child makes its system calls without glibc's syscall(2) where it
@@ -540,11 +552,15 @@ child_exec_clone(struct child_exec *x, int *pidfd)
 
 	if (!CHILD_ASYNC)
 		flags |= CLONE_VFORK;
-	x->stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (x->stack == MAP_FAILED) {
-		x->stack = NULL;
-		return -1;
+	if (stack_pooled > 0)
+		x->stack = stack_pool[--stack_pooled];
+	else {
+		x->stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (x->stack == MAP_FAILED) {
+			x->stack = NULL;
+			return -1;
+		}
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -559,7 +575,9 @@ child_exec_clone(struct child_exec *x, int *pidfd)
 void
 child_exec_free(struct child_exec *x)
 {
-	if (x->stack != NULL)
+	if (x->stack != NULL && stack_pooled < STACK_POOL)
+		stack_pool[stack_pooled++] = x->stack;
+	else if (x->stack != NULL)
 		munmap(x->stack, CHILD_STACK);
 	x->stack = NULL;
 	child_strv_free(x->argv);

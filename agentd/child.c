@@ -129,25 +129,38 @@ child_fd_close(int *fd)
 }
 
 /*
+ * /dev/null for every child's standard input, opened once: each child
+ * gets a copy of the descriptor table, so it can dup3 this one, and the
+ * daemon keeps it open for the next.
+ */
+static int child_devnull = -1;
+
+/*
  * Pipes and /dev/null for the child. Parent ends are non-blocking; all are
  * close-on-exec (the child's dup3 clears it on 0, 1 and 2). FDS: stdout
  * read, stdout write, stderr read, stderr write, report read, report
- * write, /dev/null.
+ * write.
  */
 static int
-child_open_fds(int fds[7])
+child_open_fds(int fds[6])
 {
 	int i;
 
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		fds[i] = -1;
+	if (child_devnull == -1) {
+		child_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (child_devnull == -1)
+			return -1;
+		if (child_fd_high(&child_devnull) == -1) {
+			child_fd_close(&child_devnull);
+			return -1;
+		}
+	}
 	if (pipe2(fds, O_CLOEXEC) == -1 || pipe2(fds + 2, O_CLOEXEC) == -1 ||
 	    pipe2(fds + 4, O_CLOEXEC) == -1)
 		return -1;
-	fds[6] = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fds[6] == -1)
-		return -1;
-	for (i = 0; i < 7; i++) {
+	for (i = 0; i < 6; i++) {
 		if (child_fd_high(&fds[i]) == -1)
 			return -1;
 	}
@@ -162,12 +175,12 @@ child_open_fds(int fds[7])
  * closed, and whether it executed is for child_started to tell.
  */
 static int
-child_start(struct child *c, int fds[7], char **cause)
+child_start(struct child *c, int fds[6], char **cause)
 {
 	c->x.fd_out = fds[1];
 	c->x.fd_err = fds[3];
 	c->x.fd_report = fds[5];
-	c->x.fd_in = fds[6];
+	c->x.fd_in = child_devnull;
 	if (fcntl(fds[4], F_SETFL, O_NONBLOCK) == -1) {
 		xasprintf(cause, "cannot create pipes: %s", strerror(errno));
 		return -1;
@@ -180,7 +193,6 @@ child_start(struct child *c, int fds[7], char **cause)
 	child_fd_close(&fds[1]);
 	child_fd_close(&fds[3]);
 	child_fd_close(&fds[5]);
-	child_fd_close(&fds[6]);
 	c->report_fd = fds[4];
 	fds[4] = -1;
 	return 0;
@@ -190,13 +202,13 @@ struct child *
 child_spawn(const struct child_spec *spec, char **cause)
 {
 	struct child *c;
-	int fds[7], i;
+	int fds[6], i;
 
 	c = xcalloc(1, sizeof *c);
 	c->pidfd = -1;
 	c->cgfd = -1;
 	c->report_fd = -1;
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		fds[i] = -1;
 	if (child_exec_prepare(spec, &c->x, cause) == -1)
 		goto fail;
@@ -227,7 +239,7 @@ child_spawn(const struct child_spec *spec, char **cause)
 	return c;
 
 fail:
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 6; i++)
 		child_fd_close(&fds[i]);
 	if (c->log != NULL) {
 		output_close(c->log);
