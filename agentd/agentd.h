@@ -468,8 +468,9 @@ int scheduler_load(struct scheduler *s, int64_t now);
 void scheduler_job_changed(
     struct scheduler *s, int64_t job_id, const struct job *job, int64_t now);
 /*
- * Fires everything due at NOW (decisions recorded, runs queued). Returns
- * the number of runs queued.
+ * Fires what is due at NOW (decisions recorded, runs queued), at most a
+ * few slots per call: while scheduler_next_due is still NOW or earlier,
+ * the caller ticks again. Returns the number of runs queued.
  */
 int scheduler_tick(struct scheduler *s, int64_t now);
 /*

@@ -31,6 +31,14 @@
 #define SCHED_LATE_GRACE 60
 /* Clock steps under this follow the Debian cron rule for fixed times. */
 #define SCHED_STEP_RULE (3 * 3600)
+/*
+ * Slots one tick takes at most. Many jobs due in the same second fire in
+ * chunks, each one transaction: the daemon's loop starts a chunk's runs
+ * before it fires the next, so their children get going on the other
+ * cores instead of all waiting for the last fire of the second. The loop
+ * ticks again at once while slots are due (scheduler_next_due).
+ */
+#define SCHED_TICK_MAX 8
 
 /* The scheduling part of JOB. */
 static struct sjob *
@@ -694,11 +702,16 @@ scheduler_tick(struct scheduler *s, int64_t now)
 {
 	struct heap_entry *e, ent;
 	struct sjob *sj;
-	int n = 0;
+	int n = 0, seen = 0;
 
 	if ((e = heap_top(s)) != NULL && e->due <= now)
 		batch_begin(s);
 	while ((e = heap_top(s)) != NULL && e->due <= now) {
+		if (seen++ == SCHED_TICK_MAX) {
+			/* The rest in the next tick; a step still applies. */
+			batch_end(s);
+			return n;
+		}
 		ent = *e;
 		heap_pop(s);
 		sj = sjob_find(s, ent.job_id, NULL);
