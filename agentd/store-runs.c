@@ -520,7 +520,8 @@ store_fire(struct store *st, struct run *run, struct decision *d, int idx,
 {
 	int nested = st->in_explicit > 0;
 
-	if ((nested ? store_exec(st, "SAVEPOINT fire") : store_begin(st)) == -1)
+	if ((nested ? store_exec_stmt(st, STMT_SAVEPOINT_FIRE)
+	            : store_begin(st)) == -1)
 		return -1;
 	if (run != NULL) {
 		if (run_insert(st, run) == -1)
@@ -532,14 +533,15 @@ store_fire(struct store *st, struct run *run, struct decision *d, int idx,
 	if (idx >= 0 &&
 	    sched_save(st, d->job_id, idx, last_slot, next_fire) == -1)
 		goto fail;
-	if ((nested ? store_exec(st, "RELEASE fire") : store_commit(st)) == -1)
+	if ((nested ? store_exec_stmt(st, STMT_RELEASE_FIRE)
+	            : store_commit(st)) == -1)
 		goto fail;
 	return 0;
 
 fail:
 	if (nested) {
-		store_exec(st, "ROLLBACK TO fire");
-		store_exec(st, "RELEASE fire");
+		store_exec_stmt(st, STMT_ROLLBACK_FIRE);
+		store_exec_stmt(st, STMT_RELEASE_FIRE);
 		store_cache_clear(st);
 	} else
 		store_rollback(st);

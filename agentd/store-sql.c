@@ -200,4 +200,12 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_AUDIT_INSERT] =
 	    "INSERT INTO audit (at, principal, source, method, path, status,"
 	    " job, run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	/* Transaction control, run at least once per fire: parsing each
+	 * one anew was a tenth of the scheduler's time in a burst. */
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT_FIRE] = "SAVEPOINT fire",
+	[STMT_RELEASE_FIRE] = "RELEASE fire",
+	[STMT_ROLLBACK_FIRE] = "ROLLBACK TO fire",
 };

@@ -47,6 +47,12 @@ enum store_stmt {
 	STMT_TOKEN_FIND,
 	STMT_TOKEN_USED,
 	STMT_AUDIT_INSERT,
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SAVEPOINT_FIRE,
+	STMT_RELEASE_FIRE,
+	STMT_ROLLBACK_FIRE,
 	STMT_COUNT
 };
 
@@ -120,6 +126,8 @@ void store_cache_forget(struct store *st, int64_t id);
 void store_cache_clear(struct store *st);
 /* Runs SQL without parameters (transaction control); logs a failure. */
 int store_exec(struct store *st, const char *sql);
+/* Runs cached statement ID, which returns no rows; 0, or -1 logged. */
+int store_exec_stmt(struct store *st, enum store_stmt id);
 void store_cache_free(struct store *st);
 
 #endif

@@ -57,6 +57,24 @@ store_stmt(struct store *st, enum store_stmt id)
 	return s;
 }
 
+int
+store_exec_stmt(struct store *st, enum store_stmt id)
+{
+	sqlite3_stmt *s;
+
+	if ((s = store_stmt(st, id)) == NULL)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		log_warnx("store: statement failed: %s: %s", store_sql[id],
+		    sqlite3_errmsg(st->db));
+		sqlite3_reset(s);
+		errno = EIO;
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
 /* Steps a statement that returns no rows; 0 or -1. */
 int
 store_step_done(struct store *st, sqlite3_stmt *s)
@@ -126,7 +144,7 @@ store_write_begin(struct store *st)
 {
 	if (st->in_group || st->in_explicit)
 		return 0;
-	if (store_exec(st, "BEGIN IMMEDIATE") == -1)
+	if (store_exec_stmt(st, STMT_BEGIN) == -1)
 		return -1;
 	st->in_group = 1;
 	return 0;
@@ -138,7 +156,7 @@ store_flush(struct store *st)
 	if (!st->in_group)
 		return 0;
 	st->in_group = 0;
-	return store_exec(st, "COMMIT");
+	return store_exec_stmt(st, STMT_COMMIT);
 }
 
 /*
@@ -155,7 +173,7 @@ store_begin(struct store *st)
 	}
 	if (store_flush(st) == -1)
 		return -1;
-	if (store_exec(st, "BEGIN IMMEDIATE") == -1)
+	if (store_exec_stmt(st, STMT_BEGIN) == -1)
 		return -1;
 	st->in_explicit = 1;
 	st->doomed = 0;
@@ -171,11 +189,11 @@ store_commit(struct store *st)
 	}
 	st->in_explicit = 0;
 	if (st->doomed) {
-		store_exec(st, "ROLLBACK");
+		store_exec_stmt(st, STMT_ROLLBACK);
 		store_cache_clear(st);
 		return -1;
 	}
-	if (store_exec(st, "COMMIT") == -1) {
+	if (store_exec_stmt(st, STMT_COMMIT) == -1) {
 		store_cache_clear(st);
 		return -1;
 	}
@@ -191,7 +209,7 @@ store_rollback(struct store *st)
 		return;
 	}
 	st->in_explicit = 0;
-	store_exec(st, "ROLLBACK");
+	store_exec_stmt(st, STMT_ROLLBACK);
 	store_cache_clear(st);
 }
 
@@ -240,7 +258,7 @@ store_migrate(struct store *st, char **cause)
 		    store_migrations[i], i + 1);
 		if (store_exec(st, sql) == -1) {
 			free(sql);
-			store_exec(st, "ROLLBACK");
+			store_exec_stmt(st, STMT_ROLLBACK);
 			goto fail;
 		}
 		free(sql);
