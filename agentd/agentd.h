@@ -454,8 +454,8 @@ struct notify_row {
 	int64_t duration_ms;
 };
 int store_notify_add(struct store *st, struct notify_row *row);
-/* Rows of RUN_ID (or, RUN_ID 0, of OWNER's job JOB), oldest first, as
- * JSON {"notifications": [...]}; at most LIMIT. */
+/* The newest LIMIT rows of RUN_ID (or, RUN_ID 0, of OWNER's job JOB),
+ * oldest first, as JSON {"notifications": [...]}. */
 int store_notify_list(struct store *st, int64_t run_id, const char *job,
     uid_t owner, int limit, cJSON **out);
 

@@ -100,10 +100,10 @@ store_notify_list(struct store *st, int64_t run_id, const char *job,
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db,
-	        "SELECT " NOTIFY_COLS " FROM notifications"
+	        "SELECT * FROM (SELECT " NOTIFY_COLS " FROM notifications"
 	        " WHERE (?1 != 0 AND run_id = ?1)"
-	        " OR (?1 = 0 AND job = ?2 AND owner = ?3) ORDER BY id"
-	        " LIMIT ?4",
+	        " OR (?1 = 0 AND job = ?2 AND owner = ?3)"
+	        " ORDER BY id DESC LIMIT ?4) ORDER BY id",
 	        -1, &s, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(s, 1, run_id);

@@ -45,9 +45,9 @@ notify_target(char *buf, size_t len, const cJSON *n)
 	    dest, cut < strlen(dest) ? "..." : "");
 }
 
-/* The rows of LIST from index FROM on, oldest first as the daemon sent. */
+/* The rows of LIST, oldest first as the daemon sent them. */
 static void
-notify_print(const cJSON *list, int from)
+notify_print(const cJSON *list)
 {
 	const cJSON *n;
 	struct table *t;
@@ -55,15 +55,12 @@ notify_print(const cJSON *list, int from)
 	char code[24];
 	const char *err;
 	long long v;
-	int i = 0;
 
 	t = table_create(8, "TIME", "RUN", "EVENT", "TARGET", "ATTEMPT",
 	    "STATUS", "CODE", "ERROR");
 	table_fit(t, stdout);
 	cJSON_ArrayForEach(n, list)
 	{
-		if (i++ < from)
-			continue;
 		print_time(at, sizeof at, print_json_time(n, "created_at"));
 		if (print_int(n, "run_id", &v) == 0)
 			snprintf(run, sizeof run, "%lld", v);
@@ -86,11 +83,12 @@ notify_print(const cJSON *list, int from)
 }
 
 /*
- * GETs the notifications of ARG, a run id or a job name, into *RESP;
- * a cq_exit, the error printed.
+ * GETs the newest LIMIT notifications of ARG, a run id or a job name,
+ * into *RESP; a cq_exit, the error printed.
  */
 static int
-notify_get(const struct cli_opts *opts, const char *arg, cJSON **resp)
+notify_get(
+    const struct cli_opts *opts, const char *arg, int limit, cJSON **resp)
 {
 	struct client *c;
 	long long id;
@@ -100,14 +98,13 @@ notify_get(const struct cli_opts *opts, const char *arg, cJSON **resp)
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
 	if ((id = runs_parse_id(arg)) > 0) {
-		xasprintf(&path, "/runs/%lld/notifications?limit=%d", id,
-		    NOTIFY_API_MAX);
+		xasprintf(
+		    &path, "/runs/%lld/notifications?limit=%d", id, limit);
 		rc = cli_api(c, "GET", path, NULL, resp,
 		    "list the notifications of run %lld", id);
 	} else {
 		esc = client_escape(arg);
-		xasprintf(&path, "/jobs/%s/notifications?limit=%d", esc,
-		    NOTIFY_API_MAX);
+		xasprintf(&path, "/jobs/%s/notifications?limit=%d", esc, limit);
 		free(esc);
 		rc = cli_api(c, "GET", path, NULL, resp,
 		    "list the notifications of job \"%s\"", arg);
@@ -128,7 +125,7 @@ cmd_notifications_exec(const struct cli_opts *opts, int argc, char **argv)
 	const struct cli_cmd *cmd = &cmd_notifications;
 	long long limit = 50;
 	cJSON *resp, *list;
-	int ch, rc, from;
+	int ch, rc;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
@@ -153,19 +150,14 @@ cmd_notifications_exec(const struct cli_opts *opts, int argc, char **argv)
 		return cli_usage(
 		    cmd, "unexpected argument \"%s\"", argv[optind + 1]);
 
-	if ((rc = notify_get(opts, argv[optind], &resp)) != CQ_EXIT_OK)
+	if ((rc = notify_get(opts, argv[optind], (int)limit, &resp)) !=
+	    CQ_EXIT_OK)
 		return rc;
-	/* The newest LIMIT, still oldest first. */
 	list = cJSON_GetObjectItemCaseSensitive(resp, "notifications");
-	from = cJSON_GetArraySize(list) - (int)limit;
-	if (from < 0)
-		from = 0;
-	if (opts->json) {
-		while (from-- > 0)
-			cJSON_DeleteItemFromArray(list, 0);
+	if (opts->json)
 		print_json(resp);
-	} else if (cJSON_GetArraySize(list) > 0)
-		notify_print(list, from);
+	else if (cJSON_GetArraySize(list) > 0)
+		notify_print(list);
 	else
 		cli_note("no notifications");
 	cJSON_Delete(resp);

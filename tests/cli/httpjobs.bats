@@ -316,6 +316,13 @@ json() {
 	[ "$(echo "$output" | json '[(n["kind"], n["attempt"], n["status"]) for n in d["notifications"]]')" = \
 	    "$(sql "SELECT '[(''' || kind || ''', ' || attempt || ', ''' || status || ''')]'
 	    FROM notifications ORDER BY id DESC LIMIT 1")" ]
+	# The API's limit keeps the newest too, still oldest first.
+	[ "$(api GET '/jobs/bad/notifications?limit=2' | json '[n["id"] for n in d["notifications"]]')" = \
+	    "$(sql "SELECT '[' || group_concat(id, ', ') || ']' FROM
+	    (SELECT id FROM (SELECT id FROM notifications ORDER BY id DESC
+	    LIMIT 2) ORDER BY id)")" ]
+	[ "$(api GET '/runs/1/notifications?limit=1' | json '[n["id"] for n in d["notifications"]]')" = \
+	    "[$(sql "SELECT max(id) FROM notifications WHERE run_id = 1")]" ]
 	# Nothing delivered is a note; an unknown run or job an error.
 	api POST /jobs/quiet/trigger >/dev/null
 	wait_for "SELECT state FROM runs WHERE job = 'quiet'" succeeded
