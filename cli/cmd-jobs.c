@@ -15,6 +15,7 @@
 #include "add-sandbox.h"
 #include "cli.h"
 #include "client.h"
+#include "cronexpr.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -197,6 +198,21 @@ cli_add_post(struct client *c, int flags, const cJSON *body, cJSON **resp,
 	return rc;
 }
 
+/* Whether WORD, the first word of a command, parses as a schedule. */
+static int
+cmd_add_looks_scheduled(const char *word, const char *name)
+{
+	struct cronexpr ce;
+	char *cause = NULL;
+
+	if (word[0] != '@' && strchr(word, ' ') == NULL)
+		return 0;
+	if (cronexpr_parse(&ce, word, name, &cause) == 0)
+		return 1;
+	free(cause);
+	return 0;
+}
+
 static int
 cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -271,6 +287,19 @@ cmd_add_exec(const struct cli_opts *opts, int argc, char **argv)
 	if (optind >= argc) {
 		rc =
 		    cli_usage(&cmd_add, "missing command for job \"%s\"", name);
+		goto out;
+	}
+
+	/*
+	 * A schedule given where the command goes would make a manual job
+	 * that runs the schedule's text: almost surely -s was forgotten.
+	 */
+	if (cJSON_GetArraySize(sched) == 0 &&
+	    cmd_add_looks_scheduled(argv[optind], name)) {
+		rc = cli_usage(&cmd_add,
+		    "\"%s\" is a schedule, not a command: give it with -s "
+		    "before the command",
+		    argv[optind]);
 		goto out;
 	}
 

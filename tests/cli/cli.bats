@@ -48,6 +48,14 @@ sys.exit(0 if r and r[0]["state"]==sys.argv[2] else 1)' "$1" "$2" &&
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = 'cronq: add: missing command for job "job1"' ]
 
+	# A schedule where the command goes: -s was forgotten.
+	run --separate-stderr "$CRONQ" add job1 '*/5 * * * *' -- true
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: add: "*/5 * * * *" is a schedule, not a command: give it with -s before the command' ]
+	run --separate-stderr "$CRONQ" add job1 @daily true
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: add: "@daily" is a schedule, not a command: give it with -s before the command' ]
+
 	run --separate-stderr "$CRONQ" add job1 --concurrency maybe true
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = 'cronq: add: --concurrency "maybe": expected allow, forbid or replace' ]
