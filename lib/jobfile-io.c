@@ -249,11 +249,59 @@ jobfile_write_map(FILE *fp, const cJSON *o, int indent)
 	}
 }
 
+/* Whether array A holds a map or a list, which a flow list cannot. */
+static int
+has_compound(const cJSON *a)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, a)
+	{
+		if (cJSON_IsObject(e) || cJSON_IsArray(e))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Array A as a block list under a key at INDENT: each map item starts on
+ * its "- " line and its other keys line up under the first.
+ */
+static void
+write_block_list(FILE *fp, const cJSON *a, int indent)
+{
+	const cJSON *e, *m;
+
+	fputc('\n', fp);
+	cJSON_ArrayForEach(e, a)
+	{
+		fprintf(fp, "%*s-", indent + 2, "");
+		if (!cJSON_IsObject(e) || e->child == NULL) {
+			write_value(fp, e, indent + 2);
+			continue;
+		}
+		cJSON_ArrayForEach(m, e)
+		{
+			if (m == e->child)
+				fputc(' ', fp);
+			else
+				fprintf(fp, "%*s", indent + 4, "");
+			write_key(fp, m->string);
+			fputc(':', fp);
+			write_value(fp, m, indent + 4);
+		}
+	}
+}
+
 static void
 write_value(FILE *fp, const cJSON *v, int indent)
 {
 	const cJSON *e;
 
+	if (cJSON_IsArray(v) && has_compound(v)) {
+		write_block_list(fp, v, indent);
+		return;
+	}
 	if (cJSON_IsObject(v)) {
 		if (v->child == NULL) {
 			fputs(" {}\n", fp);

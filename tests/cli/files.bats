@@ -739,3 +739,26 @@ errors_point_at_keys() {
 	{ echo 'jobs:'; job again "0 0 1 1 *" "echo again"; } >"$DIR/again.yaml"
 	wait_api /jobs/again '*"origin":"/*'
 }
+
+@test "edit: notification targets come back as a list of maps and stay" {
+	start
+	api POST /jobs '{"name":"n","command":"true","notify":[
+	    {"kind":"webhook","url":"http://127.0.0.1:1/hook","on":["failure","late"]},
+	    {"kind":"command","command":"logger done","retries":1}]}' >/dev/null
+	# Saved unchanged: nothing to do, where the file once failed its check.
+	EDITOR=true cq edit n
+	assert_status 0
+	assert_lines 'no changes'
+	# A change inside the second target lands and keeps the first.
+	printf '#!/bin/sh\ncp "$1" "%s/seen"\nsed -i "s/retries: 1/retries: 3/" "$1"\n' \
+		"$T" >"$T/editor"
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit n
+	assert_status 0
+	grep -q '^      - kind: "webhook"$' "$T/seen"
+	run api GET /jobs/n
+	python3 -c 'import json, sys
+n = json.loads(sys.argv[1])["notify"]
+assert [(t["kind"], t["retries"]) for t in n] == [("webhook", 2), ("command", 3)], n
+assert n[0]["on"] == ["failure", "late"], n' "$output"
+}

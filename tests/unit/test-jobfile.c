@@ -432,16 +432,27 @@ test_write_round_trip(void **state)
 	    "  description: \"\\u00e9t\\u00e9\"\n"
 	    "- name: b\n"
 	    "  schedules: [\"1 * * * *\", \"2 * * * *\"]\n"
-	    "  command: [a, 'b c', '*']\n");
-	assert_int_equal(a->nerrors, 0);
+	    "  command: [a, 'b c', '*']\n"
+	    "- name: c\n"
+	    "  command: true\n"
+	    "  notify:\n"
+	    "  - kind: webhook\n"
+	    "    url: https://example.com/hook\n"
+	    "    on: [failure, late]\n"
+	    "    timeout: 5s\n"
+	    "  - kind: command\n"
+	    "    command: logger done\n"
+	    "    retries: 1\n");
+	if (a->nerrors > 0)
+		fail_msg("%s", a->errors[0]);
 	fp = open_memstream(&buf, &len);
 	jobfile_write(fp, a->jobs, a->njobs);
 	fclose(fp);
 	b = jobfile_parse("w.yaml", buf, len, 0);
 	if (b->nerrors > 0)
 		fail_msg("%s\n%s", b->errors[0], buf);
-	assert_int_equal(b->njobs, 2);
-	for (i = 0; i < 2; i++) {
+	assert_int_equal(b->njobs, 3);
+	for (i = 0; i < 3; i++) {
 		cJSON *ja = job_to_json(a->jobs[i], 1);
 		cJSON *jb = job_to_json(b->jobs[i], 1);
 
