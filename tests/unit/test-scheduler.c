@@ -324,6 +324,49 @@ test_bug11_catchup_skip(void **state)
 	    scheduler_next_due(ad.sched), utc("2025-06-02T06:01:00Z"));
 }
 
+/*
+ * A restart within a minute of the one slot it missed runs that slot as
+ * scheduled; a minute and more late, the slot is missed and skipped.
+ */
+static int64_t
+short_downtime(int64_t restart)
+{
+	int64_t id;
+
+	id = add_job("{\"name\": \"five\", \"schedule\": \"*/5 * * * *\","
+	             " \"timezone\": \"UTC\", \"command\": \"true\"}",
+	    utc("2025-06-01T18:00:30Z"));
+	scheduler_free(ad.sched);
+	ad.sched = scheduler_create(&ad);
+	assert_int_equal(scheduler_load(ad.sched, restart), 0);
+	scheduler_tick(ad.sched, restart);
+	return id;
+}
+
+static void
+test_late_grace(void **state)
+{
+	struct run *runs;
+	struct decision d;
+	int64_t id;
+
+	(void)state;
+	short_downtime(utc("2025-06-01T18:06:00Z"));
+	assert_int_equal(runs_of("five", &runs), 1);
+	assert_int_equal(runs[0].trigger, TRIGGER_SCHEDULE);
+	assert_int_equal(runs[0].scheduled_at, utc("2025-06-01T18:05:00Z"));
+	assert_int_equal(runs[0].missed_count, 0);
+	free(runs);
+	assert_int_equal(teardown(NULL), 0);
+	assert_int_equal(setup(NULL), 0);
+	id = short_downtime(utc("2025-06-01T18:06:01Z"));
+	assert_int_equal(runs_of("five", &runs), 0);
+	free(runs);
+	assert_int_equal(decisions_of(id, DECISION_OUTSIDE_CATCHUP, &d), 1);
+	assert_string_equal(d.detail,
+	    "1 missed slot since 2025-06-01T18:05:00Z not run (catchup skip)");
+}
+
 static void
 test_bug11_catchup_all(void **state)
 {
@@ -709,6 +752,7 @@ main(void)
 		T(test_bug05_utc_jobs),
 		T(test_bug11_catchup_once),
 		T(test_bug11_catchup_skip),
+		T(test_late_grace),
 		T(test_bug11_catchup_all),
 		T(test_bug11_one_year),
 		T(test_bug13_step_forward),
