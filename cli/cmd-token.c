@@ -130,6 +130,12 @@ token_ls(const struct cli_opts *opts, int argc, char **argv)
 		return rc;
 	}
 	list = cJSON_GetObjectItemCaseSensitive(resp, "tokens");
+	if (cJSON_GetArraySize(list) == 0) {
+		/* As ls and runs: the note on stderr, stdout empty. */
+		cli_note("no tokens");
+		cJSON_Delete(resp);
+		return rc;
+	}
 	t = table_create(8, "ID", "NAME", "PREFIX", "OWNER", "SCOPES",
 	    "CREATED", "EXPIRES", "STATE");
 	cJSON_ArrayForEach(tok, list)
@@ -229,6 +235,11 @@ audit_print(const cJSON *resp)
 	char at[64], status[16], run[32];
 	long long n;
 
+	if (cJSON_GetArraySize(
+	        cJSON_GetObjectItemCaseSensitive(resp, "records")) == 0) {
+		cli_note("no audit records");
+		return;
+	}
 	t = table_create(8, "TIME", "PRINCIPAL", "SOURCE", "METHOD", "PATH",
 	    "STATUS", "JOB", "RUN");
 	cJSON_ArrayForEach(
