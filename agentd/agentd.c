@@ -713,11 +713,15 @@ main(int argc, char **argv)
 	ad->settings.retention_runs = 1000;
 	ad->settings.max_running = 64;
 	ad->groups = groups_create();
+	/*
+	 * First, so that a state directory the user cannot make is the error
+	 * told, not the agentd.yaml that cannot be read inside it.
+	 */
+	make_dirs("--state-dir", ad->state_dir, 0700);
 	if (config_load(ad, ad->config_path, &cause) == -1) {
 		fprintf(stderr, "cronq-agentd: %s\n", cause);
 		exit(1);
 	}
-	make_dirs("--state-dir", ad->state_dir, 0700);
 	make_dir(ad->log_dir);
 	/* As root, without systemd's RuntimeDirectory= to make it. */
 	if (socket == NULL && state_dir == NULL)

@@ -135,8 +135,20 @@ api() {
 	: >"$T/file"
 	run "$CRONQ_AGENTD" -f --state-dir "$T/file/state" --socket "$SOCK"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"$T/file/state"*"Not a directory"* ]]
+	[ "$output" = "cronq-agentd: --state-dir $T/file/state: cannot create $T/file: Not a directory" ]
 	[ ! -e "$SOCK" ]
+	# A directory the user may not write: the directory is the error,
+	# not the agentd.yaml that cannot be read inside it. Under /tmp: the
+	# user must be able to reach it, and bats's own directories are 0700.
+	[ "$(id -u)" = 0 ] || skip "needs root to run as another user"
+	d=$(mktemp -d /tmp/cronq-closed.XXXXXX)
+	chmod 711 "$d"
+	mkdir -m 700 "$d/closed"
+	run runuser -u nobody -- "$CRONQ_AGENTD" -f --state-dir "$d/closed/state" \
+	    --socket "$d/nobody.sock"
+	rm -rf "$d"
+	[ "$status" -eq 1 ]
+	[ "$output" = "cronq-agentd: --state-dir $d/closed/state: cannot create $d/closed/state: Permission denied" ]
 }
 
 @test "without -f: exits 0 once listening; a second one on the socket exits 1" {
