@@ -271,9 +271,12 @@ static void
 job_line(struct import *im, int lineno, char *line, int last_no_nl)
 {
 	char sched[CQ_EXPR_MAX], name[80], *p = line, *w, *user = NULL;
-	char *cmd, *why = NULL;
+	char *cmd, *why = NULL, *whole;
 	struct cronexpr ce;
 	int i, cut;
+
+	/* The words are cut out of LINE in place; a skipped line is quoted. */
+	whole = xstrdup(line);
 
 	if (*p == '@') {
 		w = next_word(&p);
@@ -294,11 +297,13 @@ job_line(struct import *im, int lineno, char *line, int last_no_nl)
 	if (*p == '\0' || (im->system && user == NULL)) {
 		fprintf(im->out,
 		    "  # line %d: not carried over (no command): %s\n", lineno,
-		    line);
+		    whole);
 		fprintf(stderr, "cronq: %s:%d: no command; line skipped\n",
 		    im->src, lineno);
+		free(whole);
 		return;
 	}
+	free(whole);
 	if (cronexpr_parse(&ce, sched, "x", &why) == -1) {
 		fprintf(im->out, "  # line %d: not carried over: %s\n", lineno,
 		    why);

@@ -217,6 +217,17 @@ job() { # NAME SCHEDULE COMMAND
 	[[ "$output" == *'user: "root"'* ]] || { echo "$output"; false; }
 }
 
+@test "import: a line that is not a job is quoted whole in its comment" {
+	cd "$T"
+	printf 'garbage line here\n0 3 * * * echo hi\n' >bad.cron
+	cq import bad.cron
+	assert_status 0
+	assert_stderr 'cronq: bad.cron:1: no command; line skipped'
+	grep -qx '  # line 1: not carried over (no command): garbage line here' <<<"$output" ||
+		{ echo "$output"; false; }
+	[[ "$output" == *'command: "echo hi"'* ]]
+}
+
 @test "import: Debian, cronie and system crontabs become valid job files" {
 	cd "$T"
 	D="$top_srcdir/tests/data/crontabs"
