@@ -290,12 +290,16 @@ cmd_history_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 		cmd_show_value(buf, len, job, v);
 }
 
-/* Prints "  key: old -> new" for each field that differs. */
+/*
+ * Prints "  key: old -> new" for each field that differs, or a line
+ * saying that none does (a replace or rollback with the same content).
+ */
 static void
 cmd_history_diff(const cJSON *older, const cJSON *newer)
 {
 	char a[1024], b[1024];
 	const cJSON *v, *o;
+	int n = 0;
 
 	if (!cJSON_IsObject(older) || !cJSON_IsObject(newer))
 		return;
@@ -309,6 +313,7 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		cmd_history_value(a, sizeof a, older, o);
 		cmd_show_value(b, sizeof b, newer, v);
 		printf("  %s: %s -> %s\n", v->string, a, b);
+		n++;
 	}
 	cJSON_ArrayForEach(o, older)
 	{
@@ -317,7 +322,10 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 			continue;
 		cmd_show_value(a, sizeof a, older, o);
 		printf("  %s: %s -> -\n", o->string, a);
+		n++;
 	}
+	if (n == 0)
+		printf("  (no change)\n");
 }
 
 static int

@@ -463,6 +463,14 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "  command: true -> /bin/echo nightly 'a b'" ]
 	[ "${lines[2]}" = "  timeout: none -> 10min" ]
+
+	# A rollback to what the job already holds is a version that says so.
+	"$CRONQ" rollback h 3
+	run --separate-stderr "$CRONQ" history h
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^version\ 4\ .*\ rollback$ ]]
+	[ "${lines[1]}" = "  (no change)" ]
+	[[ "${lines[2]}" =~ ^version\ 3\ \  ]]
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
