@@ -667,3 +667,15 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 		[ "${BASH_REMATCH[1]}" = "$("$CRONQ" --version)" ] || { echo "$page: $th"; false; }
 	done
 }
+
+@test "token ls and audit with nothing to list say so on stderr" {
+	agentd_start
+	run --separate-stderr "$CRONQ" token ls
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "cronq: no tokens" ]
+	run --separate-stderr "$CRONQ" audit
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$stderr" = "cronq: no audit records" ]
+}
