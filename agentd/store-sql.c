@@ -80,6 +80,19 @@ const char *const store_migrations[] = {
 	"CREATE TABLE detached (owner INTEGER NOT NULL, name TEXT NOT NULL,"
 	" origin TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (owner, name));",
+	/*
+	 * The highest job id ever given out. SQLite hands a new row the
+	 * largest id plus one, so a job made after the newest one was removed
+	 * took over its id, and with it the removed job's runs and decisions
+	 * (store_job_insert). Ids are now never given twice.
+	 */
+	"CREATE TABLE job_id_high (high INTEGER NOT NULL);"
+	"INSERT INTO job_id_high SELECT max("
+	" coalesce((SELECT max(id) FROM jobs), 0),"
+	" coalesce((SELECT max(job_id) FROM job_versions), 0),"
+	" coalesce((SELECT max(job_id) FROM runs), 0),"
+	" coalesce((SELECT max(job_id) FROM decisions), 0),"
+	" coalesce((SELECT max(job_id) FROM notifications), 0));",
 };
 const size_t store_nmigrations =
     sizeof store_migrations / sizeof store_migrations[0];
@@ -103,8 +116,14 @@ const char *const store_sql[STMT_COUNT] = {
 	    "INSERT INTO settings (key, value) VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[STMT_JOB_INSERT] = "INSERT INTO jobs (owner, name, paused, origin,"
-	                    " version, created_at, updated_at, spec)"
-	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	                    " version, created_at, updated_at, spec, id)"
+	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[STMT_JOB_ID_NEXT] =
+	    "UPDATE job_id_high SET high = high + 1 RETURNING high",
+	[STMT_JOB_ID_LAST] =
+	    "SELECT job_id FROM (SELECT job_id FROM job_versions"
+	    " WHERE owner = ?1 AND name = ?2 ORDER BY version DESC LIMIT 1)"
+	    " WHERE job_id NOT IN (SELECT id FROM jobs)",
 	[STMT_JOB_UPDATE] =
 	    "UPDATE jobs SET owner = ?1, name = ?2,"
 	    " paused = ?3, origin = ?4, version = ?5, created_at = ?6,"

@@ -403,6 +403,39 @@ bind_job(sqlite3_stmt *s, const struct job *job, char *spec)
 	store_bind_text(s, 8, spec);
 }
 
+/*
+ * The id of new JOB: a removed job brought back by a rollback keeps its
+ * last one, so that its runs are its own again; any other gets one never
+ * given before. -1 on a database error.
+ */
+static int64_t
+job_id_for(struct store *st, const struct job *job, const char *action)
+{
+	sqlite3_stmt *s;
+	int64_t id = -1;
+
+	if (strcmp(action, "rollback") == 0 &&
+	    (s = store_stmt(st, STMT_JOB_ID_LAST)) != NULL) {
+		sqlite3_bind_int64(s, 1, job->owner);
+		store_bind_text(s, 2, job->name);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			id = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		/* Free unless an older cronq gave it again. */
+		if (id > 0)
+			return id;
+	}
+	if ((s = store_stmt(st, STMT_JOB_ID_NEXT)) == NULL)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else
+		log_warnx(
+		    "store: cannot take a job id: %s", sqlite3_errmsg(st->db));
+	sqlite3_reset(s);
+	return id > 0 ? id : -1;
+}
+
 int
 store_job_insert(struct store *st, struct job *job, const char *action,
     const char *by, int64_t now)
@@ -424,16 +457,18 @@ store_job_insert(struct store *st, struct job *job, const char *action,
 	sqlite3_reset(s);
 	job->version = last + 1;
 	job->created_at = job->updated_at = now;
+	if ((job->id = job_id_for(st, job, action)) == -1)
+		goto fail;
 	if ((s = store_stmt(st, STMT_JOB_INSERT)) == NULL)
 		goto fail;
 	spec = job_spec_text(job);
 	bind_job(s, job, spec);
+	sqlite3_bind_int64(s, 9, job->id);
 	if (store_step_done(st, s) == -1) {
 		free(spec);
 		goto fail;
 	}
 	free(spec);
-	job->id = sqlite3_last_insert_rowid(st->db);
 	if (version_insert(st, job, action, by, now) == -1)
 		goto fail;
 	return store_commit(st);

@@ -668,6 +668,23 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	done
 }
 
+@test "a job made after one was removed has none of its runs; a rolled back one has its own" {
+	agentd_start
+	"$CRONQ" add a -- echo A
+	run "$CRONQ" trigger --wait a
+	[ "$status" -eq 0 ]
+	"$CRONQ" rm a
+	"$CRONQ" add b -- echo B
+	run --separate-stderr "$CRONQ" show b
+	[[ "$output" == *$'\nlast_run:           -\n'* ]] || { echo "$output"; false; }
+	run --separate-stderr "$CRONQ" runs b
+	[ -z "$output" ]
+	# Brought back, a's run is its last again.
+	"$CRONQ" rollback a
+	run --separate-stderr "$CRONQ" show a
+	[[ "$output" == *$'\nlast_run:           run 1 succeeded'* ]] || { echo "$output"; false; }
+}
+
 @test "token ls and audit with nothing to list say so on stderr" {
 	agentd_start
 	run --separate-stderr "$CRONQ" token ls

@@ -345,6 +345,70 @@ test_prune(void **state)
 }
 
 /*
+ * A job id is never given twice: a job made after the newest one was
+ * removed once took over its id, runs and decisions included. A removed
+ * job brought back by a rollback gets its own id again.
+ */
+static void
+test_job_ids_not_reused(void **state)
+{
+	struct store *st;
+	struct job *a, *b, *back;
+	int64_t id;
+
+	(void)state;
+	st = open_store();
+	a = make_job("a", 0);
+	assert_int_equal(store_job_insert(st, a, "create", "x", 100), 0);
+	id = a->id;
+	assert_int_equal(store_job_delete(st, a, "x", 200), 0);
+	b = make_job("b", 0);
+	assert_int_equal(store_job_insert(st, b, "create", "x", 300), 0);
+	assert_int_equal(b->id, id + 1);
+	back = store_version_load(st, 0, "a", 0);
+	assert_non_null(back);
+	assert_int_equal(store_job_insert(st, back, "rollback", "x", 400), 0);
+	assert_int_equal(back->id, id);
+	assert_int_equal(back->version, 3);
+	job_free(back);
+	job_free(b);
+	job_free(a);
+	store_close(st);
+}
+
+/* The migration starts above every id a table still holds. */
+static void
+test_job_id_migration(void **state)
+{
+	struct store *st;
+	struct job *job;
+	char *sql;
+	size_t i;
+
+	(void)state;
+	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+	for (i = 0; strstr(store_migrations[i], "job_id_high") == NULL; i++) {
+		raw_sql(store_migrations[i]);
+		xasprintf(
+		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
+		raw_sql(sql);
+		free(sql);
+	}
+	raw_sql("INSERT INTO jobs (id, owner, name, paused, origin, version,"
+	        " created_at, updated_at, spec) VALUES"
+	        " (3, 0, 'live', 0, 'api', 1, 1, 1, '{}')");
+	raw_sql("INSERT INTO runs (id, job_id, job, owner, attempt, trigger,"
+	        " schedule, state) VALUES"
+	        " (1, 9, 'gone', 0, 1, 'manual', -1, 'succeeded')");
+	st = open_store();
+	job = make_job("new", 0);
+	assert_int_equal(store_job_insert(st, job, "create", "x", 100), 0);
+	assert_int_equal(job->id, 10);
+	job_free(job);
+	store_close(st);
+}
+
+/*
  * A migration gives the amqp "published" mark its own column and carries
  * over runs marked the old way, in their message; counting runs out on
  * workers reads it.
@@ -413,6 +477,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_published_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_job_ids_not_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_job_id_migration, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
