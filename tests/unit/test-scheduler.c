@@ -262,6 +262,16 @@ test_bug05_utc_jobs(void **state)
 	}
 }
 
+/* The daemon starts again at AT: a new scheduler on the same store. */
+static void
+restart_at(int64_t at)
+{
+	scheduler_free(ad.sched);
+	ad.sched = scheduler_create(&ad);
+	assert_int_equal(scheduler_load(ad.sched, at), 0);
+	scheduler_tick(ad.sched, at);
+}
+
 /*
  * BUG-11: minutely job, daemon down from after the 18:00 run until
  * 06:00:30 the next day. The restart is a new scheduler on the same store.
@@ -279,10 +289,7 @@ downtime(const char *catchup, const char *extra, int64_t restart)
 	    catchup, extra);
 	id = add_job(json, utc("2025-06-01T17:58:30Z"));
 	drive(utc("2025-06-01T18:00:00Z"));
-	scheduler_free(ad.sched);
-	ad.sched = scheduler_create(&ad);
-	assert_int_equal(scheduler_load(ad.sched, restart), 0);
-	scheduler_tick(ad.sched, restart);
+	restart_at(restart);
 	return id;
 }
 
@@ -336,10 +343,7 @@ short_downtime(int64_t restart)
 	id = add_job("{\"name\": \"five\", \"schedule\": \"*/5 * * * *\","
 	             " \"timezone\": \"UTC\", \"command\": \"true\"}",
 	    utc("2025-06-01T18:00:30Z"));
-	scheduler_free(ad.sched);
-	ad.sched = scheduler_create(&ad);
-	assert_int_equal(scheduler_load(ad.sched, restart), 0);
-	scheduler_tick(ad.sched, restart);
+	restart_at(restart);
 	return id;
 }
 

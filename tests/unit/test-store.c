@@ -344,6 +344,23 @@ test_prune(void **state)
 	store_close(st);
 }
 
+/* The schema as it was before the first migration that mentions MARKER. */
+static void
+migrate_before(const char *marker)
+{
+	char *sql;
+	size_t i;
+
+	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+	for (i = 0; strstr(store_migrations[i], marker) == NULL; i++) {
+		raw_sql(store_migrations[i]);
+		xasprintf(
+		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
+		raw_sql(sql);
+		free(sql);
+	}
+}
+
 /*
  * A job id is never given twice: a job made after the newest one was
  * removed once took over its id, runs and decisions included. A removed
@@ -382,18 +399,9 @@ test_job_id_migration(void **state)
 {
 	struct store *st;
 	struct job *job;
-	char *sql;
-	size_t i;
 
 	(void)state;
-	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-	for (i = 0; strstr(store_migrations[i], "job_id_high") == NULL; i++) {
-		raw_sql(store_migrations[i]);
-		xasprintf(
-		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
-		raw_sql(sql);
-		free(sql);
-	}
+	migrate_before("job_id_high");
 	raw_sql("INSERT INTO jobs (id, owner, name, paused, origin, version,"
 	        " created_at, updated_at, spec) VALUES"
 	        " (3, 0, 'live', 0, 'api', 1, 1, 1, '{}')");
@@ -419,18 +427,9 @@ test_published_column(void **state)
 	struct store *st;
 	struct job *job;
 	struct run r;
-	char *sql;
-	size_t i;
 
 	(void)state;
-	raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-	for (i = 0; strstr(store_migrations[i], "published_at") == NULL; i++) {
-		raw_sql(store_migrations[i]);
-		xasprintf(
-		    &sql, "INSERT INTO schema_version VALUES (%zu)", i + 1);
-		raw_sql(sql);
-		free(sql);
-	}
+	migrate_before("published_at");
 	raw_sql("INSERT INTO runs (id, job_id, job, owner, attempt, trigger,"
 	        " schedule, queued_at, state, message) VALUES"
 	        " (1, 7, 'a', 0, 1, 'manual', -1, 1000, 'queued',"
