@@ -514,7 +514,7 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 	struct run run;
 	int64_t replaced;
 	enum decision_outcome outcome;
-	char why[160];
+	char why[160], what[64];
 
 	if (job->paused) {
 		decision_init(
@@ -544,8 +544,12 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 	outcome = missed > 0 ? DECISION_CAUGHT_UP : DECISION_FIRED;
 	if (ss->notes & CRON_NOTE_GAP_MOVED)
 		outcome = DECISION_DST_MOVED;
+	if (missed > 0)
+		snprintf(what, sizeof what,
+		    "catch-up run, %lld slot%s missed in all",
+		    (long long)missed, missed == 1 ? "" : "s");
 	decision_init(&d, job, slot, outcome, now, "%s%s%s",
-	    missed > 0 ? "catch-up run" : "on schedule",
+	    missed > 0 ? what : "on schedule",
 	    ss->notes & CRON_NOTE_GAP_MOVED ? ", moved to the end of a DST gap"
 	                                    : "",
 	    replaced != 0 ? ", replacing an active run" : "");

@@ -297,17 +297,20 @@ static void
 test_bug11_catchup_once(void **state)
 {
 	struct run *runs;
-	int64_t restart = utc("2025-06-02T06:00:30Z");
+	struct decision d;
+	int64_t id, restart = utc("2025-06-02T06:00:30Z");
 	size_t n;
 
 	(void)state;
-	downtime("once", "", restart);
+	id = downtime("once", "", restart);
 	n = runs_of("minutely-sync", &runs);
 	assert_int_equal(n, 3);
 	assert_int_equal(runs[2].trigger, TRIGGER_CATCHUP);
 	assert_int_equal(runs[2].scheduled_at, utc("2025-06-02T06:00:00Z"));
 	assert_int_equal(runs[2].missed_count, 720);
 	free(runs);
+	assert_int_equal(decisions_of(id, DECISION_CAUGHT_UP, &d), 1);
+	assert_string_equal(d.detail, "catch-up run, 720 slots missed in all");
 	assert_int_equal(
 	    scheduler_next_due(ad.sched), utc("2025-06-02T06:01:00Z"));
 }
