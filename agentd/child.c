@@ -165,7 +165,8 @@ child_open_fds(int fds[6])
 			return -1;
 	}
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(fds[2], F_SETFL, O_NONBLOCK) == -1)
+	    fcntl(fds[2], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(fds[4], F_SETFL, O_NONBLOCK) == -1)
 		return -1;
 	return 0;
 }
@@ -181,10 +182,6 @@ child_start(struct child *c, int fds[6], char **cause)
 	c->x.fd_err = fds[3];
 	c->x.fd_report = fds[5];
 	c->x.fd_in = child_devnull;
-	if (fcntl(fds[4], F_SETFL, O_NONBLOCK) == -1) {
-		xasprintf(cause, "cannot create pipes: %s", strerror(errno));
-		return -1;
-	}
 	c->pid = child_exec_clone(&c->x, &c->pidfd);
 	if (c->pid == -1) {
 		xasprintf(cause, "cannot start a process: %s", strerror(errno));
