@@ -388,6 +388,26 @@ test_job_ids_not_reused(void **state)
 	assert_int_equal(back->id, id);
 	assert_int_equal(back->version, 3);
 	job_free(back);
+
+	/*
+	 * A database from before the fix where a live job took a removed
+	 * one's id: bringing the removed one back takes a new id rather
+	 * than failing on the taken one.
+	 */
+	assert_int_equal(store_job_delete(st, b, "x", 500), 0);
+	raw_sql("UPDATE jobs SET name = 'c' WHERE name = 'a'");
+	back = store_version_load(st, 0, "b", 0);
+	assert_non_null(back);
+	assert_int_equal(
+	    raw_count("SELECT count(*) FROM jobs WHERE id = (SELECT"
+	              " max(job_id) FROM job_versions WHERE name ="
+	              " 'b')"),
+	    0);
+	raw_sql("UPDATE jobs SET id = (SELECT max(job_id) FROM job_versions"
+	        " WHERE name = 'b') WHERE name = 'c'");
+	assert_int_equal(store_job_insert(st, back, "rollback", "x", 600), 0);
+	assert_int_equal(back->id, id + 2);
+	job_free(back);
 	job_free(b);
 	job_free(a);
 	store_close(st);
