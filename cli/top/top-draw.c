@@ -82,7 +82,7 @@ top_draw_header(struct top *t, int64_t now)
 	long max;
 
 	top_model_counts(m, now, &k);
-	top_fmt_span(a, sizeof a, m->started_at >= 0 ? now - m->started_at : 0);
+	print_span(a, sizeof a, m->started_at >= 0 ? now - m->started_at : 0);
 	top_fmt_clock(clock, sizeof clock, now, now);
 	snprintf(line, sizeof line, "cronq-agentd %s  up %s  at %s",
 	    m->version[0] ? m->version : "?", a, client_where(t->c));

@@ -371,8 +371,9 @@ top_text_print(
 	size_t i;
 
 	top_model_counts(m, now, &k);
-	top_fmt_span(
-	    up, sizeof up, m->started_at >= 0 ? now - m->started_at : 0);
+	/* Written as cronq status writes it: the compact form is for columns.
+	 */
+	print_span(up, sizeof up, m->started_at >= 0 ? now - m->started_at : 0);
 	snprintf(head, sizeof head, "cronq-agentd %s at %s, up %s", m->version,
 	    where, up);
 	top_text_put(head, cols);

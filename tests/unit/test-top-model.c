@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -207,6 +208,41 @@ test_rows_fit_each_width(void **state)
 	top_model_free(m);
 }
 
+/* The plain header's uptime reads as cronq status writes it. */
+static void
+test_header_uptime(void **state)
+{
+	struct top_model *m = top_model_create();
+	char buf[512];
+	FILE *f;
+	int saved;
+
+	(void)state;
+	strcpy(m->version, "1.0");
+	m->started_at = T0;
+	f = tmpfile();
+	assert_non_null(f);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fileno(f), STDOUT_FILENO);
+	top_text_print(m, T0 + 139, "/run/cronq.sock", 200);
+	top_text_print(m, T0 + 2 * 86400 + 3600 + 120, "/run/cronq.sock", 200);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(f);
+	assert_non_null(fgets(buf, sizeof buf, f));
+	assert_string_equal(
+	    buf, "cronq-agentd 1.0 at /run/cronq.sock, up 2min 19s\n");
+	while (fgets(buf, sizeof buf, f) != NULL &&
+	    strncmp(buf, "cronq-agentd", 12) != 0)
+		;
+	assert_string_equal(
+	    buf, "cronq-agentd 1.0 at /run/cronq.sock, up 2 days 1h\n");
+	fclose(f);
+	top_model_free(m);
+}
+
 int
 main(void)
 {
@@ -217,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_several_schedules_read),
 		cmocka_unit_test(test_line_cuts_and_spaces),
 		cmocka_unit_test(test_rows_fit_each_width),
+		cmocka_unit_test(test_header_uptime),
 	};
 
 	/* The clock columns read local time. */
