@@ -73,17 +73,6 @@ problem(struct files *f, char **old, size_t nold, const char *msg)
 	f->problems[f->nproblems++] = xstrdup(msg);
 }
 
-static int
-same_spec(const struct job *a, const struct job *b)
-{
-	cJSON *ja = job_to_json(a, 1), *jb = job_to_json(b, 1);
-	int same = cJSON_Compare(ja, jb, 1);
-
-	cJSON_Delete(ja);
-	cJSON_Delete(jb);
-	return same;
-}
-
 /*
  * Makes the stored jobs of origin PATH be exactly JOBS, in one
  * transaction. Returns 0, or -1 after reporting every reason as a problem
@@ -171,7 +160,7 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 			    -1)
 				goto fail;
 		} else {
-			if (same_spec(old, j))
+			if (job_same_spec(old, j))
 				continue;
 			j->id = old->id;
 			j->version = old->version;

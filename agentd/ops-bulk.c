@@ -39,17 +39,6 @@ changes_free(struct change *c, size_t n)
 	free(c);
 }
 
-static int
-same_spec(const struct job *a, const struct job *b)
-{
-	cJSON *ja = job_to_json(a, 1), *jb = job_to_json(b, 1);
-	int same = cJSON_Compare(ja, jb, 1);
-
-	cJSON_Delete(ja);
-	cJSON_Delete(jb);
-	return same;
-}
-
 /* Parses and checks BODY into *CH; -1 with *err. */
 static int
 plan(struct agentd *ad, const struct principal *p, const cJSON *body,
@@ -163,7 +152,7 @@ ops_jobs_apply(struct agentd *ad, const struct principal *p, const cJSON *body,
 				    old->name, c[i].file, now);
 		} else if (old == NULL)
 			rc = store_job_insert(ad->store, j, "create", by, now);
-		else if (same_spec(old, j) && !c[i].detached) {
+		else if (job_same_spec(old, j) && !c[i].detached) {
 			unchanged++;
 			job_free(c[i].job);
 			c[i].job = NULL;

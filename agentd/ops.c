@@ -283,7 +283,28 @@ job_saved_json(struct agentd *ad, const struct job *job)
 	return o;
 }
 
-/* Saves JOB as a new version of OLD (same id), reschedules, returns it. */
+/*
+ * 1 if JOB is what is stored under its id already, origin included: a save
+ * that changes nothing (a deploy tool's replace, a second pause) adds no
+ * version, so history lists only real changes.
+ */
+static int
+job_unchanged(struct agentd *ad, const struct job *job)
+{
+	struct job *cur;
+	int same;
+
+	if ((cur = store_job_load(ad->store, job->id)) == NULL)
+		return 0;
+	same = strcmp(cur->origin, job->origin) == 0 && job_same_spec(cur, job);
+	job_free(cur);
+	return same;
+}
+
+/*
+ * Saves JOB as a new version of OLD (same id), reschedules, returns it.
+ * An unchanged JOB is answered as it stands.
+ */
 static int
 job_save(struct agentd *ad, const struct principal *p, struct job *job,
     const char *action, cJSON **out, struct agentd_error *err)
@@ -293,6 +314,11 @@ job_save(struct agentd *ad, const struct principal *p, struct job *job,
 
 	if (job_check_user(ad, job, err) == -1)
 		return -1;
+	if (job_unchanged(ad, job)) {
+		*out = job_saved_json(ad, job);
+		cJSON_AddTrueToObject(*out, "unchanged");
+		return 0;
+	}
 	by_text(p, by, sizeof by);
 	if (store_job_update(ad->store, job, action, by, now) == -1) {
 		agentd_error_set(err,

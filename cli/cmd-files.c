@@ -441,6 +441,12 @@ cmd_rollback_exec(const struct cli_opts *opts, int argc, char **argv)
 	if (rc == CQ_EXIT_OK) {
 		if (opts->json)
 			print_json(resp);
+		else if (print_int(resp, "version", &n) == 0 &&
+		    cJSON_IsTrue(
+		        cJSON_GetObjectItemCaseSensitive(resp, "unchanged")))
+			printf("%s: version %lld already holds that spec, "
+			       "nothing changed\n",
+			    name, n);
 		else if (print_int(resp, "version", &n) == 0)
 			printf("%s: now version %lld\n", name, n);
 	}

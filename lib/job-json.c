@@ -153,3 +153,14 @@ job_to_json(const struct job *job, int spec)
 	add_time(o, "updated_at", job->updated_at);
 	return o;
 }
+
+int
+job_same_spec(const struct job *a, const struct job *b)
+{
+	cJSON *ja = job_to_json(a, 1), *jb = job_to_json(b, 1);
+	int same = cJSON_Compare(ja, jb, 1);
+
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	return same;
+}

@@ -229,6 +229,9 @@ int job_validate(struct job *job, const char **field, char **cause);
  * next_run/last_run, which the daemon adds.
  */
 cJSON *job_to_json(const struct job *job, int spec);
+/* 1 if A and B have the same spec: saving one over the other changes nothing.
+ */
+int job_same_spec(const struct job *a, const struct job *b);
 
 /* job-labels.c: the labels a job requires of the worker that runs it. */
 #define JOB_LABEL_MAX 32

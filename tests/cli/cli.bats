@@ -464,13 +464,29 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[ "${lines[1]}" = "  command: true -> /bin/echo nightly 'a b'" ]
 	[ "${lines[2]}" = "  timeout: none -> 10min" ]
 
-	# A rollback to what the job already holds is a version that says so.
-	"$CRONQ" rollback h 3
+	# A save that changes nothing adds no version: a rollback to what the
+	# job holds, the same replace again, a second pause.
+	run --separate-stderr "$CRONQ" rollback h 3
+	[ "$status" -eq 0 ]
+	[ "$output" = "h: version 3 already holds that spec, nothing changed" ]
+	"$CRONQ" add --replace h -s '0 4 * * *' --timeout 600 -- /bin/echo nightly 'a b'
+	run --separate-stderr "$CRONQ" --json show h
+	[ "$(jq .version <<<"$output")" = 3 ]
+	"$CRONQ" pause h
+	"$CRONQ" pause h
+	"$CRONQ" resume h
 	run --separate-stderr "$CRONQ" history h
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^version\ 4\ .*\ rollback$ ]]
-	[ "${lines[1]}" = "  (no change)" ]
-	[[ "${lines[2]}" =~ ^version\ 3\ \  ]]
+	[[ "${lines[0]}" =~ ^version\ 5\ .*\ resume$ ]]
+	[[ "${lines[2]}" =~ ^version\ 4\ .*\ pause$ ]]
+	[[ "${lines[4]}" =~ ^version\ 3\ \  ]]
+	# Over the API the answer says nothing was saved.
+	run curl -sS --unix-socket "$CRONQ_SOCKET" -X PATCH \
+	    -d '{"timeout": "10m"}' http://localhost/api/v1/jobs/h
+	[ "$(jq -c '[.version, .unchanged]' <<<"$output")" = "[5,true]" ]
+	run curl -sS --unix-socket "$CRONQ_SOCKET" -X PATCH \
+	    -d '{"timeout": "11m"}' http://localhost/api/v1/jobs/h
+	[ "$(jq -c '[.version, .unchanged]' <<<"$output")" = "[6,null]" ]
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
