@@ -226,7 +226,7 @@ next_exec(const struct cli_opts *opts, int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage(&cmd_next, "missing expression");
 	if ((tz = tz_find(zone, &cause)) == NULL) {
-		cli_error("next: %s", cause);
+		cli_error("next: %s%s", zone != NULL ? "--tz: " : "", cause);
 		free(cause);
 		return CQ_EXIT_FAIL;
 	}

@@ -182,7 +182,7 @@ print(a[0]["time"], a[0]["notes"][0]); print(a[1]["time"], len(a[1]["notes"]))' 
 	assert_status 1
 	cq next --tz Mars/Olympus '* * * * *'
 	assert_status 1
-	[ -n "$stderr" ]
+	assert_stderr 'cronq: next: --tz: unknown time zone "Mars/Olympus"'
 	[ -z "$output" ]
 }
 
