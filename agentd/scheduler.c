@@ -533,9 +533,12 @@ sched_fire(struct scheduler *s, struct sjob *sj, const struct job *job, int idx,
 	} else if (!overlap_check)
 		replaced = 0;
 	if (ss->notes & CRON_NOTE_GAP_SKIPPED) {
-		decision_init(&d, job, slot, DECISION_DST_SKIPPED, now,
-		    "slots in a DST gap were skipped before this one "
-		    "(dst.gap skip)");
+		decision_init(&d, job, slot, DECISION_DST_SKIPPED, now, "%s",
+		    sj->exprs[idx].interval
+		        ? "times in a DST gap before this one do not exist; "
+		          "an interval schedule passes over them"
+		        : "slots in a DST gap were skipped before this one "
+		          "(dst.gap skip)");
 		store_decision_add(s->ad->store, &d);
 	}
 	scheduler_run_init(s->ad, &run, job,

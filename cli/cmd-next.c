@@ -33,58 +33,106 @@ const struct cli_cmd cmd_next = {
 };
 
 #define NEXT_NOTES_MAX 3
+#define NEXT_NOTE_LEN 128
 
 /*
- * The notes on fire time T (clock changes), each in NOTE[i]; returns how
- * many. --explain prints them after the time, --json lists them.
+ * The wall times in [W, END) that CE matches, as "02:00, 02:30" (three at
+ * most, then " and more") in BUF; returns how many there are.
  */
 static int
-next_notes(const struct cronexpr *ce, const struct tz *tz, int64_t t,
-    unsigned notes, char note[NEXT_NOTES_MAX][96])
+gap_walls(
+    const struct cronexpr *ce, int64_t w, int64_t end, char *buf, size_t len)
 {
-	int n = 0;
+	char one[16];
+	int k = 0, more = 0;
+
+	buf[0] = '\0';
+	for (w = cronexpr_wall_next(ce, w); w < end;
+	     w = cronexpr_wall_next(ce, w + 1)) {
+		struct civil c;
+
+		if (k == 3) {
+			more++;
+			continue;
+		}
+		civil_from_seconds(w, &c);
+		if (c.sec != 0 || ce->has_sec)
+			snprintf(one, sizeof one, "%02d:%02d:%02d", c.hour,
+			    c.min, c.sec);
+		else
+			snprintf(one, sizeof one, "%02d:%02d", c.hour, c.min);
+		if (k++ > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, one, len);
+	}
+	if (more > 0)
+		strlcat(buf, " and more", len);
+	return k + more;
+}
+
+/*
+ * The latest forward clock change after PREV and at or before T, its wall
+ * gap in *LO and *HI; -1 if there is none.
+ */
+static int
+gap_before(
+    const struct tz *tz, int64_t prev, int64_t t, int64_t *lo, int64_t *hi)
+{
+	int64_t c = t;
+	int before, after;
+
+	while ((c = tz_prev_change(tz, c, &before, &after)) != INT64_MIN &&
+	    c > prev) {
+		if (after > before) {
+			*lo = c + before;
+			*hi = c + after;
+			return 0;
+		}
+		c--;
+	}
+	return -1;
+}
+
+/*
+ * The notes on fire time T, the first after PREV (clock changes), each in
+ * NOTE[i]; returns how many. --explain prints them after the time, --json
+ * lists them.
+ */
+static int
+next_notes(const struct cronexpr *ce, const struct tz *tz, int64_t prev,
+    int64_t t, unsigned notes, char note[NEXT_NOTES_MAX][NEXT_NOTE_LEN])
+{
+	char times[48];
+	int64_t lo, hi;
+	int n = 0, k;
 
 	if (notes & CRON_NOTE_GAP_MOVED) {
-		int64_t w = cronexpr_wall_next(
-		    ce, t + tz_offset(tz, t - 1, NULL, NULL));
-		int64_t after = t + tz_offset(tz, t, NULL, NULL);
-		char times[64] = "", one[16];
-		int k = 0, more = 0;
-
 		/*
 		 * Every wall time of the gap the fields match becomes this one
 		 * run: name them all, not the first alone.
 		 */
-		for (; w < after; w = cronexpr_wall_next(ce, w + 1)) {
-			struct civil c;
-
-			if (k == 3) {
-				more++;
-				continue;
-			}
-			civil_from_seconds(w, &c);
-			if (c.sec != 0)
-				snprintf(one, sizeof one, "%02d:%02d:%02d",
-				    c.hour, c.min, c.sec);
-			else
-				snprintf(one, sizeof one, "%02d:%02d", c.hour,
-				    c.min);
-			if (k++ > 0)
-				strlcat(times, ", ", sizeof times);
-			strlcat(times, one, sizeof times);
-		}
-		if (k == 0)
-			strlcpy(times, "a time", sizeof times);
+		k = gap_walls(ce, t + tz_offset(tz, t - 1, NULL, NULL),
+		    t + tz_offset(tz, t, NULL, NULL), times, sizeof times);
 		snprintf(note[n++], sizeof note[0],
-		    "moved: %s%s %s not exist (clock change)", times,
-		    more > 0 ? " and more" : "", k > 1 ? "do" : "does");
+		    "moved: %s %s not exist (clock change)",
+		    k > 0 ? times : "a time", k > 1 ? "do" : "does");
 	}
 	if (notes & CRON_NOTE_REPEATED)
 		snprintf(note[n++], sizeof note[0], "repeated hour: %s pass",
 		    notes & CRON_NOTE_SECOND_PASS ? "second" : "first");
-	if (notes & CRON_NOTE_GAP_SKIPPED)
-		snprintf(note[n++], sizeof note[0],
-		    "skipped: times in a clock change gap before this");
+	if (notes & CRON_NOTE_GAP_SKIPPED) {
+		k = gap_before(tz, prev, t, &lo, &hi) == 0
+		    ? gap_walls(ce, lo, hi, times, sizeof times)
+		    : 0;
+		if (k > 0)
+			snprintf(note[n++], sizeof note[0],
+			    "skipped before this: %s %s not exist (clock "
+			    "change)",
+			    times, k > 1 ? "do" : "does");
+		else
+			snprintf(note[n++], sizeof note[0],
+			    "skipped: times in a clock change gap before this");
+	}
 	return n;
 }
 
@@ -127,16 +175,17 @@ static int
 next_print(const struct cronexpr *ce, const struct tz *tz, int64_t from,
     long count, int explain, int json, const char *text)
 {
-	char buf[64], esc[128], note[NEXT_NOTES_MAX][96];
+	char buf[64], esc[128], note[NEXT_NOTES_MAX][NEXT_NOTE_LEN];
 	cJSON *arr = NULL, *o, *ns;
 	unsigned notes;
-	int64_t t = from;
+	int64_t t = from, prev;
 	long i;
 	int k, n, rc = CQ_EXIT_OK;
 
 	if (json)
 		arr = cJSON_CreateArray();
 	for (i = 0; i < count; i++) {
+		prev = t;
 		if (cronexpr_next(ce, tz, t, &t, &notes) != 0) {
 			util_escape(esc, sizeof esc, text);
 			fflush(stdout);
@@ -146,7 +195,8 @@ next_print(const struct cronexpr *ce, const struct tz *tz, int64_t from,
 			break;
 		}
 		util_format_time(buf, sizeof buf, t, tz);
-		n = explain || json ? next_notes(ce, tz, t, notes, note) : 0;
+		n = explain || json ? next_notes(ce, tz, prev, t, notes, note)
+		                    : 0;
 		if (json) {
 			o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "time", buf);

@@ -302,6 +302,20 @@ cronexpr_next(const struct cronexpr *ce, const struct tz *tz, int64_t after,
 	limit = t + (int64_t)CRON_SPAN_YEARS * 31622400;
 	while (t < limit) {
 		cron_seg_at(tz, t, &sg);
+		/*
+		 * AFTER was the last second before a forward change: the
+		 * stretch starts at T, and the gap's walls come before it.
+		 */
+		if (t == after + 1 && sg.start == t && sg.prev_off < sg.off &&
+		    cronexpr_wall_next(ce, t + sg.prev_off) < t + sg.off) {
+			if (!ce->interval && ce->gap == CRON_GAP_NEXT) {
+				*next = t;
+				if (notes != NULL)
+					*notes = CRON_NOTE_GAP_MOVED;
+				return 0;
+			}
+			acc |= CRON_NOTE_GAP_SKIPPED;
+		}
 		lo = t + sg.off;
 		if (!cron_both_passes(ce) && cron_seg_first_pass(&sg) > lo)
 			lo = cron_seg_first_pass(&sg);
@@ -314,10 +328,12 @@ cronexpr_next(const struct cronexpr *ce, const struct tz *tz, int64_t after,
 				*notes = acc | cron_repeat_notes(&sg, w);
 			return 0;
 		}
-		/* A forward change: its gap holds walls [end+off, end+next). */
-		if (!ce->interval && sg.next_off > sg.off &&
-		    w < sg.end + sg.next_off) {
-			if (ce->gap == CRON_GAP_NEXT) {
+		/*
+		 * A forward change: its gap holds walls [end+off, end+next).
+		 * An interval expression passes over them, noted all the same.
+		 */
+		if (sg.next_off > sg.off && w < sg.end + sg.next_off) {
+			if (!ce->interval && ce->gap == CRON_GAP_NEXT) {
 				*next = sg.end;
 				if (notes != NULL)
 					*notes = acc | CRON_NOTE_GAP_MOVED;

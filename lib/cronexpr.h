@@ -25,7 +25,7 @@ enum cron_dst_repeat { CRON_REPEAT_FIRST, CRON_REPEAT_BOTH };
 #define CRON_NOTE_GAP_MOVED 0x01
 /* The wall time occurs twice; this fire is one pass of it. */
 #define CRON_NOTE_REPEATED 0x02
-/* Slots in a gap were dropped before this fire. */
+/* Slots in a gap were dropped before this fire (dst skip, or an interval). */
 #define CRON_NOTE_GAP_SKIPPED 0x04
 #define CRON_NOTE_SECOND_PASS 0x08 /* with REPEATED: the later occurrence */
 

@@ -54,6 +54,12 @@ load helpers
 	    --from 2024-03-09T12:00:00-05:00 -n 1 '0,30 2 * * *'
 	assert_lines \
 	    "2024-03-10T03:00:00-04:00  # moved: 02:00, 02:30 do not exist (clock change)"
+	# An interval expression passes over the gap, and says which times.
+	cq next --explain --tz America/New_York \
+	    --from 2024-03-10T01:30:00-05:00 -n 2 '*/30 * * * *'
+	assert_lines \
+	    "2024-03-10T03:00:00-04:00  # skipped before this: 02:00, 02:30 do not exist (clock change)" \
+	    2024-03-10T03:30:00-04:00
 	cq next --explain --tz America/New_York \
 	    --from 2024-11-03T00:50:00-04:00 -n 3 '*/30 1 * * *'
 	assert_status 0

@@ -590,6 +590,55 @@ test_policy_notes(void **state)
 	assert_int_equal(notes, 0);
 }
 
+/*
+ * From the last second before a forward change the gap still counts: a
+ * fixed time in it moves to the change, and an interval expression notes
+ * the times it passes over.
+ */
+static void
+test_gap_at_the_edge(void **state)
+{
+	const struct tz *ny = zone("America/New_York");
+	struct cronexpr ce;
+	char *cause = NULL, buf[64];
+	unsigned notes;
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(cronexpr_parse(&ce, "30 2 * * *", NULL, &cause), 0);
+	assert_int_equal(
+	    util_parse_time("2024-03-10T01:59:59", ny, &t, &cause), 0);
+	assert_int_equal(cronexpr_next(&ce, ny, t, &t, &notes), 0);
+	util_format_time(buf, sizeof buf, t, ny);
+	assert_string_equal(buf, "2024-03-10T03:00:00-04:00");
+	assert_int_equal(notes, CRON_NOTE_GAP_MOVED);
+
+	assert_int_equal(cronexpr_parse(&ce, "* * * * * *", NULL, &cause), 0);
+	assert_int_equal(
+	    util_parse_time("2024-03-10T01:59:59", ny, &t, &cause), 0);
+	assert_int_equal(cronexpr_next(&ce, ny, t, &t, &notes), 0);
+	util_format_time(buf, sizeof buf, t, ny);
+	assert_string_equal(buf, "2024-03-10T03:00:00-04:00");
+	assert_int_equal(notes, CRON_NOTE_GAP_SKIPPED);
+
+	/* Inside the stretch, as before: an interval notes what it skips. */
+	assert_int_equal(cronexpr_parse(&ce, "*/30 * * * *", NULL, &cause), 0);
+	assert_int_equal(
+	    util_parse_time("2024-03-10T01:30:00", ny, &t, &cause), 0);
+	assert_int_equal(cronexpr_next(&ce, ny, t, &t, &notes), 0);
+	util_format_time(buf, sizeof buf, t, ny);
+	assert_string_equal(buf, "2024-03-10T03:00:00-04:00");
+	assert_int_equal(notes, CRON_NOTE_GAP_SKIPPED);
+	assert_int_equal(cronexpr_next(&ce, ny, t, &t, &notes), 0);
+	assert_int_equal(notes, 0);
+	/* One whose fields match nothing in the gap notes nothing. */
+	assert_int_equal(cronexpr_parse(&ce, "*/30 4 * * *", NULL, &cause), 0);
+	assert_int_equal(
+	    util_parse_time("2024-03-10T01:30:00", ny, &t, &cause), 0);
+	assert_int_equal(cronexpr_next(&ce, ny, t, &t, &notes), 0);
+	assert_int_equal(notes, 0);
+}
+
 /* A hand-made never-matching set must end quickly, not loop. */
 static void
 test_bounded(void **state)
@@ -627,6 +676,7 @@ main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_leap),
 		cmocka_unit_test(test_dst),
+		cmocka_unit_test(test_gap_at_the_edge),
 		cmocka_unit_test(test_field_cases),
 		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_errors),

@@ -231,6 +231,46 @@ test_bug02_spring_gap(void **state)
 	assert_int_equal(d.slot, utc("2025-03-09T10:00:00Z"));
 }
 
+/*
+ * A job saved in the last second before the spring gap still gets its
+ * moved run; an interval job records the gap times it passes over.
+ */
+static void
+test_spring_gap_edge(void **state)
+{
+	struct run *runs;
+	struct decision d;
+	int64_t id;
+	size_t n;
+
+	(void)state;
+	id = add_job(
+	    "{\"name\": \"edge\", \"schedule\": \"30 2 * * *\","
+	    " \"timezone\": \"America/Los_Angeles\", \"command\": \"true\"}",
+	    utc("2025-03-09T09:59:59Z"));
+	drive(utc("2025-03-09T12:00:00Z"));
+	n = runs_of("edge", &runs);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].scheduled_at, utc("2025-03-09T10:00:00Z"));
+	free(runs);
+	assert_int_equal(decisions_of(id, DECISION_DST_MOVED, &d), 1);
+
+	id = add_job(
+	    "{\"name\": \"half\", \"schedule\": \"*/30 * * * *\","
+	    " \"timezone\": \"America/Los_Angeles\", \"command\": \"true\"}",
+	    utc("2025-03-09T09:40:00Z"));
+	drive(utc("2025-03-09T10:10:00Z"));
+	n = runs_of("half", &runs);
+	assert_int_equal(n, 1);
+	assert_int_equal(runs[0].scheduled_at, utc("2025-03-09T10:00:00Z"));
+	free(runs);
+	assert_int_equal(decisions_of(id, DECISION_DST_SKIPPED, &d), 1);
+	assert_int_equal(d.slot, utc("2025-03-09T10:00:00Z"));
+	assert_string_equal(d.detail,
+	    "times in a DST gap before this one do not exist; an interval "
+	    "schedule passes over them");
+}
+
 /* BUG-05: UTC jobs are not swallowed by the host's repeated hour. */
 static void
 test_bug05_utc_jobs(void **state)
@@ -756,6 +796,7 @@ main(void)
 		T(test_on_time),
 		T(test_bug01_fall_back),
 		T(test_bug02_spring_gap),
+		T(test_spring_gap_edge),
 		T(test_bug05_utc_jobs),
 		T(test_bug11_catchup_once),
 		T(test_bug11_catchup_skip),
