@@ -173,6 +173,102 @@ empty_schedules(const cJSON *json)
 	    cJSON_GetObjectItemCaseSensitive(json, "schedule") != NULL;
 }
 
+/* 1 if FIELD is PREFIX or names a part of it ("sandbox.seccomp.deny"). */
+static int
+field_under(const char *field, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return field != NULL && strncmp(field, prefix, n) == 0 &&
+	    (field[n] == '\0' || field[n] == '.' || field[n] == '[');
+}
+
+/* {PATH[0]: {PATH[1]: ... PATH[N-1]}}, the members copied; caller frees. */
+static cJSON *
+wrap_path(const cJSON *const *path, size_t n)
+{
+	cJSON *v = cJSON_Duplicate(path[n - 1], 1), *o;
+	size_t i;
+
+	for (i = n; i > 0; i--) {
+		o = cJSON_CreateObject();
+		cJSON_AddItemToObject(o, path[i - 1]->string, v);
+		v = o;
+	}
+	return v;
+}
+
+/* The maps nested deeper than this are reported as one. */
+#define SPLIT_DEPTH 4
+
+/*
+ * After the map at PATH[N-1] failed as a whole (its first bad member
+ * named), reads each member alone, so that every member at fault is
+ * reported: "sandbox.memory_max" and "sandbox.seccomp.action" at once.
+ * A member that fails inside a map of its own is split in turn. Errors
+ * that only the members together cause are left out; returns how many
+ * were reported (0: none, the caller reports the first as it was).
+ */
+static size_t
+report_members(
+    struct from *f, const struct job *job, const cJSON **path, size_t n)
+{
+	const cJSON *m;
+	const char *field;
+	char *cause, prefix[256];
+	struct job *scratch;
+	cJSON *one;
+	size_t reported = 0, i;
+
+	cJSON_ArrayForEach(m, path[n - 1])
+	{
+		if (f->stop)
+			break;
+		path[n] = m;
+		prefix[0] = '\0';
+		for (i = 0; i <= n; i++) {
+			if (i > 0)
+				strlcat(prefix, ".", sizeof prefix);
+			strlcat(prefix, path[i]->string, sizeof prefix);
+		}
+		one = wrap_path(path, n + 1);
+		scratch = job_dup(job);
+		cause = NULL;
+		if (job_read_field(scratch, one->child, &field, &cause) == 0 ||
+		    !field_under(field, prefix))
+			free(cause);
+		else if (cJSON_IsObject(m) && cJSON_GetArraySize(m) > 1 &&
+		    n + 1 < SPLIT_DEPTH && strcmp(field, prefix) != 0 &&
+		    report_members(f, job, path, n + 1) > 0) {
+			free(cause);
+			reported++;
+		} else {
+			report(f, field, cause);
+			reported++;
+		}
+		job_free(scratch);
+		cJSON_Delete(one);
+	}
+	return reported;
+}
+
+/*
+ * 1 if E, a map whose reading failed on FIELD inside it, was reported
+ * member by member.
+ */
+static int
+split_failed(
+    struct from *f, const struct job *job, const cJSON *e, const char *field)
+{
+	const cJSON *path[SPLIT_DEPTH + 1];
+
+	if (!cJSON_IsObject(e) || cJSON_GetArraySize(e) < 2 ||
+	    !field_under(field, e->string) || strcmp(field, e->string) == 0)
+		return 0;
+	path[0] = e;
+	return report_members(f, job, path, 1) > 0;
+}
+
 struct job *
 job_from_json_each(
     const cJSON *json, const struct job *base, const struct job_each *each)
@@ -212,7 +308,10 @@ job_from_json_each(
 		cause = NULL;
 		if (job_read_field(job, e, &field, &cause) == -1) {
 			mark_failed(&f, e->string);
-			report(&f, field, cause);
+			if (split_failed(&f, job, e, field))
+				free(cause);
+			else
+				report(&f, field, cause);
 		}
 	}
 	if (!f.stop)

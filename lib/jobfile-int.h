@@ -45,6 +45,13 @@ struct jf {
 	size_t nanchors;
 	size_t nodes;
 	int flags; /* JOBFILE_* */
+	/*
+	 * Members of maps taken out because they were at fault (kept here so
+	 * that no new node takes a freed one's address and its position),
+	 * and how many errors went with them.
+	 */
+	cJSON *pruned;
+	size_t npruned;
 };
 
 /* Adds "PATH:LINE:COL: message" (AT NULL: 1:1) to the file's errors. */

@@ -51,9 +51,11 @@ jobfile_parse(const char *path, const char *text, size_t len, int flags)
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	root = jf_read_document(&jf, &failed);
 	yaml_parser_delete(&parser);
+	jf.pruned = cJSON_CreateArray();
 	if (!failed)
 		jf_schema_document(&jf, root, flags);
 	cJSON_Delete(root);
+	cJSON_Delete(jf.pruned);
 	for (i = 0; i < jf.npos; i++)
 		free(jf.pos[i].raw);
 	free(jf.pos);

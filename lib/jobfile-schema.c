@@ -305,10 +305,15 @@ listed(const struct badkeys *bad, const char *key)
 	return 0;
 }
 
-/* Checks MAP's keys against TABLE; BAD (if set) gets those at fault. */
+/*
+ * Checks MAP's keys against TABLE; BAD (if set) gets those at fault, but
+ * KEPT (if set) those whose errors were all in members taken out of their
+ * map (check_sub): what is left of them is still to be read.
+ */
 static void
 check_map(struct jf *jf, const char *prefix, const struct field *table,
-    cJSON *map, const struct jf_pos *at, struct badkeys *bad)
+    cJSON *map, const struct jf_pos *at, struct badkeys *bad,
+    struct badkeys *kept)
 {
 	const struct field *f;
 	const char *hint;
@@ -316,7 +321,7 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 	cJSON *e, *next;
 	struct jf_pos kb;
 	char hint_key[32];
-	size_t before, len;
+	size_t before, pruned, len;
 
 	at = pos_or(jf, map, at);
 	if (!cJSON_IsObject(map)) {
@@ -326,6 +331,7 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 	for (e = map->child; e != NULL; e = next) {
 		next = e->next;
 		before = jf->out->nerrors;
+		pruned = jf->npruned;
 		if (*prefix != '\0')
 			snprintf(name, sizeof name, "%s.%s", prefix, e->string);
 		else
@@ -356,9 +362,45 @@ check_map(struct jf *jf, const char *prefix, const struct field *table,
 		} else
 			check_value(jf, name, f, map, e, at);
 		/* NAME, not e->string: check_value may have replaced E. */
-		if (bad != NULL && jf->out->nerrors != before)
+		if (bad == NULL || jf->out->nerrors == before)
+			continue;
+		if (kept != NULL &&
+		    jf->out->nerrors - before == jf->npruned - pruned)
+			badkeys_add(kept, name);
+		else
 			badkeys_add(bad, name);
 	}
+}
+
+/*
+ * Checks map N of field NAME against TABLE, then takes its members at
+ * fault out, so that job_from_json reads the others and reports their own
+ * errors too, rather than the whole map standing for its first mistake.
+ */
+static void
+check_sub(struct jf *jf, const char *name, const struct field *table, cJSON *n,
+    const struct jf_pos *p)
+{
+	struct badkeys bad = { NULL, 0 }, kept = { NULL, 0 };
+	size_t before = jf->out->nerrors, pruned = jf->npruned, i;
+	size_t len = strlen(name);
+	cJSON *e;
+
+	check_map(jf, name, table, n, p, &bad, &kept);
+	if (cJSON_IsObject(n)) {
+		for (i = 0; i < bad.n; i++) {
+			if (strncmp(bad.v[i], name, len) != 0 ||
+			    bad.v[i][len] != '.')
+				continue;
+			e = cJSON_DetachItemFromObjectCaseSensitive(
+			    n, bad.v[i] + len + 1);
+			if (e != NULL)
+				cJSON_AddItemToArray(jf->pruned, e);
+		}
+		jf->npruned = pruned + (jf->out->nerrors - before);
+	}
+	badkeys_free(&bad);
+	badkeys_free(&kept);
 }
 
 static void
@@ -442,7 +484,7 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 			check_event(jf, name, parent, n, p);
 		break;
 	case F_SUB:
-		check_map(jf, name, f->sub, n, p, NULL);
+		check_sub(jf, name, f->sub, n, p);
 		break;
 	case F_SUBLIST:
 		if (!cJSON_IsArray(n))
@@ -452,7 +494,7 @@ check_value(struct jf *jf, const char *name, const struct field *f,
 		cJSON_ArrayForEach(e, n)
 		{
 			snprintf(iname, sizeof iname, "%s[%zu]", name, i++);
-			check_map(jf, iname, f->sub, e, p, NULL);
+			check_sub(jf, iname, f->sub, e, p);
 		}
 		break;
 	}
@@ -567,7 +609,7 @@ check_defaults(
 	struct job *scratch;
 	size_t before = out->nerrors, i;
 
-	check_map(jf, "defaults", job_fields, defaults, at, &sh->bad);
+	check_map(jf, "defaults", job_fields, defaults, at, &sh->bad, NULL);
 	/* check_map names them as written: "defaults.timeout". */
 	for (i = 0; i < sh->bad.n; i++) {
 		if (strncmp(sh->bad.v[i], "defaults.", 9) == 0)
@@ -617,15 +659,20 @@ check_defaults(
 }
 
 /*
- * The keys of `defaults:` at fault that SPEC's rules are not to be
- * checked on: those it inherits, and the maps merged key by key that it
- * has, which lack the wrong part. NULL-ended, in SH's strings.
+ * The keys to read but take as failed: those of `defaults:` at fault that
+ * SPEC inherits, the maps merged key by key that it has, which lack the
+ * wrong part, and KEPT, SPEC's own maps that lost members at fault.
+ * NULL-ended, in SH's and KEPT's strings.
  */
 static const char **
-inherited_bad(const struct shared *sh, const cJSON *spec)
+inherited_bad(
+    const struct shared *sh, const cJSON *spec, const struct badkeys *kept)
 {
-	const char **v = xcalloc(sh->bad.n + 1, sizeof *v);
+	const char **v = xcalloc(sh->bad.n + kept->n + 1, sizeof *v);
 	size_t i, n = 0;
+
+	for (i = 0; i < kept->n; i++)
+		v[n++] = kept->v[i];
 
 	for (i = 0; i < sh->bad.n; i++) {
 		if (cJSON_GetObjectItemCaseSensitive(spec, sh->bad.v[i]) ==
@@ -649,7 +696,7 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 	const cJSON *name;
 	struct jf_pos here;
 	struct jobfile *out = jf->out;
-	struct badkeys bad = { NULL, 0 };
+	struct badkeys bad = { NULL, 0 }, kept = { NULL, 0 };
 	struct placing pl = { jf, NULL, NULL, 0, 0 };
 	struct job_each each;
 	const char **failed;
@@ -667,9 +714,9 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 		    jf, at, "jobs[%zu]: expected a map of job fields", index);
 		return;
 	}
-	check_map(jf, "", job_fields, spec, at, &bad);
+	check_map(jf, "", job_fields, spec, at, &bad, &kept);
 	merged = jf_merge_defaults(jf, sh->defaults, spec);
-	failed = inherited_bad(sh, spec);
+	failed = inherited_bad(sh, spec, &kept);
 	pl.merged = merged;
 	pl.at = at;
 	each.error = place_error;
@@ -690,6 +737,7 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 	}
 	free(failed);
 	badkeys_free(&bad);
+	badkeys_free(&kept);
 	cJSON_Delete(merged);
 	jf_sort_errors(out, before);
 	if (job == NULL)

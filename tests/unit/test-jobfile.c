@@ -293,6 +293,32 @@ test_all_field_errors(void **state)
 	    "t.yaml:9:12: timeout: duration \"forever\" is not like 90s, "
 	    "5m, 2h30m or 1d",
 	    NULL);
+	/* Inside a map, each bad member, also in a map of a map. */
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "  limits: {nofile: -1, nproc: x, core: 5}\n"
+	              "  sandbox:\n    memory_max: lots\n"
+	              "    seccomp: {default: none, action: explode}\n"
+	              "  http: {method: 5, url: 'ftp://x'}\n",
+	    "t.yaml:4:20: limits.nofile: -1 is outside 0..1073741824",
+	    "t.yaml:4:31: limits.nproc: expected an integer",
+	    "t.yaml:6:17: sandbox.memory_max: size \"lots\" is not like 512, "
+	    "64K, 512M or 2G",
+	    "t.yaml:7:38: sandbox.seccomp.action: expected errno or kill",
+	    "t.yaml:8:18: http.method: \"5\" is not a method such as GET or "
+	    "POST (upper case)",
+	    "t.yaml:8:26: http.url: \"ftp://x\" is not an http:// or "
+	    "https:// URL",
+	    NULL);
+	/* A misspelt member does not hide the other members' errors. */
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "  limits: {memroy: 5, nofile: -1}\n"
+	              "  sandbox: {seccomp: {actoin: kill, default: x}}\n",
+	    "t.yaml:4:12: limits.memroy: unknown field; did you mean memory?",
+	    "t.yaml:4:31: limits.nofile: -1 is outside 0..1073741824",
+	    "t.yaml:5:23: sandbox.seccomp.actoin: unknown field; did you mean "
+	    "action?",
+	    "t.yaml:5:46: sandbox.seccomp.default: expected deny-list or none",
+	    NULL);
 	/* A missing name is its own error, at the job's first line. */
 	expect_errors("defaults:\n  retries: 1\njobs:\n- command: x\n"
 	              "  retries: 1000\n",
