@@ -74,14 +74,33 @@ problem(struct files *f, char **old, size_t nold, const char *msg)
 }
 
 /*
+ * 1 if ORIGIN is a job file no longer among PATHS: its jobs are free to
+ * go to another file (a rename with mv), keeping their ids and history.
+ */
+static int
+origin_gone(const char *origin, char *const *paths, size_t npaths)
+{
+	size_t i;
+
+	if (origin[0] != '/')
+		return 0;
+	for (i = 0; i < npaths; i++) {
+		if (strcmp(paths[i], origin) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Makes the stored jobs of origin PATH be exactly JOBS, in one
- * transaction. Returns 0, or -1 after reporting every reason as a problem
- * (nothing changed): all name conflicts of the file show at once, so they
- * can be fixed in one edit rather than found one reload at a time.
+ * transaction; PATHS are the files the directory holds now. Returns 0,
+ * or -1 after reporting every reason as a problem (nothing changed): all
+ * name conflicts of the file show at once, so they can be fixed in one
+ * edit rather than found one reload at a time.
  */
 static int
 apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
-    char **oldp, size_t nold)
+    char *const *paths, size_t npaths, char **oldp, size_t nold)
 {
 	struct agentd *ad = f->ad;
 	struct job **have = NULL, *old, **changed = NULL;
@@ -115,7 +134,8 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 			continue;
 		}
 		old = store_job_find(ad->store, owner, jobs[i]->name);
-		if (old != NULL && strcmp(old->origin, path) != 0) {
+		if (old != NULL && strcmp(old->origin, path) != 0 &&
+		    !origin_gone(old->origin, paths, npaths)) {
 			/* Also read right for a job detached from this file. */
 			xasprintf(&cause,
 			    "%s: name: job \"%s\" already exists (from %s); "
@@ -160,8 +180,12 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 			    -1)
 				goto fail;
 		} else {
-			if (job_same_spec(old, j))
+			if (job_same_spec(old, j) &&
+			    strcmp(old->origin, path) == 0)
 				continue;
+			if (strcmp(old->origin, path) != 0)
+				log_notice("files: job %s moves from %s to %s",
+				    j->name, old->origin, path);
 			j->id = old->id;
 			j->version = old->version;
 			j->created_at = old->created_at;
@@ -239,7 +263,8 @@ remove_missing(
 		if (found)
 			continue;
 		/* Gone: apply an empty file (one transaction per file). */
-		(void)apply(f, have[i]->origin, NULL, 0, old, nold);
+		(void)apply(
+		    f, have[i]->origin, NULL, 0, paths, npaths, old, nold);
 		/* apply removed all of that origin: refresh the list. */
 		store_job_list_free(have, nhave);
 		if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) ==
@@ -341,8 +366,8 @@ files_reload(struct agentd *ad)
 		for (k = 0; k < jf->nerrors; k++)
 			problem(f, old, nold, jf->errors[k]);
 		if (jf->nerrors == 0)
-			(void)apply(
-			    f, paths[i], jf->jobs, jf->njobs, old, nold);
+			(void)apply(f, paths[i], jf->jobs, jf->njobs, paths,
+			    npaths, old, nold);
 		jobfile_free(jf);
 	}
 	remove_missing(f, paths, npaths, old, nold);

@@ -773,3 +773,28 @@ n = json.loads(sys.argv[1])["notify"]
 assert [(t["kind"], t["retries"]) for t in n] == [("webhook", 2), ("command", 3)], n
 assert n[0]["on"] == ["failure", "late"], n' "$output"
 }
+
+@test "a job file renamed with mv keeps its jobs, ids and runs" {
+	start
+	{ echo 'jobs:'; job keep "0 1 * * *" "echo kept"; } >"$DIR/r1.yaml"
+	wait_api /jobs/keep '*"version":1*'
+	id=$(api GET /jobs/keep | jq .id)
+	"$CRONQ" trigger --wait keep >/dev/null
+	mv "$DIR/r1.yaml" "$DIR/r0.yaml"
+	wait_api /jobs/keep "*\"origin\":\"$DIR/r0.yaml\"*"
+	[ "$(api GET /jobs/keep | jq .id)" = "$id" ]
+	[ "$(api GET /jobs/keep | jq -r .last_run.state)" = succeeded ]
+	wait_api /status '*"problems":[]*'
+	cq history keep
+	[[ "${lines[0]}" == "version 2 "*" by file:$DIR/r0.yaml  file" ]] || { echo "$output"; false; }
+	# Into a file that already holds jobs, and to a name that sorts after.
+	{ echo 'jobs:'; job other "0 2 * * *" "echo other"; } >"$DIR/z.yaml"
+	wait_api /jobs/other '*"version":1*'
+	{ echo 'jobs:'; job other "0 2 * * *" "echo other"; job keep "0 1 * * *" "echo kept"; } >"$DIR/z.yaml.new"
+	# Whether the daemon reads these two changes apart or together.
+	mv "$DIR/z.yaml.new" "$DIR/z.yaml"
+	rm "$DIR/r0.yaml"
+	wait_api /jobs/keep "*\"origin\":\"$DIR/z.yaml\"*"
+	[ "$(api GET /jobs/keep | jq .id)" = "$id" ]
+	wait_api /status '*"problems":[]*'
+}
