@@ -109,6 +109,7 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 	int64_t now = agentd_now(), *gone = NULL;
 	size_t ngone = 0;
 	char by[300], **removed = NULL, *cause = NULL;
+	struct agentd_error err;
 	size_t nremoved = 0;
 	int rc = -1, found, conflicts = 0;
 
@@ -127,6 +128,17 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 			    "%s: name: job \"%s\" was removed with --detach; "
 			    "drop it from this file",
 			    path, jobs[i]->name);
+			problem(f, oldp, nold, cause);
+			free(cause);
+			cause = NULL;
+			conflicts++;
+			continue;
+		}
+		/* What the API refuses to save, a file may not bring in. */
+		jobs[i]->owner = owner;
+		if (ops_job_check(ad, NULL, NULL, jobs[i], &err) == -1) {
+			xasprintf(&cause, "%s: job \"%s\": %s", path,
+			    jobs[i]->name, err.message);
 			problem(f, oldp, nold, cause);
 			free(cause);
 			cause = NULL;

@@ -719,7 +719,7 @@ ops_job_pause(struct agentd *ad, const struct principal *p, const char *name,
 	return rc;
 }
 
-/* For ops-bulk.c: the same checks every single-job operation makes. */
+/* For ops-bulk.c and files.c: the checks every single-job save makes. */
 int
 ops_job_check(struct agentd *ad, const struct principal *p, struct job *old,
     const struct job *job, struct agentd_error *err)

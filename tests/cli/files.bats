@@ -798,3 +798,29 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	[ "$(api GET /jobs/keep | jq .id)" = "$id" ]
 	wait_api /status '*"problems":[]*'
 }
+
+@test "daemon: a file job the API would refuse is refused, the file named" {
+	start
+	{ echo 'jobs:'; job fine "0 1 * * *" "true"; } >"$DIR/a.yaml"
+	{ echo 'jobs:'; job sc "0 1 * * *" "true"
+	  echo '    sandbox: {seccomp: {deny: [nosuchcall]}}'; } >"$DIR/b.yaml"
+	wait_api /status "*$DIR/b.yaml: job *sc*: sandbox.seccomp.deny*"
+	[ "$(api GET /status | jq -r '.problems[]')" = "$DIR/b.yaml: job \"sc\": sandbox.seccomp.deny: no system call named \"nosuchcall\"" ]
+	wait_api /jobs/fine '*"version":1*'
+	run api GET /jobs/sc
+	[[ "$output" == *'no job named'* ]]
+
+	# A daemon that is not root cannot run a file's job as root.
+	[ "$(id -u)" = 0 ] || skip "needs root to run a daemon as another user"
+	d=$(mktemp -d /tmp/cronq-nobody.XXXXXX)
+	chmod 711 "$d"
+	mkdir "$d/jobs" "$d/st"
+	{ echo 'jobs:'; job asroot "0 1 * * *" "id"; echo '    user: root'; } >"$d/jobs/j.yaml"
+	chown -R nobody "$d/jobs" "$d/st"
+	runuser -u nobody -- "$CRONQ_AGENTD" --state-dir "$d/st" \
+	    --socket "$d/st/s.sock" --jobs-dir "$d/jobs"
+	run curl -sS --unix-socket "$d/st/s.sock" http://x/api/v1/status
+	kill "$(cat "$d/st/agentd.pid")"
+	rm -rf "$d"
+	[ "$(jq -r '.problems[]' <<<"$output")" = "$d/jobs/j.yaml: job \"asroot\": user: jobs of uid 65534 run as that uid, not as \"root\"" ] || { echo "$output"; false; }
+}
