@@ -222,7 +222,9 @@ load_jobs(
 		(*jobs)[(*n)++] = j;
 	}
 	if (name != NULL && *n == 0) {
-		cli_error("no job named \"%s\"", name);
+		cli_error("no job named \"%s\" among your jobs (cronq edit "
+		          "changes only your own)",
+		    name);
 		return -1;
 	}
 	return 0;
@@ -424,7 +426,8 @@ cmd_edit_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	if ((c = cli_connect(opts, &rc)) == NULL)
 		return rc;
-	rc = cli_api(c, "GET", "/jobs", NULL, &resp, "list jobs");
+	/* Only the caller's: PUT /jobs saves and deletes its own jobs. */
+	rc = cli_api(c, "GET", "/jobs?mine=1", NULL, &resp, "list jobs");
 	if (rc != CQ_EXIT_OK)
 		goto out;
 	if (load_jobs(resp, name, detach, &jobs, &n) == -1) {

@@ -824,3 +824,34 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	rm -rf "$d"
 	[ "$(jq -r '.problems[]' <<<"$output")" = "$d/jobs/j.yaml: job \"asroot\": user: jobs of uid 65534 run as that uid, not as \"root\"" ] || { echo "$output"; false; }
 }
+
+@test "edit: an admin edits its own jobs, not other users'" {
+	[ "$(id -u)" = 0 ] || skip "needs root to act as another user"
+	# A socket another user can reach: bats's own directories are 0700.
+	pub=$(mktemp -d /tmp/cronq-edit.XXXXXX)
+	chmod 755 "$pub"
+	SOCK="$pub/s.sock"
+	export CRONQ_SOCKET="$SOCK"
+	start
+	api POST /jobs '{"name":"mine","command":"echo root"}' >/dev/null
+	runuser -u nobody -- env CRONQ_SOCKET="$SOCK" "$CRONQ" add theirs \
+	    --workdir /tmp -- echo nobody
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	cp "\$1" "$T/seen"
+	sed -i 's/echo root/echo changed/' "\$1"
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit
+	assert_status 0
+	assert_lines '1 job saved, 0 deleted'
+	grep -q 'name: "mine"' "$T/seen"
+	! grep -q theirs "$T/seen"
+	# Theirs is untouched, and not copied to root.
+	[ "$(api GET /jobs | jq -c '[.jobs[] | [.name, .owner]]')" = '[["mine",0],["theirs",65534]]' ]
+	EDITOR="$T/editor" VISUAL= cq edit theirs
+	assert_status 1
+	assert_stderr 'cronq: no job named "theirs" among your jobs (cronq edit changes only your own)'
+	agentd_stop
+	rm -rf "$pub"
+}
