@@ -345,6 +345,17 @@ job_keep_identity(struct job *job, const struct job *old)
 	job->origin = xstrdup(old->origin);
 }
 
+/*
+ * A replace that does not say "paused" leaves a paused job paused: an
+ * update of its command must not start it again unasked.
+ */
+static void
+keep_pause(struct job *job, const struct job *old, const cJSON *body)
+{
+	if (cJSON_GetObjectItemCaseSensitive(body, "paused") == NULL)
+		job->paused = old->paused;
+}
+
 /* ops_job_create, with ACTION the new version's ("create", "rollback"). */
 static int
 job_add(struct agentd *ad, const struct principal *p, const cJSON *body,
@@ -376,6 +387,7 @@ job_add(struct agentd *ad, const struct principal *p, const cJSON *body,
 		if (job_check_origin(ad, p, old, err) == -1)
 			goto out;
 		job_keep_identity(job, old);
+		keep_pause(job, old, body);
 		rc = job_save(ad, p, job, "replace", out, err);
 		goto out;
 	}
@@ -437,6 +449,7 @@ ops_job_replace(struct agentd *ad, const struct principal *p, const char *name,
 		return -1;
 	}
 	job_keep_identity(job, old);
+	keep_pause(job, old, body);
 	rc = job_save(ad, p, job, "replace", out, err);
 	job_free(job);
 	job_free(old);
@@ -677,18 +690,29 @@ ops_job_rollback(struct agentd *ad, const struct principal *p, const char *name,
 	old = ops_job_lookup(ad, p, name, NULL);
 	if (old != NULL)
 		owner = old->owner;
-	job = store_version_load(ad->store, owner, name, version);
-	if (job == NULL) {
-		agentd_error_set(err, AGENTD_NOT_FOUND, "version",
-		    version == 0 ? "job \"%s\" has no earlier version"
-		                 : "job \"%s\" has no version %lld",
-		    name, (long long)version);
+	/* A file's job is refused as such, whatever its versions. */
+	if (old != NULL && job_check_origin(ad, p, old, err) == -1) {
 		job_free(old);
 		return -1;
 	}
-	if (old != NULL && job_check_origin(ad, p, old, err) == -1)
-		rc = -1;
-	else if (old != NULL) {
+	job = store_version_load(ad->store, owner, name, version);
+	if (job == NULL) {
+		cJSON *any = NULL;
+
+		if (old == NULL &&
+		    store_version_list(ad->store, owner, name, &any) == -1)
+			agentd_error_set(err, AGENTD_NOT_FOUND, NULL,
+			    "no job named \"%s\", now or before", name);
+		else
+			agentd_error_set(err, AGENTD_NOT_FOUND, "version",
+			    version == 0 ? "job \"%s\" has no earlier version"
+			                 : "job \"%s\" has no version %lld",
+			    name, (long long)version);
+		cJSON_Delete(any);
+		job_free(old);
+		return -1;
+	}
+	if (old != NULL) {
 		job_keep_identity(job, old);
 		rc = job_save(ad, p, job, "rollback", out, err);
 	} else {

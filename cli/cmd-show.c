@@ -360,7 +360,12 @@ cmd_history_exec(const struct cli_opts *opts, int argc, char **argv)
 		    print_str(v, "action", "-"));
 		/* The list is newest first: the next entry is the older. */
 		older = v->next;
-		if (older != NULL)
+		if (strcmp(print_str(v, "action", ""), "delete") == 0)
+			printf("  (job removed)\n");
+		else if (older != NULL &&
+		    strcmp(print_str(older, "action", ""), "delete") == 0)
+			printf("  (job made again)\n");
+		else if (older != NULL)
 			cmd_history_diff(
 			    cJSON_GetObjectItemCaseSensitive(older, "job"),
 			    cJSON_GetObjectItemCaseSensitive(v, "job"));

@@ -487,6 +487,27 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	run curl -sS --unix-socket "$CRONQ_SOCKET" -X PATCH \
 	    -d '{"timeout": "11m"}' http://localhost/api/v1/jobs/h
 	[ "$(jq -c '[.version, .unchanged]' <<<"$output")" = "[6,null]" ]
+
+	# A replace that does not say paused keeps a paused job paused.
+	"$CRONQ" pause h
+	"$CRONQ" add --replace h -s '0 5 * * *' -- true
+	[ "$("$CRONQ" --json show h | jq .paused)" = true ]
+	run curl -sS --unix-socket "$CRONQ_SOCKET" -X PUT \
+	    -d '{"command": "true", "paused": false}' http://localhost/api/v1/jobs/h
+	[ "$(jq .paused <<<"$output")" = false ]
+
+	# A removal and a re-creation say so rather than "(no change)".
+	"$CRONQ" rm h
+	"$CRONQ" add h -- true
+	run --separate-stderr "$CRONQ" history h
+	[[ "${lines[0]}" =~ ^version\ 11\ .*\ create$ ]]
+	[ "${lines[1]}" = "  (job made again)" ]
+	[[ "${lines[2]}" =~ ^version\ 10\ .*\ delete$ ]]
+	[ "${lines[3]}" = "  (job removed)" ]
+	# rollback of a name that never was says so.
+	run --separate-stderr "$CRONQ" rollback neverwas
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'cronq: cannot roll back job "neverwas": no job named "neverwas", now or before' ]
 }
 
 @test "nothing to show is a line on stdout and exit 0, for why and logs" {
