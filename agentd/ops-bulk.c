@@ -39,12 +39,47 @@ changes_free(struct change *c, size_t n)
 	free(c);
 }
 
+/*
+ * 1 (with *ERR) if job NAME, now OLD (NULL: none), is not at the version
+ * VERS gives it: the client read it before someone else changed it, and
+ * saving would undo that change unseen. A name VERS lacks is not checked.
+ */
+static int
+stale(const struct job *old, const char *name, const cJSON *vers,
+    struct agentd_error *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(vers, name);
+	int64_t now = old != NULL ? old->version : 0;
+
+	if (v == NULL || (int64_t)v->valuedouble == now)
+		return 0;
+	/* cronq edit lists no file jobs: the file's own check tells more. */
+	if ((int64_t)v->valuedouble == 0 && old->origin[0] == '/')
+		return 0;
+	if (now == 0)
+		agentd_error_set(err, AGENTD_CONFLICT, "versions",
+		    "job \"%s\" was removed since it was read; read the jobs "
+		    "again",
+		    name);
+	else if ((int64_t)v->valuedouble == 0)
+		agentd_error_set(err, AGENTD_CONFLICT, "versions",
+		    "job \"%s\" was made (version %lld) since the jobs were "
+		    "read; read them again",
+		    name, (long long)now);
+	else
+		agentd_error_set(err, AGENTD_CONFLICT, "versions",
+		    "job \"%s\" changed since it was read (version %lld, now "
+		    "%lld); read the jobs again",
+		    name, (long long)v->valuedouble, (long long)now);
+	return 1;
+}
+
 /* Parses and checks BODY into *CH; -1 with *err. */
 static int
 plan(struct agentd *ad, const struct principal *p, const cJSON *body,
     struct change **ch, size_t *n, struct agentd_error *err)
 {
-	const cJSON *jobs, *del, *e;
+	const cJSON *jobs, *del, *vers, *e;
 	const char *field = NULL;
 	char *cause = NULL;
 	struct change *c;
@@ -52,12 +87,15 @@ plan(struct agentd *ad, const struct principal *p, const cJSON *body,
 
 	jobs = cJSON_GetObjectItemCaseSensitive(body, "jobs");
 	del = cJSON_GetObjectItemCaseSensitive(body, "delete");
+	vers = cJSON_GetObjectItemCaseSensitive(body, "versions");
 	cJSON_ArrayForEach(e, body)
 	{
 		if (strcmp(e->string, "jobs") != 0 &&
-		    strcmp(e->string, "delete") != 0) {
+		    strcmp(e->string, "delete") != 0 &&
+		    strcmp(e->string, "versions") != 0) {
 			agentd_error_set(err, AGENTD_INVALID, e->string,
-			    "%s: unknown field (expected jobs and delete)",
+			    "%s: unknown field (expected jobs, delete and "
+			    "versions)",
 			    e->string);
 			return -1;
 		}
@@ -67,6 +105,21 @@ plan(struct agentd *ad, const struct principal *p, const cJSON *body,
 		agentd_error_set(err, AGENTD_INVALID, NULL,
 		    "jobs and delete must be arrays");
 		return -1;
+	}
+	if (vers != NULL && !cJSON_IsObject(vers)) {
+		agentd_error_set(err, AGENTD_INVALID, "versions",
+		    "versions: expected an object of job name: version");
+		return -1;
+	}
+	cJSON_ArrayForEach(e, vers)
+	{
+		if (!cJSON_IsNumber(e) || e->valuedouble < 0) {
+			agentd_error_set(err, AGENTD_INVALID, "versions",
+			    "versions: \"%s\": expected a version number (0: "
+			    "no such job)",
+			    e->string);
+			return -1;
+		}
 	}
 	c = xcalloc((size_t)cJSON_GetArraySize(jobs) +
 	        (size_t)cJSON_GetArraySize(del) + 1,
@@ -115,6 +168,8 @@ plan(struct agentd *ad, const struct principal *p, const cJSON *body,
 				return -1;
 			}
 		}
+		if (stale(c[i].old, name, vers, err))
+			return -1;
 		c[i].detached = c[i].old != NULL && c[i].old->origin[0] == '/';
 		if (c[i].detached)
 			c[i].file = xstrdup(c[i].old->origin);

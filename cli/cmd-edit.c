@@ -188,6 +188,7 @@ load_jobs(
 	const char *field;
 	char *cause = NULL;
 	struct job *j;
+	long long version;
 
 	*jobs = NULL;
 	*n = 0;
@@ -218,6 +219,9 @@ load_jobs(
 			free(cause);
 			return -1;
 		}
+		/* What the save is based on: a change made meanwhile is 409. */
+		if (print_int(e, "version", &version) == 0)
+			j->version = version;
 		*jobs = xreallocarray(*jobs, *n + 1, sizeof **jobs);
 		(*jobs)[(*n)++] = j;
 	}
@@ -234,8 +238,10 @@ load_jobs(
 static cJSON *
 diff_body(struct job **before, size_t nb, const struct jobfile *after)
 {
-	cJSON *body, *jobs, *del, *a, *b;
+	cJSON *body, *jobs, *del, *vers, *a, *b;
+	const char *name;
 	size_t i, k;
+	int64_t v;
 	int found, changes = 0;
 
 	body = cJSON_CreateObject();
@@ -272,6 +278,28 @@ diff_body(struct job **before, size_t nb, const struct jobfile *after)
 	if (changes == 0) {
 		cJSON_Delete(body);
 		return NULL;
+	}
+	/*
+	 * The version each named job had when it was read, 0 for a name
+	 * that had none: the daemon refuses the save if one moved since.
+	 */
+	vers = cJSON_AddObjectToObject(body, "versions");
+	cJSON_ArrayForEach(a, jobs)
+	{
+		name = cJSON_GetObjectItemCaseSensitive(a, "name")->valuestring;
+		for (k = 0, v = 0; k < nb; k++) {
+			if (strcmp(before[k]->name, name) == 0)
+				v = before[k]->version;
+		}
+		cJSON_AddNumberToObject(vers, name, (double)v);
+	}
+	cJSON_ArrayForEach(a, del)
+	{
+		for (k = 0; k < nb; k++) {
+			if (strcmp(before[k]->name, a->valuestring) == 0)
+				cJSON_AddNumberToObject(vers, a->valuestring,
+				    (double)before[k]->version);
+		}
 	}
 	return body;
 }

@@ -855,3 +855,36 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	agentd_stop
 	rm -rf "$pub"
 }
+
+@test "edit: a job changed while the editor was open is not overwritten" {
+	start
+	api POST /jobs '{"name":"a","schedule":"0 1 * * *","command":"echo a"}' >/dev/null
+	api POST /jobs '{"name":"b","schedule":"0 2 * * *","command":"echo b"}' >/dev/null
+	# While the editor is open someone replaces a; the edit changes a's
+	# schedule and removes b, and saving it unchanged then gives up.
+	cat >"$T/editor" <<-EOS
+	#!/bin/sh
+	n=\$(cat "$T/rounds" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$T/rounds"
+	cp "\$1" "$T/seen.\$n"
+	if [ "\$n" = 0 ]; then
+		CRONQ_SOCKET="$SOCK" "$CRONQ" add --replace a -s '0 1 * * *' -- echo other
+		sed -i 's/0 1 \* \* \*/0 3 * * */' "\$1"
+		sed -i '/name: "b"/,\$d' "\$1"
+	fi
+	EOS
+	chmod +x "$T/editor"
+	EDITOR="$T/editor" VISUAL= cq edit
+	assert_status 1
+	grep -q '^# error: the daemon refused it: job "a" changed since it was read (version 1, now 2); read the jobs again' "$T/seen.1"
+	# Nothing of the edit went in: the other change stands, b is there.
+	run api GET /jobs/a
+	[[ "$output" == *'"command":["echo","other"]'* ]] || { echo "$output"; false; }
+	[[ "$output" == *'"schedules":["0 1 * * *"]'* ]]
+	wait_api /jobs/b '*"version":1*'
+	# A name made meanwhile is a conflict too, not a silent replace.
+	run api PUT /jobs '{"jobs":[{"name":"c","command":"true"}],"versions":{"c":0}}'
+	[[ "$output" == *'"version":1'* ]]
+	run api PUT /jobs '{"jobs":[{"name":"c","command":"false"}],"versions":{"c":0}}'
+	[[ "$output" == *'job \"c\" was made (version 1) since the jobs were read; read them again'* ]] || { echo "$output"; false; }
+}
