@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,12 +426,33 @@ cmd_jobs_quote(char *buf, size_t len, const char *w)
 	strlcat(buf, "'", len);
 }
 
-/* One `ls` row from a job object. */
+/* 1 if JOBS hold more than one owner's (an admin's listing). */
+static int
+cmd_ls_owners(const cJSON *jobs)
+{
+	const cJSON *job;
+	long long first = -1, o;
+
+	cJSON_ArrayForEach(job, jobs)
+	{
+		if (print_int(job, "owner", &o) != 0)
+			continue;
+		if (first == -1)
+			first = o;
+		else if (o != first)
+			return 1;
+	}
+	return 0;
+}
+
+/* One `ls` row from a job object; with OWNERS, its owner's name too. */
 static void
-cmd_ls_row(struct table *t, const cJSON *job, int64_t now)
+cmd_ls_row(struct table *t, const cJSON *job, int owners, int64_t now)
 {
 	char next[64], left[64], last[64], passed[64], result[64], sched[1024];
+	char owner[64];
 	const cJSON *lr, *paused, *sc;
+	struct passwd *pw;
 	int64_t tn, tl;
 	long long code;
 
@@ -463,8 +485,21 @@ cmd_ls_row(struct table *t, const cJSON *job, int64_t now)
 		print_value(sched, sizeof sched, sc);
 	else
 		strlcpy(sched, "manual", sizeof sched);
+	if (!owners) {
+		table_add(t, next, left, last, passed, result,
+		    print_str(job, "name", "?"), sched);
+		return;
+	}
+	/* A uid this host does not know (a remote daemon's) stays bare. */
+	if (print_int(job, "owner", &code) == 0 &&
+	    (pw = getpwuid((uid_t)code)) != NULL)
+		strlcpy(owner, pw->pw_name, sizeof owner);
+	else if (print_int(job, "owner", &code) == 0)
+		snprintf(owner, sizeof owner, "%lld", code);
+	else
+		strlcpy(owner, "-", sizeof owner);
 	table_add(t, next, left, last, passed, result,
-	    print_str(job, "name", "?"), sched);
+	    print_str(job, "name", "?"), owner, sched);
 }
 
 static int
@@ -478,7 +513,7 @@ cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	cJSON *resp;
-	int rc;
+	int rc, owners;
 
 	opterr = 0;
 	while ((rc = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -502,9 +537,15 @@ cmd_ls_exec(const struct cli_opts *opts, int argc, char **argv)
 	}
 	jobs = cJSON_GetObjectItemCaseSensitive(resp, "jobs");
 	if (cJSON_GetArraySize(jobs) > 0) {
-		t = table_create(7, "NEXT", "LEFT", "LAST", "PASSED", "RESULT",
-		    "JOB", "SCHEDULE");
-		cJSON_ArrayForEach(job, jobs) cmd_ls_row(t, job, time(NULL));
+		owners = cmd_ls_owners(jobs);
+		if (owners)
+			t = table_create(8, "NEXT", "LEFT", "LAST", "PASSED",
+			    "RESULT", "JOB", "OWNER", "SCHEDULE");
+		else
+			t = table_create(7, "NEXT", "LEFT", "LAST", "PASSED",
+			    "RESULT", "JOB", "SCHEDULE");
+		cJSON_ArrayForEach(job, jobs)
+		    cmd_ls_row(t, job, owners, time(NULL));
 		table_print(t, stdout);
 		table_free(t);
 	} else

@@ -849,6 +849,13 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	! grep -q theirs "$T/seen"
 	# Theirs is untouched, and not copied to root.
 	[ "$(api GET /jobs | jq -c '[.jobs[] | [.name, .owner]]')" = '[["mine",0],["theirs",65534]]' ]
+	# ls names the owners when it lists more than one's.
+	cq ls
+	[[ "${lines[0]}" =~ ^NEXT\ .*\ JOB\ +OWNER\ +SCHEDULE$ ]]
+	[[ "${lines[1]}" =~ \ mine\ +root\ +manual$ ]]
+	[[ "${lines[2]}" =~ \ theirs\ +nobody\ +manual$ ]]
+	run runuser -u nobody -- env CRONQ_SOCKET="$SOCK" "$CRONQ" ls
+	[[ "${lines[0]}" =~ ^NEXT\ .*\ JOB\ +SCHEDULE$ ]]
 	EDITOR="$T/editor" VISUAL= cq edit theirs
 	assert_status 1
 	assert_stderr 'cronq: no job named "theirs" among your jobs (cronq edit changes only your own)'
