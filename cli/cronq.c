@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "client.h"
@@ -113,6 +114,35 @@ cli_trim(char *s)
 }
 
 /*
+ * As ssh does with its keys: a config file others may change could send
+ * the CLI, and its token, to another server, and one others may read
+ * gives the token away. Refused, naming the fix.
+ */
+static int
+cli_config_mode(FILE *fp, const char *path, int has_token)
+{
+	struct stat sb;
+
+	if (fstat(fileno(fp), &sb) == -1) {
+		cli_error("cannot stat %s: %s", path, strerror(errno));
+		return CQ_EXIT_FAIL;
+	}
+	if (sb.st_uid != getuid() && sb.st_uid != 0) {
+		cli_error("%s belongs to uid %u, not to you; not used", path,
+		    (unsigned)sb.st_uid);
+		return CQ_EXIT_FAIL;
+	}
+	if ((sb.st_mode & 022) != 0 || (has_token && (sb.st_mode & 044))) {
+		cli_error("%s is mode %04o: others may %s; chmod %s %s", path,
+		    (unsigned)(sb.st_mode & 07777),
+		    (sb.st_mode & 022) != 0 ? "change it" : "read its token",
+		    has_token ? "600" : "go-w", path);
+		return CQ_EXIT_FAIL;
+	}
+	return CQ_EXIT_OK;
+}
+
+/*
  * Reads "key = value" lines from ~/.config/cronq/config (or under
  * $XDG_CONFIG_HOME). A missing file is no error. Returns a cq_exit value,
  * after printing the reason when it is not CQ_EXIT_OK.
@@ -171,6 +201,8 @@ cli_config_load(struct cli_config *cfg)
 		free(*slot);
 		*slot = xstrdup(v);
 	}
+	if (rc == CQ_EXIT_OK)
+		rc = cli_config_mode(fp, path, cfg->token != NULL);
 	fclose(fp);
 	free(path);
 	return rc;

@@ -614,6 +614,22 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "cronq: $HOME/.config/cronq/config:1: unknown key \"sockt\" (expected socket, host, token or cacert)" ]
+
+	# One others may change is not used; with a token, nor one they may read.
+	f="$HOME/.config/cronq/config"
+	printf 'socket = %s\n' "$CRONQ_SOCKET" >"$f"
+	chmod 666 "$f"
+	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cronq: $f is mode 0666: others may change it; chmod go-w $f" ]
+	printf 'socket = %s\ntoken = cq_x\n' "$CRONQ_SOCKET" >"$f"
+	chmod 644 "$f"
+	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cronq: $f is mode 0644: others may read its token; chmod 600 $f" ]
+	chmod 600 "$f"
+	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
+	[ "$status" -eq 0 ]
 }
 
 @test "the socket in XDG_RUNTIME_DIR is the default when it exists" {
