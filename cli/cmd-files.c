@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <sys/types.h>
 
 #include <dirent.h>
@@ -217,6 +219,7 @@ validate_one(const char *path, struct seen *seen, int64_t now, cJSON *files)
 	struct jobfile *jf = NULL;
 	cJSON *o = NULL, *errs = NULL, *jobs = NULL;
 	char *cause = NULL;
+	struct stat sb;
 	size_t i;
 	int bad;
 
@@ -229,6 +232,14 @@ validate_one(const char *path, struct seen *seen, int64_t now, cJSON *files)
 	}
 	if (seen != NULL && jobfile_check_owner(path, geteuid(), &cause) == -1)
 		goto refused;
+	/* "validate /etc/cronq.d" means the directory's check. */
+	if (seen == NULL && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		xasprintf(&cause,
+		    "%s: is a directory; cronq validate --dir %s checks the "
+		    "files in it as the daemon reads them",
+		    path, path);
+		goto refused;
+	}
 	jf = jobfile_load(path, JOBFILE_LOCAL_USERS);
 	for (i = 0; i < jf->nerrors; i++)
 		if (errs != NULL)

@@ -722,6 +722,10 @@ errors_point_at_keys() {
 	# Files named on the command line are checked one by one.
 	cq validate "$DIR/a1.yaml" "$DIR/a2.yaml"
 	assert_status 0
+	# A directory named as a file points at --dir.
+	cq validate "$DIR"
+	assert_status 5
+	assert_lines "$DIR: is a directory; cronq validate --dir $DIR checks the files in it as the daemon reads them"
 }
 
 @test "validate: schedule: beside an empty schedules: [] is that one schedule" {
