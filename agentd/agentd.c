@@ -342,9 +342,10 @@ reload_config(struct agentd *ad)
 		free(cause);
 		return;
 	}
-	log_notice("agentd: configuration reloaded from %s", ad->config_path);
 	if (gateway_reload != NULL)
 		gateway_reload(ad);
+	log_notice("agentd: configuration reloaded from %s%s", ad->config_path,
+	    ad->config_problem != NULL ? ", but for its listeners" : "");
 }
 
 static void

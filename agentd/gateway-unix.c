@@ -164,6 +164,11 @@ gateway_reload(struct agentd *ad)
 		log_warnx("gateway: listeners not changed, the old ones "
 		          "serve on: %s",
 		    cause);
+		/* In status too, until a reload that works: as for a refusal.
+		 */
+		free(ad->config_problem);
+		xasprintf(&ad->config_problem,
+		    "%s (listeners not changed; the old ones serve on)", cause);
 		free(cause);
 	}
 }

@@ -802,6 +802,9 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >taken.port &
 	reload_until refusals_over "$n"
 	grep "listeners not changed" "$T/agentd.out" | tail -1 |
 	    grep -q "agentd.yaml:3:5: cannot listen on 127.0.0.1 port $taken"
+	# status says so too, until a reload that works.
+	local_api GET /status
+	[[ "$body" == *"agentd.yaml:3:5: cannot listen on 127.0.0.1 port $taken"*"(listeners not changed; the old ones serve on)"* ]] || { echo "$body"; false; }
 	kill "$holder"
 	wait "$holder" || true
 	remote GET /healthz
@@ -811,6 +814,8 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >taken.port &
 	extra=$(free_port)
 	sed -i "s/port: $taken,/port: $extra,/" agentd.yaml
 	reload_until curl -sf -o /dev/null "http://127.0.0.1:$extra/healthz"
+	local_api GET /status
+	[[ "$body" == *'"problems":[]'* ]] || { echo "$body"; false; }
 	cp orig.yaml agentd.yaml
 	reload_until grep -q "address=127.0.0.1 port=$extra removed" "$T/agentd.out"
 	run curl -sS -o /dev/null "http://127.0.0.1:$extra/healthz"
