@@ -298,7 +298,13 @@ top_cells(
 		top_fmt_span(cell[TOP_COL_LEFT], TOP_CELL, j->next_run - now);
 	else
 		strlcpy(cell[TOP_COL_LEFT], "-", TOP_CELL);
-	top_fmt_clock(cell[TOP_COL_LAST], TOP_CELL, j->last_started, now);
+	/* While a run goes, LAST is its start, as RESULT and DURATION are its.
+	 */
+	top_fmt_clock(cell[TOP_COL_LAST], TOP_CELL,
+	    strcmp(j->active_state, "running") == 0 && j->active_started >= 0
+	        ? j->active_started
+	        : j->last_started,
+	    now);
 	top_fmt_result(cell[TOP_COL_RESULT], TOP_CELL, j);
 	top_fmt_duration(cell[TOP_COL_DUR], TOP_CELL, j, now);
 	top_fmt_trend(cell[TOP_COL_TREND], TOP_CELL, j);

@@ -208,6 +208,37 @@ test_rows_fit_each_width(void **state)
 	top_model_free(m);
 }
 
+/* While a run goes, LAST, RESULT and DURATION are all about it. */
+static void
+test_running_row(void **state)
+{
+	char cell[TOP_COL_COUNT][TOP_CELL];
+	struct top_model *m;
+	struct top_job *j;
+
+	(void)state;
+	m = load("{\"jobs\": [{\"name\": \"r\", \"schedules\": "
+	         "[\"0 * * * *\"], \"timezone\": \"UTC\", "
+	         "\"paused\": false, \"next_run\": null}]}");
+	j = top_model_find(m, "r");
+	assert_non_null(j);
+	j->last_started = T0 + 10;
+	j->last_finished = T0 + 15;
+	strcpy(j->last_state, "succeeded");
+	strcpy(j->active_state, "running");
+	j->active_started = T0 + 3600;
+	top_cells(cell, j, T0 + 3602, 0);
+	assert_string_equal(cell[TOP_COL_LAST], "01:00:00");
+	assert_string_equal(cell[TOP_COL_RESULT], "running");
+	assert_string_equal(cell[TOP_COL_DUR], "2s");
+	/* Ended: the last run's own again. */
+	j->active_state[0] = '\0';
+	top_cells(cell, j, T0 + 3602, 0);
+	assert_string_equal(cell[TOP_COL_LAST], "00:00:10");
+	assert_string_equal(cell[TOP_COL_DUR], "5s");
+	top_model_free(m);
+}
+
 /* The plain header's uptime reads as cronq status writes it. */
 static void
 test_header_uptime(void **state)
@@ -254,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_line_cuts_and_spaces),
 		cmocka_unit_test(test_rows_fit_each_width),
 		cmocka_unit_test(test_header_uptime),
+		cmocka_unit_test(test_running_row),
 	};
 
 	/* The clock columns read local time. */
