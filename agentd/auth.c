@@ -124,6 +124,31 @@ auth_token_new(char *token, char *prefix, unsigned char *hash)
 	auth_token_hash(token, hash);
 }
 
+enum token_state
+auth_token_state(const struct token_row *t, int64_t now)
+{
+	/* Revoked first: an operator's act says more than a date. */
+	if (t->revoked_at != 0)
+		return TOKEN_REVOKED;
+	if (t->expires_at != 0 && t->expires_at <= now)
+		return TOKEN_EXPIRED;
+	return TOKEN_LIVE;
+}
+
+const char *
+auth_token_state_name(enum token_state state)
+{
+	switch (state) {
+	case TOKEN_REVOKED:
+		return "revoked";
+	case TOKEN_EXPIRED:
+		return "expired";
+	case TOKEN_LIVE:
+		break;
+	}
+	return "live";
+}
+
 int
 auth_uid_admin(uid_t uid)
 {
@@ -167,13 +192,15 @@ auth_check_token(struct agentd *ad, const char *cred, int64_t now,
 		xasprintf(cause, "unknown API token");
 		return -1;
 	}
-	if (t.revoked_at != 0) {
+	switch (auth_token_state(&t, now)) {
+	case TOKEN_REVOKED:
 		xasprintf(cause, "API token %lld was revoked", (long long)t.id);
 		return -1;
-	}
-	if (t.expires_at != 0 && t.expires_at <= now) {
+	case TOKEN_EXPIRED:
 		xasprintf(cause, "API token %lld has expired", (long long)t.id);
 		return -1;
+	case TOKEN_LIVE:
+		break;
 	}
 	res->uid = t.owner;
 	res->admin = auth_uid_admin(t.owner);

@@ -33,7 +33,7 @@ handle_tokens_list(struct api_request *req, struct api_response *resp)
 	if (api_params_check(req, no_params, resp) == -1)
 		return;
 	if (store_token_list(req->ad->store, req->principal.uid,
-	        req->principal.admin, &out) == -1) {
+	        req->principal.admin, agentd_now(), &out) == -1) {
 		api_error(resp, 500, NULL, "cannot list the tokens");
 		return;
 	}
@@ -157,7 +157,8 @@ handle_tokens_create(struct api_request *req, struct api_response *resp)
 	    (long long)t.id, (unsigned)t.owner, req->who);
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "token", token);
-	cJSON_AddItemToObject(out, "info", store_token_to_json(&t));
+	cJSON_AddItemToObject(
+	    out, "info", store_token_to_json(&t, t.created_at));
 	explicit_bzero(token, sizeof token);
 	api_json(resp, 201, out);
 out:
@@ -196,7 +197,7 @@ handle_token_revoke(struct api_request *req, struct api_response *resp)
 		log_notice(
 		    "gateway: token revoked id=%lld by=%s", id, req->who);
 	}
-	api_json(resp, 200, store_token_to_json(&t));
+	api_json(resp, 200, store_token_to_json(&t, agentd_now()));
 }
 
 /*

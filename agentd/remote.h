@@ -114,6 +114,12 @@ void auth_token_new(char *token, char *prefix, unsigned char *hash);
 void auth_token_hash(const char *token, unsigned char *hash);
 /* 1 if uid UID is an admin (root, the daemon's user, group cronq). */
 int auth_uid_admin(uid_t uid);
+struct token_row;
+enum token_state { TOKEN_LIVE, TOKEN_EXPIRED, TOKEN_REVOKED };
+/* Whether token T is usable at NOW; revoked wins over expired. */
+enum token_state auth_token_state(const struct token_row *t, int64_t now);
+/* "live", "expired" or "revoked", as the API spells STATE. */
+const char *auth_token_state_name(enum token_state state);
 /*
  * Checks the bearer credential CRED (an API token or a JWT) at NOW.
  * Returns 0 with *res filled, or -1 with *cause (caller frees) saying why
@@ -180,8 +186,12 @@ struct audit_filter {
 int store_token_insert(struct store *st, struct token_row *t);
 /* The token with PREFIX; -1 with errno ENOENT when none. */
 int store_token_find(struct store *st, const char *prefix, struct token_row *t);
-/* Tokens of OWNER (all when ANY_OWNER) as API objects, newest first. */
-int store_token_list(struct store *st, uid_t owner, int any_owner, cJSON **out);
+/*
+ * Tokens of OWNER (all when ANY_OWNER) as API objects, newest first, each
+ * with its state at NOW.
+ */
+int store_token_list(
+    struct store *st, uid_t owner, int any_owner, int64_t now, cJSON **out);
 /* Loads token ID; -1 with ENOENT. */
 int store_token_load(struct store *st, int64_t id, struct token_row *t);
 int store_token_revoke(struct store *st, int64_t id, int64_t now);
@@ -195,6 +205,7 @@ int store_decision_counts(struct store *st,
     void (*cb)(const char *outcome, int64_t n, void *arg), void *arg);
 /* Drops audit records older than BEFORE; the count. */
 int store_audit_prune(struct store *st, int64_t before);
-cJSON *store_token_to_json(const struct token_row *t);
+/* Token T as an API object, with its state at NOW. */
+cJSON *store_token_to_json(const struct token_row *t, int64_t now);
 
 #endif

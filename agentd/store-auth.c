@@ -167,7 +167,7 @@ store_json_time(cJSON *obj, const char *key, int64_t t)
 }
 
 cJSON *
-store_token_to_json(const struct token_row *t)
+store_token_to_json(const struct token_row *t, int64_t now)
 {
 	cJSON *obj;
 	char scopes[64];
@@ -183,11 +183,18 @@ store_token_to_json(const struct token_row *t)
 	store_json_time(obj, "expires_at", t->expires_at);
 	store_json_time(obj, "revoked_at", t->revoked_at);
 	store_json_time(obj, "last_used_at", t->last_used_at);
+	/*
+	 * Said outright, so no client has to compare expires_at with a
+	 * clock of its own (which may not be the daemon's).
+	 */
+	cJSON_AddStringToObject(
+	    obj, "state", auth_token_state_name(auth_token_state(t, now)));
 	return obj;
 }
 
 int
-store_token_list(struct store *st, uid_t owner, int any_owner, cJSON **out)
+store_token_list(
+    struct store *st, uid_t owner, int any_owner, int64_t now, cJSON **out)
 {
 	sqlite3_stmt *s;
 	struct token_row t;
@@ -205,7 +212,7 @@ store_token_list(struct store *st, uid_t owner, int any_owner, cJSON **out)
 	list = cJSON_AddArrayToObject(*out, "tokens");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		store_token_row(s, &t);
-		cJSON_AddItemToArray(list, store_token_to_json(&t));
+		cJSON_AddItemToArray(list, store_token_to_json(&t, now));
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "client.h"
@@ -104,6 +105,26 @@ token_when(
 		print_time(buf, len, t);
 }
 
+/*
+ * The daemon's word for a token's state. A daemon from before it said
+ * one gives only the times, read here against this host's clock.
+ */
+static void
+token_state(char *buf, size_t len, const cJSON *tok)
+{
+	const char *said = print_str(tok, "state", NULL);
+	int64_t expires = print_json_time(tok, "expires_at");
+
+	if (said != NULL)
+		strlcpy(buf, said, len);
+	else if (print_json_time(tok, "revoked_at") >= 0)
+		strlcpy(buf, "revoked", len);
+	else if (expires >= 0 && expires <= (int64_t)time(NULL))
+		strlcpy(buf, "expired", len);
+	else
+		strlcpy(buf, "live", len);
+}
+
 static int
 token_ls(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -146,10 +167,7 @@ token_ls(const struct cli_opts *opts, int argc, char **argv)
 		    print_int(tok, "owner", &n) == 0 ? n : -1);
 		token_when(created, sizeof created, tok, "created_at", "-");
 		token_when(expires, sizeof expires, tok, "expires_at", "never");
-		strlcpy(state,
-		    print_json_time(tok, "revoked_at") >= 0 ? "revoked"
-		                                            : "live",
-		    sizeof state);
+		token_state(state, sizeof state, tok);
 		table_add(t, id, print_str(tok, "name", ""),
 		    print_str(tok, "prefix", ""), owner,
 		    print_str(tok, "scopes", ""), created, expires, state);

@@ -749,3 +749,37 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	[ -z "$output" ]
 	[ "$stderr" = "cronq: no audit records" ]
 }
+
+# token_states: "NAME=STATE ..." of every token, from cronq --json token ls.
+token_states() {
+	"$CRONQ" --json token ls | python3 -c 'import json, sys
+print(" ".join(sorted("%s=%s" % (t["name"], t.get("state"))
+    for t in json.load(sys.stdin)["tokens"])))'
+}
+
+@test "token ls says expired once a token's expiry has passed" {
+	agentd_start
+	cq token create --scope read --expires 1s --name short
+	assert_status 0
+	cq token create --scope read --expires 30d --name long
+	assert_status 0
+	# Expiry is whole seconds from creation: wait for it to pass (5 s
+	# at most) instead of sleeping a fixed time.
+	for _ in $(seq 50); do
+		[ "$(token_states)" = "long=live short=expired" ] && break
+		sleep 0.1
+	done
+	[ "$(token_states)" = "long=live short=expired" ] || { token_states; false; }
+	cq token ls
+	assert_status 0
+	[[ "$output" == *$'\n'*" short "*" expired"* ]] || { echo "$output"; false; }
+	[[ "$output" == *$'\n'*" long "*" live"* ]] || { echo "$output"; false; }
+	# Revoked says more than expired; the API answer of revoke says it too.
+	id=$("$CRONQ" --json token ls | python3 -c 'import json, sys
+print([t["id"] for t in json.load(sys.stdin)["tokens"] if t["name"] == "short"][0])')
+	cq --json token revoke "$id"
+	assert_status 0
+	[ "$(python3 -c 'import json, sys
+print(json.loads(sys.argv[1])["state"])' "$output")" = revoked ]
+	[ "$(token_states)" = "long=live short=revoked" ]
+}

@@ -270,6 +270,20 @@ audit_count(struct store *st, const struct audit_filter *f)
 	return n;
 }
 
+/* The "state" of token T's API object at NOW. */
+static const char *
+token_state_at(const struct token_row *t, int64_t now)
+{
+	static char buf[16];
+	cJSON *obj = store_token_to_json(t, now);
+	const cJSON *v = cJSON_GetObjectItem(obj, "state");
+
+	assert_true(cJSON_IsString(v));
+	strlcpy(buf, v->valuestring, sizeof buf);
+	cJSON_Delete(obj);
+	return buf;
+}
+
 static void
 test_store_tokens_audit(void **state)
 {
@@ -300,10 +314,21 @@ test_store_tokens_audit(void **state)
 	assert_int_equal(store_token_revoke(st, t.id, 200), 0);
 	assert_int_equal(store_token_load(st, t.id, &got), 0);
 	assert_int_equal(got.revoked_at, 200);
-	assert_int_equal(store_token_list(st, 1001, 0, &out), 0);
+	assert_int_equal(store_token_list(st, 1001, 0, 300, &out), 0);
 	assert_int_equal(
 	    cJSON_GetArraySize(cJSON_GetObjectItem(out, "tokens")), 0);
 	cJSON_Delete(out);
+	assert_string_equal(token_state_at(&got, 300), "revoked");
+
+	/* A token past its expiry says so, from that very second on. */
+	got.revoked_at = 0;
+	got.expires_at = 400;
+	assert_string_equal(token_state_at(&got, 399), "live");
+	assert_string_equal(token_state_at(&got, 400), "expired");
+	got.revoked_at = 200;
+	assert_string_equal(token_state_at(&got, 400), "revoked");
+	got.revoked_at = got.expires_at = 0;
+	assert_string_equal(token_state_at(&got, 1LL << 40), "live");
 
 	memset(&a, 0, sizeof a);
 	a.principal = "token:1";
