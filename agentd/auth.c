@@ -29,54 +29,12 @@
 
 #include "dlib.h"
 #include "remote.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define AUTH_ADMIN_GROUP "cronq"
 #define AUTH_TOKEN_BYTES 32
 #define AUTH_CRED_MAX 8192 /* longer bearer credentials are malformed */
-
-static const char *const auth_scope_names[] = { "read", "trigger", "write",
-	"admin" };
-
-int
-auth_scopes_parse(const char *s, unsigned int *scopes, char **cause)
-{
-	char word[32];
-	size_t n, i;
-
-	*scopes = 0;
-	while (*s != '\0') {
-		n = strcspn(s, ", ");
-		if (n == 0) {
-			s++;
-			continue;
-		}
-		if (n >= sizeof word) {
-			xasprintf(cause, "scope \"%.*s\" is too long", 31, s);
-			return -1;
-		}
-		memcpy(word, s, n);
-		word[n] = '\0';
-		for (i = 0; i < 4; i++) {
-			if (strcmp(word, auth_scope_names[i]) == 0)
-				break;
-		}
-		if (i == 4) {
-			xasprintf(cause,
-			    "unknown scope \"%s\" (expected read, trigger, "
-			    "write or admin)",
-			    word);
-			return -1;
-		}
-		*scopes |= 1U << i;
-		s += n;
-	}
-	if (*scopes == 0) {
-		xasprintf(cause, "no scope given");
-		return -1;
-	}
-	return 0;
-}
 
 void
 auth_scopes_format(unsigned int scopes, char *buf, size_t len)
@@ -84,12 +42,12 @@ auth_scopes_format(unsigned int scopes, char *buf, size_t len)
 	size_t i;
 
 	buf[0] = '\0';
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < UTIL_NSCOPES; i++) {
 		if (!(scopes & (1U << i)))
 			continue;
 		if (buf[0] != '\0')
 			strlcat(buf, ",", len);
-		strlcat(buf, auth_scope_names[i], len);
+		strlcat(buf, util_scopes[i], len);
 	}
 }
 
@@ -257,8 +215,8 @@ auth_jwt_principal(const struct jwt_conf *jc, jwt_t *jwt,
 		copy = xstrdup(scope);
 		for (w = strtok_r(copy, " ", &save); w != NULL;
 		     w = strtok_r(NULL, " ", &save)) {
-			for (i = 0; i < 4; i++) {
-				if (strcmp(w, auth_scope_names[i]) == 0)
+			for (i = 0; i < UTIL_NSCOPES; i++) {
+				if (strcmp(w, util_scopes[i]) == 0)
 					res->scopes |= 1U << i;
 			}
 		}

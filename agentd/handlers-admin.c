@@ -21,8 +21,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define TOKENS_EXPIRES_MAX (10LL * 366 * 86400)
-
 static const char *const no_params[] = { NULL };
 
 void
@@ -65,7 +63,7 @@ tokens_scopes(const cJSON *v, unsigned int *scopes, struct api_response *resp)
 		    "scopes: expected a list of read, trigger, write, admin");
 		return -1;
 	}
-	if (auth_scopes_parse(buf, scopes, &cause) == -1) {
+	if (util_parse_scopes(buf, scopes, &cause) == -1) {
 		api_error(resp, 422, "scopes", "scopes: %s", cause);
 		free(cause);
 		return -1;
@@ -84,7 +82,7 @@ tokens_expires(const cJSON *v, int64_t *secs, struct api_response *resp)
 		return 0;
 	if (cJSON_IsNumber(v)) {
 		if (util_double_int(
-		        v->valuedouble, 1, TOKENS_EXPIRES_MAX, secs) == -1)
+		        v->valuedouble, 1, CQ_TOKEN_EXPIRES_MAX, secs) == -1)
 			*secs = 0; /* refused below, with the range */
 	} else if (!cJSON_IsString(v) ||
 	    util_parse_duration(v->valuestring, secs, &cause) == -1) {
@@ -93,9 +91,10 @@ tokens_expires(const cJSON *v, int64_t *secs, struct api_response *resp)
 		free(cause);
 		return -1;
 	}
-	if (*secs <= 0 || *secs > TOKENS_EXPIRES_MAX) {
+	if (*secs <= 0 || *secs > CQ_TOKEN_EXPIRES_MAX) {
 		api_error(resp, 422, "expires_in",
-		    "expires_in: expected a duration from 1s to 3660d");
+		    "expires_in: expected a duration from 1s to %lldd",
+		    CQ_TOKEN_EXPIRES_MAX / 86400);
 		return -1;
 	}
 	return 0;

@@ -17,7 +17,10 @@
 
 #include "agentd.h"
 
-/* Scopes of a credential; a Unix socket peer has all of them. */
+/*
+ * Scopes of a credential; a Unix socket peer has all of them. Bit 1 << i
+ * is util_scopes[i], which util_parse_scopes reads (lib/util.h).
+ */
 #define SCOPE_READ 0x1
 #define SCOPE_TRIGGER 0x2
 #define SCOPE_WRITE 0x4
@@ -97,8 +100,6 @@ struct auth_result {
 };
 
 /* auth.c */
-/* "read,trigger" or "read trigger" into SCOPE_ bits; -1 on a bad word. */
-int auth_scopes_parse(const char *s, unsigned int *scopes, char **cause);
 /* SCOPES as "read,trigger" into BUF. */
 void auth_scopes_format(unsigned int scopes, char *buf, size_t len);
 /*

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static int cmd_token_exec(const struct cli_opts *, int, char **);
@@ -30,6 +31,35 @@ const struct cli_cmd cmd_audit = { "audit",
 	"[--status N|Nxx|denied] [--limit N]",
 	"show the audit log of changes and refused requests (admins)",
 	cmd_audit_exec };
+
+/*
+ * The values of --scope and --expires, which the command line can judge
+ * as well as the daemon: a mistake there is the user's, named by option.
+ * Returns CQ_EXIT_OK, or CQ_EXIT_USAGE after saying why.
+ */
+static int
+token_check(const char *scope, const char *expires)
+{
+	unsigned int bits;
+	int64_t secs;
+	char *cause = NULL;
+	int rc;
+
+	if (util_parse_scopes(scope, &bits, &cause) == -1) {
+		rc = cli_usage(&cmd_token, "create: --scope: %s", cause);
+		free(cause);
+		return rc;
+	}
+	if (expires != NULL &&
+	    (util_parse_duration(expires, &secs, NULL) == -1 || secs <= 0 ||
+	        secs > CQ_TOKEN_EXPIRES_MAX))
+		return cli_usage(&cmd_token,
+		    "create: --expires \"%s\": expected a duration from 1s "
+		    "to %lldd, such as 12h, 30d or 2w (a bare number is "
+		    "seconds)",
+		    expires, CQ_TOKEN_EXPIRES_MAX / 86400);
+	return CQ_EXIT_OK;
+}
 
 static int
 token_create(const struct cli_opts *opts, int argc, char **argv)
@@ -70,6 +100,8 @@ token_create(const struct cli_opts *opts, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(
 		    &cmd_token, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = token_check(scope, expires)) != CQ_EXIT_OK)
+		return rc;
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "scopes", scope);
 	if (expires != NULL)
@@ -279,6 +311,34 @@ audit_print(const cJSON *resp)
 	table_free(t);
 }
 
+/*
+ * Judges the syntax of time VALUE of option OPT; CQ_EXIT_OK, or a usage
+ * error naming OPT. The daemon reads a wall time in its own zone, which
+ * need not be this host's, so the text goes as given and any zone does
+ * for the check.
+ */
+static int
+audit_check_time(const char *opt, const char *value)
+{
+	const struct tz *utc;
+	char *cause = NULL;
+	int64_t t;
+	int rc;
+
+	if (value == NULL)
+		return CQ_EXIT_OK;
+	if ((utc = tz_find("UTC", &cause)) == NULL) {
+		/* No zone to check with: the daemon will judge. */
+		free(cause);
+		return CQ_EXIT_OK;
+	}
+	if (util_parse_time(value, utc, &t, &cause) == 0)
+		return CQ_EXIT_OK;
+	rc = cli_usage(&cmd_audit, "%s: %s", opt, cause);
+	free(cause);
+	return rc;
+}
+
 static int
 cmd_audit_exec(const struct cli_opts *opts, int argc, char **argv)
 {
@@ -331,6 +391,9 @@ cmd_audit_exec(const struct cli_opts *opts, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage(
 		    &cmd_audit, "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = audit_check_time("--since", v[0])) != CQ_EXIT_OK ||
+	    (rc = audit_check_time("--until", v[5])) != CQ_EXIT_OK)
+		return rc;
 	path = xstrdup("/audit");
 	for (i = 0; i < 6; i++)
 		audit_param(&path, keys[i], v[i]);

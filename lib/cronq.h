@@ -11,6 +11,8 @@
 #define CQ_NAME_MAX 64   /* job names: [A-Za-z0-9._-]{1,64} */
 #define CQ_EXPR_MAX 1024 /* longest cron expression accepted */
 #define CQ_API_PREFIX "/api/v1"
+/* The longest life an API token may be given: 3660 days. */
+#define CQ_TOKEN_EXPIRES_MAX (10LL * 366 * 86400)
 
 /* Exit statuses of cronq(1); documented in cronq.1 EXIT STATUS. */
 enum cq_exit {

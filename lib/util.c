@@ -330,6 +330,53 @@ util_format_duration(char *buf, size_t len, int64_t seconds)
 	}
 }
 
+const char *const util_scopes[UTIL_NSCOPES] = { "read", "trigger", "write",
+	"admin" };
+
+int
+util_parse_scopes(const char *s, unsigned int *scopes, char **cause)
+{
+	char word[32], esc[128];
+	size_t n, i;
+
+	*scopes = 0;
+	while (*s != '\0') {
+		n = strcspn(s, ", ");
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		if (n >= sizeof word) {
+			memcpy(word, s, sizeof word - 1);
+			word[sizeof word - 1] = '\0';
+			util_escape(esc, sizeof esc, word);
+			xasprintf(cause, "scope \"%s...\" is too long", esc);
+			return -1;
+		}
+		memcpy(word, s, n);
+		word[n] = '\0';
+		for (i = 0; i < UTIL_NSCOPES; i++) {
+			if (strcmp(word, util_scopes[i]) == 0)
+				break;
+		}
+		if (i == UTIL_NSCOPES) {
+			util_escape(esc, sizeof esc, word);
+			xasprintf(cause,
+			    "unknown scope \"%s\" (expected read, trigger, "
+			    "write or admin)",
+			    esc);
+			return -1;
+		}
+		*scopes |= 1U << i;
+		s += n;
+	}
+	if (*scopes == 0) {
+		xasprintf(cause, "no scope given");
+		return -1;
+	}
+	return 0;
+}
+
 int
 util_valid_name(const char *name)
 {

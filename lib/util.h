@@ -48,6 +48,18 @@ int util_parse_size(const char *s, uint64_t *bytes, char **cause);
 /* "2h30m", "45s", "1d2h" for display. */
 void util_format_duration(char *buf, size_t len, int64_t seconds);
 
+/*
+ * The scopes of an API token. Bit 1 << i of a set of them is
+ * util_scopes[i], the order of the daemon's SCOPE_ bits (agentd/remote.h).
+ */
+#define UTIL_NSCOPES 4
+extern const char *const util_scopes[UTIL_NSCOPES];
+/*
+ * "read,trigger" or "read trigger" into a set of scopes in *SCOPES.
+ * Returns 0, or -1 with *cause (caller frees) naming the word refused.
+ */
+int util_parse_scopes(const char *s, unsigned int *scopes, char **cause);
+
 /* 1 if NAME matches [A-Za-z0-9._-]{1,64}. */
 int util_valid_name(const char *name);
 

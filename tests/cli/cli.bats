@@ -783,3 +783,40 @@ print([t["id"] for t in json.load(sys.stdin)["tokens"] if t["name"] == "short"][
 print(json.loads(sys.argv[1])["state"])' "$output")" = revoked ]
 	[ "$(token_states)" = "long=live short=revoked" ]
 }
+
+@test "token create and audit: a bad option value is a usage error naming the option" {
+	agentd_start
+	run --separate-stderr "$CRONQ" token create --scope reed
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: token: create: --scope: unknown scope "reed" (expected read, trigger, write or admin)' ]
+	[[ "${stderr_lines[1]}" == "usage: cronq token create "* ]]
+	run --separate-stderr "$CRONQ" token create --scope read,
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$CRONQ" token create --scope ,
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: token: create: --scope: no scope given' ]
+	for bad in 30x 0 3661d 5m30; do
+		run --separate-stderr "$CRONQ" token create --scope read --expires "$bad"
+		[ "$status" -eq 2 ] || { echo "$bad: $status $stderr"; false; }
+		[ "${stderr_lines[0]}" = "cronq: token: create: --expires \"$bad\": expected a duration from 1s to 3660d, such as 12h, 30d or 2w (a bare number is seconds)" ]
+	done
+	# The bounds themselves are good, in the daemon's judgement too.
+	run --separate-stderr "$CRONQ" token create --scope 'read trigger' --expires 3660d
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$CRONQ" token create --scope read --expires 1
+	[ "$status" -eq 0 ]
+	# None of the refused ones reached the daemon.
+	[ "$("$CRONQ" --json token ls | python3 -c 'import json, sys
+print(len(json.load(sys.stdin)["tokens"]))')" = 3 ]
+
+	run --separate-stderr "$CRONQ" audit --since yesterday
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: audit: --since: time "yesterday" is not a valid RFC 3339 time (2025-03-09T01:58:00-08:00, or without an offset as wall time)' ]
+	[[ "${stderr_lines[1]}" == "usage: cronq audit "* ]]
+	run --separate-stderr "$CRONQ" audit --until 2025-03-09T01:58+25:00
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = 'cronq: audit: --until: time "2025-03-09T01:58+25:00" has an offset that is not +HH:MM' ]
+	# A wall time is the daemon's to place in its zone: it passes.
+	run --separate-stderr "$CRONQ" audit --since 2025-03-09T01:58 --until 2099-01-01T00:00:00Z
+	[ "$status" -eq 0 ] || { echo "$stderr"; false; }
+}

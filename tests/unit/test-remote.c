@@ -26,6 +26,7 @@
 #include "queue.h"
 #include "remote.h"
 #include "store-sql.h"
+#include "util.h"
 
 static char dir[] = "/tmp/cronq-test-remote.XXXXXX";
 
@@ -426,10 +427,10 @@ test_auth_tokens(void **state)
 	assert_non_null(strstr(cause, "revoked"));
 	free(cause);
 
-	assert_int_equal(auth_scopes_parse("trigger, read", &bits, &cause), 0);
+	assert_int_equal(util_parse_scopes("trigger, read", &bits, &cause), 0);
 	auth_scopes_format(bits, scopes, sizeof scopes);
 	assert_string_equal(scopes, "read,trigger");
-	assert_int_equal(auth_scopes_parse("read,root", &bits, &cause), -1);
+	assert_int_equal(util_parse_scopes("read,root", &bits, &cause), -1);
 	assert_non_null(strstr(cause, "unknown scope \"root\""));
 	free(cause);
 	store_close(ad.store);
