@@ -150,6 +150,13 @@ auth_check_token(struct agentd *ad, const char *cred, int64_t now,
 		xasprintf(cause, "unknown API token");
 		return -1;
 	}
+	/*
+	 * From here the caller holds the token itself (its hash matched),
+	 * so even a refusal may be put down to it: that is the name an
+	 * operator looks for in the audit log.
+	 */
+	res->token_id = t.id;
+	snprintf(res->name, sizeof res->name, "token:%lld", (long long)t.id);
 	switch (auth_token_state(&t, now)) {
 	case TOKEN_REVOKED:
 		xasprintf(cause, "API token %lld was revoked", (long long)t.id);
@@ -163,8 +170,6 @@ auth_check_token(struct agentd *ad, const char *cred, int64_t now,
 	res->uid = t.owner;
 	res->admin = auth_uid_admin(t.owner);
 	res->scopes = t.scopes;
-	res->token_id = t.id;
-	snprintf(res->name, sizeof res->name, "token:%lld", (long long)t.id);
 	if (t.last_used_at < now - 60)
 		store_token_used(ad->store, t.id, now);
 	return 0;

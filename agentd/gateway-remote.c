@@ -199,6 +199,7 @@ gateway_authenticate(struct gateway *gw, struct api_request *req,
 	char *cause = NULL, path[256];
 	int wait;
 
+	memset(&res, 0, sizeof res);
 	if (authz == NULL) {
 		gateway_unauthorized(resp, 1,
 		    "authentication required: send Authorization: Bearer "
@@ -228,6 +229,11 @@ gateway_authenticate(struct gateway *gw, struct api_request *req,
 	}
 	ratelimit_take(gateway_ratelimit(gw), RATE_AUTH_FAIL, req->source, fail,
 	    loop_now_ms());
+	/*
+	 * A revoked or expired token is still named, for the audit record;
+	 * the request gets no principal, scope or bucket of its own.
+	 */
+	strlcpy(req->who, res.name, sizeof req->who);
 	util_escape(path, sizeof path, req->path);
 	log_info("gateway: authentication failed source=%s path=\"%s\": %s",
 	    req->source, path, cause);

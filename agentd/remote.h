@@ -124,7 +124,10 @@ const char *auth_token_state_name(enum token_state state);
 /*
  * Checks the bearer credential CRED (an API token or a JWT) at NOW.
  * Returns 0 with *res filled, or -1 with *cause (caller frees) saying why
- * it is refused: the caller answers 401 and never shows CRED.
+ * it is refused: the caller answers 401 and never shows CRED. On -1,
+ * res->name is "token:ID" when CRED is a genuine API token refused as
+ * revoked or expired (its hash matched), else empty; nothing else in
+ * *res is granted.
  */
 int auth_check(struct agentd *ad, const char *cred, int64_t now,
     struct auth_result *res, char **cause);

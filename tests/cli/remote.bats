@@ -195,9 +195,11 @@ sys.exit(0 if any(eval(sys.argv[1]) for r in recs) else 1)' "$1" "$body" ||
 	remote GET /jobs cq_short
 	expect 401 unauthorized
 	[ "$(header WWW-Authenticate)" = 'Bearer realm="cronq", error="invalid_token"' ]
-	remote GET /jobs "cq_$(printf 'A%.0s' $(seq 43))"
+	remote GET /jobs/unknown-token-job "cq_$(printf 'A%.0s' $(seq 43))"
 	expect 401
 	[[ "$(jv 'd["error"]["message"]')" == *"unknown API token"* ]]
+	# A token the daemon does not know names no one.
+	audit_has 'r["status"] == 401 and r["job"] == "unknown-token-job" and r["principal"] == "anonymous"'
 	code=$(curl -sS --cacert "$T/ca.pem" -o "$T/body" -w '%{http_code}' \
 	    -H 'Authorization: Basic cm9vdDpyb290' "$URL/api/v1/jobs")
 	[ "$code" = 401 ]
@@ -237,7 +239,9 @@ print([t["id"] for t in json.loads(sys.argv[1])["tokens"] if t["name"] == "ci"][
 	remote GET /jobs "$tok"
 	expect 401
 	[[ "$(jv 'd["error"]["message"]')" == *revoked* ]]
-	audit_has "r['status'] == 401 and r['path'] == '/api/v1/jobs'"
+	# The refusal is recorded under the token it names, as the daemon's
+	# log and the client's error name it.
+	audit_has "r['status'] == 401 and r['path'] == '/api/v1/jobs' and r['principal'] == 'token:$id'"
 	audit_has "r['method'] == 'DELETE' and r['path'] == '/api/v1/tokens/$id' and r['status'] == 200"
 }
 
@@ -250,6 +254,9 @@ print([t["id"] for t in json.loads(sys.argv[1])["tokens"] if t["name"] == "ci"][
 	remote GET /jobs "$short"
 	expect 401
 	[[ "$(jv 'd["error"]["message"]')" == *expired* ]]
+	local_api GET /tokens
+	sid=$(jv "[t['id'] for t in d['tokens'] if t['prefix'] == '${short:0:11}'][0]")
+	audit_has "r['status'] == 401 and r['principal'] == 'token:$sid'"
 
 	rtok=$(new_token read)
 	remote POST /jobs "$rtok" '{"name":"x","command":"true"}'

@@ -382,7 +382,7 @@ test_auth_tokens(void **state)
 	struct token_row t;
 	struct auth_result res;
 	char path[256], token[AUTH_TOKEN_LEN + 1], *cause = NULL;
-	char bad[AUTH_TOKEN_LEN + 1], scopes[64];
+	char bad[AUTH_TOKEN_LEN + 1], scopes[64], want[32];
 	unsigned int bits;
 
 	(void)state;
@@ -411,9 +411,14 @@ test_auth_tokens(void **state)
 	bad[AUTH_TOKEN_LEN - 1] = bad[AUTH_TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
 	assert_int_equal(auth_check(&ad, bad, 1500, &res, &cause), -1);
 	assert_non_null(strstr(cause, "unknown API token"));
+	assert_string_equal(res.name, "");
 	free(cause);
+	/* A refused genuine token is named, for the audit log. */
 	assert_int_equal(auth_check(&ad, token, 2000, &res, &cause), -1);
 	assert_non_null(strstr(cause, "expired"));
+	snprintf(want, sizeof want, "token:%lld", (long long)t.id);
+	assert_string_equal(res.name, want);
+	assert_int_equal(res.scopes, 0);
 	free(cause);
 	assert_int_equal(auth_check(&ad, "cq_short", 1500, &res, &cause), -1);
 	assert_non_null(strstr(cause, "malformed"));
@@ -425,6 +430,7 @@ test_auth_tokens(void **state)
 	assert_int_equal(store_token_revoke(ad.store, t.id, 1600), 0);
 	assert_int_equal(auth_check(&ad, token, 1700, &res, &cause), -1);
 	assert_non_null(strstr(cause, "revoked"));
+	assert_string_equal(res.name, want);
 	free(cause);
 
 	assert_int_equal(util_parse_scopes("trigger, read", &bits, &cause), 0);
