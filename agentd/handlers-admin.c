@@ -109,8 +109,8 @@ handle_tokens_create(struct api_request *req, struct api_response *resp)
 	char token[AUTH_TOKEN_LEN + 1];
 	const cJSON *name;
 	cJSON *body, *out;
+	char lacked[64];
 	int64_t expires;
-	unsigned int held;
 
 	if (api_params_check(req, no_params, resp) == -1 ||
 	    api_body_object(req, 0, &body, resp) == -1)
@@ -129,22 +129,33 @@ handle_tokens_create(struct api_request *req, struct api_response *resp)
 		    "name: expected 1-64 of A-Z a-z 0-9 . _ -");
 		goto out;
 	}
-	/*
-	 * A credential cannot mint one stronger than itself. The socket
-	 * grants every scope and leaves admin rights to the principal, so
-	 * admin counts as held only by an admin: a token of a non-admin
-	 * with the admin scope could do nothing admin anyway.
-	 */
-	held = req->scopes;
-	if (!req->principal.admin)
-		held &= ~SCOPE_ADMIN;
-	if ((t.scopes & ~held) != 0) {
+	/* A credential cannot mint one stronger than itself. */
+	if ((t.scopes & ~req->scopes) != 0) {
+		auth_scopes_format(
+		    t.scopes & ~req->scopes, lacked, sizeof lacked);
 		api_error(resp, 403, "scopes",
-		    "a token may only get scopes its creator has");
+		    "scopes: this credential lacks %s; a token may only get "
+		    "scopes its creator has",
+		    lacked);
+		goto out;
+	}
+	/*
+	 * Nor one with a scope it could never use. The token acts for the
+	 * creator's uid, and admin rights go with the uid, not the scope:
+	 * a non-admin peer on the socket holds every scope, and a JWT
+	 * without a user is an admin by its scope while its tokens act for
+	 * nobody. The rule is the one auth_check applies to the token.
+	 */
+	t.owner = req->principal.uid;
+	if ((t.scopes & SCOPE_ADMIN) && !auth_uid_admin(t.owner)) {
+		api_error(resp, 403, "scopes",
+		    "scopes: \"admin\" refused: the token would act for uid "
+		    "%u, which is not an admin (root, the daemon's user or a "
+		    "member of group cronq), so it could never use it",
+		    (unsigned)t.owner);
 		goto out;
 	}
 	auth_token_new(token, t.prefix, t.hash);
-	t.owner = req->principal.uid;
 	strlcpy(t.name, name != NULL ? name->valuestring : "", sizeof t.name);
 	t.created_at = agentd_now();
 	t.expires_at = expires != 0 ? t.created_at + expires : 0;
