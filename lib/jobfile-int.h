@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Internals shared by jobfile.c (YAML to a positioned JSON tree) and
- * jobfile-schema.c (the tree to jobs).
+ * Internals shared by jobfile.c (YAML to a positioned JSON tree),
+ * jobfile-syntax.c (libyaml's errors) and jobfile-schema.c (the tree to
+ * jobs).
  */
 #ifndef JOBFILE_INT_H
 #define JOBFILE_INT_H
@@ -71,6 +72,9 @@ void jf_sort_errors(struct jobfile *out, size_t from);
 int jf_sexagesimal(const char *s);
 int jf_yaml11_bool(const char *s);
 cJSON *jf_read_document(struct jf *jf, int *failed);
+
+/* jobfile-syntax.c: reports the error libyaml's parser stopped at. */
+void jf_syntax_error(struct jf *jf);
 
 /* jobfile-schema.c: the document's jobs into jf->out. */
 void jf_schema_document(struct jf *jf, cJSON *root, int flags);
