@@ -219,6 +219,46 @@ test_yaml11_traps(void **state)
 	    NULL);
 }
 
+/*
+ * Bytes that are not text are placed where they are: libyaml gives a byte
+ * offset for them, not a line and column. A broken UTF-8 sequence is
+ * placed at its first byte, columns count characters, and CR LF ends a
+ * line as LF does.
+ */
+static void
+test_bad_bytes(void **state)
+{
+	static const char utf16[] = "\xff\xfej\0o\0b\0s\0:\0 \0[\0]\0\n\0"
+	                            "#\0 \0\0\xdc";
+	struct jobfile *jf;
+
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  command: x\n"
+	              "  description: \"caf\xe9\"\n",
+	    "t.yaml:4:20: yaml: invalid trailing UTF-8 octet; save the file "
+	    "as UTF-8",
+	    NULL);
+	expect_errors("jobs:\r\n- name: a\r\n"
+	              "  description: \"\xc3\xa9t\xc3\xa9 \x01\"\r\n",
+	    "t.yaml:3:21: yaml: control characters are not allowed (found "
+	    "U+0001)",
+	    NULL);
+	expect_errors("jobs: []\n# caf\xc3",
+	    "t.yaml:2:6: yaml: incomplete UTF-8 octet sequence; save the file "
+	    "as UTF-8",
+	    NULL);
+	expect_errors("\xef\xbb\xbfjobs: []\n\xff\n",
+	    "t.yaml:2:1: yaml: invalid leading UTF-8 octet; save the file as "
+	    "UTF-8",
+	    NULL);
+	/* libyaml also reads UTF-16 after a byte order mark. */
+	jf = jobfile_parse("t.yaml", utf16, sizeof utf16 - 1, 0);
+	assert_int_equal(jf->nerrors, 1);
+	assert_string_equal(jf->errors[0],
+	    "t.yaml:2:3: yaml: unexpected low surrogate area (found U+DC00)");
+	jobfile_free(jf);
+}
+
 static void
 test_unknown_keys(void **state)
 {
@@ -651,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_empty_and_one_job),
 		cmocka_unit_test(test_schedule_traps),
 		cmocka_unit_test(test_yaml11_traps),
+		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_field_rules),
 		cmocka_unit_test(test_all_field_errors),
