@@ -32,6 +32,12 @@ struct jf_anchor {
 	cJSON *node;
 };
 
+/* A map or list being read: which of its values the parser is in. */
+struct jf_step {
+	char *key; /* a map's key, NULL while a key is read or in a list */
+	int index; /* a list's item; -1 in a map */
+};
+
 /* Parsing state of one file. */
 struct jf {
 	struct jobfile *out;
@@ -45,6 +51,9 @@ struct jf {
 	struct jf_anchor *anchors;
 	size_t nanchors;
 	size_t nodes;
+	/* The maps and lists open, outermost first: depths 0 to the most. */
+	struct jf_step steps[JOBFILE_MAX_DEPTH + 1];
+	int nsteps;
 	int flags; /* JOBFILE_* */
 	/*
 	 * Members of maps taken out because they were at fault (kept here so

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,16 +35,83 @@ line_of(const struct jf *jf, int line)
 	return xstrndup(s, (size_t)((nl != NULL ? nl : end) - s));
 }
 
+/* The byte of LINE where its 1-based character column COL starts. */
+static size_t
+col_byte(const char *line, int col)
+{
+	size_t i = 0;
+
+	for (; line[i] != '\0' && col > 1; col--) {
+		i++;
+		while (((unsigned char)line[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
 /*
- * After a YAML syntax error at MARK: explain the usual causes (a tab in
- * the indentation, an unquoted value starting with * or @) in our terms.
- * Returns 1 if it reported one.
+ * 1 if the text of LINE before byte END leaves a [ or { open: a value
+ * there ends at ", " or the bracket, as YAML ends it in a flow list.
  */
 static int
-explain_syntax(struct jf *jf, const yaml_mark_t *mark)
+in_flow(const char *line, size_t end)
+{
+	size_t i;
+	char quote = '\0';
+	int depth = 0;
+
+	for (i = 0; i < end; i++) {
+		if (quote != '\0') {
+			if (line[i] == quote)
+				quote = '\0';
+		} else if ((line[i] == '"' || line[i] == '\'') &&
+		    (i == 0 || strchr(" [{,:", line[i - 1]) != NULL))
+			quote = line[i];
+		else if (line[i] == '[' || line[i] == '{')
+			depth++;
+		else if (line[i] == ']' || line[i] == '}')
+			depth--;
+	}
+	return depth > 0;
+}
+
+/*
+ * The field the parser was in when it stopped, into BUF, named as the
+ * schema names fields: a job's own as they are ("schedule",
+ * "notify[1].url"), others from the top ("defaults.timeout"), and an
+ * item by its list, as the other errors about schedules are. 0 when no
+ * field is being read.
+ */
+static int
+field_name(const struct jf *jf, char *buf, size_t size)
+{
+	const struct jf_step *st = jf->steps;
+	char index[24];
+	int i = 0, n = jf->nsteps;
+
+	buf[0] = '\0';
+	if (n > 2 && st[0].key != NULL && strcmp(st[0].key, "jobs") == 0)
+		i = 2;
+	for (; i < n; i++) {
+		if (st[i].index >= 0 && i < n - 1) {
+			snprintf(index, sizeof index, "[%d]", st[i].index);
+			strlcat(buf, index, size);
+		} else if (st[i].key != NULL) {
+			if (buf[0] != '\0')
+				strlcat(buf, ".", size);
+			strlcat(buf, st[i].key, size);
+		} else
+			break;
+	}
+	return buf[0] != '\0';
+}
+
+/* Tabs in the indentation up to MARK: YAML allows only spaces there. */
+static int
+explain_tab(struct jf *jf, const yaml_mark_t *mark)
 {
 	struct jf_pos at = { NULL, 0, 0, 0, NULL, 0, 0 };
-	char *text, *v, *colon;
+	char *text, *v;
 	int line;
 
 	for (line = 1; line <= (int)mark->line + 1; line++) {
@@ -61,29 +129,59 @@ explain_syntax(struct jf *jf, const yaml_mark_t *mark)
 		}
 		free(text);
 	}
-	if ((text = line_of(jf, (int)mark->line + 1)) == NULL)
-		return 0;
-	v = text + strspn(text, " ");
-	if (v[0] == '-' && v[1] == ' ')
-		v += 1 + strspn(v + 1, " ");
-	colon = strstr(v, ": ");
-	if (colon != NULL && (*v != '"' && *v != '\'')) {
-		*colon = '\0';
-		v = colon + 2 + strspn(colon + 2, " ");
-	} else
-		colon = NULL;
-	if (*v == '*' || *v == '@' || *v == '`') {
-		at.line = (int)mark->line + 1;
-		at.col = (int)(v - text) + 1;
-		jf_error(jf, &at,
-		    "%s: quote this value (\"%s\"): YAML reads a leading %s",
-		    colon != NULL ? text + strspn(text, " -") : "value", v,
-		    *v == '*' ? "* as an alias" : "@ or ` as reserved");
-		free(text);
-		return 1;
-	}
-	free(text);
 	return 0;
+}
+
+/*
+ * A value starting with *, @ or `, which YAML reads as an alias or keeps
+ * reserved: names the field and quotes the value for the user to copy.
+ * The parser stops at the token that starts there (an alias's error is
+ * the byte after its *, but the context is the * itself).
+ */
+static int
+explain_quote(struct jf *jf)
+{
+	yaml_parser_t *p = jf->parser;
+	struct jf_pos at = { NULL, 0, 0, 0, NULL, 0, 0 };
+	char *text, *v, *end, name[128];
+	size_t n;
+
+	if (p->error != YAML_SCANNER_ERROR)
+		return 0;
+	at.line = (int)p->context_mark.line + 1;
+	at.col = (int)p->context_mark.column + 1;
+	if ((text = line_of(jf, at.line)) == NULL)
+		return 0;
+	v = text + col_byte(text, at.col);
+	if (*v != '*' && *v != '@' && *v != '`') {
+		free(text);
+		return 0;
+	}
+	n = strlen(v);
+	if (in_flow(text, (size_t)(v - text))) {
+		for (n = 0; v[n] != '\0' && v[n] != ']' && v[n] != '}'; n++) {
+			if (v[n] == ',' &&
+			    (v[n + 1] == ' ' || v[n + 1] == '\0'))
+				break;
+		}
+	}
+	v[n] = '\0';
+	if ((end = strstr(v, " #")) != NULL)
+		*end = '\0';
+	/* A key is quoted alone, not with its value. */
+	if (jf->nsteps > 0 && jf->steps[jf->nsteps - 1].index < 0 &&
+	    jf->steps[jf->nsteps - 1].key == NULL &&
+	    (end = strstr(v, ": ")) != NULL)
+		*end = '\0';
+	/* A flow list's comma at the end of a line is not the value's. */
+	for (n = strlen(v); n > 0 && strchr(" \t\r,", v[n - 1]) != NULL; n--)
+		v[n - 1] = '\0';
+	jf_error(jf, &at,
+	    "%s: quote this value (\"%s\"): YAML reads a leading %s",
+	    field_name(jf, name, sizeof name) ? name : "yaml", v,
+	    *v == '*' ? "* as an alias" : "@ or ` as reserved");
+	free(text);
+	return 1;
 }
 
 /* A code unit of the text: a byte of UTF-8, or half a UTF-16 pair. */
@@ -203,7 +301,7 @@ jf_syntax_error(struct jf *jf)
 		reader_error(jf);
 		return;
 	}
-	if (explain_syntax(jf, &p->problem_mark))
+	if (explain_tab(jf, &p->problem_mark) || explain_quote(jf))
 		return;
 	at.line = (int)p->problem_mark.line + 1;
 	at.col = (int)p->problem_mark.column + 1;

@@ -386,6 +386,7 @@ key_pos(struct jf *jf, const cJSON *v, const struct jf_pos *at)
 static cJSON *
 build_mapping(struct jf *jf, yaml_event_t *ev, int depth)
 {
+	struct jf_step *step = &jf->steps[jf->nsteps - 1];
 	yaml_event_t kev, vev;
 	const cJSON *old;
 	cJSON *map, *v;
@@ -395,6 +396,8 @@ build_mapping(struct jf *jf, yaml_event_t *ev, int depth)
 	map = cJSON_CreateObject();
 	pos_add(jf, map, &ev->start_mark);
 	for (;;) {
+		free(step->key);
+		step->key = NULL;
 		if (next_event(jf, &kev) == -1)
 			goto fail;
 		if (kev.type == YAML_MAPPING_END_EVENT) {
@@ -422,6 +425,7 @@ build_mapping(struct jf *jf, yaml_event_t *ev, int depth)
 			free(key);
 			goto fail;
 		}
+		step->key = xstrdup(key);
 		if (next_event(jf, &vev) == -1) {
 			free(key);
 			goto fail;
@@ -445,12 +449,13 @@ fail:
 static cJSON *
 build_sequence(struct jf *jf, yaml_event_t *ev, int depth)
 {
+	struct jf_step *step = &jf->steps[jf->nsteps - 1];
 	yaml_event_t iev;
 	cJSON *seq, *v;
 
 	seq = cJSON_CreateArray();
 	pos_add(jf, seq, &ev->start_mark);
-	for (;;) {
+	for (step->index = 0;; step->index++) {
 		if (next_event(jf, &iev) == -1)
 			goto fail;
 		if (iev.type == YAML_SEQUENCE_END_EVENT) {
@@ -495,10 +500,15 @@ build(struct jf *jf, yaml_event_t *ev, int depth)
 		n = build_alias(jf, ev);
 		break;
 	case YAML_MAPPING_START_EVENT:
-		n = build_mapping(jf, ev, depth);
-		break;
 	case YAML_SEQUENCE_START_EVENT:
-		n = build_sequence(jf, ev, depth);
+		/* Where the reading is, should the parser stop inside. */
+		jf->steps[jf->nsteps].key = NULL;
+		jf->steps[jf->nsteps++].index = -1;
+		if (ev->type == YAML_MAPPING_START_EVENT)
+			n = build_mapping(jf, ev, depth);
+		else
+			n = build_sequence(jf, ev, depth);
+		free(jf->steps[--jf->nsteps].key);
 		break;
 	default:
 		jf_error(jf, &at, "yaml: unexpected event");

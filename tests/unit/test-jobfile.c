@@ -145,8 +145,8 @@ test_schedule_traps(void **state)
 	    "reads a leading * as an alias",
 	    NULL);
 	expect_errors("jobs:\n- name: a\n  schedules:\n  - @daily\n",
-	    "t.yaml:4:5: value: quote this value (\"@daily\"): YAML reads a "
-	    "leading @ or ` as reserved",
+	    "t.yaml:4:5: schedules: quote this value (\"@daily\"): YAML reads "
+	    "a leading @ or ` as reserved",
 	    NULL);
 	expect_errors("jobs:\n- name: a\n  schedule: *5 * * * *\n",
 	    "t.yaml:3:13: yaml: *5 is an alias to no anchor; a value "
@@ -176,6 +176,51 @@ test_schedule_traps(void **state)
 	expect_errors("jobs:\n- name: a\n  schedule: \"61 * * * *\"\n"
 	              "  command: x\n",
 	    "t.yaml:3:13: schedule: minute \"61\" is outside 0..59", NULL);
+}
+
+/*
+ * An unquoted * or @ stops the parser: the error names the field being
+ * read, as the other errors do (an item by its list, like the schedules'
+ * other errors), and quotes the value alone, not the rest of the line.
+ */
+static void
+test_quote_hint_names_field(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  schedules:\n  - */5 * * * *\n",
+	    "t.yaml:4:5: schedules: quote this value (\"*/5 * * * *\"): YAML "
+	    "reads a leading * as an alias",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedules: [*/5 * * * *]\n",
+	    "t.yaml:3:15: schedules: quote this value (\"*/5 * * * *\"): YAML "
+	    "reads a leading * as an alias",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n"
+	              "  schedules: [\"@daily\", */5 * * * *, \"@hourly\"]\n",
+	    "t.yaml:3:25: schedules: quote this value (\"*/5 * * * *\"): YAML "
+	    "reads a leading * as an alias",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  schedule: */5 * * * *  # often\n",
+	    "t.yaml:3:13: schedule: quote this value (\"*/5 * * * *\"): YAML "
+	    "reads a leading * as an alias",
+	    NULL);
+	expect_errors("defaults:\n  schedule: @daily\njobs: []\n",
+	    "t.yaml:2:13: defaults.schedule: quote this value (\"@daily\"): "
+	    "YAML reads a leading @ or ` as reserved",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  notify:\n"
+	              "  - kind: webhook\n    url: @hook\n",
+	    "t.yaml:6:10: notify[0].url: quote this value (\"@hook\"): YAML "
+	    "reads a leading @ or ` as reserved",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: [ls, `x`]\n",
+	    "t.yaml:3:17: command: quote this value (\"`x`\"): YAML reads a "
+	    "leading @ or ` as reserved",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  @x: 1\n",
+	    "t.yaml:3:3: yaml: quote this value (\"@x\"): YAML reads a leading "
+	    "@ or ` as reserved",
+	    NULL);
 }
 
 static void
@@ -690,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_full_job),
 		cmocka_unit_test(test_empty_and_one_job),
 		cmocka_unit_test(test_schedule_traps),
+		cmocka_unit_test(test_quote_hint_names_field),
 		cmocka_unit_test(test_yaml11_traps),
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_unknown_keys),
