@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,21 +192,6 @@ struct jp {
 	char **cause;
 };
 
-int
-job_fail(char **cause, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
-	xasprintf(cause, "%s: %s", field, msg != NULL ? msg : "invalid");
-	free(msg);
-	return -1;
-}
-
 static int
 get_string(struct jp *jp, const cJSON *v, char **out, int empty_ok)
 {
@@ -217,37 +201,6 @@ get_string(struct jp *jp, const cJSON *v, char **out, int empty_ok)
 		return job_fail(jp->cause, jp->field, "must not be empty");
 	free(*out);
 	*out = xstrdup(v->valuestring);
-	return 0;
-}
-
-int
-job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
-    int64_t max, int64_t *out)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return job_fail(cause, field, "expected an integer");
-	d = v->valuedouble;
-	/*
-	 * The range first: converting a double past int64_t is undefined,
-	 * and "1e+20 is outside 0..100" says more than "not an integer".
-	 */
-	if (!(d >= (double)min && d <= (double)max))
-		return job_fail(cause, field, "%.15g is outside %lld..%lld", d,
-		    (long long)min, (long long)max);
-	if (d != (double)(int64_t)d)
-		return job_fail(cause, field, "expected an integer, not %g", d);
-	*out = (int64_t)d;
-	return 0;
-}
-
-int
-job_get_bool(char **cause, const char *field, const cJSON *v, int *out)
-{
-	if (!cJSON_IsBool(v))
-		return job_fail(cause, field, "expected true or false");
-	*out = cJSON_IsTrue(v);
 	return 0;
 }
 

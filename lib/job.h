@@ -249,8 +249,9 @@ char **job_labels_dup(char *const *labels, size_t n);
 cJSON *job_labels_to_json(char *const *labels, size_t n);
 
 /*
- * Sets *CAUSE (caller frees) to "FIELD: " and the formatted message, the
- * one shape of every rejection of the job model, and returns -1.
+ * job-fail.c: sets *CAUSE (caller frees) to "FIELD: " and the formatted
+ * message, the one shape of every rejection of the job model, and
+ * returns -1.
  */
 int job_fail(char **cause, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

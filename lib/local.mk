@@ -6,7 +6,7 @@ lib_libcronq_a_SOURCES = \
 	lib/tz.c lib/tz-load.c lib/tz-int.h lib/tz.h \
 	lib/cronexpr.c lib/cronexpr-next.c lib/cronexpr-notes.c lib/cronexpr.h \
 	lib/util.c lib/util.h \
-	lib/job.c lib/job-from.c lib/job-json.c lib/job-labels.c lib/job-ext.c lib/job.h \
+	lib/job.c lib/job-fail.c lib/job-from.c lib/job-json.c lib/job-labels.c lib/job-ext.c lib/job.h \
 	lib/jobfile.c lib/jobfile-schema.c lib/jobfile-io.c lib/jobfile.h \
 	lib/jobfile-syntax.c \
 	lib/jobfile-int.h \
