@@ -69,7 +69,7 @@ static int
 get_str(const cJSON *v, char **out, int empty_ok, char **cause)
 {
 	if (!cJSON_IsString(v))
-		return job_fail(cause, ext_field, "expected a string");
+		return job_fail_type(cause, ext_field, "a string", v);
 	if (!empty_ok && v->valuestring[0] == '\0')
 		return job_fail(cause, ext_field, "must not be empty");
 	free(*out);
@@ -194,15 +194,16 @@ get_headers(struct job_http *h, const cJSON *v, char **cause)
 	struct job_env *hs;
 	const cJSON *e;
 	size_t n = 0, i;
+	char what[JOB_WHAT_MAX];
 
 	if (!cJSON_IsObject(v))
-		return job_fail(
-		    cause, ext_field, "expected an object of strings");
+		return job_fail_type(cause, ext_field, JOB_WANT_STRMAP, v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
 			return job_fail(cause, ext_field,
-			    "\"%.40s\": expected a string", e->string);
+			    "\"%.40s\": expected a string, not %s", e->string,
+			    job_what(e, what, sizeof what));
 		if (e->string[0] == '\0' || has_ctl(e->string) ||
 		    strpbrk(e->string, ": ") != NULL)
 			return job_fail(cause, ext_field,
@@ -239,7 +240,7 @@ get_http(struct job *job, const cJSON *v, char **cause)
 	const char *k;
 
 	if (!cJSON_IsObject(v))
-		return job_fail(cause, ext_field, "expected an object");
+		return job_fail_type(cause, ext_field, "a map", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		k = e->string;
@@ -356,7 +357,7 @@ get_target(struct job_notify *t, size_t i, const cJSON *v, char **cause)
 
 	snprintf(ext_field, sizeof ext_field, "notify[%zu]", i);
 	if (!cJSON_IsObject(v))
-		return job_fail(cause, ext_field, "expected an object");
+		return job_fail_type(cause, ext_field, "a map", v);
 	kind = cJSON_GetObjectItemCaseSensitive(v, "kind");
 	for (k = 0; k < 3 && cJSON_IsString(kind); k++) {
 		if (strcmp(kind->valuestring, notify_kinds[k]) == 0)
@@ -429,7 +430,7 @@ get_notify(struct job *job, const cJSON *v, char **cause)
 	size_t n = 0;
 
 	if (!cJSON_IsArray(v))
-		return job_fail(cause, ext_field, "expected a list of targets");
+		return job_fail_type(cause, ext_field, "a list of targets", v);
 	if (cJSON_GetArraySize(v) > NOTIFY_MAX)
 		return job_fail(
 		    cause, ext_field, "at most %d targets", NOTIFY_MAX);

@@ -40,7 +40,7 @@ job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
 	double d;
 
 	if (!cJSON_IsNumber(v))
-		return job_fail(cause, field, "expected an integer");
+		return job_fail_type(cause, field, "an integer", v);
 	d = v->valuedouble;
 	/*
 	 * The range first: converting a double past int64_t is undefined,
@@ -59,7 +59,45 @@ int
 job_get_bool(char **cause, const char *field, const cJSON *v, int *out)
 {
 	if (!cJSON_IsBool(v))
-		return job_fail(cause, field, "expected true or false");
+		return job_fail_type(cause, field, "true or false", v);
 	*out = cJSON_IsTrue(v);
 	return 0;
+}
+
+const char *
+job_what(const cJSON *v, char *buf, size_t size)
+{
+	const char *s;
+	size_t n;
+
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+		/* Long text is cut, on a character's first byte. */
+		if ((n = strlen(s)) <= 40) {
+			snprintf(buf, size, "the string \"%s\"", s);
+			return buf;
+		}
+		for (n = 40; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+		snprintf(buf, size, "the string \"%.*s...\"", (int)n, s);
+		return buf;
+	}
+	if (cJSON_IsNumber(v)) {
+		snprintf(buf, size, "the number %g", v->valuedouble);
+		return buf;
+	}
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v) ? "true" : "false";
+	if (cJSON_IsNull(v))
+		return "null";
+	return cJSON_IsArray(v) ? "a list" : "a map";
+}
+
+int
+job_fail_type(char **cause, const char *field, const char *want, const cJSON *v)
+{
+	char buf[JOB_WHAT_MAX];
+
+	return job_fail(cause, field, "expected %s, not %s", want,
+	    job_what(v, buf, sizeof buf));
 }

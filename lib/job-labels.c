@@ -42,9 +42,11 @@ job_labels_from_json(
 	const cJSON *e;
 	char **out;
 	size_t n = 0, i;
+	char what[JOB_WHAT_MAX];
 
 	if (!cJSON_IsArray(v)) {
-		*msg = xstrdup("expected an array of label names");
+		xasprintf(msg, "expected a list of label names, not %s",
+		    job_what(v, what, sizeof what));
 		return -1;
 	}
 	cJSON_ArrayForEach(e, v)

@@ -100,15 +100,19 @@ get_list(struct sbp *p, const cJSON *v, int kind, char ***out, size_t *nout)
 	const cJSON *e;
 	char **list;
 	size_t n = 0, i = 0;
+	char what[JOB_WHAT_MAX];
 
 	if (!cJSON_IsArray(v))
-		return job_fail(p->cause, p->field, "expected an array of %s",
-		    kind == 0 ? "system call names" : "absolute paths");
+		return job_fail_type(p->cause, p->field,
+		    kind == 0 ? "a list of system call names"
+		              : "a list of absolute paths",
+		    v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
 			return job_fail(p->cause, p->field,
-			    "element %zu: expected a string", n);
+			    "element %zu: expected a string, not %s", n,
+			    job_what(e, what, sizeof what));
 		if (kind == 0 && !syscall_name_ok(e->valuestring))
 			return job_fail(p->cause, p->field,
 			    "\"%s\" is not a system call name", e->valuestring);
@@ -172,7 +176,7 @@ get_seccomp(struct sbp *p, const cJSON *v, struct job_sandbox *sb)
 	const cJSON *e;
 
 	if (!cJSON_IsObject(v))
-		return job_fail(p->cause, p->field, "expected an object");
+		return job_fail_type(p->cause, p->field, "a map", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		snprintf(p->field, sizeof p->field, "sandbox.seccomp.%.30s",
@@ -322,7 +326,7 @@ job_sandbox_parse(
 		return 0;
 	}
 	if (!cJSON_IsObject(v))
-		return job_fail(p.cause, p.field, "expected an object");
+		return job_fail_type(p.cause, p.field, "a map", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (sandbox_set(&p, e, sb) == -1)

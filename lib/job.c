@@ -196,7 +196,7 @@ static int
 get_string(struct jp *jp, const cJSON *v, char **out, int empty_ok)
 {
 	if (!cJSON_IsString(v))
-		return job_fail(jp->cause, jp->field, "expected a string");
+		return job_fail_type(jp->cause, jp->field, "a string", v);
 	if (!empty_ok && v->valuestring[0] == '\0')
 		return job_fail(jp->cause, jp->field, "must not be empty");
 	free(*out);
@@ -214,8 +214,8 @@ get_duration(struct jp *jp, const cJSON *v, int64_t *out)
 		return job_get_int(
 		    jp->cause, jp->field, v, 0, JOB_DURATION_MAX, out);
 	if (!cJSON_IsString(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected a duration (seconds or \"5m\")");
+		return job_fail_type(
+		    jp->cause, jp->field, "a duration (seconds or \"5m\")", v);
 	if (util_parse_duration(v->valuestring, &s, &why) == -1) {
 		job_fail(jp->cause, jp->field, "%s",
 		    why != NULL ? why : "bad duration");
@@ -238,8 +238,8 @@ get_size(struct jp *jp, const cJSON *v, int64_t *out)
 		return job_get_int(
 		    jp->cause, jp->field, v, 0, JOB_LIMIT_MAX, out);
 	if (!cJSON_IsString(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected a size (bytes or \"512K\")");
+		return job_fail_type(
+		    jp->cause, jp->field, "a size (bytes or \"512K\")", v);
 	if (util_parse_size(v->valuestring, &b, &why) == -1) {
 		job_fail(
 		    jp->cause, jp->field, "%s", why != NULL ? why : "bad size");
@@ -258,7 +258,7 @@ get_enum(struct jp *jp, const cJSON *v, const char **names, size_t n, int *out)
 	size_t i;
 
 	if (!cJSON_IsString(v))
-		return job_fail(jp->cause, jp->field, "expected a string");
+		return job_fail_type(jp->cause, jp->field, "a string", v);
 	for (i = 0; i < n; i++) {
 		if (strcmp(v->valuestring, names[i]) == 0) {
 			*out = (int)i;
@@ -277,6 +277,7 @@ get_schedules(struct jp *jp, struct job *job, const cJSON *v)
 {
 	const cJSON *e;
 	size_t n = 0, i = 0;
+	char what[JOB_WHAT_MAX];
 
 	if (cJSON_IsString(v)) {
 		strv_free(job->schedules, job->nschedules);
@@ -286,13 +287,14 @@ get_schedules(struct jp *jp, struct job *job, const cJSON *v)
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected an array of cron expressions");
+		return job_fail_type(jp->cause, jp->field,
+		    "a cron expression or a list of them", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
 			return job_fail(jp->cause, jp->field,
-			    "element %zu: expected a string", n);
+			    "element %zu: expected a string, not %s", n,
+			    job_what(e, what, sizeof what));
 		n++;
 	}
 	if (n > 64)
@@ -309,6 +311,7 @@ get_command(struct jp *jp, struct job *job, const cJSON *v)
 {
 	const cJSON *e;
 	size_t n = 0, i = 0;
+	char what[JOB_WHAT_MAX];
 
 	if (cJSON_IsString(v)) {
 		if (v->valuestring[0] == '\0')
@@ -322,13 +325,14 @@ get_command(struct jp *jp, struct job *job, const cJSON *v)
 		return 0;
 	}
 	if (!cJSON_IsArray(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected a string or an array of strings");
+		return job_fail_type(
+		    jp->cause, jp->field, "a string or a list of strings", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
 			return job_fail(jp->cause, jp->field,
-			    "element %zu: expected a string", n);
+			    "element %zu: expected a string, not %s", n,
+			    job_what(e, what, sizeof what));
 		n++;
 	}
 	if (n == 0)
@@ -349,15 +353,16 @@ get_env(struct jp *jp, const cJSON *v, struct job_env **out, size_t *nout,
 	const cJSON *e;
 	struct job_env *env;
 	size_t n = 0, i = 0;
+	char what[JOB_WHAT_MAX];
 
 	if (!cJSON_IsObject(v))
-		return job_fail(
-		    jp->cause, jp->field, "expected an object of strings");
+		return job_fail_type(jp->cause, jp->field, JOB_WANT_STRMAP, v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (!cJSON_IsString(e))
 			return job_fail(jp->cause, jp->field,
-			    "\"%s\": expected a string", e->string);
+			    "\"%.40s\": expected a string, not %s", e->string,
+			    job_what(e, what, sizeof what));
 		if (e->string[0] == '\0' || strchr(e->string, '=') != NULL ||
 		    (env_names &&
 		        strspn(e->string,
@@ -389,8 +394,8 @@ get_umask(struct jp *jp, struct job *job, const cJSON *v)
 	long m;
 
 	if (!cJSON_IsString(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected an octal string such as \"022\"");
+		return job_fail_type(
+		    jp->cause, jp->field, "an octal string such as \"022\"", v);
 	s = v->valuestring;
 	errno = 0;
 	m = strtol(s, &end, 8);
@@ -410,8 +415,8 @@ get_retry_on(struct jp *jp, struct job *job, const cJSON *v)
 	int *codes;
 
 	if (!cJSON_IsArray(v))
-		return job_fail(
-		    jp->cause, jp->field, "expected an array of exit codes");
+		return job_fail_type(
+		    jp->cause, jp->field, "a list of exit codes", v);
 	codes = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *codes);
 	cJSON_ArrayForEach(e, v)
 	{
@@ -438,8 +443,8 @@ get_on_exit(struct jp *jp, struct job *job, const cJSON *v)
 	int o;
 
 	if (!cJSON_IsObject(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected an object {\"CODE\": outcome}");
+		return job_fail_type(
+		    jp->cause, jp->field, "a map of exit codes to outcomes", v);
 	rules = xcalloc(cJSON_GetArraySize(v) + 1, sizeof *rules);
 	cJSON_ArrayForEach(e, v)
 	{
@@ -486,8 +491,8 @@ get_dst(struct jp *jp, struct job *job, const cJSON *v)
 	int x;
 
 	if (!cJSON_IsObject(v))
-		return job_fail(jp->cause, jp->field,
-		    "expected {\"gap\": ..., \"repeat\": ...}");
+		return job_fail_type(
+		    jp->cause, jp->field, "a map of gap and repeat", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		if (strcmp(e->string, "gap") == 0) {
@@ -516,7 +521,8 @@ get_limits(struct jp *jp, struct job *job, const cJSON *v)
 	static _Thread_local char field[48];
 
 	if (!cJSON_IsObject(v))
-		return job_fail(jp->cause, jp->field, "expected an object");
+		return job_fail_type(
+		    jp->cause, jp->field, "a map of limits", v);
 	cJSON_ArrayForEach(e, v)
 	{
 		snprintf(field, sizeof field, "limits.%.30s", e->string);
@@ -661,12 +667,9 @@ job_set_field(struct jp *jp, struct job *job, const cJSON *e)
 	else if (strcmp(k, "sandbox") == 0)
 		return job_sandbox_parse(
 		    e, &job->sandbox, &jp->field, jp->cause);
-	else if (strcmp(k, "paused") == 0) {
-		if (!cJSON_IsBool(e))
-			return job_fail(
-			    jp->cause, jp->field, "expected true or false");
-		job->paused = cJSON_IsTrue(e);
-	} else if (strcmp(k, "description") == 0)
+	else if (strcmp(k, "paused") == 0)
+		return job_get_bool(jp->cause, jp->field, e, &job->paused);
+	else if (strcmp(k, "description") == 0)
 		return get_string(jp, e, &job->description, 1);
 	else if (strcmp(k, "labels") == 0) {
 		if (job_labels_from_json(

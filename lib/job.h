@@ -255,6 +255,20 @@ cJSON *job_labels_to_json(char *const *labels, size_t n);
  */
 int job_fail(char **cause, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The longest text job_what writes, with its NUL. */
+#define JOB_WHAT_MAX 64
+/* What env and http.headers take, in words for JSON and YAML alike. */
+#define JOB_WANT_STRMAP "a map of names to strings"
+/*
+ * What V is, for "expected X, not V": the string "3", the number 1.5,
+ * true, null, a list, a map. Words that read right for an API body and
+ * a YAML job file alike; a string past 40 bytes is cut. Returns BUF (of
+ * at least JOB_WHAT_MAX) or a constant.
+ */
+const char *job_what(const cJSON *v, char *buf, size_t size);
+/* job_fail with "expected WANT, not " what V is; returns -1. */
+int job_fail_type(
+    char **cause, const char *field, const char *want, const cJSON *v);
 /* *OUT from the JSON integer V in MIN-MAX; -1 with *CAUSE as job_fail. */
 int job_get_int(char **cause, const char *field, const cJSON *v, int64_t min,
     int64_t max, int64_t *out);

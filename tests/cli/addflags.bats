@@ -94,7 +94,7 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	want='--ioprio "loud": "loud" is not idle, best-effort[:0-7] or realtime[:0-7]' bad --ioprio loud
 	want='--rlimit "nofile": expected NAME=VALUE (NAME one of cpu, memory, nofile, nproc, fsize, core)' bad --rlimit nofile
 	want='--rlimit "stack=1": unknown limit "stack" (expected cpu, memory, nofile, nproc, fsize or core)' bad --rlimit stack=1
-	want='--rlimit "nofile=many": expected an integer' bad --rlimit nofile=many
+	want='--rlimit "nofile=many": expected an integer, not the string "many"' bad --rlimit nofile=many
 	want='--rlimit "cpu=1x": duration "1x" is not like 90s, 5m, 2h30m or 1d' bad --rlimit cpu=1x
 	want='--read-only-path "srv": "srv" is not an absolute path below /' bad --read-only-path srv
 	want='--read-write-path "/": "/" is not an absolute path below /' bad --read-write-path /
@@ -142,7 +142,7 @@ print(json.dumps(eval(sys.argv[1]), sort_keys=True))' "$2"
 	done
 	cq add rbad --retries many -- true
 	assert_status 2
-	[ "${stderr%%$'\n'*}" = 'cronq: add: --retries "many": expected an integer' ]
+	[ "${stderr%%$'\n'*}" = 'cronq: add: --retries "many": expected an integer, not the string "many"' ]
 	# Past what a double holds exactly, still a range error, not "many".
 	cq add rbad --retries 99999999999999999999 -- true
 	assert_status 2

@@ -201,7 +201,7 @@ static const struct {
 	    "unknown field" },
 	{ "{\"name\": \"a\"}", "command", "is required" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": \"gpu\"}",
-	    "labels", "expected an array" },
+	    "labels", "expected a list of label names, not the string" },
 	{ "{\"name\": \"a\", \"command\": \"x\", \"labels\": [\"GPU\"]}",
 	    "labels", "element 0: expected a label" },
 	{ "{\"name\": \"a\", \"command\": \"x\", "
@@ -353,6 +353,65 @@ test_not_an_object(void **state)
 	cJSON_Delete(json);
 }
 
+/*
+ * A value of the wrong type: the message says what was given, in words
+ * that read right in an API body and in a YAML job file alike.
+ */
+static void
+test_wrong_type_says_what(void **state)
+{
+	static const struct {
+		const char *json, *cause;
+	} cases[] = {
+		{ "\"retries\": \"3\"",
+		    "retries: expected an integer, not the string \"3\"" },
+		{ "\"env\": [\"A\", \"B\"]",
+		    "env: expected a map of names to strings, not a list" },
+		{ "\"env\": {\"A\": 1}",
+		    "env: \"A\": expected a string, not the number 1" },
+		{ "\"paused\": null",
+		    "paused: expected true or false, not null" },
+		{ "\"timeout\": [5]",
+		    "timeout: expected a duration (seconds or \"5m\"), not a "
+		    "list" },
+		{ "\"schedules\": {}",
+		    "schedules: expected a cron expression or a list of them, "
+		    "not a map" },
+		{ "\"retry_on\": 1",
+		    "retry_on: expected a list of exit codes, "
+		    "not the number 1" },
+		{ "\"limits\": true",
+		    "limits: expected a map of limits, not true" },
+		{ "\"http\": {\"headers\": [\"X: y\"]}",
+		    "http.headers: expected a map of names to strings, not a "
+		    "list" },
+		{ "\"notify\": [\"http://h/\"]",
+		    "notify[0]: expected a map, not the string \"http://h/\"" },
+		/* Cut at 40 bytes, but not inside the é. */
+		{ "\"retries\": "
+		  "\"012345678901234567890123456789012345678\\u00e9x\"",
+		    "retries: expected an integer, not the string "
+		    "\"012345678901234567890123456789012345678...\"" },
+	};
+	char text[256], *cause;
+	const char *field;
+	struct job *job;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(text, sizeof text,
+		    "{\"name\": \"a\", \"command\": \"x\", %s}", cases[i].json);
+		cause = NULL;
+		job = parse(text, NULL, &field, &cause);
+		if (job != NULL)
+			fail_msg("accepted: %s", text);
+		assert_non_null(cause);
+		assert_string_equal(cause, cases[i].cause);
+		free(cause);
+	}
+}
+
 /* The helpers job.c, job-sandbox.c and job-ext.c share. */
 static void
 test_shared_helpers(void **state)
@@ -373,7 +432,8 @@ test_shared_helpers(void **state)
 	assert_int_equal(job_get_int(&cause, "x", v, 0, 20, &n), 0);
 	assert_int_equal(n, 20);
 	assert_int_equal(job_get_bool(&cause, "y", v, &b), -1);
-	assert_string_equal(cause, "y: expected true or false");
+	assert_string_equal(
+	    cause, "y: expected true or false, not the number 20");
 	free(cause);
 	cJSON_Delete(v);
 	v = cJSON_CreateNumber(1.5);
@@ -398,6 +458,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_the_field),
 		cmocka_unit_test(test_not_an_object),
 		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_wrong_type_says_what),
 		cmocka_unit_test(test_shared_helpers),
 	};
 

@@ -232,7 +232,9 @@ test_yaml11_traps(void **state)
 	    "would read it as a boolean, YAML 1.2 as a string)",
 	    NULL);
 	expect_errors("jobs:\n- name: a\n  command: x\n  paused: 'true'\n",
-	    "t.yaml:4:11: paused: expected true or false", NULL);
+	    "t.yaml:4:11: paused: expected true or false, not the string "
+	    "\"true\"",
+	    NULL);
 	expect_errors("jobs:\n- name: a\n  command: x\n  retries: 1:30\n",
 	    "t.yaml:4:12: retries: 1:30 is a base-60 number in YAML 1.1; "
 	    "write a plain number",
@@ -385,7 +387,8 @@ test_all_field_errors(void **state)
 	              "    seccomp: {default: none, action: explode}\n"
 	              "  http: {method: 5, url: 'ftp://x'}\n",
 	    "t.yaml:4:20: limits.nofile: -1 is outside 0..1073741824",
-	    "t.yaml:4:31: limits.nproc: expected an integer",
+	    "t.yaml:4:31: limits.nproc: expected an integer, not the string "
+	    "\"x\"",
 	    "t.yaml:6:17: sandbox.memory_max: size \"lots\" is not like 512, "
 	    "64K, 512M or 2G",
 	    "t.yaml:7:38: sandbox.seccomp.action: expected errno or kill",
@@ -409,6 +412,28 @@ test_all_field_errors(void **state)
 	              "  retries: 1000\n",
 	    "t.yaml:4:3: name: is required",
 	    "t.yaml:5:12: retries: 1000 is outside 0..100", NULL);
+}
+
+/*
+ * A value of the wrong type is named with what was given, in words that
+ * suit YAML as well as the API's JSON (a map, a list, not an object).
+ */
+static void
+test_wrong_type_says_what(void **state)
+{
+	(void)state;
+	expect_errors("jobs:\n- name: a\n  command: x\n  retries: \"3\"\n"
+	              "  env: [A, B]\n",
+	    "t.yaml:4:12: retries: expected an integer, not the string \"3\"",
+	    "t.yaml:5:8: env: expected a map of names to strings, not a list",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: {run: x}\n"
+	              "  umask: [1]\n",
+	    "t.yaml:3:12: command: expected a string or a list of strings, "
+	    "not a map",
+	    "t.yaml:4:10: umask: expected an octal string such as \"022\", "
+	    "not a list",
+	    NULL);
 }
 
 /* A rule joining fields is not checked when one of them failed. */
@@ -493,8 +518,8 @@ test_defaults_override(void **state)
 	           "- name: a\n  retry_on: [75, 76]\n  command: c\n"
 	           "- name: b\n  env: [1]\n");
 	assert_int_equal(jf->nerrors, 1);
-	assert_string_equal(
-	    jf->errors[0], "t.yaml:10:8: env: expected an object of strings");
+	assert_string_equal(jf->errors[0],
+	    "t.yaml:10:8: env: expected a map of names to strings, not a list");
 	jobfile_free(jf);
 	jf = parse("defaults:\n  retry_on: [3]\n  command: [a, b]\njobs:\n"
 	           "- name: a\n  retry_on: [75, 76]\n  command: c\n");
@@ -741,6 +766,7 @@ main(void)
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_field_rules),
 		cmocka_unit_test(test_all_field_errors),
+		cmocka_unit_test(test_wrong_type_says_what),
 		cmocka_unit_test(test_no_consequent_errors),
 		cmocka_unit_test(test_notify_on),
 		cmocka_unit_test(test_defaults_override),

@@ -125,7 +125,7 @@ test_errors(void **state)
 	static const struct {
 		const char *sandbox, *field, *message;
 	} cases[] = {
-		{ "[]", "sandbox", "sandbox: expected an object" },
+		{ "[]", "sandbox", "sandbox: expected a map, not a list" },
 		{ "{\"nice\": 20}", "sandbox.nice",
 		    "sandbox.nice: 20 is outside -20..19" },
 		{ "{\"ioprio\": \"idle:3\"}", "sandbox.ioprio",
@@ -153,7 +153,8 @@ test_errors(void **state)
 		{ "{\"memory_max\": 0}", "sandbox.memory_max",
 		    "sandbox.memory_max: 0 is outside 1..4611686018427387904" },
 		{ "{\"network\": \"no\"}", "sandbox.network",
-		    "sandbox.network: expected true or false" },
+		    "sandbox.network: expected true or false, not the string "
+		    "\"no\"" },
 		{ "{\"tmp\": true}", "sandbox", NULL },
 	};
 	const char *field;
