@@ -3,9 +3,11 @@
  * Job files: YAML to the JSON of docs/api.md, with the position of every
  * node kept so that each error names FILE:LINE:COL. libyaml hands plain
  * scalars over unresolved, so the types are decided here by our own
- * schema: `true`/`false` are the only booleans, string fields keep the
- * literal text, and whatever YAML 1.1 would have read differently (yes,
- * off, 09:00) is an error in the fields where the difference matters.
+ * schema: the booleans are those of YAML 1.2's core schema (true, True,
+ * TRUE and the three false), which YAML 1.1 reads the same; string fields
+ * keep the literal text, and whatever YAML 1.1 would have read otherwise
+ * than 1.2 (yes, off, 09:00) is an error in the fields where the
+ * difference matters.
  */
 #include "config.h"
 
@@ -246,29 +248,36 @@ jf_sexagesimal(const char *s)
 	return strstr(s, "::") == NULL && c[-1] != ':';
 }
 
-/* The words YAML 1.1 reads as booleans, other than true and false. */
+/*
+ * The words YAML 1.1 reads as booleans and YAML 1.2 as strings, in the
+ * spellings 1.1 has (yEs is a string in both).
+ */
 int
 jf_yaml11_bool(const char *s)
 {
-	static const char *words[] = { "y", "yes", "n", "no", "on", "off",
-		"true", "false", NULL };
+	static const char *words[] = { "y", "Y", "yes", "Yes", "YES", "n", "N",
+		"no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", NULL };
 	size_t i;
 
 	for (i = 0; words[i] != NULL; i++) {
-		if (strcasecmp(s, words[i]) == 0)
-			return strcmp(s, "true") != 0 &&
-			    strcmp(s, "false") != 0;
+		if (strcmp(s, words[i]) == 0)
+			return 1;
 	}
 	return 0;
 }
 
-/* A plain scalar resolved by the core schema, except only true/false. */
+/*
+ * A plain scalar resolved by YAML 1.2's core schema, except that null is
+ * only null, ~ or nothing.
+ */
 static cJSON *
 plain_scalar(const char *s)
 {
-	if (strcmp(s, "true") == 0)
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+	    strcmp(s, "TRUE") == 0)
 		return cJSON_CreateTrue();
-	if (strcmp(s, "false") == 0)
+	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+	    strcmp(s, "FALSE") == 0)
 		return cJSON_CreateFalse();
 	if (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0)
 		return cJSON_CreateNull();

@@ -267,6 +267,56 @@ test_yaml11_traps(void **state)
 }
 
 /*
+ * True, TRUE, False and FALSE are booleans in YAML 1.1 and 1.2 alike, so
+ * a boolean field takes them; a string field keeps them as written. Only
+ * yes, no, on, off, y and n (in YAML 1.1's spellings) differ between the
+ * two, and other spellings are strings in both.
+ */
+static void
+test_booleans(void **state)
+{
+	struct jobfile *jf;
+
+	(void)state;
+	jf = parse("jobs:\n- name: a\n  command: [echo, True, FALSE]\n"
+	           "  paused: TRUE\n  env: {A: False}\n"
+	           "  sandbox: {network: False}\n"
+	           "- name: b\n  command: x\n  paused: False\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->njobs, 2);
+	assert_true(jf->jobs[0]->paused);
+	assert_string_equal(jf->jobs[0]->argv[1], "True");
+	assert_string_equal(jf->jobs[0]->argv[2], "FALSE");
+	assert_string_equal(jf->jobs[0]->env[0].value, "False");
+	assert_false(jf->jobs[0]->sandbox.network);
+	assert_false(jf->jobs[1]->paused);
+	jobfile_free(jf);
+	expect_errors("jobs:\n- name: a\n  command: x\n  paused: Y\n"
+	              "- name: b\n  command: x\n  paused: OFF\n"
+	              "- name: c\n  command: x\n  paused: tRUE\n"
+	              "- name: d\n  command: x\n  paused: yEs\n",
+	    "t.yaml:4:11: paused: write true or false, not Y (YAML 1.1 would "
+	    "read it as a boolean, YAML 1.2 as a string)",
+	    "t.yaml:7:11: paused: write true or false, not OFF (YAML 1.1 would "
+	    "read it as a boolean, YAML 1.2 as a string)",
+	    "t.yaml:10:11: paused: expected true or false, not the string "
+	    "\"tRUE\"",
+	    "t.yaml:13:11: paused: expected true or false, not the string "
+	    "\"yEs\"",
+	    NULL);
+	expect_errors("jobs:\n- name: a\n  command: x\n  schedule: False\n"
+	              "  retries: TRUE\n  notify:\n"
+	              "  - {kind: webhook, url: 'http://h/', on: True}\n",
+	    "t.yaml:4:13: schedule: YAML reads False as a boolean, not a cron "
+	    "expression; quote it (\"...\")",
+	    "t.yaml:5:12: retries: expected a number, not TRUE",
+	    "t.yaml:7:43: notify[0].on: True is a boolean, not an event; "
+	    "write one of failure, success, missed, late or long_running",
+	    NULL);
+}
+
+/*
  * Bytes that are not text are placed where they are: libyaml gives a byte
  * offset for them, not a line and column. A broken UTF-8 sequence is
  * placed at its first byte, columns count characters, and CR LF ends a
@@ -762,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_schedule_traps),
 		cmocka_unit_test(test_quote_hint_names_field),
 		cmocka_unit_test(test_yaml11_traps),
+		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_bad_bytes),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_field_rules),
