@@ -92,18 +92,21 @@ origin_gone(const char *origin, char *const *paths, size_t npaths)
 }
 
 /*
- * Makes the stored jobs of origin PATH be exactly JOBS, in one
- * transaction; PATHS are the files the directory holds now. Returns 0,
- * or -1 after reporting every reason as a problem (nothing changed): all
- * name conflicts of the file show at once, so they can be fixed in one
- * edit rather than found one reload at a time.
+ * Makes the stored jobs of origin PATH be exactly the jobs of JF (none
+ * when NULL: the file is gone), in one transaction; PATHS are the files
+ * the directory holds now. Returns 0, or -1 after reporting every reason
+ * as a problem (nothing changed): all name conflicts of the file show at
+ * once, each at its name's line, so they can be fixed in one edit rather
+ * than found one reload at a time.
  */
 static int
-apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
+apply(struct files *f, const char *path, const struct jobfile *jf,
     char *const *paths, size_t npaths, char **oldp, size_t nold)
 {
 	struct agentd *ad = f->ad;
+	struct job **jobs = jf != NULL ? jf->jobs : NULL;
 	struct job **have = NULL, *old, **changed = NULL;
+	size_t njobs = jf != NULL ? jf->njobs : 0;
 	size_t nhave = 0, nchanged = 0, i, k;
 	uid_t owner = geteuid();
 	int64_t now = agentd_now(), *gone = NULL;
@@ -124,10 +127,9 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 		for (k = 0; k < nremoved && !found; k++)
 			found = strcmp(removed[k], jobs[i]->name) == 0;
 		if (found) {
-			xasprintf(&cause,
-			    "%s: name: job \"%s\" was removed with --detach; "
-			    "drop it from this file",
-			    path, jobs[i]->name);
+			cause = jobfile_name_error(jf, i,
+			    "was removed with --detach; drop it from this "
+			    "file");
 			problem(f, oldp, nold, cause);
 			free(cause);
 			cause = NULL;
@@ -149,10 +151,9 @@ apply(struct files *f, const char *path, struct job **jobs, size_t njobs,
 		if (old != NULL && strcmp(old->origin, path) != 0 &&
 		    !origin_gone(old->origin, paths, npaths)) {
 			/* Also read right for a job detached from this file. */
-			xasprintf(&cause,
-			    "%s: name: job \"%s\" already exists (from %s); "
-			    "drop it from this file or rename one of them",
-			    path, jobs[i]->name,
+			cause = jobfile_name_error(jf, i,
+			    "already exists (from %s); drop it from this file "
+			    "or rename one of them",
 			    strcmp(old->origin, "api") == 0 ? "the API"
 			                                    : old->origin);
 			problem(f, oldp, nold, cause);
@@ -275,8 +276,7 @@ remove_missing(
 		if (found)
 			continue;
 		/* Gone: apply an empty file (one transaction per file). */
-		(void)apply(
-		    f, have[i]->origin, NULL, 0, paths, npaths, old, nold);
+		(void)apply(f, have[i]->origin, NULL, paths, npaths, old, nold);
 		/* apply removed all of that origin: refresh the list. */
 		store_job_list_free(have, nhave);
 		if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) ==
@@ -378,8 +378,7 @@ files_reload(struct agentd *ad)
 		for (k = 0; k < jf->nerrors; k++)
 			problem(f, old, nold, jf->errors[k]);
 		if (jf->nerrors == 0)
-			(void)apply(f, paths[i], jf->jobs, jf->njobs, paths,
-			    npaths, old, nold);
+			(void)apply(f, paths[i], jf, paths, npaths, old, nold);
 		jobfile_free(jf);
 	}
 	remove_missing(f, paths, npaths, old, nold);

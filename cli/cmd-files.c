@@ -181,18 +181,16 @@ seen_free(struct seen *sn)
 static char *
 seen_conflict(struct seen *sn, const struct jobfile *jf)
 {
-	char *cause = NULL;
 	size_t i, k;
 
 	for (i = 0; i < jf->njobs; i++) {
 		for (k = 0; k < sn->n; k++) {
 			if (strcmp(sn->names[k], jf->jobs[i]->name) != 0)
 				continue;
-			xasprintf(&cause,
-			    "%s: name: job \"%s\" already exists (from %s); "
-			    "drop it from this file or rename one of them",
-			    jf->path, jf->jobs[i]->name, sn->origins[k]);
-			return cause;
+			return jobfile_name_error(jf, i,
+			    "already exists (from %s); drop it from this file "
+			    "or rename one of them",
+			    sn->origins[k]);
 		}
 	}
 	/* A refused file loads no jobs, so only a clean one is added. */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,9 @@ jobfile_parse(const char *path, const char *text, size_t len, int flags)
 		for (i = 0; i < out->njobs; i++)
 			job_free(out->jobs[i]);
 		free(out->jobs);
+		free(out->names);
 		out->jobs = NULL;
+		out->names = NULL;
 		out->njobs = 0;
 	}
 	return out;
@@ -134,11 +137,29 @@ jobfile_free(struct jobfile *jf)
 	for (i = 0; i < jf->njobs; i++)
 		job_free(jf->jobs[i]);
 	free(jf->jobs);
+	free(jf->names);
 	for (i = 0; i < jf->nerrors; i++)
 		free(jf->errors[i]);
 	free(jf->errors);
 	free(jf->path);
 	free(jf);
+}
+
+char *
+jobfile_name_error(const struct jobfile *jf, size_t i, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *out;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	xasprintf(&out, "%s:%d:%d: name: job \"%s\" %s", jf->path,
+	    jf->names[i].line, jf->names[i].col, jf->jobs[i]->name,
+	    msg != NULL ? msg : "is refused");
+	free(msg);
+	return out;
 }
 
 int

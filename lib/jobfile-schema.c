@@ -698,6 +698,8 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 	struct badkeys bad = { NULL, 0 }, kept = { NULL, 0 };
 	struct placing pl = { jf, NULL, NULL, 0, 0 };
 	struct job_each each;
+	struct jobfile_pos name_at = { 1, 1 };
+	const struct jf_pos *np;
 	const char **failed;
 	struct job *job;
 	cJSON *merged;
@@ -734,6 +736,11 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 		else
 			badkeys_add(&sh->names, name->valuestring);
 	}
+	/* Copied: jf->pos may move, and merged goes. */
+	if ((np = field_pos(jf, merged, "name", at)) != NULL) {
+		name_at.line = np->line;
+		name_at.col = np->col;
+	}
 	free(failed);
 	badkeys_free(&bad);
 	badkeys_free(&kept);
@@ -748,6 +755,9 @@ add_job(struct jf *jf, struct shared *sh, cJSON *spec, size_t index)
 	free(job->origin);
 	job->origin = xstrdup(out->path);
 	out->jobs = xreallocarray(out->jobs, out->njobs + 1, sizeof *out->jobs);
+	out->names =
+	    xreallocarray(out->names, out->njobs + 1, sizeof *out->names);
+	out->names[out->njobs] = name_at;
 	out->jobs[out->njobs++] = job;
 }
 

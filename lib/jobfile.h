@@ -33,9 +33,17 @@
  */
 #define JOBFILE_LOCAL_USERS 0x2
 
+/* A place in a job file. */
+struct jobfile_pos {
+	int line; /* 1-based */
+	int col;  /* 1-based, in characters */
+};
+
 struct jobfile {
 	char *path;
 	struct job **jobs; /* validated, in file order; none if nerrors */
+	/* Where each job's name is, for checks made after parsing. */
+	struct jobfile_pos *names;
 	size_t njobs;
 	char **errors; /* "PATH:LINE:COL: field: message", file order */
 	size_t nerrors;
@@ -57,6 +65,15 @@ struct jobfile *jobfile_parse(
  * other formats use, such as cmd for command), or NULL when none is close.
  */
 const char *jobfile_suggest(const char *key);
+
+/*
+ * An error about the name of job I of JF found after parsing (a job of
+ * that name is in another file or the store), in the form of the file's
+ * own: "PATH:LINE:COL: name: job "NAME" " and the formatted message.
+ * Caller frees.
+ */
+char *jobfile_name_error(const struct jobfile *jf, size_t i, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Reads PATH and parses it; a file that cannot be read is one error. */
 struct jobfile *jobfile_load(const char *path, int flags);

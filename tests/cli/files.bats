@@ -488,7 +488,7 @@ Y
 	assert_status 0
 	wait_api /jobs/a '*"paused":true*"origin":"api"*'
 	# The file still defines a: the conflict shows at once, no reload.
-	wait_api /status '*d.yaml: name: job ?"a?" already exists (from the API)*'
+	wait_api /status '*d.yaml:2:11: name: job ?"a?" already exists (from the API)*'
 	cq resume a
 	assert_status 0
 	cq rm b
@@ -540,7 +540,7 @@ print(g["valid"], [(j["name"], j["fires"], j["next"] is None) for j in g["jobs"]
 	wait_api /jobs/gone '*"origin":"/*'
 	cq rm --detach gone
 	assert_status 0
-	wait_api /status '*r.yaml: name: job ?"gone?" was removed with --detach; drop it from this file*'
+	wait_api /status '*r.yaml:5:11: name: job ?"gone?" was removed with --detach; drop it from this file*'
 	# Another reading of the directory does not bring it back.
 	{ echo 'jobs:'; job other "0 0 1 1 *" "echo o"; } >"$DIR/o.yaml"
 	wait_api /jobs/other '*"origin":"/*'
@@ -666,13 +666,13 @@ errors_point_at_keys() {
 	assert_status 0
 	cq rm --detach c
 	assert_status 0
-	wait_api /status '*two.yaml: name: job ?"c?" was removed*'
+	wait_api /status '*two.yaml:8:11: name: job ?"c?" was removed*'
 	cq status
 	assert_status 0
-	local p=$(printf '%s\n' "$output" | grep -F "$DIR/two.yaml: name:")
+	local p=$(printf '%s\n' "$output" | grep -F "$DIR/two.yaml:")
 	[ "$p" = "$(printf '  %s\n' \
-	    "$DIR/two.yaml: name: job \"a\" already exists (from the API); drop it from this file or rename one of them" \
-	    "$DIR/two.yaml: name: job \"c\" was removed with --detach; drop it from this file")" ] ||
+	    "$DIR/two.yaml:2:11: name: job \"a\" already exists (from the API); drop it from this file or rename one of them" \
+	    "$DIR/two.yaml:8:11: name: job \"c\" was removed with --detach; drop it from this file")" ] ||
 	    { echo "$output"; false; }
 	# b is still the file's, untouched while the file is refused.
 	run api GET /jobs/b
@@ -715,10 +715,16 @@ errors_point_at_keys() {
 	assert_status 5
 	assert_lines \
 	    "$DIR/a1.yaml: a: next at daemon start-up" \
-	    "$DIR/a2.yaml: name: job \"a\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them"
+	    "$DIR/a2.yaml:2:11: name: job \"a\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them"
 	[ "$stderr" = 'cronq: 1 of 2 files invalid' ]
+	# The name's place is known, so --json gives its line and column.
+	cq --json validate --dir "$DIR"
+	run python3 -c 'import json,sys
+e=json.loads(sys.argv[1])["files"][1]["errors"][0]
+print(e["line"], e["col"], e["field"])' "$output"
+	[ "$output" = "2 11 name" ]
 	start
-	wait_api /status "*a2.yaml: name: job ?\"a?\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them*"
+	wait_api /status "*a2.yaml:2:11: name: job ?\"a?\" already exists (from $DIR/a1.yaml); drop it from this file or rename one of them*"
 	# Files named on the command line are checked one by one.
 	cq validate "$DIR/a1.yaml" "$DIR/a2.yaml"
 	assert_status 0

@@ -776,6 +776,39 @@ test_standalone_checks(void **state)
 	    "t.yaml:7:12: retries: -1 is outside 0..100", NULL);
 }
 
+/*
+ * A job's name keeps its place, for the errors found after the file is
+ * read (a name another file or the API has): those are placed too.
+ */
+static void
+test_name_positions(void **state)
+{
+	struct jobfile *jf;
+	char *msg;
+
+	(void)state;
+	jf = parse("defaults:\n  command: x\njobs:\n- name: a\n"
+	           "- schedule: '@daily'\n  name:   \"b\"\n");
+	if (jf->nerrors > 0)
+		fail_msg("%s", jf->errors[0]);
+	assert_int_equal(jf->njobs, 2);
+	assert_int_equal(jf->names[0].line, 4);
+	assert_int_equal(jf->names[0].col, 9);
+	assert_int_equal(jf->names[1].line, 6);
+	assert_int_equal(jf->names[1].col, 11);
+	msg = jobfile_name_error(jf, 1, "already exists (from %s)", "the API");
+	assert_string_equal(
+	    msg, "t.yaml:6:11: name: job \"b\" already exists (from the API)");
+	free(msg);
+	jobfile_free(jf);
+	jf = jobfile_parse(
+	    "one.yaml", "command: x\nname: c\n", 18, JOBFILE_ONE_JOB);
+	assert_int_equal(jf->njobs, 1);
+	assert_int_equal(jf->names[0].line, 2);
+	assert_int_equal(jf->names[0].col, 7);
+	jobfile_free(jf);
+}
+
 /* schedules: [] beside schedule: adds nothing, as cronq edit writes it. */
 static void
 test_schedule_empty_list(void **state)
@@ -827,6 +860,7 @@ main(void)
 		cmocka_unit_test(test_defaults_errors),
 		cmocka_unit_test(test_standalone_checks),
 		cmocka_unit_test(test_schedule_empty_list),
+		cmocka_unit_test(test_name_positions),
 	};
 
 	setenv("TZ", "UTC", 1);
