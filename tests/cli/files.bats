@@ -48,6 +48,27 @@ job() { # NAME SCHEDULE COMMAND
 	printf '  - name: %s\n    schedule: "%s"\n    command: "%s"\n' "$@"
 }
 
+@test "validate: the job files the man pages show are valid" {
+	cd "$T"
+	# Each example block, out of roff; the job files start with jobs:.
+	awk '/^\.EX$/ { n++; f = FILENAME "." n ".yaml"; sub(".*/", "", f); next }
+	    /^\.EE$/ { f = ""; next }
+	    f != "" { print > f }' \
+	    "$top_srcdir/man/cronq.d.5" "$top_srcdir/man/cronq.1"
+	sed -i -e 's/\\-/-/g' -e 's/\\(dq/"/g' -e 's/\\(ga/`/g' *.yaml
+	local files=$(awk 'FNR == 1 && /^(jobs|defaults):$/ { print FILENAME }' \
+	    *.yaml)
+	[ "$(echo $files | wc -w)" -ge 4 ] || { echo "$files"; false; }
+	# The sandbox example's user need not exist on this machine.
+	sed -i 's/^    user: reports$/    user: root/' $files
+	cq validate $files
+	assert_status 0
+	[[ "$output" == *"warm-cache: next"* ]]
+	[[ "$output" == *"nightly-report: next"* ]]
+	[[ "$output" == *"send_notifications: next"* ]]
+	[[ "$output" == *"report: next"* ]]
+}
+
 @test "validate: every YAML trap is an error with file:line:col" {
 	cd "$T"
 	printf 'jobs:\n  - name: a\n    schedule: */5 * * * *\n    command: x\n' >star.yaml
