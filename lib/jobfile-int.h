@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Internals shared by jobfile.c (YAML to a positioned JSON tree),
- * jobfile-syntax.c (libyaml's errors) and jobfile-schema.c (the tree to
- * jobs).
+ * jobfile-syntax.c (libyaml's errors), jobfile-schema.c (the YAML checks
+ * of the tree) and jobfile-jobs.c (the tree to jobs).
  */
 #ifndef JOBFILE_INT_H
 #define JOBFILE_INT_H
@@ -85,7 +85,30 @@ cJSON *jf_read_document(struct jf *jf, int *failed);
 /* jobfile-syntax.c: reports the error libyaml's parser stopped at. */
 void jf_syntax_error(struct jf *jf);
 
-/* jobfile-schema.c: the document's jobs into jf->out. */
+/* The keys of a job found at fault before its fields are read. */
+struct jf_badkeys {
+	char **v; /* NULL-ended */
+	size_t n;
+};
+
+/* jobfile-schema.c: the YAML checks of the tree. */
+void jf_badkeys_add(struct jf_badkeys *bad, const char *key);
+void jf_badkeys_free(struct jf_badkeys *bad);
+int jf_badkeys_listed(const struct jf_badkeys *bad, const char *key);
+/* Where N was written, else DFLT. */
+const struct jf_pos *jf_pos_or(
+    const struct jf *jf, const cJSON *n, const struct jf_pos *dflt);
+/*
+ * Checks MAP's keys and values as a job's, named PREFIX.KEY; BAD (if
+ * set) gets the keys at fault, but KEPT (if set) those whose errors were
+ * all in members taken out of their map: what is left is still to read.
+ */
+void jf_check_job(struct jf *jf, const char *prefix, cJSON *map,
+    const struct jf_pos *at, struct jf_badkeys *bad, struct jf_badkeys *kept);
+/* Reports the keys of ROOT other than jobs: and defaults:. */
+void jf_check_top(struct jf *jf, const cJSON *root, const struct jf_pos *at);
+
+/* jobfile-jobs.c: the document's jobs into jf->out. */
 void jf_schema_document(struct jf *jf, cJSON *root, int flags);
 
 #endif

@@ -8,7 +8,7 @@ lib_libcronq_a_SOURCES = \
 	lib/util.c lib/util.h \
 	lib/job.c lib/job-fail.c lib/job-from.c lib/job-json.c lib/job-labels.c lib/job-ext.c lib/job.h \
 	lib/jobfile.c lib/jobfile-schema.c lib/jobfile-io.c lib/jobfile.h \
-	lib/jobfile-syntax.c \
+	lib/jobfile-syntax.c lib/jobfile-jobs.c \
 	lib/jobfile-int.h \
 	lib/job-sandbox.c lib/job-sandbox.h \
 	lib/log.c lib/log.h \
