@@ -73,35 +73,73 @@ problem(struct files *f, char **old, size_t nold, const char *msg)
 	f->problems[f->nproblems++] = xstrdup(msg);
 }
 
+/* One reading of the directory: each file and what it holds now. */
+struct scan {
+	char **paths;
+	struct jobfile **jfs; /* NULL: refused before reading */
+	size_t n;
+};
+
+/* 1 if the file at I of SC was read without error and names job NAME. */
+static int
+scan_names(const struct scan *sc, size_t i, const char *name)
+{
+	size_t k;
+
+	if (sc->jfs[i] == NULL || sc->jfs[i]->nerrors > 0)
+		return 0;
+	for (k = 0; k < sc->jfs[i]->njobs; k++) {
+		if (strcmp(sc->jfs[i]->jobs[k]->name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
- * 1 if ORIGIN is a job file no longer among PATHS: its jobs are free to
- * go to another file (a rename with mv), keeping their ids and history.
+ * 1 if job NAME of file ORIGIN is free to go to another file: ORIGIN left
+ * the directory (renamed with mv), or was read without error and no
+ * longer names it (cut from one file, pasted into another). The job
+ * moves with its id and history.
  */
 static int
-origin_gone(const char *origin, char *const *paths, size_t npaths)
+origin_gone(const char *origin, const char *name, const struct scan *sc)
 {
 	size_t i;
 
 	if (origin[0] != '/')
 		return 0;
-	for (i = 0; i < npaths; i++) {
-		if (strcmp(paths[i], origin) == 0)
-			return 0;
+	for (i = 0; i < sc->n; i++) {
+		if (strcmp(sc->paths[i], origin) == 0)
+			return sc->jfs[i] != NULL && sc->jfs[i]->nerrors == 0 &&
+			    !scan_names(sc, i, name);
 	}
 	return 1;
 }
 
+/* 1 if a file of SC other than PATH names job NAME: it takes the job. */
+static int
+claimed(const char *name, const char *path, const struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n; i++) {
+		if (strcmp(sc->paths[i], path) != 0 && scan_names(sc, i, name))
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Makes the stored jobs of origin PATH be exactly the jobs of JF (none
- * when NULL: the file is gone), in one transaction; PATHS are the files
- * the directory holds now. Returns 0, or -1 after reporting every reason
+ * when NULL: the file is gone), in one transaction; SC is the directory
+ * as read now. Returns 0, or -1 after reporting every reason
  * as a problem (nothing changed): all name conflicts of the file show at
  * once, each at its name's line, so they can be fixed in one edit rather
  * than found one reload at a time.
  */
 static int
 apply(struct files *f, const char *path, const struct jobfile *jf,
-    char *const *paths, size_t npaths, char **oldp, size_t nold)
+    const struct scan *sc, char **oldp, size_t nold)
 {
 	struct agentd *ad = f->ad;
 	struct job **jobs = jf != NULL ? jf->jobs : NULL;
@@ -149,7 +187,7 @@ apply(struct files *f, const char *path, const struct jobfile *jf,
 		}
 		old = store_job_find(ad->store, owner, jobs[i]->name);
 		if (old != NULL && strcmp(old->origin, path) != 0 &&
-		    !origin_gone(old->origin, paths, npaths)) {
+		    !origin_gone(old->origin, jobs[i]->name, sc)) {
 			/* Also read right for a job detached from this file. */
 			cause = jobfile_name_error(jf, i,
 			    "already exists (from %s); drop it from this file "
@@ -214,7 +252,8 @@ apply(struct files *f, const char *path, const struct jobfile *jf,
 		found = 0;
 		for (i = 0; i < njobs; i++)
 			found |= strcmp(have[k]->name, jobs[i]->name) == 0;
-		if (found)
+		/* Pasted into another file: that one moves it. */
+		if (found || claimed(have[k]->name, path, sc))
 			continue;
 		if (store_job_delete(ad->store, have[k], by, now) == -1)
 			goto fail;
@@ -258,8 +297,7 @@ out:
 
 /* Origins of stored jobs that are files no longer in the directory. */
 static void
-remove_missing(
-    struct files *f, char **paths, size_t npaths, char **old, size_t nold)
+remove_missing(struct files *f, const struct scan *sc, char **old, size_t nold)
 {
 	struct job **have = NULL;
 	size_t nhave = 0, i, k;
@@ -271,12 +309,12 @@ remove_missing(
 		if (have[i]->origin[0] != '/')
 			continue;
 		found = 0;
-		for (k = 0; k < npaths; k++)
-			found |= strcmp(paths[k], have[i]->origin) == 0;
+		for (k = 0; k < sc->n; k++)
+			found |= strcmp(sc->paths[k], have[i]->origin) == 0;
 		if (found)
 			continue;
 		/* Gone: apply an empty file (one transaction per file). */
-		(void)apply(f, have[i]->origin, NULL, paths, npaths, old, nold);
+		(void)apply(f, have[i]->origin, NULL, sc, old, nold);
 		/* apply removed all of that origin: refresh the list. */
 		store_job_list_free(have, nhave);
 		if (store_job_list(f->ad->store, geteuid(), 0, &have, &nhave) ==
@@ -336,7 +374,7 @@ void
 files_reload(struct agentd *ad)
 {
 	struct files *f = ad->files;
-	struct jobfile *jf;
+	struct scan sc;
 	struct dirent *de;
 	char **paths = NULL, **old, *cause = NULL;
 	size_t npaths = 0, nold, i, k;
@@ -368,22 +406,30 @@ files_reload(struct agentd *ad)
 		closedir(d);
 	}
 	qsort(paths, npaths, sizeof *paths, cmp_str);
+	/* All read first: a job may move from any file to any other. */
+	sc.paths = paths;
+	sc.n = npaths;
+	sc.jfs = xcalloc(npaths + 1, sizeof *sc.jfs);
 	for (i = 0; i < npaths; i++) {
 		if (jobfile_check_owner(paths[i], geteuid(), &cause) == -1) {
 			problem(f, old, nold, cause);
 			free(cause);
 			continue;
 		}
-		jf = jobfile_load(paths[i], JOBFILE_LOCAL_USERS);
-		for (k = 0; k < jf->nerrors; k++)
-			problem(f, old, nold, jf->errors[k]);
-		if (jf->nerrors == 0)
-			(void)apply(f, paths[i], jf, paths, npaths, old, nold);
-		jobfile_free(jf);
+		sc.jfs[i] = jobfile_load(paths[i], JOBFILE_LOCAL_USERS);
+		for (k = 0; k < sc.jfs[i]->nerrors; k++)
+			problem(f, old, nold, sc.jfs[i]->errors[k]);
 	}
-	remove_missing(f, paths, npaths, old, nold);
-	for (i = 0; i < npaths; i++)
+	for (i = 0; i < npaths; i++) {
+		if (sc.jfs[i] != NULL && sc.jfs[i]->nerrors == 0)
+			(void)apply(f, paths[i], sc.jfs[i], &sc, old, nold);
+	}
+	remove_missing(f, &sc, old, nold);
+	for (i = 0; i < npaths; i++) {
+		jobfile_free(sc.jfs[i]);
 		free(paths[i]);
+	}
+	free(sc.jfs);
 	free(paths);
 done:
 	for (i = 0; i < nold; i++)

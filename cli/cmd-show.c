@@ -292,10 +292,11 @@ cmd_history_value(char *buf, size_t len, const cJSON *job, const cJSON *v)
 
 /*
  * Prints "  key: old -> new" for each field that differs, or a line
- * saying that none does (a replace or rollback with the same content).
+ * saying that none does: a job file renamed or the job moved to another
+ * file (ACTION "file"), or a save an older cronq kept.
  */
 static void
-cmd_history_diff(const cJSON *older, const cJSON *newer)
+cmd_history_diff(const cJSON *older, const cJSON *newer, const char *action)
 {
 	char a[1024], b[1024];
 	const cJSON *v, *o;
@@ -324,7 +325,9 @@ cmd_history_diff(const cJSON *older, const cJSON *newer)
 		printf("  %s: %s -> -\n", o->string, a);
 		n++;
 	}
-	if (n == 0)
+	if (n == 0 && strcmp(action, "file") == 0)
+		printf("  (moved to this file)\n");
+	else if (n == 0)
 		printf("  (no change)\n");
 }
 
@@ -368,7 +371,8 @@ cmd_history_exec(const struct cli_opts *opts, int argc, char **argv)
 		else if (older != NULL)
 			cmd_history_diff(
 			    cJSON_GetObjectItemCaseSensitive(older, "job"),
-			    cJSON_GetObjectItemCaseSensitive(v, "job"));
+			    cJSON_GetObjectItemCaseSensitive(v, "job"),
+			    print_str(v, "action", ""));
 	}
 	cJSON_Delete(resp);
 	return rc;

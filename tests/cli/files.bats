@@ -818,6 +818,7 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	wait_api /status '*"problems":[]*'
 	cq history keep
 	[[ "${lines[0]}" == "version 2 "*" by file:$DIR/r0.yaml  file" ]] || { echo "$output"; false; }
+	[ "${lines[1]}" = "  (moved to this file)" ]
 	# Into a file that already holds jobs, and to a name that sorts after.
 	{ echo 'jobs:'; job other "0 2 * * *" "echo other"; } >"$DIR/z.yaml"
 	wait_api /jobs/other '*"version":1*'
@@ -828,6 +829,26 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	wait_api /jobs/keep "*\"origin\":\"$DIR/z.yaml\"*"
 	[ "$(api GET /jobs/keep | jq .id)" = "$id" ]
 	wait_api /status '*"problems":[]*'
+	# Cut from a file that stays and pasted into another, in one change,
+	# either way round in name order.
+	for to in a.yaml zz.yaml; do
+		from=$(api GET /jobs/keep | jq -r .origin)
+		{ echo 'jobs:'; job keep "0 1 * * *" "echo kept"; } >"$T/$to"
+		if [ "$from" = "$DIR/z.yaml" ]; then
+			{ echo 'jobs:'; job other "0 2 * * *" "echo other"; } >"$T/rest"
+		else
+			echo 'jobs: []' >"$T/rest"
+		fi
+		# Pasted first: read apart, the paste waits for the cut.
+		mv "$T/$to" "$DIR/$to"
+		mv "$T/rest" "$from"
+		wait_api /jobs/keep "*\"origin\":\"$DIR/$to\"*"
+		[ "$(api GET /jobs/keep | jq .id)" = "$id" ]
+		wait_api /status '*"problems":[]*'
+	done
+	cq history keep
+	[[ "$output" != *"delete"* ]] || { echo "$output"; false; }
+	[ "$(grep -c ' create$' <<<"$output")" = 1 ] || { echo "$output"; false; }
 }
 
 @test "daemon: a file job the API would refuse is refused, the file named" {
