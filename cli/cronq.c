@@ -122,6 +122,7 @@ static int
 cli_config_mode(FILE *fp, const char *path, int has_token)
 {
 	struct stat sb;
+	mode_t bad;
 
 	if (fstat(fileno(fp), &sb) == -1) {
 		cli_error("cannot stat %s: %s", path, strerror(errno));
@@ -132,9 +133,14 @@ cli_config_mode(FILE *fp, const char *path, int has_token)
 		    (unsigned)sb.st_uid);
 		return CQ_EXIT_FAIL;
 	}
-	if ((sb.st_mode & 022) != 0 || (has_token && (sb.st_mode & 044))) {
-		cli_error("%s is mode %04o: others may %s; chmod %s %s", path,
+	/* The bits at fault: writing first, then reading a token. */
+	bad = sb.st_mode & 022;
+	if (bad == 0 && has_token)
+		bad = sb.st_mode & 044;
+	if (bad != 0) {
+		cli_error("%s is mode %04o: %s may %s; chmod %s %s", path,
 		    (unsigned)(sb.st_mode & 07777),
+		    (bad & 006) != 0 ? "others" : "its group",
 		    (sb.st_mode & 022) != 0 ? "change it" : "read its token",
 		    has_token ? "600" : "go-w", path);
 		return CQ_EXIT_FAIL;

@@ -627,6 +627,9 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "cronq: $f is mode 0644: others may read its token; chmod 600 $f" ]
+	chmod 640 "$f"
+	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
+	[ "$stderr" = "cronq: $f is mode 0640: its group may read its token; chmod 600 $f" ]
 	chmod 600 "$f"
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 0 ]
