@@ -58,11 +58,10 @@ config_fail(struct config_read *r, const yaml_node_t *n, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	xasprintf(&r->cause, "%s:%zu:%zu: %s", r->file, n->start_mark.line + 1,
-	    n->start_mark.column + 1, msg != NULL ? msg : "out of memory");
+	    n->start_mark.column + 1, msg);
 	free(msg);
 	return -1;
 }

@@ -60,8 +60,7 @@ api_error(struct api_response *resp, int status, const char *field,
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("handlers: out of memory");
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 
 	json = cJSON_CreateObject();

@@ -52,11 +52,10 @@ note(struct import *im, int line, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fprintf(im->out, "  # note (line %d): %s\n", line, msg ? msg : "");
-	fprintf(stderr, "cronq: %s:%d: %s\n", im->src, line, msg ? msg : "");
+	fprintf(im->out, "  # note (line %d): %s\n", line, msg);
+	fprintf(stderr, "cronq: %s:%d: %s\n", im->src, line, msg);
 	free(msg);
 }
 

@@ -310,10 +310,9 @@ cli_api(struct client *c, const char *method, const char *path,
 		cli_unreachable(cause);
 	else {
 		va_start(ap, what);
-		if (vasprintf(&verb, what, ap) == -1)
-			verb = NULL;
+		verb = xvasprintf(what, ap);
 		va_end(ap);
-		cli_error("cannot %s: %s", verb ? verb : "", cause);
+		cli_error("cannot %s: %s", verb, cause);
 		free(verb);
 	}
 	free(cause);

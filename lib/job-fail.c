@@ -25,10 +25,9 @@ job_fail(char **cause, const char *field, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	xasprintf(cause, "%s: %s", field, msg != NULL ? msg : "invalid");
+	xasprintf(cause, "%s: %s", field, msg);
 	free(msg);
 	return -1;
 }

@@ -152,12 +152,10 @@ jobfile_name_error(const struct jobfile *jf, size_t i, const char *fmt, ...)
 	char *msg, *out;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	xasprintf(&out, "%s:%d:%d: name: job \"%s\" %s", jf->path,
-	    jf->names[i].line, jf->names[i].col, jf->jobs[i]->name,
-	    msg != NULL ? msg : "is refused");
+	    jf->names[i].line, jf->names[i].col, jf->jobs[i]->name, msg);
 	free(msg);
 	return out;
 }

@@ -34,14 +34,12 @@ jf_error(struct jf *jf, const struct jf_pos *at, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	out->errors =
 	    xreallocarray(out->errors, out->nerrors + 1, sizeof *out->errors);
 	xasprintf(&out->errors[out->nerrors++], "%s:%d:%d: %s", out->path,
-	    at != NULL ? at->line : 1, at != NULL ? at->col : 1,
-	    msg != NULL ? msg : "invalid");
+	    at != NULL ? at->line : 1, at != NULL ? at->col : 1, msg);
 	free(msg);
 }
 

@@ -70,6 +70,16 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		xmalloc_fail(strlen(fmt));
+	return s;
+}
+
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
