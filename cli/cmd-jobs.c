@@ -491,13 +491,12 @@ cmd_ls_row(struct table *t, const cJSON *job, int owners, int64_t now)
 		return;
 	}
 	/* A uid this host does not know (a remote daemon's) stays bare. */
-	if (print_int(job, "owner", &code) == 0 &&
-	    (pw = getpwuid((uid_t)code)) != NULL)
-		strlcpy(owner, pw->pw_name, sizeof owner);
-	else if (print_int(job, "owner", &code) == 0)
-		snprintf(owner, sizeof owner, "%lld", code);
-	else
+	if (print_int(job, "owner", &code) != 0)
 		strlcpy(owner, "-", sizeof owner);
+	else if ((pw = getpwuid((uid_t)code)) != NULL)
+		strlcpy(owner, pw->pw_name, sizeof owner);
+	else
+		snprintf(owner, sizeof owner, "%lld", code);
 	table_add(t, next, left, last, passed, result,
 	    print_str(job, "name", "?"), owner, sched);
 }
