@@ -633,6 +633,12 @@ print(d["http"]["headers"]["Authorization"], d["notify"][0])')" = \
 	chmod 600 "$f"
 	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
 	[ "$status" -eq 0 ]
+	# Nor one that another user owns (and so could rewrite).
+	[ "$(id -u)" = 0 ] || skip "needs root to give the file away"
+	chown nobody "$f"
+	run --separate-stderr env -u CRONQ_SOCKET "$CRONQ" ls
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cronq: $f belongs to uid 65534, not to you; not used" ]
 }
 
 @test "the socket in XDG_RUNTIME_DIR is the default when it exists" {

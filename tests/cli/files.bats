@@ -946,4 +946,15 @@ assert n[0]["on"] == ["failure", "late"], n' "$output"
 	[[ "$output" == *'"version":1'* ]]
 	run api PUT /jobs '{"jobs":[{"name":"c","command":"false"}],"versions":{"c":0}}'
 	[[ "$output" == *'job \"c\" was made (version 1) since the jobs were read; read them again'* ]] || { echo "$output"; false; }
+	# ...and so is one removed meanwhile, which the save would bring back.
+	api DELETE /jobs/c >/dev/null
+	run api PUT /jobs '{"jobs":[{"name":"c","command":"false"}],"versions":{"c":1}}'
+	[[ "$output" == *'job \"c\" was removed since it was read; read the jobs again'* ]] || { echo "$output"; false; }
+	run api GET /jobs/c
+	[[ "$output" == *'no job named'* ]]
+	# versions must map names to version numbers.
+	run api PUT /jobs '{"jobs":[],"versions":{"c":"1"}}'
+	[[ "$output" == *'versions: \"c\": expected a version number (0: no such job)'* ]] || { echo "$output"; false; }
+	run api PUT /jobs '{"jobs":[],"versions":[1]}'
+	[[ "$output" == *'versions: expected an object of job name: version'* ]] || { echo "$output"; false; }
 }
